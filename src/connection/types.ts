@@ -1,0 +1,210 @@
+/**
+ * The contract of one resilient socket (`ResilientSocket`, src/connection/resilient-socket.ts).
+ * The pool (market data) and the user-data code (listenKey streams, WebSocket API) build on
+ * it; keep this file the single description of what a socket promises.
+ *
+ * A socket is one LOGICAL connection: it dials, re-dials after any failure under its retry
+ * policy, re-subscribes its streams after every reconnect, answers pings, detects a dead
+ * peer and a stale feed, paces what it sends, and never opens while it has nothing to carry.
+ */
+import type EventEmitter from 'eventemitter3';
+import type { BinanceStreamError } from '../errors';
+import type {
+  CloseEvent,
+  ErrorEvent,
+  GaveUpEvent,
+  OpenEvent,
+  ReconnectedEvent,
+  ReconnectingEvent,
+  ServerShutdownNotice,
+  SocketState,
+  StaleEvent,
+  StateChangeEvent,
+  SubscribedEvent,
+  SubscribeFailedEvent,
+  UnsubscribedEvent,
+} from '../events';
+import type { Logger } from '../logger';
+import type { MarketProfile } from '../markets';
+import type { RetryPolicy } from '../retry/policy';
+import type { StreamMessage } from '../streams/types';
+
+export type { SocketState };
+
+/**
+ * Permission to dial, shared by every socket of the process (Binance counts connection
+ * attempts per IP). The pool's ConnectionBudget implements it; a standalone socket uses
+ * an always-open gate.
+ */
+export interface DialGate {
+  /** Resolves when `socketId` may dial now; rejects with ERR_ABORTED when `signal` aborts. */
+  acquire(socketId: string, signal: AbortSignal): Promise<void>;
+  /** A handshake was answered 429/418 (or 403): pause every dial for `retryAfterMs` (or a default). */
+  reportRejection(status: number, retryAfterMs: number | undefined): void;
+}
+
+export interface HeartbeatOptions {
+  /**
+   * Send our own ping after this much inbound silence (no data, no ping, no pong). Any
+   * inbound frame counts as proof of life, so a busy socket never pings. 0 disables.
+   * Node only (browsers cannot send ping frames; there the stale watchdog covers it).
+   */
+  idlePingMs: number;
+  /** After our ping, declare the peer dead if nothing at all arrives within this long. */
+  pongTimeoutMs: number;
+}
+
+export interface UrlContext {
+  /** Streams to put in the URL (combined mode); the socket SUBSCRIBEs the rest after open. */
+  streams: readonly string[];
+  /** 0 for the first dial, then 1, 2… */
+  attempt: number;
+  signal: AbortSignal;
+}
+
+/** Something that can open a WebSocket (injectable for tests and other runtimes). */
+export type WebSocketFactory = (url: string) => WebSocketLike;
+
+/** The subset of the WebSocket / `ws` API the socket uses. */
+export interface WebSocketLike {
+  readonly readyState: number;
+  binaryType?: string;
+  send(data: string): void;
+  close(code?: number, reason?: string): void;
+  onopen: ((ev: unknown) => void) | null;
+  onclose: ((ev: { code: number; reason: string | { toString(): string } }) => void) | null;
+  onerror: ((ev: unknown) => void) | null;
+  onmessage: ((ev: { data: unknown }) => void) | null;
+}
+
+export interface ResilientSocketOptions {
+  /** Stable id used in logs and events. */
+  id: string;
+  market: MarketProfile;
+  /**
+   * Builds the URL of each dial. May be async (user data: make sure the listenKey is
+   * valid first). Throwing a permanent BinanceStreamError stops retrying.
+   */
+  url: (ctx: UrlContext) => string | Promise<string>;
+  /**
+   * `combined`: frames are `{stream, data}` envelopes; streams are managed with the URL and
+   * SUBSCRIBE/UNSUBSCRIBE. `raw`: every frame is delivered as `{stream: rawStreamName, data}`
+   * and the socket opens whether or not it has streams (the url provider decides).
+   * @default 'combined'
+   */
+  mode?: 'combined' | 'raw' | undefined;
+  /** Stream name given to raw-mode messages. @default options.id */
+  rawStreamName?: string | undefined;
+  /** Streams to carry from the start (combined mode). */
+  streams?: readonly string[] | undefined;
+  /** Hot path: every data message, in order. Must not throw (the socket guards it anyway). */
+  onMessage: (message: StreamMessage, socket: ResilientSocketLike) => void;
+  /**
+   * Runs after each open, before the socket counts as ready (e.g. WebSocket-API logon and
+   * subscribe). A rejection fails the attempt and goes through the retry policy.
+   */
+  onOpen?: ((socket: ResilientSocketLike, signal: AbortSignal) => void | Promise<void>) | undefined;
+  retryPolicy: RetryPolicy;
+  logger: Logger;
+  /** @default an always-open gate */
+  dialGate?: DialGate | undefined;
+  /** Per-market defaults apply when omitted; `false` disables the client-side heartbeat. */
+  heartbeat?: Partial<HeartbeatOptions> | false | undefined;
+  /**
+   * Connection-level stale watchdog: reconnect when NO data arrived for this long while
+   * streams are subscribed. Default: derived from the streams (the smallest default
+   * `staleAfterMs` among them, see streams/classify.ts). `false` disables (user data).
+   */
+  staleAfterMs?: number | false | undefined;
+  /** Minimum time between two stale-triggered reconnects of this socket. @default 30_000 */
+  staleDebounceMs?: number | undefined;
+  /** Handshake (TCP+TLS+upgrade) timeout. @default 10_000 */
+  connectTimeoutMs?: number | undefined;
+  /** Longest URL the socket builds; streams beyond it are SUBSCRIBEd after open. @default 4096 */
+  maxUrlLength?: number | undefined;
+  /** Most stream names in one SUBSCRIBE/UNSUBSCRIBE. @default 200 */
+  maxStreamsPerRequest?: number | undefined;
+  /**
+   * Client→server message budget per second, below the market's limit for headroom.
+   * @default market.limits.maxIncomingMessagesPerSecond - 1 (4 spot, 9 futures)
+   */
+  maxOutgoingPerSecond?: number | undefined;
+  /** How long to wait for a SUBSCRIBE/UNSUBSCRIBE answer. @default 10_000 */
+  requestTimeoutMs?: number | undefined;
+  /**
+   * On Binance's `serverShutdown`: `reconnect` at once (standalone sockets), or `emit` only
+   * (the pool then does a make-before-break handover). @default 'reconnect'
+   */
+  onServerShutdown?: 'reconnect' | 'emit' | undefined;
+  /** @default isomorphic-ws */
+  webSocketFactory?: WebSocketFactory | undefined;
+  /** Clock, for tests. @default Date.now */
+  now?: (() => number) | undefined;
+}
+
+/** Events a socket emits (a subset of the client's, plus `firstMessage`). */
+export type SocketEvents = {
+  stateChange: (e: StateChangeEvent) => void;
+  open: (e: OpenEvent) => void;
+  close: (e: CloseEvent) => void;
+  reconnecting: (e: ReconnectingEvent) => void;
+  reconnected: (e: ReconnectedEvent) => void;
+  stale: (e: StaleEvent) => void;
+  gaveUp: (e: GaveUpEvent) => void;
+  error: (e: ErrorEvent) => void;
+  subscribed: (e: SubscribedEvent) => void;
+  unsubscribed: (e: UnsubscribedEvent) => void;
+  subscribeFailed: (e: SubscribeFailedEvent) => void;
+  serverShutdown: (e: ServerShutdownNotice) => void;
+  /** The first data message after each open (the pool's "replacement is delivering" signal). */
+  firstMessage: (e: { socketId: string; afterOpenMs: number }) => void;
+};
+
+export interface SocketStats {
+  socketId: string;
+  state: SocketState;
+  streams: number;
+  /** ms since the current connection opened, 0 when not open. */
+  uptimeMs: number;
+  connectedAt: number | undefined;
+  /** Completed reconnects over the socket's life. */
+  reconnects: number;
+  /** Consecutive failed attempts right now. */
+  retries: number;
+  messagesReceived: number;
+  /** Client→server messages sent in the last second, and in total. */
+  outboundPerSecond: number;
+  outboundTotal: number;
+  /** Messages waiting in the outbound scheduler. */
+  outboundQueued: number;
+  lastMessageAt: number | undefined;
+  lastError: string | undefined;
+}
+
+/** What the pool and user-data code may rely on. */
+export interface ResilientSocketLike extends EventEmitter<SocketEvents> {
+  readonly id: string;
+  readonly state: SocketState;
+  /** Streams this socket is meant to carry (whether or not acknowledged yet). */
+  readonly streams: ReadonlySet<string>;
+  /** When the current connection opened, undefined when not open. */
+  readonly connectedAt: number | undefined;
+  /** Begin connecting (combined mode: only once it has at least one stream). Idempotent. */
+  start(): void;
+  /** Carry more streams: SUBSCRIBE (paced, batched) if open, else they go in the next URL. */
+  addStreams(streams: readonly string[]): void;
+  /** Stop carrying streams: UNSUBSCRIBE if open. A combined socket left with none closes (and reopens when given some). */
+  removeStreams(streams: readonly string[]): void;
+  /** Re-SUBSCRIBE streams that went silent on a live socket (per-stream repair). */
+  resubscribe(streams: readonly string[]): void;
+  /** Queue a JSON frame through the outbound scheduler (paced under the market limit). */
+  send(frame: object): void;
+  /** Drop the connection and dial again now (debounced, single-flight). */
+  reconnect(reason: string): void;
+  /** Close for good. Idempotent; resolves when the socket and all its timers are gone. */
+  stop(): Promise<void>;
+  stats(): SocketStats;
+}
+
+/** Used by the retry policy and in events. */
+export type { BinanceStreamError };

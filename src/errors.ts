@@ -1,0 +1,191 @@
+/**
+ * Errors raised or emitted by the client. Every error is a {@link BinanceStreamError}
+ * with a stable string `code` (match on `code`, not `instanceof`: it survives the
+ * dual ESM/CJS package hazard) and, where one exists, the underlying `cause`.
+ *
+ * An error message is never empty: {@link describeError} names the error type even
+ * when the underlying message is empty (the first field report's `WebSocket错误: ，`).
+ */
+
+/** Stable error codes. Adding a code is not a breaking change; renaming one is. */
+export type ErrorCode =
+  /** A bad option, stream name or argument. Never retried. */
+  | 'ERR_INVALID_OPTION'
+  | 'ERR_INVALID_STREAM'
+  /** The TCP/TLS/WebSocket handshake did not finish in time. */
+  | 'ERR_CONNECT_TIMEOUT'
+  /** The server answered the WebSocket upgrade with an HTTP status (429, 418, 403, 5xx...). */
+  | 'ERR_HANDSHAKE_REJECTED'
+  /** The socket failed at the transport level (reset, refused, DNS...). */
+  | 'ERR_SOCKET'
+  /** The socket closed (see `closeCode` / `closeReason`). */
+  | 'ERR_CLOSED'
+  /** No pong arrived within the heartbeat deadline: the peer is dead. */
+  | 'ERR_HEARTBEAT_TIMEOUT'
+  /** The socket answered pings but delivered no data for too long. */
+  | 'ERR_STALE'
+  /** Binance announced `serverShutdown`. */
+  | 'ERR_SERVER_SHUTDOWN'
+  /** A SUBSCRIBE/UNSUBSCRIBE/LIST request was answered with an error object, or timed out. */
+  | 'ERR_SUBSCRIBE_FAILED'
+  /** A frame could not be parsed. */
+  | 'ERR_PARSE'
+  /** A REST call failed (see `httpStatus`, `binanceCode`). */
+  | 'ERR_HTTP'
+  /** A WebSocket API request failed (see `httpStatus`, `binanceCode`). */
+  | 'ERR_WS_API'
+  /** The listenKey no longer exists or expired. */
+  | 'ERR_LISTEN_KEY'
+  /** A call to an endpoint Binance retired (e.g. spot listenKey, HTTP 410). Never retried. */
+  | 'ERR_ENDPOINT_RETIRED'
+  /** Credentials are missing or rejected. */
+  | 'ERR_AUTH'
+  /** The operation was aborted (e.g. by `stop()`). */
+  | 'ERR_ABORTED'
+  /** The retry policy gave up. */
+  | 'ERR_GAVE_UP'
+  /** A user listener threw. The client keeps running. */
+  | 'ERR_LISTENER'
+  /** Anything else; carries the original error as `cause`. */
+  | 'ERR_UNEXPECTED';
+
+export interface BinanceStreamErrorDetails {
+  cause?: unknown;
+  /** WebSocket close code, when the error is a close. */
+  closeCode?: number;
+  /** WebSocket close reason, when the error is a close. */
+  closeReason?: string;
+  /** HTTP status of a rejected upgrade or a REST/WS-API answer. */
+  httpStatus?: number;
+  /** Server-requested wait in milliseconds (`Retry-After`, WS-API `retryAfter`). */
+  retryAfterMs?: number;
+  /** Binance error code (e.g. -1125, -1003). */
+  binanceCode?: number;
+  /** Stream names involved, when known. */
+  streams?: readonly string[];
+  /** True when retrying can never help (bad stream name, retired endpoint, bad key). */
+  permanent?: boolean;
+}
+
+export class BinanceStreamError extends Error {
+  override readonly name: string = 'BinanceStreamError';
+  readonly code: ErrorCode;
+  readonly closeCode: number | undefined;
+  readonly closeReason: string | undefined;
+  readonly httpStatus: number | undefined;
+  readonly retryAfterMs: number | undefined;
+  readonly binanceCode: number | undefined;
+  readonly streams: readonly string[] | undefined;
+  readonly permanent: boolean;
+
+  constructor(code: ErrorCode, message: string, details: BinanceStreamErrorDetails = {}) {
+    super(message && message.trim() ? message : `${code} (no message)`, details.cause === undefined ? undefined : { cause: details.cause });
+    this.code = code;
+    this.closeCode = details.closeCode;
+    this.closeReason = details.closeReason;
+    this.httpStatus = details.httpStatus;
+    this.retryAfterMs = details.retryAfterMs;
+    this.binanceCode = details.binanceCode;
+    this.streams = details.streams;
+    this.permanent = details.permanent ?? false;
+  }
+
+  /** A compact, never-empty, secret-free description: `ERR_CLOSED: closed 1006 (abnormal) [code=1006]`. */
+  override toString(): string {
+    return describeError(this);
+  }
+}
+
+/** Error types users will see with an empty message: name them usefully. */
+function typeName(err: unknown): string {
+  if (err instanceof BinanceStreamError) return err.code;
+  if (err instanceof Error) {
+    const code = (err as { code?: unknown }).code;
+    const name = err.name && err.name !== 'Error' ? err.name : err.constructor?.name || 'Error';
+    return typeof code === 'string' && code && !name.includes(code) ? `${name}[${code}]` : name;
+  }
+  if (err === null) return 'null';
+  if (typeof err === 'object') {
+    const ctor = (err as object).constructor?.name;
+    // Browser WebSocket `error` events are bare Events with no message at all.
+    const type = (err as { type?: unknown }).type;
+    if (typeof type === 'string') return `${ctor || 'Event'}(${type})`;
+    return ctor || 'Object';
+  }
+  return typeof err;
+}
+
+function messageOf(err: unknown): string {
+  if (err instanceof Error) return err.message ?? '';
+  if (typeof err === 'string') return err;
+  if (err && typeof err === 'object') {
+    const m = (err as { message?: unknown; msg?: unknown }).message ?? (err as { msg?: unknown }).msg;
+    if (typeof m === 'string') return m;
+  }
+  return '';
+}
+
+/**
+ * Describe any thrown value in one line that always names what it was:
+ * `TimeoutError (no message)`, `ERR_CLOSED: socket closed [close=1006]`,
+ * `ERR_HANDSHAKE_REJECTED: upgrade rejected [http=429 retryAfter=12000ms]`.
+ */
+export function describeError(err: unknown): string {
+  const type = typeName(err);
+  const msg = messageOf(err).trim();
+  let out = msg ? `${type}: ${msg}` : `${type} (no message)`;
+  if (err instanceof BinanceStreamError) {
+    const extra: string[] = [];
+    if (err.closeCode !== undefined) extra.push(`close=${err.closeCode}${err.closeReason ? ` "${err.closeReason}"` : ''}`);
+    if (err.httpStatus !== undefined) extra.push(`http=${err.httpStatus}`);
+    if (err.binanceCode !== undefined) extra.push(`binance=${err.binanceCode}`);
+    if (err.retryAfterMs !== undefined) extra.push(`retryAfter=${err.retryAfterMs}ms`);
+    if (extra.length) out += ` [${extra.join(' ')}]`;
+    if (err.cause !== undefined && !msg.includes(messageOf(err.cause) || '\u0000')) {
+      out += ` (cause: ${describeError(err.cause)})`;
+    }
+  }
+  return out;
+}
+
+/** Wrap anything thrown into a BinanceStreamError, keeping it as `cause`. */
+export function toStreamError(err: unknown, code: ErrorCode = 'ERR_UNEXPECTED', details: BinanceStreamErrorDetails = {}): BinanceStreamError {
+  if (err instanceof BinanceStreamError) return err;
+  return new BinanceStreamError(code, describeError(err), { ...details, cause: err });
+}
+
+/** Well-known close codes, for readable logs. */
+export const CLOSE_CODE_NAMES: Readonly<Record<number, string>> = {
+  1000: 'normal closure',
+  1001: 'going away',
+  1002: 'protocol error',
+  1003: 'unsupported data',
+  1005: 'no status received',
+  1006: 'abnormal closure',
+  1007: 'invalid payload',
+  1008: 'policy violation',
+  1009: 'message too big',
+  1011: 'internal error',
+  1012: 'service restart',
+  1013: 'try again later',
+  1015: 'TLS handshake failure',
+};
+
+export function closeError(code: number, reason: string, streams?: readonly string[]): BinanceStreamError {
+  const name = CLOSE_CODE_NAMES[code] ?? 'unknown close code';
+  return new BinanceStreamError('ERR_CLOSED', `socket closed with ${code} (${name})${reason ? `: ${reason}` : ''}`, {
+    closeCode: code,
+    closeReason: reason,
+    ...(streams ? { streams } : {}),
+  });
+}
+
+/** Parse an HTTP `Retry-After` header (seconds or HTTP date) into milliseconds. */
+export function parseRetryAfter(value: string | string[] | null | undefined, now: number = Date.now()): number | undefined {
+  const v = Array.isArray(value) ? value[0] : value;
+  if (v == null || v === '') return undefined;
+  const secs = Number(v);
+  if (Number.isFinite(secs)) return Math.max(0, Math.round(secs * 1000));
+  const at = Date.parse(v);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+}

@@ -1,0 +1,164 @@
+/**
+ * Per-market profiles: URLs, limits and heartbeat cadences from Binance's rules
+ * (see the protocol reference, sections 1-2). Everything a profile says can be
+ * overridden by client options; the defaults here are the documented values.
+ */
+
+export type MarketId = 'spot' | 'usdm' | 'coinm';
+export type Environment = 'live' | 'testnet';
+
+/** USD-M routes since 2026-03-06. Spot and COIN-M have no routes (`''`). */
+export type Route = '' | 'public' | 'market' | 'private';
+
+export interface MarketLimits {
+  /** Client->server messages per second per connection (pings, pongs, control messages all count). */
+  readonly maxIncomingMessagesPerSecond: number;
+  /** Streams per connection. Futures docs conflict (200 vs 1024); 200 is the safe value. */
+  readonly maxStreamsPerConnection: number;
+  /** Connection attempts per IP in `connectionAttemptWindowMs` (spot: 300 / 5 min; futures undocumented, assumed equal). */
+  readonly maxConnectionAttempts: number;
+  readonly connectionAttemptWindowMs: number;
+  /** Binance cuts every connection after this long. */
+  readonly maxConnectionLifetimeMs: number;
+}
+
+export interface MarketHeartbeat {
+  /** How often the server pings. */
+  readonly serverPingIntervalMs: number;
+  /** How long the server waits for our pong before disconnecting. */
+  readonly serverPongDeadlineMs: number;
+}
+
+export interface MarketUrls {
+  /** Market-data stream base, e.g. `wss://stream.binance.com:9443`. */
+  readonly streamBase: string;
+  /** REST base, e.g. `https://api.binance.com`. */
+  readonly restBase: string;
+  /** WebSocket API URL (spot user data lives here since 2026-02-20). */
+  readonly wsApi: string;
+}
+
+export interface MarketProfile {
+  readonly id: MarketId;
+  readonly urls: Readonly<Record<Environment, MarketUrls>>;
+  readonly limits: MarketLimits;
+  readonly heartbeat: MarketHeartbeat;
+  /** True when market streams are split over `/public` and `/market` (USD-M). */
+  readonly routed: boolean;
+  /** Futures payloads (kline updates faster, `pu` on depth, markPrice exists). */
+  readonly futures: boolean;
+  /** REST path that creates/refreshes/closes a listenKey, or undefined where listenKeys are retired. */
+  readonly listenKeyPath: string | undefined;
+}
+
+const DAY = 24 * 60 * 60 * 1000;
+
+export const MARKETS: Readonly<Record<MarketId, MarketProfile>> = Object.freeze({
+  spot: {
+    id: 'spot',
+    urls: {
+      live: { streamBase: 'wss://stream.binance.com:9443', restBase: 'https://api.binance.com', wsApi: 'wss://ws-api.binance.com:443/ws-api/v3' },
+      testnet: {
+        streamBase: 'wss://stream.testnet.binance.vision',
+        restBase: 'https://testnet.binance.vision',
+        wsApi: 'wss://ws-api.testnet.binance.vision/ws-api/v3',
+      },
+    },
+    limits: {
+      maxIncomingMessagesPerSecond: 5,
+      maxStreamsPerConnection: 1024,
+      maxConnectionAttempts: 300,
+      connectionAttemptWindowMs: 5 * 60_000,
+      maxConnectionLifetimeMs: DAY,
+    },
+    heartbeat: { serverPingIntervalMs: 20_000, serverPongDeadlineMs: 60_000 },
+    routed: false,
+    futures: false,
+    listenKeyPath: undefined,
+  },
+  usdm: {
+    id: 'usdm',
+    urls: {
+      live: { streamBase: 'wss://fstream.binance.com', restBase: 'https://fapi.binance.com', wsApi: 'wss://ws-fapi.binance.com/ws-fapi/v1' },
+      testnet: {
+        streamBase: 'wss://fstream.binancefuture.com',
+        restBase: 'https://testnet.binancefuture.com',
+        wsApi: 'wss://testnet.binancefuture.com/ws-fapi/v1',
+      },
+    },
+    limits: {
+      maxIncomingMessagesPerSecond: 10,
+      maxStreamsPerConnection: 200,
+      maxConnectionAttempts: 300,
+      connectionAttemptWindowMs: 5 * 60_000,
+      maxConnectionLifetimeMs: DAY,
+    },
+    heartbeat: { serverPingIntervalMs: 3 * 60_000, serverPongDeadlineMs: 10 * 60_000 },
+    routed: true,
+    futures: true,
+    listenKeyPath: '/fapi/v1/listenKey',
+  },
+  coinm: {
+    id: 'coinm',
+    urls: {
+      live: { streamBase: 'wss://dstream.binance.com', restBase: 'https://dapi.binance.com', wsApi: 'wss://ws-dapi.binance.com/ws-dapi/v1' },
+      testnet: {
+        streamBase: 'wss://dstream.binancefuture.com',
+        restBase: 'https://testnet.binancefuture.com',
+        wsApi: 'wss://testnet.binancefuture.com/ws-dapi/v1',
+      },
+    },
+    limits: {
+      maxIncomingMessagesPerSecond: 10,
+      maxStreamsPerConnection: 200,
+      maxConnectionAttempts: 300,
+      connectionAttemptWindowMs: 5 * 60_000,
+      maxConnectionLifetimeMs: DAY,
+    },
+    heartbeat: { serverPingIntervalMs: 3 * 60_000, serverPongDeadlineMs: 10 * 60_000 },
+    routed: false,
+    futures: true,
+    listenKeyPath: '/dapi/v1/listenKey',
+  },
+} satisfies Record<MarketId, MarketProfile>);
+
+export function isMarketId(v: unknown): v is MarketId {
+  return v === 'spot' || v === 'usdm' || v === 'coinm';
+}
+
+export function getMarket(id: MarketId): MarketProfile {
+  const m = MARKETS[id];
+  if (!m) throw new RangeError(`market: unknown market ${JSON.stringify(id)} (expected "spot", "usdm" or "coinm")`);
+  return m;
+}
+
+/**
+ * Which USD-M route carries a stream: `/public` for high-frequency book data
+ * (`@depth*`, `@bookTicker`, `!bookTicker`, `@rpiDepth`, and `@trade`, observed
+ * there by third parties), `/market` for everything else. Spot/COIN-M: `''`.
+ */
+export function routeFor(market: MarketProfile, stream: string): Route {
+  if (!market.routed) return '';
+  const at = stream.indexOf('@');
+  const kind = at < 0 ? stream : stream.slice(at + 1);
+  if (stream === '!bookTicker' || kind.startsWith('depth') || kind.startsWith('bookTicker') || kind.startsWith('rpiDepth') || kind === 'trade') {
+    return 'public';
+  }
+  return 'market';
+}
+
+/** Strip a trailing slash so bases can be joined with paths. */
+export function trimBase(url: string): string {
+  return url.endsWith('/') ? url.slice(0, -1) : url;
+}
+
+/**
+ * The combined-stream URL for a set of streams on one route:
+ * `<base>[/<route>]/stream?streams=a/b/c`. Binance accepts streams in the URL
+ * (with a length limit), so long lists are opened with a few in the URL and the
+ * rest via SUBSCRIBE; the caller chooses `streams`.
+ */
+export function combinedStreamUrl(base: string, route: Route, streams: readonly string[]): string {
+  const root = trimBase(base) + (route ? `/${route}` : '');
+  return streams.length ? `${root}/stream?streams=${streams.join('/')}` : `${root}/stream`;
+}

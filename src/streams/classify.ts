@@ -1,0 +1,116 @@
+/**
+ * What a stream is: which typed event it feeds, how often Binance updates it, and how
+ * long it may stay silent before the client calls it stale. Computed once per stream
+ * at subscribe time, never per message.
+ */
+import type { MarketDataEventName } from './types';
+
+export type StreamKind =
+  | 'aggTrade'
+  | 'trade'
+  | 'kline'
+  | 'continuousKline'
+  | 'bookTicker'
+  | 'depth'
+  | 'partialDepth'
+  | 'miniTicker'
+  | 'ticker'
+  | 'markPrice'
+  | 'arr'
+  | 'other';
+
+export interface StreamInfo {
+  readonly stream: string;
+  readonly kind: StreamKind;
+  /** Symbol part (lower case), or undefined for `!…` all-market streams. */
+  readonly symbol: string | undefined;
+  /** Typed event the client emits for it, if any (`message` is always emitted). */
+  readonly event: MarketDataEventName | undefined;
+  /** Binance's nominal update period in ms, or undefined where updates are event-driven (trades). */
+  readonly cadenceMs: number | undefined;
+  /** Default silence after which this stream is considered stale (see {@link DEFAULT_STALE_AFTER_MS}). */
+  readonly staleAfterMs: number;
+}
+
+/**
+ * Default silence thresholds per stream kind, in ms. Chosen so that a healthy stream is
+ * never called stale (several times Binance's update period, with a floor of 5 s, the
+ * second field report's threshold) while a dead feed is caught within a minute, not ten.
+ * Trade streams of an illiquid symbol can legitimately be quiet, so they get the longest.
+ */
+export const DEFAULT_STALE_AFTER_MS: Readonly<Record<StreamKind, number>> = Object.freeze({
+  aggTrade: 60_000,
+  trade: 60_000,
+  kline: 30_000,
+  continuousKline: 30_000,
+  bookTicker: 30_000,
+  depth: 10_000,
+  partialDepth: 10_000,
+  miniTicker: 10_000,
+  ticker: 10_000,
+  markPrice: 15_000,
+  arr: 10_000,
+  other: 60_000,
+});
+
+function speedSuffix(rest: string): number | undefined {
+  const m = /@(\d+)ms$/.exec(rest);
+  return m ? Number(m[1]) : undefined;
+}
+
+/** Classify a (normalised) stream name. `futures` changes a few cadences. */
+export function classifyStream(stream: string, futures = false): StreamInfo {
+  const at = stream.indexOf('@');
+  const symbol = stream.startsWith('!') || at < 0 ? undefined : stream.slice(0, at);
+  const rest = at < 0 ? stream : stream.slice(at + 1);
+  let kind: StreamKind = 'other';
+  let event: MarketDataEventName | undefined;
+  let cadenceMs: number | undefined;
+
+  if (stream.startsWith('!')) {
+    if (stream.endsWith('@arr') || rest.includes('@arr')) {
+      kind = 'arr';
+      cadenceMs = 1000;
+    } else if (stream === '!bookTicker') {
+      kind = 'bookTicker';
+      event = 'bookTicker';
+    }
+  } else if (rest === 'aggTrade') {
+    kind = 'aggTrade';
+    event = 'aggTrade';
+  } else if (rest === 'trade') {
+    kind = 'trade';
+    event = 'trade';
+  } else if (rest.startsWith('kline_')) {
+    kind = 'kline';
+    event = 'kline';
+    cadenceMs = futures ? 250 : 2000;
+  } else if (rest.startsWith('continuousKline_')) {
+    kind = 'continuousKline';
+    cadenceMs = 250;
+  } else if (rest === 'bookTicker') {
+    kind = 'bookTicker';
+    event = 'bookTicker';
+  } else if (/^depth(5|10|20)(@\d+ms)?$/.test(rest)) {
+    kind = 'partialDepth';
+    event = 'partialDepth';
+    cadenceMs = speedSuffix(rest) ?? (futures ? 250 : 1000);
+  } else if (/^depth(@\d+ms)?$/.test(rest)) {
+    kind = 'depth';
+    event = 'depth';
+    cadenceMs = speedSuffix(rest) ?? (futures ? 250 : 1000);
+  } else if (rest === 'miniTicker') {
+    kind = 'miniTicker';
+    event = 'miniTicker';
+    cadenceMs = 1000;
+  } else if (rest === 'ticker') {
+    kind = 'ticker';
+    event = 'ticker';
+    cadenceMs = 1000;
+  } else if (rest.startsWith('markPrice')) {
+    kind = 'markPrice';
+    event = 'markPrice';
+    cadenceMs = rest.endsWith('@1s') ? 1000 : 3000;
+  }
+  return { stream, kind, symbol, event, cadenceMs, staleAfterMs: DEFAULT_STALE_AFTER_MS[kind] };
+}

@@ -1,0 +1,204 @@
+/**
+ * Typed user-data payloads (Binance field names). Open to extra fields: Binance adds
+ * them without notice. Numbers that Binance sends as strings stay strings.
+ */
+
+// ---------- Spot / margin (WebSocket API `userDataStream.subscribe*`) ----------
+
+export interface ExecutionReportEvent {
+  e: 'executionReport';
+  E: number;
+  s: string;
+  c: string;
+  S: 'BUY' | 'SELL';
+  o: string;
+  f: string;
+  q: string;
+  p: string;
+  P: string;
+  F: string;
+  g: number;
+  C: string;
+  /** Current execution type (NEW, CANCELED, TRADE, EXPIRED, …). */
+  x: string;
+  /** Current order status. */
+  X: string;
+  r: string;
+  i: number;
+  l: string;
+  z: string;
+  L: string;
+  n: string;
+  N: string | null;
+  T: number;
+  t: number;
+  w: boolean;
+  m: boolean;
+  O: number;
+  Z: string;
+  Y: string;
+  Q: string;
+  [extra: string]: unknown;
+}
+
+export interface OutboundAccountPositionEvent {
+  e: 'outboundAccountPosition';
+  E: number;
+  u: number;
+  B: { a: string; f: string; l: string }[];
+}
+
+export interface BalanceUpdateEvent {
+  e: 'balanceUpdate';
+  E: number;
+  a: string;
+  d: string;
+  T: number;
+}
+
+export interface ListStatusEvent {
+  e: 'listStatus';
+  E: number;
+  s: string;
+  g: number;
+  c: string;
+  l: string;
+  L: string;
+  r: string;
+  C: string;
+  T: number;
+  O: { s: string; i: number; c: string }[];
+}
+
+/** The WS-API subscription ended (listenToken expiry, logout, session revoked). The client re-subscribes. */
+export interface EventStreamTerminatedEvent {
+  e: 'eventStreamTerminated';
+  E: number;
+}
+
+// ---------- Futures (listenKey streams) ----------
+
+export interface FuturesOrderUpdateEvent {
+  e: 'ORDER_TRADE_UPDATE';
+  E: number;
+  T: number;
+  o: {
+    s: string;
+    c: string;
+    S: 'BUY' | 'SELL';
+    o: string;
+    f: string;
+    q: string;
+    p: string;
+    ap: string;
+    sp: string;
+    x: string;
+    X: string;
+    i: number;
+    l: string;
+    z: string;
+    L: string;
+    N?: string;
+    n?: string;
+    T: number;
+    t: number;
+    b: string;
+    a: string;
+    m: boolean;
+    R: boolean;
+    wt: string;
+    ot: string;
+    ps: string;
+    cp: boolean;
+    rp: string;
+    [extra: string]: unknown;
+  };
+}
+
+export interface FuturesTradeLiteEvent {
+  e: 'TRADE_LITE';
+  E: number;
+  T: number;
+  s: string;
+  q: string;
+  p: string;
+  m: boolean;
+  c: string;
+  S: 'BUY' | 'SELL';
+  L: string;
+  l: string;
+  t: number;
+  i: number;
+}
+
+export interface FuturesAccountUpdateEvent {
+  e: 'ACCOUNT_UPDATE';
+  E: number;
+  T: number;
+  a: {
+    m: string;
+    B: { a: string; wb: string; cw: string; bc: string }[];
+    P: { s: string; pa: string; ep: string; cr: string; up: string; mt: string; iw: string; ps: string; [extra: string]: unknown }[];
+  };
+}
+
+export interface FuturesAccountConfigUpdateEvent {
+  e: 'ACCOUNT_CONFIG_UPDATE';
+  E: number;
+  T: number;
+  ac?: { s: string; l: number };
+  ai?: { j: boolean };
+}
+
+export interface FuturesMarginCallEvent {
+  e: 'MARGIN_CALL';
+  E: number;
+  cw?: string;
+  p: { s: string; ps: string; pa: string; mt: string; iw: string; mp: string; up: string; mm: string }[];
+}
+
+export interface ListenKeyExpiredEvent {
+  e: 'listenKeyExpired';
+  /** Event time; Binance documents it as a string and sends a number: accept both. */
+  E: number | string;
+  /** The key (masked by the client before it reaches your listener). */
+  listenKey?: string;
+}
+
+/** User-data event names the client emits, with their payload types. */
+export interface UserDataEvents {
+  executionReport: ExecutionReportEvent;
+  outboundAccountPosition: OutboundAccountPositionEvent;
+  balanceUpdate: BalanceUpdateEvent;
+  listStatus: ListStatusEvent;
+  orderUpdate: FuturesOrderUpdateEvent;
+  tradeLite: FuturesTradeLiteEvent;
+  accountUpdate: FuturesAccountUpdateEvent;
+  accountConfigUpdate: FuturesAccountConfigUpdateEvent;
+  marginCall: FuturesMarginCallEvent;
+  listenKeyExpired: ListenKeyExpiredEvent;
+}
+
+export type UserDataEventName = keyof UserDataEvents;
+
+/** Binance `e` value → client event name. */
+export const USER_DATA_EVENT_NAMES: Readonly<Record<string, UserDataEventName>> = Object.freeze({
+  executionReport: 'executionReport',
+  outboundAccountPosition: 'outboundAccountPosition',
+  balanceUpdate: 'balanceUpdate',
+  listStatus: 'listStatus',
+  ORDER_TRADE_UPDATE: 'orderUpdate',
+  TRADE_LITE: 'tradeLite',
+  ACCOUNT_UPDATE: 'accountUpdate',
+  ACCOUNT_CONFIG_UPDATE: 'accountConfigUpdate',
+  MARGIN_CALL: 'marginCall',
+  listenKeyExpired: 'listenKeyExpired',
+});
+
+/** Any user-data payload, as delivered by the generic `userData` event. */
+export interface UserDataMessage {
+  /** Which product the event came from. */
+  source: 'spot' | 'margin' | 'usdm' | 'coinm' | 'portfolio';
+  data: { e: string; E: number | string; [k: string]: unknown };
+  receivedAt: number;
+}

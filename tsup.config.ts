@@ -1,0 +1,31 @@
+import { defineConfig } from 'tsup';
+
+// Two entries: the isomorphic main entry and the Node-only emulator.
+// p-retry is ESM-only, so it is bundled into the output (both formats) to keep
+// `require('binance-stream-client')` working; everything else stays external.
+export default defineConfig([
+  {
+    entry: { index: 'src/index.ts', 'testing/index': 'src/testing/index.ts' },
+    format: ['esm', 'cjs'],
+    dts: true,
+    sourcemap: true,
+    clean: true,
+    target: 'es2022',
+    platform: 'neutral',
+    splitting: false,
+    treeshake: true,
+    noExternal: ['p-retry', 'is-network-error'],
+    external: ['ws', 'isomorphic-ws', 'eventemitter3', /^node:/],
+  },
+  {
+    entry: { 'testing/cli': 'src/testing/cli.ts' },
+    format: ['esm'],
+    dts: false,
+    sourcemap: true,
+    clean: false,
+    target: 'es2022',
+    platform: 'node',
+    banner: { js: '#!/usr/bin/env node' },
+    external: ['ws', 'isomorphic-ws', 'eventemitter3'],
+  },
+]);

@@ -1,0 +1,9 @@
+import { defineConfig } from 'vitest/config';
+
+// Runs after `npm run build`: checks the published artefacts, not the sources.
+export default defineConfig({
+  test: {
+    include: ['test/build/**/*.test.ts'],
+    testTimeout: 30_000,
+  },
+});
