@@ -90,7 +90,7 @@ export function consoleLogger(level: LogLevel = 'info', options: ConsoleLoggerOp
  */
 export function normalizeLogger(logger: Partial<Logger> | undefined | null): Logger {
   if (!logger) return silentLogger;
-  if (logger === silentLogger) return logger;
+  if (logger === silentLogger) return silentLogger;
   const isWinston = typeof (logger as { transports?: unknown }).transports === 'object' && typeof (logger as { log?: unknown }).log === 'function';
   const wrap = (lvl: keyof Logger): LogMethod => {
     const fn = logger[lvl];
