@@ -1,0 +1,60 @@
+/**
+ * Build smoke test: runs against dist/ after `npm run build`. Proves the CJS build
+ * works (p-retry is ESM-only and must be bundled into it), that ESM and CJS expose the
+ * same public names, and that the isomorphic main entry pulls in no Node-only module.
+ */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const require = createRequire(root + 'package.json');
+
+function publicNames(mod: Record<string, unknown>): string[] {
+  return Object.keys(mod)
+    .filter((k) => k !== 'default' && k !== '__esModule' && k !== 'module.exports')
+    .sort();
+}
+
+describe('published entry points', () => {
+  it('main: require() and import() find the same public names', async () => {
+    const cjs = require('binance-stream-client') as Record<string, unknown>;
+    const esm = (await import(pathToFileURL(root + 'dist/index.js').href)) as Record<string, unknown>;
+    expect(publicNames(cjs).length).toBeGreaterThan(10);
+    expect(publicNames(cjs)).toEqual(publicNames(esm));
+    expect(typeof cjs.BinanceStreamClient).toBe('function');
+    expect(typeof esm.BinanceStreamClient).toBe('function');
+    expect(typeof cjs.ExponentialBackoff).toBe('function');
+  });
+
+  it('testing: require() and import() find the same public names', async () => {
+    const cjs = require('binance-stream-client/testing') as Record<string, unknown>;
+    const esm = (await import(pathToFileURL(root + 'dist/testing/index.js').href)) as Record<string, unknown>;
+    expect(publicNames(cjs)).toEqual(publicNames(esm));
+    expect(typeof esm.FakeBinance).toBe('function');
+  });
+
+  it('the CJS main build bundles p-retry instead of requiring an ESM-only package', () => {
+    const text = readFileSync(root + 'dist/index.cjs', 'utf8');
+    expect(text).not.toMatch(/require\(["']p-retry["']\)/);
+  });
+
+  it('the main entry imports no Node-only module and not the emulator', () => {
+    for (const file of ['dist/index.js', 'dist/index.cjs']) {
+      const text = readFileSync(root + file, 'utf8');
+      expect(text, file).not.toMatch(/from ["']node:|require\(["']node:/);
+      expect(text, file).not.toMatch(/FakeBinance|WebSocketServer/);
+    }
+  });
+
+  it('ships type declarations for both formats', () => {
+    for (const f of ['dist/index.d.ts', 'dist/index.d.cts', 'dist/testing/index.d.ts', 'dist/testing/index.d.cts']) {
+      expect(readFileSync(root + f, 'utf8').length, f).toBeGreaterThan(100);
+    }
+  });
+
+  it('the emulator CLI is executable', () => {
+    expect(readFileSync(root + 'dist/testing/cli.js', 'utf8').startsWith('#!/usr/bin/env node')).toBe(true);
+  });
+});
