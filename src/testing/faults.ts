@@ -1,0 +1,218 @@
+import type { ServerResponse } from 'node:http';
+import type { Clock } from './clock';
+import type { StreamConnection } from './stream-connection';
+
+/** Which connections a fault hits: all, one by id, or those carrying a stream. */
+export type FaultTarget = { all: true } | { connectionId: number } | { stream: string };
+
+export interface CloseFaultOptions {
+  /** 1000, 1001, 1008, 1011…; 1006 = destroy the TCP socket without a close frame. @default 1000 */
+  code?: number | undefined;
+  reason?: string | undefined;
+}
+
+export interface RejectUpgradesOptions {
+  /** HTTP status for the upgrade answer. @default 503 */
+  status?: number | undefined;
+  /** `Retry-After` header in seconds. @default none */
+  retryAfterSec?: number | undefined;
+  /** How many upgrades to reject. @default Infinity (until heal) */
+  count?: number | undefined;
+}
+
+export interface FailRestOptions {
+  /** HTTP method to match (any when omitted). */
+  method?: string | undefined;
+  /** Path to match exactly, e.g. `/fapi/v1/listenKey` (query ignored). */
+  path: string;
+  /** Answer with this status (with a Binance error body). @default 500 */
+  status?: number | undefined;
+  /** Never answer (the request hangs until heal/close). */
+  hang?: boolean | undefined;
+  /** Number of matching requests to fail. @default 1 */
+  times?: number | undefined;
+  /** `Retry-After` seconds (useful with 429/418). */
+  retryAfterSec?: number | undefined;
+  /** Custom body (JSON-serialized unless a string). */
+  body?: unknown;
+}
+
+export type MalformedKind = 'json' | 'utf8' | 'protocol';
+
+export interface FaultHost {
+  readonly clock: Clock;
+  resolveTarget(target: FaultTarget): StreamConnection[];
+  expireListenKey(key: string): boolean;
+  deleteListenKey(key: string): boolean;
+  resetAttemptLimits(): void;
+}
+
+interface RestRule {
+  method: string | undefined;
+  path: string;
+  status: number;
+  hang: boolean;
+  remaining: number;
+  retryAfterSec: number | undefined;
+  body: unknown;
+}
+
+/**
+ * Failures on demand, one call each. Connection faults act on the connections
+ * open when called; `rejectUpgrades`/`failRest` act on future requests; `heal()`
+ * undoes everything still in effect.
+ */
+export class Faults {
+  private upgradeRule: { status: number; retryAfterSec: number | undefined; remaining: number } | undefined;
+  private readonly restRules: RestRule[] = [];
+  private readonly hung = new Set<ServerResponse>();
+
+  constructor(private readonly host: FaultHost) {}
+
+  private targets(t: FaultTarget): StreamConnection[] {
+    if (!t || typeof t !== 'object') throw new TypeError('fault target: expected { all: true } | { connectionId } | { stream }');
+    return this.host.resolveTarget(t);
+  }
+
+  /** Close connections with a code (1006 = abrupt TCP reset, no close frame). Returns how many. */
+  close(target: FaultTarget, opts: CloseFaultOptions = {}): number {
+    const code = opts.code ?? 1000;
+    if (code !== 1006 && !(code === 1000 || (code >= 3000 && code <= 4999) || (code >= 1001 && code <= 1014 && code !== 1004 && code !== 1005))) {
+      throw new RangeError(`faults.close: invalid close code ${code}`);
+    }
+    const conns = this.targets(target);
+    for (const c of conns) c.close(code, opts.reason ?? '');
+    return conns.length;
+  }
+
+  /** Stop sending data (pings and control answers continue): the silent stall. */
+  stall(target: FaultTarget, opts: { durationMs?: number | undefined } = {}): number {
+    const conns = this.targets(target);
+    const until = opts.durationMs === undefined ? Infinity : this.host.clock.now() + opts.durationMs;
+    for (const c of conns) c.stalledUntil = until;
+    return conns.length;
+  }
+
+  /** Nothing in or out, no close: the TCP connection stays open but dead. */
+  blackhole(target: FaultTarget): number {
+    const conns = this.targets(target);
+    for (const c of conns) c.blackhole();
+    return conns.length;
+  }
+
+  /** Send `serverShutdown` (raw `{"e":"serverShutdown","E":…}`, combined `!serverShutdown` envelope); optionally close later. */
+  serverShutdown(target: FaultTarget, opts: { closeAfterMs?: number | undefined } = {}): number {
+    const conns = this.targets(target);
+    const E = this.host.clock.now();
+    for (const c of conns) {
+      const data = { e: 'serverShutdown', E };
+      c.sendControl(c.combined ? { stream: '!serverShutdown', data } : data);
+      if (opts.closeAfterMs !== undefined) this.host.clock.timeout(() => c.close(1001, 'Server shutdown'), opts.closeAfterMs);
+    }
+    return conns.length;
+  }
+
+  /** Answer the next upgrades (all paths) with an HTTP status and optional `Retry-After`. */
+  rejectUpgrades(opts: RejectUpgradesOptions = {}): void {
+    const status = opts.status ?? 503;
+    if (!Number.isInteger(status) || status < 300 || status > 599) throw new RangeError(`faults.rejectUpgrades: status must be 300..599, got ${status}`);
+    this.upgradeRule = { status, retryAfterSec: opts.retryAfterSec, remaining: opts.count ?? Infinity };
+  }
+
+  /** @internal consumed by the server for each upgrade. */
+  takeUpgradeRejection(): { status: number; retryAfterSec: number | undefined } | undefined {
+    const r = this.upgradeRule;
+    if (!r || r.remaining <= 0) return undefined;
+    r.remaining--;
+    if (r.remaining <= 0) this.upgradeRule = undefined;
+    return { status: r.status, retryAfterSec: r.retryAfterSec };
+  }
+
+  /** Send a malformed frame: bad JSON text (default), invalid UTF-8, or a protocol-level garbage frame. */
+  malformedFrame(target: FaultTarget, opts: { kind?: MalformedKind | undefined } = {}): number {
+    const conns = this.targets(target);
+    const kind = opts.kind ?? 'json';
+    for (const c of conns) {
+      if (kind === 'json') c.sendText('{"e":"aggTrade","E":17,"s":"BTC');
+      else if (kind === 'utf8') c.sendText(Buffer.from([0x7b, 0xff, 0xfe, 0x7d]));
+      else c.socket.write(Buffer.from([0xf1, 0x02, 0x00, 0x00]));
+    }
+    return conns.length;
+  }
+
+  /** Delay everything sent to the target connections by `ms` (0 removes it). */
+  latency(target: FaultTarget, ms: number): number {
+    if (!(ms >= 0) || !Number.isFinite(ms)) throw new RangeError(`faults.latency: ms must be a finite number >= 0, got ${ms}`);
+    const conns = this.targets(target);
+    for (const c of conns) c.latencyMs = ms;
+    return conns.length;
+  }
+
+  /** Make the next `times` matching REST requests fail with a status, or hang. */
+  failRest(opts: FailRestOptions): void {
+    if (!opts || typeof opts.path !== 'string' || !opts.path.startsWith('/')) throw new TypeError('faults.failRest: path must start with "/"');
+    this.restRules.push({
+      method: opts.method?.toUpperCase(),
+      path: opts.path,
+      status: opts.status ?? 500,
+      hang: opts.hang ?? false,
+      remaining: opts.times ?? 1,
+      retryAfterSec: opts.retryAfterSec,
+      body: opts.body,
+    });
+  }
+
+  /**
+   * @internal Apply a REST failure rule if one matches; true when the request was
+   * answered (or is now hanging).
+   */
+  applyRestFailure(method: string, path: string, res: ServerResponse): boolean {
+    const rule = this.restRules.find((r) => r.remaining > 0 && r.path === path && (!r.method || r.method === method));
+    if (!rule) return false;
+    rule.remaining--;
+    if (rule.remaining <= 0) this.restRules.splice(this.restRules.indexOf(rule), 1);
+    if (rule.hang) {
+      this.hung.add(res);
+      res.on('close', () => this.hung.delete(res));
+      return true;
+    }
+    const body =
+      rule.body === undefined
+        ? JSON.stringify({ code: rule.status === 429 || rule.status === 418 ? -1003 : -1000, msg: `Injected failure (HTTP ${rule.status})` })
+        : typeof rule.body === 'string'
+          ? rule.body
+          : JSON.stringify(rule.body);
+    const headers: Record<string, string> = { 'Content-Type': 'application/json' };
+    if (rule.retryAfterSec !== undefined) headers['Retry-After'] = String(rule.retryAfterSec);
+    res.writeHead(rule.status, headers);
+    res.end(body);
+    return true;
+  }
+
+  expireListenKey(key: string): boolean {
+    return this.host.expireListenKey(key);
+  }
+
+  deleteListenKey(key: string): boolean {
+    return this.host.deleteListenKey(key);
+  }
+
+  /** Undo every fault still in effect (stalls, blackholes, latency, upgrade/REST rules, hung requests, IP limits). */
+  heal(): void {
+    for (const c of this.host.resolveTarget({ all: true })) {
+      c.stalledUntil = 0;
+      c.latencyMs = 0;
+      c.unblackhole();
+    }
+    this.upgradeRule = undefined;
+    this.restRules.length = 0;
+    this.releaseHung();
+    this.host.resetAttemptLimits();
+  }
+
+  /** Destroy hung REST requests (heal/close). */
+  releaseHung(): void {
+    for (const res of this.hung) res.destroy();
+    this.hung.clear();
+  }
+}

@@ -1,0 +1,80 @@
+/**
+ * Ground truth: every event the emulator published, per stream, in a bounded ring.
+ * Frames are stored as the exact JSON text that went out (the unwrapped payload),
+ * so recording costs no allocation beyond the string the sender already built.
+ */
+
+export interface GroundTruthEvent {
+  /** 1-based publish sequence number within the stream (never reused; survives ring eviction). */
+  readonly seq: number;
+  /** Wall-clock ms when the event was published. */
+  readonly publishedAt: number;
+  /** The payload as sent (parsed from the frame). */
+  readonly payload: unknown;
+  /** The payload JSON text, byte-identical to what subscribers received (`data` in combined mode). */
+  readonly raw: string;
+}
+
+class Ring {
+  readonly frames: (string | undefined)[];
+  readonly times: Float64Array;
+  count = 0;
+
+  constructor(readonly limit: number) {
+    this.frames = new Array<string | undefined>(limit);
+    this.times = new Float64Array(limit);
+  }
+
+  push(frame: string, at: number): number {
+    const idx = this.count % this.limit;
+    this.frames[idx] = frame;
+    this.times[idx] = at;
+    return ++this.count;
+  }
+}
+
+export class GroundTruth {
+  private readonly rings = new Map<string, Ring>();
+
+  constructor(private readonly limit: number) {}
+
+  record(stream: string, frame: string, at: number): number {
+    let ring = this.rings.get(stream);
+    if (!ring) {
+      ring = new Ring(this.limit);
+      this.rings.set(stream, ring);
+    }
+    return ring.push(frame, at);
+  }
+
+  /** Total events ever published on the stream (including evicted ones). */
+  count(stream: string): number {
+    return this.rings.get(stream)?.count ?? 0;
+  }
+
+  /** Raw frames still in the ring, oldest first, with their seq numbers. */
+  rawEntries(stream: string): { seq: number; publishedAt: number; raw: string }[] {
+    const ring = this.rings.get(stream);
+    if (!ring) return [];
+    const n = Math.min(ring.count, ring.limit);
+    const out: { seq: number; publishedAt: number; raw: string }[] = [];
+    for (let seq = ring.count - n + 1; seq <= ring.count; seq++) {
+      const idx = (seq - 1) % ring.limit;
+      out.push({ seq, publishedAt: ring.times[idx] ?? 0, raw: ring.frames[idx] ?? '' });
+    }
+    return out;
+  }
+
+  events(stream: string): GroundTruthEvent[] {
+    return this.rawEntries(stream).map((e) => ({ ...e, payload: JSON.parse(e.raw) as unknown }));
+  }
+
+  streams(): string[] {
+    return [...this.rings.keys()];
+  }
+
+  clear(stream?: string): void {
+    if (stream === undefined) this.rings.clear();
+    else this.rings.delete(stream);
+  }
+}

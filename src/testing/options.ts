@@ -1,0 +1,196 @@
+import type { Logger } from '../logger';
+import type { MarketId } from '../markets';
+import { getMarket, isMarketId } from '../markets';
+
+/**
+ * Default messages per second per stream kind, or exact stream suffix.
+ * Keys are looked up in this order: the exact suffix after the symbol
+ * (`depth@100ms`, `kline_1m`, `depth20@100ms`, `markPrice@1s`, `!miniTicker@arr`),
+ * then the family (`kline`, `depthN` for partial books, `markPrice`, `ticker`).
+ * `0` = never generate; `Infinity` = full speed (as fast as subscribers drain).
+ */
+export type RateTable = Readonly<Record<string, number>>;
+
+/** A rate function: return `undefined` to fall back to the table/defaults. */
+export type RateFunction = (stream: string) => number | undefined;
+
+export interface FakeBinanceOptions {
+  /** Market profile to emulate. @default 'spot' */
+  market?: MarketId | undefined;
+  /** Interface to bind. Tests must keep the loopback default. @default '127.0.0.1' */
+  host?: string | undefined;
+  /** TCP port; 0 picks a free one. @default 0 */
+  port?: number | undefined;
+  /** Seed for every generator: same seed + same scenario = same data. @default 0x5eed */
+  seed?: number | string | undefined;
+  /** Lowercase symbols the emulator trades (e.g. `['btcusdt','ethusdt']`). Overrides `symbolCount`. */
+  symbols?: readonly string[] | undefined;
+  /** Generate this many plausible symbols (btcusdt, ethusdt, …, then sym0001usdt…). @default 10 */
+  symbolCount?: number | undefined;
+  /** Per-kind rates (msgs/s) overriding the realistic defaults, or a function of the stream name. */
+  rates?: RateTable | RateFunction | undefined;
+  /** Generate data automatically for subscribed streams; false = only `publish()`ed events. @default true */
+  autoGenerate?: boolean | undefined;
+  /**
+   * Add this field to every generated object payload with a high-resolution send time
+   * (`performance.timeOrigin + performance.now()`, ms with fractions), for latency
+   * measurement. Pick a name Binance does not use for that stream. @default undefined (off)
+   */
+  stampField?: string | undefined;
+  /** Events kept per stream in the ground-truth ring. @default 1000 */
+  groundTruthLimit?: number | undefined;
+  /**
+   * Divides every clock-driven duration below (1440 = a day in a minute). Scaling never
+   * takes the ping interval below 500 ms or the pong timeout below 2 s (pongs count toward
+   * the incoming-message limit); set `pingIntervalMs`/`pongTimeoutMs` smaller explicitly if needed.
+   * @default 1
+   */
+  timeScale?: number | undefined;
+  /** Server ping interval. @default 20_000 (spot) / 180_000 (futures) */
+  pingIntervalMs?: number | undefined;
+  /** Disconnect when a ping stays unanswered this long. @default 60_000 (spot) / 600_000 (futures) */
+  pongTimeoutMs?: number | undefined;
+  /** Every connection is closed after this long. @default 86_400_000 (24 h) */
+  maxConnectionLifetimeMs?: number | undefined;
+  /** listenKey validity after creation/keepalive. @default 3_600_000 (60 min) */
+  listenKeyValidityMs?: number | undefined;
+  /** Incoming frames (text, ping, pong) per second per connection before a disconnect. @default 5 (spot) / 10 (futures) */
+  maxIncomingMessagesPerSecond?: number | undefined;
+  /** Streams per connection; more closes the connection (1008). @default 1024 (spot) / 200 (futures) */
+  maxStreamsPerConnection?: number | undefined;
+  /** Connection attempts per IP per window before HTTP 429. @default 300 */
+  maxConnectionAttempts?: number | undefined;
+  /** Window for `maxConnectionAttempts` (real time, not scaled). @default 300_000 (5 min) */
+  connectionAttemptWindowMs?: number | undefined;
+  /** Attempts answered 429 before the IP is banned with 418. @default 10 */
+  banAfterRejectedAttempts?: number | undefined;
+  /** How long a 418 ban lasts (real time). @default 120_000 (2 min, Binance's shortest ban) */
+  banDurationMs?: number | undefined;
+  /** Accepted API keys (REST X-MBX-APIKEY, WS API). @default undefined = any non-empty key */
+  apiKeys?: readonly string[] | undefined;
+  /** Keep generating a stream this long after its last subscriber left, so reconnecting clients see real gaps. @default 10_000 */
+  generatorLingerMs?: number | undefined;
+  /** Control messages kept per connection and in the global log. @default 1000 */
+  controlLogLimit?: number | undefined;
+  /** Where the emulator logs (debug: connections, faults). @default silent */
+  logger?: Partial<Logger> | undefined;
+}
+
+export interface ResolvedOptions {
+  market: MarketId;
+  host: string;
+  port: number;
+  seed: number | string | undefined;
+  symbols: readonly string[];
+  rates: RateTable | RateFunction | undefined;
+  autoGenerate: boolean;
+  stampField: string | undefined;
+  groundTruthLimit: number;
+  timeScale: number;
+  pingIntervalMs: number;
+  pongTimeoutMs: number;
+  maxConnectionLifetimeMs: number;
+  listenKeyValidityMs: number;
+  maxIncomingMessagesPerSecond: number;
+  maxStreamsPerConnection: number;
+  maxConnectionAttempts: number;
+  connectionAttemptWindowMs: number;
+  banAfterRejectedAttempts: number;
+  banDurationMs: number;
+  apiKeys: readonly string[] | undefined;
+  generatorLingerMs: number;
+  controlLogLimit: number;
+}
+
+const WELL_KNOWN = ['btc', 'eth', 'bnb', 'sol', 'xrp', 'doge', 'ada', 'trx', 'link', 'avax', 'dot', 'ltc', 'bch', 'near', 'uni', 'atom', 'etc', 'fil', 'apt', 'arb'];
+
+/** Plausible symbol names: btcusdt, ethusdt, …, then sym0001usdt… (COIN-M: btcusd_perp…). */
+export function generateSymbols(market: MarketId, count: number): string[] {
+  const suffix = market === 'coinm' ? 'usd_perp' : 'usdt';
+  const out: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const base = i < WELL_KNOWN.length ? WELL_KNOWN[i] : `sym${String(i - WELL_KNOWN.length + 1).padStart(4, '0')}`;
+    out.push(`${base}${suffix}`);
+  }
+  return out;
+}
+
+function posInt(name: string, v: unknown, min = 0): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min) {
+    throw new RangeError(`FakeBinance option ${name}: expected an integer >= ${min}, got ${JSON.stringify(v)}`);
+  }
+  return v;
+}
+
+function posNum(name: string, v: unknown): number {
+  if (typeof v !== 'number' || !(v > 0) || !Number.isFinite(v)) {
+    throw new RangeError(`FakeBinance option ${name}: expected a finite number > 0, got ${JSON.stringify(v)}`);
+  }
+  return v;
+}
+
+export function resolveOptions(opts: FakeBinanceOptions = {}): ResolvedOptions {
+  if (opts === null || typeof opts !== 'object') throw new TypeError('FakeBinance options: expected an object');
+  const market = opts.market ?? 'spot';
+  if (!isMarketId(market)) throw new RangeError(`FakeBinance option market: expected "spot", "usdm" or "coinm", got ${JSON.stringify(market)}`);
+  const profile = getMarket(market);
+  const host = opts.host ?? '127.0.0.1';
+  if (typeof host !== 'string' || !host) throw new TypeError('FakeBinance option host: expected a non-empty string');
+  const port = posInt('port', opts.port ?? 0);
+  if (port > 65535) throw new RangeError(`FakeBinance option port: expected 0..65535, got ${port}`);
+  if (opts.seed !== undefined && typeof opts.seed !== 'number' && typeof opts.seed !== 'string') {
+    throw new TypeError('FakeBinance option seed: expected a number or string');
+  }
+  let symbols: string[];
+  if (opts.symbols !== undefined) {
+    if (!Array.isArray(opts.symbols) || opts.symbols.length === 0) throw new TypeError('FakeBinance option symbols: expected a non-empty string[]');
+    symbols = opts.symbols.map((s, i) => {
+      if (typeof s !== 'string' || !/^[a-z0-9_]+$/.test(s)) {
+        throw new RangeError(`FakeBinance option symbols[${i}]: expected a lowercase symbol like "btcusdt", got ${JSON.stringify(s)}`);
+      }
+      return s;
+    });
+  } else {
+    symbols = generateSymbols(market, posInt('symbolCount', opts.symbolCount ?? 10, 1));
+  }
+  if (opts.rates !== undefined && typeof opts.rates !== 'function' && (typeof opts.rates !== 'object' || opts.rates === null)) {
+    throw new TypeError('FakeBinance option rates: expected an object of msgs/s or a function (stream) => number');
+  }
+  if (opts.rates && typeof opts.rates === 'object') {
+    for (const [k, v] of Object.entries(opts.rates)) {
+      if (typeof v !== 'number' || v < 0 || Number.isNaN(v)) throw new RangeError(`FakeBinance option rates.${k}: expected a number >= 0 (Infinity allowed)`);
+    }
+  }
+  if (opts.stampField !== undefined && (typeof opts.stampField !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(opts.stampField))) {
+    throw new TypeError(`FakeBinance option stampField: expected a plain field name, got ${JSON.stringify(opts.stampField)}`);
+  }
+  const timeScale = posNum('timeScale', opts.timeScale ?? 1);
+  if (opts.apiKeys !== undefined && (!Array.isArray(opts.apiKeys) || opts.apiKeys.some((k) => typeof k !== 'string' || !k))) {
+    throw new TypeError('FakeBinance option apiKeys: expected an array of non-empty strings');
+  }
+  return {
+    market,
+    host,
+    port,
+    seed: opts.seed,
+    symbols,
+    rates: opts.rates,
+    autoGenerate: opts.autoGenerate ?? true,
+    stampField: opts.stampField,
+    groundTruthLimit: posInt('groundTruthLimit', opts.groundTruthLimit ?? 1000, 1),
+    timeScale,
+    pingIntervalMs: posNum('pingIntervalMs', opts.pingIntervalMs ?? profile.heartbeat.serverPingIntervalMs),
+    pongTimeoutMs: posNum('pongTimeoutMs', opts.pongTimeoutMs ?? profile.heartbeat.serverPongDeadlineMs),
+    maxConnectionLifetimeMs: posNum('maxConnectionLifetimeMs', opts.maxConnectionLifetimeMs ?? profile.limits.maxConnectionLifetimeMs),
+    listenKeyValidityMs: posNum('listenKeyValidityMs', opts.listenKeyValidityMs ?? 60 * 60_000),
+    maxIncomingMessagesPerSecond: posInt('maxIncomingMessagesPerSecond', opts.maxIncomingMessagesPerSecond ?? profile.limits.maxIncomingMessagesPerSecond, 1),
+    maxStreamsPerConnection: posInt('maxStreamsPerConnection', opts.maxStreamsPerConnection ?? profile.limits.maxStreamsPerConnection, 1),
+    maxConnectionAttempts: posInt('maxConnectionAttempts', opts.maxConnectionAttempts ?? profile.limits.maxConnectionAttempts, 1),
+    connectionAttemptWindowMs: posNum('connectionAttemptWindowMs', opts.connectionAttemptWindowMs ?? profile.limits.connectionAttemptWindowMs),
+    banAfterRejectedAttempts: posInt('banAfterRejectedAttempts', opts.banAfterRejectedAttempts ?? 10, 1),
+    banDurationMs: posNum('banDurationMs', opts.banDurationMs ?? 120_000),
+    apiKeys: opts.apiKeys,
+    generatorLingerMs: posInt('generatorLingerMs', opts.generatorLingerMs ?? 10_000, 0),
+    controlLogLimit: posInt('controlLogLimit', opts.controlLogLimit ?? 1000, 1),
+  };
+}

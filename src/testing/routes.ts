@@ -1,0 +1,46 @@
+import type { MarketProfile, Route } from '../markets';
+
+export interface StreamPath {
+  route: Route;
+  combined: boolean;
+  streams: string[];
+  /** `events=` allow-list (USD-M `/private`). */
+  userEvents: string[] | undefined;
+}
+
+/**
+ * Parse a stream-connection URL: `/ws`, `/ws/<s>[/<s2>…]`, `/stream?streams=a/b`,
+ * with USD-M route prefixes `/public`, `/market`, `/private` (the latter also taking
+ * `?listenKey=k1/k2&events=E1/E2`). Undefined for anything else (HTTP 404).
+ */
+export function parseStreamPath(market: MarketProfile, url: URL): StreamPath | undefined {
+  let segs: string[];
+  try {
+    segs = url.pathname.split('/').filter(Boolean).map((s) => decodeURIComponent(s));
+  } catch {
+    return undefined;
+  }
+  let route: Route = '';
+  const first = segs[0];
+  if (market.routed && (first === 'public' || first === 'market' || first === 'private')) {
+    route = first;
+    segs = segs.slice(1);
+  }
+  let combined: boolean;
+  let streams: string[];
+  if (segs[0] === 'ws') {
+    combined = false;
+    streams = segs.slice(1);
+  } else if (segs[0] === 'stream' && segs.length === 1) {
+    combined = true;
+    streams = (url.searchParams.get('streams') ?? '').split('/').filter(Boolean);
+  } else return undefined;
+  let userEvents: string[] | undefined;
+  if (route === 'private') {
+    const keys = url.searchParams.getAll('listenKey').flatMap((k) => k.split('/')).filter(Boolean);
+    streams = [...streams, ...keys];
+    const ev = url.searchParams.get('events');
+    if (ev !== null) userEvents = ev.split('/').filter(Boolean);
+  }
+  return { route, combined, streams: [...new Set(streams)], userEvents };
+}
