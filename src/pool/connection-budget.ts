@@ -1,0 +1,237 @@
+/**
+ * The IP-wide connection-attempt budget (Binance: 300 attempts per 5 minutes per IP on spot;
+ * futures undocumented, assumed equal). Every dial of every socket in the process (first
+ * connects, reconnects, rotations) asks this gate first, so a burst of re-dials after a
+ * maintenance cut is spread out instead of tripping a 429 or a 418 ban.
+ *
+ * Rules, in order:
+ * 1. A 429/418/403 answer (`reportRejection`) pauses every dial until its `Retry-After`.
+ * 2. At most `floor(maxAttempts * headroom)` attempts in any sliding `windowMs`.
+ * 3. Dials are spaced by `minIntervalMs` while less than half of that is used, then by
+ *    `windowMs / effectiveLimit` (the remaining budget is spread over the window rather than
+ *    burnt at once). When several dials are queued, each gap gets up to `jitterMs` of random
+ *    extra so that sockets cut at the same moment do not re-dial in lock-step.
+ * The queue is FIFO; a waiter leaves it when its AbortSignal aborts (ERR_ABORTED).
+ * The budget holds no timer while its queue is empty.
+ */
+import type { DialGate } from '../connection/types';
+import { BinanceStreamError } from '../errors';
+
+export interface ConnectionBudgetOptions {
+  /** Binance's limit of connection attempts per IP per window. @default 300 */
+  maxAttempts?: number | undefined;
+  /** The sliding window of that limit. @default 300_000 (5 min) */
+  windowMs?: number | undefined;
+  /** Fraction of `maxAttempts` the budget lets through (headroom for other processes, clock skew). @default 0.9 (270 of 300) */
+  headroom?: number | undefined;
+  /**
+   * Minimum gap between two dials while the window is less than half used. 6,000 spot streams
+   * are 6 sockets, dialled within about 0.5 s; 280 klines are one socket and never wait.
+   * (The official SDK spaces queued connects by 1 s; Binance documents no burst rule
+   * beyond the 5-minute window, so the first half of the window is used quickly.)
+   * @default 50
+   */
+  minIntervalMs?: number | undefined;
+  /** Up to this much random extra per gap when dials are queued (spreads mass re-dials). @default 50 */
+  jitterMs?: number | undefined;
+  /** Pause after a 429 without `Retry-After`. @default 60_000 */
+  defaultPause429Ms?: number | undefined;
+  /** Pause after a 418 (IP ban) without `Retry-After`; Binance's shortest ban is 2 min. @default 120_000 */
+  defaultPause418Ms?: number | undefined;
+  /** Clock, for tests. @default Date.now */
+  now?: (() => number) | undefined;
+  /** Random source in [0, 1), for tests. @default Math.random */
+  random?: (() => number) | undefined;
+}
+
+export interface ConnectionBudgetState {
+  /** Attempts granted within the current window. */
+  attemptsInWindow: number;
+  /** Binance's limit (`maxAttempts`). */
+  limit: number;
+  /** What the budget lets through per window (`limit * headroom`). */
+  effectiveLimit: number;
+  windowMs: number;
+  /** Dials waiting for permission. */
+  queued: number;
+  /** Epoch ms until which dials are paused after a rejection, or 0. */
+  pausedUntil: number;
+  /** Total attempts granted since creation. */
+  granted: number;
+  /** Rejections reported (429/418/403). */
+  rejections: number;
+}
+
+interface Waiter {
+  socketId: string;
+  resolve: () => void;
+  reject: (err: BinanceStreamError) => void;
+  signal: AbortSignal;
+  onAbort: () => void;
+}
+
+function checkNumber(name: string, v: unknown, min: number, integer = false): number {
+  if (typeof v !== 'number' || Number.isNaN(v) || v < min || !Number.isFinite(v) || (integer && !Number.isInteger(v))) {
+    throw new RangeError(`ConnectionBudget option ${name}: expected ${integer ? 'an integer' : 'a number'} >= ${min}, got ${String(v)}`);
+  }
+  return v;
+}
+
+let sharedInstance: ConnectionBudget | undefined;
+
+export class ConnectionBudget implements DialGate {
+  /**
+   * The process-wide budget every pool (and every client) uses unless given its own:
+   * Binance counts attempts per IP, not per client.
+   */
+  static shared(): ConnectionBudget {
+    sharedInstance ??= new ConnectionBudget();
+    return sharedInstance;
+  }
+
+  readonly limit: number;
+  readonly effectiveLimit: number;
+  readonly windowMs: number;
+  private readonly minIntervalMs: number;
+  private readonly jitterMs: number;
+  private readonly pause429: number;
+  private readonly pause418: number;
+  private readonly now: () => number;
+  private readonly random: () => number;
+
+  /** Grant times within the window, oldest first. */
+  private readonly grants: number[] = [];
+  private readonly queue: Waiter[] = [];
+  private lastGrantAt = -Infinity;
+  private pausedUntil = 0;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private timerAt = 0;
+  private granted = 0;
+  private rejections = 0;
+
+  constructor(options: ConnectionBudgetOptions = {}) {
+    this.limit = checkNumber('maxAttempts', options.maxAttempts ?? 300, 1, true);
+    this.windowMs = checkNumber('windowMs', options.windowMs ?? 300_000, 1);
+    const headroom = checkNumber('headroom', options.headroom ?? 0.9, 0);
+    if (headroom > 1 || headroom === 0) throw new RangeError(`ConnectionBudget option headroom: expected a fraction in (0, 1], got ${headroom}`);
+    this.effectiveLimit = Math.max(1, Math.floor(this.limit * headroom));
+    this.minIntervalMs = checkNumber('minIntervalMs', options.minIntervalMs ?? 50, 0);
+    this.jitterMs = checkNumber('jitterMs', options.jitterMs ?? 50, 0);
+    this.pause429 = checkNumber('defaultPause429Ms', options.defaultPause429Ms ?? 60_000, 0);
+    this.pause418 = checkNumber('defaultPause418Ms', options.defaultPause418Ms ?? 120_000, 0);
+    this.now = options.now ?? Date.now;
+    this.random = options.random ?? Math.random;
+  }
+
+  /** Resolves when `socketId` may dial (the attempt is counted then); rejects with ERR_ABORTED on abort. */
+  acquire(socketId: string, signal: AbortSignal): Promise<void> {
+    if (signal.aborted) return Promise.reject(abortError(socketId));
+    return new Promise<void>((resolve, reject) => {
+      const waiter: Waiter = {
+        socketId,
+        resolve,
+        reject,
+        signal,
+        onAbort: () => {
+          const i = this.queue.indexOf(waiter);
+          if (i >= 0) this.queue.splice(i, 1);
+          reject(abortError(socketId));
+          this.pump();
+        },
+      };
+      signal.addEventListener('abort', waiter.onAbort, { once: true });
+      this.queue.push(waiter);
+      this.pump();
+    });
+  }
+
+  /** A handshake was answered 429/418/403: pause every dial for `retryAfterMs` (or the default for that status). */
+  reportRejection(status: number, retryAfterMs: number | undefined): void {
+    this.rejections++;
+    const pause = retryAfterMs !== undefined && retryAfterMs >= 0 ? retryAfterMs : status === 418 ? this.pause418 : this.pause429;
+    const until = this.now() + pause;
+    if (until > this.pausedUntil) this.pausedUntil = until;
+    // Re-plan the wake-up for the longer wait.
+    this.clearTimer();
+    this.pump();
+  }
+
+  state(): ConnectionBudgetState {
+    const now = this.now();
+    this.prune(now);
+    return {
+      attemptsInWindow: this.grants.length,
+      limit: this.limit,
+      effectiveLimit: this.effectiveLimit,
+      windowMs: this.windowMs,
+      queued: this.queue.length,
+      pausedUntil: this.pausedUntil > now ? this.pausedUntil : 0,
+      granted: this.granted,
+      rejections: this.rejections,
+    };
+  }
+
+  private prune(now: number): void {
+    const cutoff = now - this.windowMs;
+    let drop = 0;
+    while (drop < this.grants.length && (this.grants[drop] as number) <= cutoff) drop++;
+    if (drop) this.grants.splice(0, drop);
+  }
+
+  /** Earliest time the head of the queue may dial. */
+  private nextSlot(now: number): number {
+    this.prune(now);
+    let at = now;
+    if (this.pausedUntil > at) at = this.pausedUntil;
+    const used = this.grants.length;
+    if (used >= this.effectiveLimit) {
+      // Wait until the oldest grant that keeps us at the limit leaves the window.
+      const oldest = this.grants[used - this.effectiveLimit] as number;
+      at = Math.max(at, oldest + this.windowMs + 1);
+    }
+    const spacing = used * 2 < this.effectiveLimit ? this.minIntervalMs : this.windowMs / this.effectiveLimit;
+    at = Math.max(at, this.lastGrantAt + spacing);
+    return at;
+  }
+
+  private pump(): void {
+    while (this.queue.length) {
+      const now = this.now();
+      const at = this.nextSlot(now);
+      if (at > now) {
+        this.arm(at, now);
+        return;
+      }
+      const waiter = this.queue.shift() as Waiter;
+      waiter.signal.removeEventListener('abort', waiter.onAbort);
+      this.grants.push(now);
+      this.granted++;
+      this.lastGrantAt = now;
+      // Contention: push the next grant a little further, at random.
+      if (this.queue.length && this.jitterMs > 0) this.lastGrantAt = now + this.random() * this.jitterMs;
+      waiter.resolve();
+    }
+    this.clearTimer();
+  }
+
+  private arm(at: number, now: number): void {
+    if (this.timer !== undefined && this.timerAt === at) return;
+    this.clearTimer();
+    this.timerAt = at;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.pump();
+    }, Math.max(0, Math.ceil(at - now)));
+  }
+
+  private clearTimer(): void {
+    if (this.timer !== undefined) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+  }
+}
+
+function abortError(socketId: string): BinanceStreamError {
+  return new BinanceStreamError('ERR_ABORTED', `dial of ${socketId} aborted while waiting for the connection budget`);
+}

@@ -1,0 +1,207 @@
+/**
+ * The hot path: socket frame (already parsed by the socket) → one Map lookup → per-stream
+ * counters → de-duplication (only engaged around a handover) → recovery stages → sink.
+ * No closure, copy, wrapper or timer per message.
+ *
+ * Source selection: each stream reads from exactly one socket (`primary`). During a
+ * make-before-break handover the replacement (`next`) also delivers; its messages are held
+ * (or dropped when already delivered) until the two sequences overlap, then the stream
+ * switches to the replacement in one step and the held messages newer than the last
+ * delivered one are flushed in order. This stays exact even when the replacement runs
+ * ahead of an old socket that has a backlog (where a plain "newer than last" filter over
+ * interleaved sources would lose the old socket's backlog).
+ *
+ * Messages for streams the pool does not carry (e.g. just unsubscribed) are dropped and
+ * counted (`unknownDropped`): after `unsubscribe()` a listener must not hear the stream.
+ */
+import type { ResilientSocketLike } from '../connection/types';
+import { compareEventKeys, copyEventKey, newEventKey, readEventKey } from '../recovery/dedup';
+import type { StreamInfo } from '../streams/classify';
+import type { StreamMessage } from '../streams/types';
+import type { Handover, StreamState } from './stream-state';
+
+export type StreamSink = (message: StreamMessage, info: StreamInfo) => void;
+
+export interface RouterCounters {
+  /** Messages for streams not in the pool. */
+  unknownDropped: number;
+  /** Messages from a socket that no longer carries the stream (a retired socket's last frames). */
+  foreignDropped: number;
+  /** Duplicates dropped during handovers. */
+  duplicatesDropped: number;
+  /** Messages a sink threw on. */
+  sinkErrors: number;
+  /** Handovers forced before the sequences overlapped (held buffer full, or timeout): a gap is possible there. */
+  forcedSwitches: number;
+}
+
+/** Upper bound of messages held per stream during one handover. */
+export const MAX_HELD_PER_STREAM = 20_000;
+
+export class StreamRouter {
+  readonly states = new Map<string, StreamState>();
+  readonly counters: RouterCounters = { unknownDropped: 0, foreignDropped: 0, duplicatesDropped: 0, sinkErrors: 0, forcedSwitches: 0 };
+  private readonly scratch = newEventKey();
+  private readonly heldKey = newEventKey();
+
+  /**
+   * @param sink receives every delivered message once.
+   * @param onSinkError called (rarely) when the sink throws; the router keeps going.
+   */
+  constructor(
+    private readonly sink: StreamSink,
+    private readonly onSinkError: (err: unknown, state: StreamState) => void = () => {},
+  ) {}
+
+  /** Bound once; give it to every socket as `onMessage`. */
+  readonly route = (message: StreamMessage, socket: ResilientSocketLike): void => {
+    const st = this.states.get(message.stream);
+    if (st === undefined) {
+      this.counters.unknownDropped++;
+      return;
+    }
+    if (socket !== st.primary) {
+      if (socket === st.next) this.fromNext(st, message);
+      else this.counters.foreignDropped++;
+      return;
+    }
+    if (st.filtering && !this.acceptKeyed(st, message)) return;
+    this.deliver(st, message);
+    if (st.held !== undefined && st.held.length !== 0 && st.hasLast) this.maybeCaughtUp(st);
+  };
+
+  private deliver(st: StreamState, message: StreamMessage): void {
+    st.messages++;
+    const at = message.receivedAt;
+    st.lastMessageAt = at;
+    const e = (message.data as { E?: unknown } | null)?.E;
+    if (typeof e === 'number') st.lagMs = at - e;
+    const stages = st.stages;
+    if (stages !== undefined) {
+      for (let i = 0; i < stages.length; i++) if (!(stages[i] as NonNullable<typeof stages[0]>).accept(st, message)) return;
+    }
+    try {
+      this.sink(message, st.info);
+    } catch (err) {
+      st.errors++;
+      this.counters.sinkErrors++;
+      this.onSinkError(err, st);
+    }
+  }
+
+  /** True when `message` is newer than the last delivered one (and records it as the last). */
+  private acceptKeyed(st: StreamState, message: StreamMessage): boolean {
+    const key = this.scratch;
+    if (!readEventKey(st.info.kind, message.data, key)) return true;
+    if (st.hasLast && compareEventKeys(key, st.last) <= 0) {
+      st.duplicates++;
+      this.counters.duplicatesDropped++;
+      return false;
+    }
+    copyEventKey(key, st.last);
+    st.hasLast = true;
+    // The new primary delivered something new: the overlap is over for this stream.
+    if (st.next === undefined) st.filtering = false;
+    return true;
+  }
+
+  /** A message from the replacement socket before the stream switched to it. */
+  private fromNext(st: StreamState, message: StreamMessage): void {
+    const key = this.scratch;
+    if (!readEventKey(st.info.kind, message.data, key)) return; // no identity: the old socket stays the source until the end
+    if (st.hasLast && compareEventKeys(key, st.last) <= 0) {
+      // The replacement is at or behind what was delivered: its sequence covers everything from here on.
+      st.duplicates++;
+      this.counters.duplicatesDropped++;
+      this.switchToNext(st, false);
+      return;
+    }
+    const held = (st.held ??= []);
+    held.push(message);
+    if (held.length > MAX_HELD_PER_STREAM) this.switchToNext(st, true);
+  }
+
+  /** After the old socket delivered: does it now reach the replacement's first held message? */
+  private maybeCaughtUp(st: StreamState): void {
+    const first = (st.held as StreamMessage[])[0] as StreamMessage;
+    if (readEventKey(st.info.kind, first.data, this.heldKey) && compareEventKeys(this.heldKey, st.last) <= 0) this.switchToNext(st, false);
+  }
+
+  /** Make `next` the stream's source; flush held messages newer than the last delivered one, in order. */
+  private switchToNext(st: StreamState, forced: boolean): void {
+    const next = st.next;
+    if (next === undefined) return;
+    if (forced) this.counters.forcedSwitches++;
+    st.primary = next;
+    st.next = undefined;
+    const held = st.held;
+    st.held = undefined;
+    const handover = st.handover;
+    st.handover = undefined;
+    if (held !== undefined) {
+      for (let i = 0; i < held.length; i++) {
+        const m = held[i] as StreamMessage;
+        if (this.acceptKeyed(st, m)) this.deliver(st, m);
+      }
+    }
+    if (handover !== undefined) settle(handover);
+  }
+
+  /** Begin a handover of these streams from `handover.from` to `handover.to`. */
+  beginHandover(states: Iterable<StreamState>, handover: Handover): void {
+    for (const st of states) {
+      if (st.primary !== handover.from || st.next !== undefined) continue;
+      st.next = handover.to;
+      st.handover = handover;
+      st.held = undefined;
+      st.hasLast = false;
+      st.filtering = true;
+      handover.pending++;
+    }
+  }
+
+  /**
+   * End a handover: every stream still reading from the old socket switches now (their held
+   * messages newer than the last delivered one are flushed).
+   */
+  completeHandover(handover: Handover): void {
+    for (const st of this.states.values()) {
+      if (st.handover === handover) this.switchToNext(st, false);
+    }
+  }
+
+  /** Abort a handover: the old socket stays the source, the replacement's messages are discarded. */
+  cancelHandover(handover: Handover): void {
+    for (const st of this.states.values()) {
+      if (st.handover !== handover) continue;
+      st.next = undefined;
+      st.handover = undefined;
+      st.held = undefined;
+      st.filtering = false;
+    }
+    handover.pending = 0;
+  }
+
+  add(state: StreamState): void {
+    this.states.set(state.name, state);
+  }
+
+  remove(name: string): StreamState | undefined {
+    const st = this.states.get(name);
+    if (st === undefined) return undefined;
+    this.states.delete(name);
+    if (st.handover !== undefined) {
+      const h = st.handover;
+      st.handover = undefined;
+      st.next = undefined;
+      st.held = undefined;
+      settle(h);
+    }
+    return st;
+  }
+}
+
+function settle(handover: Handover): void {
+  handover.pending--;
+  if (handover.pending === 0) handover.onAllSwitched();
+}

@@ -1,0 +1,69 @@
+/**
+ * Per-stream state, created once at subscribe time and found by the router with one Map
+ * lookup per message. Plain fields with a fixed shape (a class, so V8 keeps one hidden
+ * class); the hot path only touches counters and, during a handover, the dedup fields.
+ */
+import type { ResilientSocketLike } from '../connection/types';
+import type { EventKey } from '../recovery/dedup';
+import { newEventKey } from '../recovery/dedup';
+import type { RecoveryStage } from '../recovery/stage';
+import type { StreamInfo } from '../streams/classify';
+import type { StreamMessage } from '../streams/types';
+
+/** One make-before-break handover of a set of streams from one socket to another. */
+export interface Handover {
+  readonly from: ResilientSocketLike;
+  readonly to: ResilientSocketLike;
+  /** Streams of the handover that still read from `from`. */
+  pending: number;
+  /** Called once when `pending` reaches 0. */
+  onAllSwitched: () => void;
+}
+
+export class StreamState {
+  readonly name: string;
+  readonly info: StreamInfo;
+  /** Group the stream was subscribed in (`''` = default). */
+  readonly group: string;
+  /** Epoch ms of subscribe(). */
+  readonly subscribedAt: number;
+  /** The socket whose messages are delivered. */
+  primary: ResilientSocketLike | undefined = undefined;
+  /** Epoch ms of the last acknowledgement (SUBSCRIBE answer or URL open), undefined while not acknowledged. */
+  ackedAt: number | undefined = undefined;
+  /** Counted in the pool's progress (`streamsReady`). */
+  ready = false;
+  messages = 0;
+  errors = 0;
+  /** `receivedAt` of the last delivered message, 0 if none yet. */
+  lastMessageAt = 0;
+  /** receivedAt − Binance `E` of the last delivered message that had an `E`. */
+  lagMs: number | undefined = undefined;
+  /** Messages dropped as duplicates (handover overlap). */
+  duplicates = 0;
+  /** Per-stream silence: the `since` value of the episode already reported (0 = none). */
+  staleEpisode = 0;
+  /** Re-subscriptions done for silence. */
+  resubscribes = 0;
+  /** Optional stages after dedup (gap tracking, backfill…). */
+  stages: readonly RecoveryStage[] | undefined;
+
+  // --- handover / dedup (only used while two sockets carry the stream) ---
+  /** The socket taking over, while a handover is in progress. */
+  next: ResilientSocketLike | undefined = undefined;
+  handover: Handover | undefined = undefined;
+  /** Messages from `next` that are newer than anything delivered yet, held until the switch. */
+  held: StreamMessage[] | undefined = undefined;
+  /** Compare keys and drop anything not newer than `last` (on from a handover's start until the new socket delivers). */
+  filtering = false;
+  hasLast = false;
+  readonly last: EventKey = newEventKey();
+
+  constructor(name: string, info: StreamInfo, group: string, subscribedAt: number, stages: readonly RecoveryStage[] | undefined) {
+    this.name = name;
+    this.info = info;
+    this.group = group;
+    this.subscribedAt = subscribedAt;
+    this.stages = stages && stages.length ? stages : undefined;
+  }
+}

@@ -1,0 +1,98 @@
+/**
+ * The IP-wide connection budget against the emulator: hundreds of re-dials stay inside the
+ * attempt limit (a shrunken window keeps the test fast; the rule is the same), and a 429
+ * with Retry-After pauses every dial.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { MARKETS } from '../../src/markets';
+import { ConnectionBudget } from '../../src/pool/connection-budget';
+import { StreamPool } from '../../src/pool/stream-pool';
+import { ConstantBackoff } from '../../src/retry/constant-backoff';
+import { FakeBinance } from '../../src/testing';
+
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  while (cleanups.length) await cleanups.pop()!();
+});
+
+function until(cond: () => boolean, timeoutMs = 4_000, what = 'condition'): Promise<void> {
+  const t0 = Date.now();
+  return new Promise((resolve, reject) => {
+    const tick = () => {
+      if (cond()) return resolve();
+      if (Date.now() - t0 > timeoutMs) return reject(new Error(`timed out waiting for ${what}`));
+      setTimeout(tick, 5);
+    };
+    tick();
+  });
+}
+
+describe('connection budget with the emulator', () => {
+  it('spreads 380+ connection attempts (five mass drops of 64 sockets) inside the IP limit: no 429', async () => {
+    // Binance's rule (N attempts per window per IP) with the window shrunk from 5 min to 1 s.
+    const fake = await FakeBinance.start({ market: 'spot', autoGenerate: false, maxConnectionAttempts: 200, connectionAttemptWindowMs: 1_000 });
+    const budget = new ConnectionBudget({ maxAttempts: 200, windowMs: 1_000, minIntervalMs: 1, jitterMs: 1 });
+    const streams = Array.from({ length: 64 }, (_, i) => `s${i}usdt@trade`);
+    // Two pools (two clients in one process) share the budget, as they share the IP.
+    const pools = [0, 1].map(
+      (i) =>
+        new StreamPool({
+          market: MARKETS.spot,
+          baseUrl: fake.urls.ws,
+          sink: () => {},
+          budget,
+          maxStreamsPerConnection: 1,
+          retryPolicy: new ConstantBackoff({ delayMs: 10 }),
+          idPrefix: `p${i}`,
+        }),
+    );
+    cleanups.push(async () => {
+      await Promise.all(pools.map((p) => p.stop()));
+      await fake.close();
+    });
+    pools[0]!.subscribe(streams.slice(0, 32));
+    pools[1]!.subscribe(streams.slice(32));
+    await Promise.all(pools.map((p) => p.start()));
+    expect(fake.stats().connectionsOpen).toBe(64);
+    for (let round = 1; round <= 5; round++) {
+      fake.faults.close({ all: true }, { code: 1001, reason: 'maintenance' });
+      await until(() => fake.stats().connectionsOpened === 64 * (round + 1) && fake.stats().connectionsOpen === 64, 4_000, `round ${round}`);
+    }
+    const s = fake.stats();
+    expect(s.connectionsOpened).toBe(384);
+    expect(s.upgradesRejected).toEqual({ rateLimited429: 0, banned418: 0, injected: 0, notFound: 0 });
+    expect(s.limitViolations.connectionAttempts).toBe(0);
+    expect(budget.state().attemptsInWindow).toBeLessThanOrEqual(180);
+    expect(pools[0]!.stats().budget).toMatchObject({ limit: 200, effectiveLimit: 180, rejections: 0 });
+  }, 15_000);
+
+  it('answers a 429 with Retry-After by pausing every dial, then connects (real limits)', async () => {
+    const fake = await FakeBinance.start({ market: 'spot', autoGenerate: false });
+    const budget = new ConnectionBudget();
+    const pool = new StreamPool({
+      market: MARKETS.spot,
+      baseUrl: fake.urls.ws,
+      sink: () => {},
+      budget,
+      maxStreamsPerConnection: 1,
+      retryPolicy: new ConstantBackoff({ delayMs: 10 }),
+    });
+    cleanups.push(async () => {
+      await pool.stop();
+      await fake.close();
+    });
+    fake.faults.rejectUpgrades({ status: 429, retryAfterSec: 1, count: 1 });
+    pool.subscribe(['a@trade', 'b@trade', 'c@trade']);
+    const t0 = Date.now();
+    await pool.start();
+    const took = Date.now() - t0;
+    expect(took).toBeGreaterThanOrEqual(950);
+    expect(took).toBeLessThan(3_000);
+    expect(fake.stats().upgradesRejected.injected).toBe(1);
+    expect(fake.stats().connectionsOpen).toBe(3);
+    expect(budget.state()).toMatchObject({ rejections: 1, limit: 300 });
+    // Every dial after the rejection waited for Retry-After: only the rejected one came before.
+    const opened = fake.connections().map((c) => c.openedAt - t0);
+    expect(opened.every((ms) => ms >= 950)).toBe(true);
+  });
+});

@@ -1,0 +1,140 @@
+/**
+ * Make-before-break rotation and serverShutdown handover against the emulator, proven
+ * against its ground truth: no event lost or doubled across the handover.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import type { RotatedEvent } from '../../src/events';
+import { MARKETS } from '../../src/markets';
+import type { MarketId } from '../../src/markets';
+import { ConnectionBudget } from '../../src/pool/connection-budget';
+import { StreamPool } from '../../src/pool/stream-pool';
+import type { StreamPoolOptions } from '../../src/pool/types';
+import { ConstantBackoff } from '../../src/retry/constant-backoff';
+import type { StreamMessage } from '../../src/streams/types';
+import type { FakeBinanceOptions } from '../../src/testing';
+import { FakeBinance } from '../../src/testing';
+
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  while (cleanups.length) await cleanups.pop()!();
+});
+
+async function setup(market: MarketId, fakeOpts: FakeBinanceOptions, poolOpts: Partial<StreamPoolOptions> = {}) {
+  const fake = await FakeBinance.start({ market, ...fakeOpts });
+  const delivered = new Map<string, string[]>();
+  const pool = new StreamPool({
+    market: MARKETS[market],
+    baseUrl: fake.urls.ws,
+    // Record the exact payload text per stream, to compare with the emulator's ground truth.
+    sink: (m: StreamMessage) => {
+      let list = delivered.get(m.stream);
+      if (!list) delivered.set(m.stream, (list = []));
+      list.push(JSON.stringify(m.data));
+    },
+    budget: new ConnectionBudget({ minIntervalMs: 0, jitterMs: 0 }),
+    retryPolicy: new ConstantBackoff({ delayMs: 50 }),
+    ...poolOpts,
+  });
+  cleanups.push(async () => {
+    await pool.stop();
+    await fake.close();
+  });
+  return { fake, pool, delivered };
+}
+
+function until(cond: () => boolean, timeoutMs = 4_000, what = 'condition'): Promise<void> {
+  const t0 = Date.now();
+  return new Promise((resolve, reject) => {
+    const tick = () => {
+      if (cond()) return resolve();
+      if (Date.now() - t0 > timeoutMs) return reject(new Error(`timed out waiting for ${what}`));
+      setTimeout(tick, 10);
+    };
+    tick();
+  });
+}
+
+/** Payload texts of every published event, oldest first (ring must hold them all). */
+function truth(fake: FakeBinance, stream: string): string[] {
+  const events = fake.groundTruth(stream);
+  expect(events.length, `ground-truth ring holds every event of ${stream}`).toBe(fake.publishedCount(stream));
+  return events.map((e) => JSON.stringify(e.payload));
+}
+
+describe('rotation under full-speed data', () => {
+  it('rotates repeatedly during floods with every event delivered exactly once', async () => {
+    const streams = ['btcusdt@aggTrade', 'ethusdt@depth@100ms', 'btcusdt@trade'];
+    const { fake, pool, delivered } = await setup(
+      'spot',
+      { symbols: ['btcusdt', 'ethusdt'], autoGenerate: false, groundTruthLimit: 500_000 },
+      { rotateAfterMs: 250, rotationJitterMs: 0, sweepIntervalMs: 25, handoverSettleMs: 100 },
+    );
+    const rotated: RotatedEvent[] = [];
+    pool.on('rotated', (e) => rotated.push(e));
+    pool.subscribe(streams);
+    await pool.start();
+    await Promise.all(streams.map((stream) => fake.flood({ stream, durationMs: 1_500 })));
+    await until(() => streams.every((s) => (delivered.get(s)?.length ?? 0) >= fake.publishedCount(s)), 3_000, 'every flooded event');
+    await new Promise((r) => setTimeout(r, 100)); // any late duplicate would show up now
+    for (const s of streams) {
+      const t = truth(fake, s);
+      expect(t.length).toBeGreaterThan(1_000);
+      const d = delivered.get(s) ?? [];
+      expect(d.length, `${s}: delivered count equals published count`).toBe(t.length);
+      expect(d, `${s}: same events in the same order`).toEqual(t);
+    }
+    expect(rotated.length).toBeGreaterThanOrEqual(2);
+    expect(rotated.every((r) => r.reason === 'lifetime')).toBe(true);
+    const st = pool.stats();
+    expect(st.duplicatesDropped).toBeGreaterThan(0); // the overlap really carried both sockets
+    expect(st.forcedSwitches).toBe(0);
+    expect(st.rotations).toBe(rotated.length);
+  });
+
+  it('rotates a kline stream at Binance cadence without dropping a non-final update', async () => {
+    const stream = 'btcusdt@kline_1m';
+    const { fake, pool, delivered } = await setup(
+      'usdm',
+      { symbols: ['btcusdt'], rates: { kline: 100 }, groundTruthLimit: 100_000 },
+      { rotateAfterMs: 300, rotationJitterMs: 0, sweepIntervalMs: 25, handoverSettleMs: 100 },
+    );
+    let rotations = 0;
+    pool.on('rotated', () => rotations++);
+    pool.subscribe([stream]);
+    await pool.start();
+    await until(() => rotations >= 2, 4_000, 'two rotations');
+    const firstDelivered = delivered.get(stream)![0]!;
+    const lastDelivered = delivered.get(stream)!.at(-1)!;
+    const t = truth(fake, stream);
+    const from = t.indexOf(firstDelivered);
+    const to = t.indexOf(lastDelivered);
+    expect(from).toBeGreaterThanOrEqual(0);
+    expect(delivered.get(stream)).toEqual(t.slice(from, to + 1));
+  });
+});
+
+describe('serverShutdown handover', () => {
+  it('opens the replacement before the old connection closes; no event lost or doubled', async () => {
+    const stream = 'btcusdt@aggTrade';
+    const { fake, pool, delivered } = await setup('spot', { symbols: ['btcusdt'], rates: { aggTrade: 300 }, groundTruthLimit: 100_000 });
+    const rotated: RotatedEvent[] = [];
+    pool.on('rotated', (e) => rotated.push(e));
+    pool.subscribe([stream]);
+    await pool.start();
+    await until(() => (delivered.get(stream)?.length ?? 0) > 20, 2_000, 'data');
+    fake.faults.serverShutdown({ all: true }, { closeAfterMs: 1_000 });
+    await until(() => rotated.length === 1, 3_000, 'rotated');
+    expect(rotated[0]).toMatchObject({ oldSocketId: 'spot-1', newSocketId: 'spot-2', reason: 'serverShutdown', streams: 1 });
+    expect(rotated[0]!.handoverMs).toBeLessThan(1_000); // before the server closed the old connection
+    await until(() => fake.stats().connectionsOpen === 1 && fake.stats().connectionsOpened === 2, 2_000, 'old connection gone');
+    const n = delivered.get(stream)!.length;
+    await until(() => delivered.get(stream)!.length > n + 20, 2_000, 'data on the replacement');
+    const d = delivered.get(stream)!;
+    const t = truth(fake, stream);
+    const from = t.indexOf(d[0]!);
+    const to = t.indexOf(d.at(-1)!);
+    expect(from).toBeGreaterThanOrEqual(0);
+    expect(d).toEqual(t.slice(from, to + 1));
+    expect(pool.stats().duplicatesDropped).toBeGreaterThan(0);
+  });
+});

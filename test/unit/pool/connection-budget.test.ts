@@ -1,0 +1,119 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { ConnectionBudget } from '../../../src/pool/connection-budget';
+
+function grantLog(budget: ConnectionBudget, ids: string[], signal = new AbortController().signal) {
+  const granted: { id: string; at: number }[] = [];
+  const promises = ids.map((id) =>
+    budget.acquire(id, signal).then(
+      () => void granted.push({ id, at: Date.now() }),
+      () => undefined,
+    ),
+  );
+  return { granted, all: Promise.all(promises) };
+}
+
+describe('ConnectionBudget', () => {
+  beforeEach(() => {
+    vi.useFakeTimers();
+    vi.setSystemTime(1_000_000);
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('grants a lone dial at once and spaces queued dials FIFO by minIntervalMs', async () => {
+    const b = new ConnectionBudget({ minIntervalMs: 50, jitterMs: 0 });
+    const { granted, all } = grantLog(b, ['a', 'b', 'c', 'd', 'e', 'f']);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(granted.map((g) => g.id)).toEqual(['a']);
+    await vi.advanceTimersByTimeAsync(300);
+    await all;
+    expect(granted.map((g) => g.id)).toEqual(['a', 'b', 'c', 'd', 'e', 'f']);
+    const gaps = granted.slice(1).map((g, i) => g.at - (granted[i] as { at: number }).at);
+    expect(gaps.every((g) => g >= 50)).toBe(true);
+    // Six sockets (6,000 spot streams) are dialled within well under a second.
+    expect((granted[5] as { at: number }).at - (granted[0] as { at: number }).at).toBeLessThan(500);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('adds random jitter between queued dials', async () => {
+    const b = new ConnectionBudget({ minIntervalMs: 10, jitterMs: 100, random: () => 0.5 });
+    const { granted, all } = grantLog(b, ['a', 'b', 'c']);
+    await vi.advanceTimersByTimeAsync(1_000);
+    await all;
+    // 'a' found an empty queue; 'b' was granted while 'c' waited, so the next gap gets the jitter.
+    expect((granted[1] as { at: number }).at - (granted[0] as { at: number }).at).toBe(10);
+    expect((granted[2] as { at: number }).at - (granted[1] as { at: number }).at).toBe(60);
+  });
+
+  it('never lets more than limit*headroom attempts into a sliding window', async () => {
+    const b = new ConnectionBudget({ maxAttempts: 10, headroom: 0.8, windowMs: 10_000, minIntervalMs: 0, jitterMs: 0 });
+    expect(b.effectiveLimit).toBe(8);
+    const ids = Array.from({ length: 20 }, (_, i) => `s${i}`);
+    const { granted, all } = grantLog(b, ids);
+    await vi.advanceTimersByTimeAsync(60_000);
+    await all;
+    expect(granted).toHaveLength(20);
+    // Check every window of 10 s holds at most 8 grants.
+    for (const g of granted) {
+      const inWindow = granted.filter((x) => x.at > g.at - 10_000 && x.at <= g.at).length;
+      expect(inWindow).toBeLessThanOrEqual(8);
+    }
+    // Past half of the budget, dials are spread over the window (10_000 / 8 = 1250 ms apart).
+    const fifth = granted[4] as { at: number };
+    const sixth = granted[5] as { at: number };
+    expect(sixth.at - fifth.at).toBeGreaterThanOrEqual(1250);
+    expect(b.state()).toMatchObject({ limit: 10, effectiveLimit: 8, queued: 0, granted: 20 });
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('honours Retry-After of a reported 429 for every queued dial', async () => {
+    const b = new ConnectionBudget({ minIntervalMs: 0, jitterMs: 0 });
+    await b.acquire('first', new AbortController().signal);
+    b.reportRejection(429, 7_000);
+    expect(b.state().pausedUntil).toBe(Date.now() + 7_000);
+    const { granted, all } = grantLog(b, ['x', 'y']);
+    await vi.advanceTimersByTimeAsync(6_999);
+    expect(granted).toHaveLength(0);
+    await vi.advanceTimersByTimeAsync(1);
+    await all;
+    expect(granted.map((g) => g.id)).toEqual(['x', 'y']);
+    expect(b.state()).toMatchObject({ pausedUntil: 0, rejections: 1 });
+  });
+
+  it('uses a default pause for 418 without Retry-After (2 min)', async () => {
+    const b = new ConnectionBudget({ minIntervalMs: 0, jitterMs: 0 });
+    b.reportRejection(418, undefined);
+    const { granted, all } = grantLog(b, ['x']);
+    await vi.advanceTimersByTimeAsync(119_999);
+    expect(granted).toHaveLength(0);
+    await vi.advanceTimersByTimeAsync(1);
+    await all;
+    expect(granted).toHaveLength(1);
+  });
+
+  it('an aborted waiter leaves the queue with ERR_ABORTED and leaves no timer', async () => {
+    const b = new ConnectionBudget({ minIntervalMs: 0, jitterMs: 0 });
+    b.reportRejection(429, 60_000);
+    const ac = new AbortController();
+    const p = b.acquire('s1', ac.signal);
+    expect(b.state().queued).toBe(1);
+    expect(vi.getTimerCount()).toBe(1);
+    ac.abort();
+    await expect(p).rejects.toMatchObject({ code: 'ERR_ABORTED' });
+    expect(b.state().queued).toBe(0);
+    expect(vi.getTimerCount()).toBe(0);
+    await expect(b.acquire('s2', ac.signal)).rejects.toMatchObject({ code: 'ERR_ABORTED' });
+  });
+
+  it('validates its options, naming them', () => {
+    expect(() => new ConnectionBudget({ maxAttempts: 0 })).toThrow(/maxAttempts/);
+    expect(() => new ConnectionBudget({ headroom: 1.5 })).toThrow(/headroom/);
+    expect(() => new ConnectionBudget({ minIntervalMs: -1 })).toThrow(/minIntervalMs/);
+  });
+
+  it('has one process-wide shared instance', () => {
+    expect(ConnectionBudget.shared()).toBe(ConnectionBudget.shared());
+    expect(ConnectionBudget.shared().state()).toMatchObject({ limit: 300, effectiveLimit: 270, windowMs: 300_000 });
+  });
+});

@@ -1,0 +1,117 @@
+/** A scripted ResilientSocketLike for pool unit tests: no I/O, the test drives open/close/data. */
+import EventEmitter from 'eventemitter3';
+import type { ResilientSocketLike, ResilientSocketOptions, SocketEvents, SocketState, SocketStats } from '../../../src/connection/types';
+
+export class FakeSocket extends EventEmitter<SocketEvents> implements ResilientSocketLike {
+  readonly id: string;
+  state: SocketState = 'idle';
+  readonly streams = new Set<string>();
+  connectedAt: number | undefined;
+  started = false;
+  stopped = false;
+  readonly calls: { method: string; args: unknown[] }[] = [];
+  private sawFirst = false;
+  private sent = 0;
+
+  constructor(readonly options: ResilientSocketOptions) {
+    super();
+    this.id = options.id;
+    for (const s of options.streams ?? []) this.streams.add(s);
+  }
+
+  private now(): number {
+    return (this.options.now ?? Date.now)();
+  }
+
+  start(): void {
+    this.calls.push({ method: 'start', args: [] });
+    if (this.stopped || this.started) return;
+    if (this.streams.size === 0) throw new Error(`FakeSocket ${this.id}: started with no streams`);
+    this.started = true;
+    this.state = 'connecting';
+  }
+
+  /** Test: the connection opens and URL streams are acknowledged. */
+  open(): void {
+    this.state = 'open';
+    this.connectedAt = this.now();
+    this.sawFirst = false;
+    this.emit('open', { socketId: this.id, url: 'ws://fake', streams: this.streams.size, retries: 0 });
+    this.emit('subscribed', { socketId: this.id, streams: [...this.streams] });
+  }
+
+  /** Test: the connection drops; the real socket would reconnect. */
+  drop(): void {
+    this.state = 'reconnecting';
+    this.connectedAt = undefined;
+    this.emit('close', { socketId: this.id, code: 1006, reason: '', willReconnect: true });
+  }
+
+  /** Test: Binance pushes `data` on `stream`. */
+  deliver(stream: string, data: unknown, receivedAt = this.now()): void {
+    this.options.onMessage({ stream, data, receivedAt }, this);
+    if (!this.sawFirst) {
+      this.sawFirst = true;
+      this.emit('firstMessage', { socketId: this.id, afterOpenMs: receivedAt - (this.connectedAt ?? receivedAt) });
+    }
+  }
+
+  addStreams(streams: readonly string[]): void {
+    this.calls.push({ method: 'addStreams', args: [[...streams]] });
+    for (const s of streams) this.streams.add(s);
+  }
+  removeStreams(streams: readonly string[]): void {
+    this.calls.push({ method: 'removeStreams', args: [[...streams]] });
+    for (const s of streams) this.streams.delete(s);
+  }
+  resubscribe(streams: readonly string[]): void {
+    this.calls.push({ method: 'resubscribe', args: [[...streams]] });
+  }
+  send(frame: object): void {
+    this.sent++;
+    this.calls.push({ method: 'send', args: [frame] });
+  }
+  reconnect(reason: string): void {
+    this.calls.push({ method: 'reconnect', args: [reason] });
+  }
+  async stop(): Promise<void> {
+    this.calls.push({ method: 'stop', args: [] });
+    if (this.stopped) return;
+    this.stopped = true;
+    const was = this.state;
+    this.state = 'closed';
+    if (was === 'open') this.emit('close', { socketId: this.id, code: 1000, reason: 'stopped', willReconnect: false });
+  }
+  count(method: string): number {
+    return this.calls.filter((c) => c.method === method).length;
+  }
+  stats(): SocketStats {
+    return {
+      socketId: this.id,
+      state: this.state,
+      streams: this.streams.size,
+      uptimeMs: this.connectedAt !== undefined ? this.now() - this.connectedAt : 0,
+      connectedAt: this.connectedAt,
+      reconnects: 0,
+      retries: 0,
+      messagesReceived: 0,
+      outboundPerSecond: 0,
+      outboundTotal: this.sent,
+      outboundQueued: 0,
+      lastMessageAt: undefined,
+      lastError: undefined,
+    };
+  }
+}
+
+export function fakeFactory(): { sockets: FakeSocket[]; factory: (o: ResilientSocketOptions) => FakeSocket } {
+  const sockets: FakeSocket[] = [];
+  return {
+    sockets,
+    factory: (o) => {
+      const s = new FakeSocket(o);
+      sockets.push(s);
+      return s;
+    },
+  };
+}
