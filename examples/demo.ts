@@ -1,0 +1,287 @@
+/**
+ * npm run demo — the case from the first field report: 280 `<symbol>@kline_1h` streams
+ * (plus a few others), against the bundled emulator, while a scripted sequence of faults
+ * plays: an abrupt drop, a silent stall, a serverShutdown, rejected upgrades with
+ * Retry-After, a policy-violation close and a malformed frame. Shows progress while
+ * connecting, a live one-screen status, then a summary; exits 0 after --duration.
+ *
+ *   npm run demo -- --duration 60
+ *   npm run demo -- --symbols 3000 --streams-per-symbol 2
+ *   npm run demo -- --live            # real Binance instead of the emulator (no faults)
+ */
+import { parseArgs } from 'node:util';
+import {
+  BinanceStreamClient,
+  consoleLogger,
+  describeError,
+  streams as S,
+  type MarketId,
+  type StreamMessage,
+} from 'binance-stream-client';
+import { FakeBinance } from 'binance-stream-client/testing';
+
+const { values: args } = parseArgs({
+  options: {
+    duration: { type: 'string', default: '30' },
+    symbols: { type: 'string', default: '280' },
+    'streams-per-symbol': { type: 'string', default: '1' },
+    market: { type: 'string', default: 'spot' },
+    live: { type: 'boolean', default: false },
+    'no-faults': { type: 'boolean', default: false },
+    plain: { type: 'boolean', default: false },
+    help: { type: 'boolean', default: false },
+  },
+});
+
+if (args.help) {
+  console.log('usage: npm run demo -- [--duration s] [--symbols N] [--streams-per-symbol 1|2] [--market spot|usdm|coinm] [--live] [--no-faults] [--plain]');
+  process.exit(0);
+}
+
+function intArg(name: string, v: string | undefined, min: number, max: number): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    console.error(`--${name}: expected an integer from ${min} to ${max}, got ${JSON.stringify(v)}`);
+    process.exit(2);
+  }
+  return n;
+}
+
+const durationMs = intArg('duration', args.duration, 5, 3600) * 1000;
+const symbolCount = intArg('symbols', args.symbols, 1, 5000);
+const perSymbol = intArg('streams-per-symbol', args['streams-per-symbol'], 1, 2);
+const market = args.market as MarketId;
+if (!['spot', 'usdm', 'coinm'].includes(market)) {
+  console.error(`--market: expected spot, usdm or coinm, got ${JSON.stringify(args.market)}`);
+  process.exit(2);
+}
+const tty = Boolean(process.stdout.isTTY) && !args.plain;
+const live = args.live;
+
+// ---------------------------------------------------------------- log capture
+const logLines: string[] = [];
+let warnCount = 0;
+let errorCount = 0;
+let emptyErrorTexts = 0;
+const captureConsole = {
+  debug: () => undefined,
+  info: (line: string) => pushLog(line),
+  warn: (line: string) => {
+    warnCount++;
+    pushLog(line);
+  },
+  error: (line: string) => {
+    errorCount++;
+    pushLog(line);
+  },
+};
+function pushLog(line: string): void {
+  // The first field report's symptom: an error line with nothing after the colon.
+  if (/error[^=]*[:=]\s*(,|$)/i.test(line)) emptyErrorTexts++;
+  logLines.push(line.replace(/^\S+Z /, ''));
+  if (logLines.length > 200) logLines.shift();
+  if (!tty) console.log(line);
+}
+
+// ---------------------------------------------------------------- setup
+const ex = live
+  ? undefined
+  : await FakeBinance.start({ market, symbolCount, seed: 42, rates: { kline: 1, aggTrade: 2, 'depth@100ms': 10, bookTicker: 5, ticker: 1 } });
+
+const symbols = ex ? ex.options.symbols.slice(0, symbolCount) : await liveSymbols(symbolCount);
+const wanted: string[] = [];
+for (const s of symbols) {
+  wanted.push(S.kline(s, '1h'));
+  if (perSymbol === 2) wanted.push(S.aggTrade(s));
+}
+const first = symbols[0] ?? 'btcusdt';
+const second = symbols[1] ?? first;
+const probe = S.depth(first, 100); // the fastest stream: used to time recovery
+const extras = [S.aggTrade(first), probe, S.bookTicker(second), S.ticker(first)];
+for (const e of extras) if (!wanted.includes(e)) wanted.push(e);
+
+const client = new BinanceStreamClient({
+  market,
+  ...(ex ? ex.clientOptions() : {}),
+  logger: consoleLogger('info', { console: captureConsole }),
+  // A short demo: catch the silent stall within seconds instead of the 10 s default for depth streams.
+  staleAfterMs: 4_000,
+  staleDebounceMs: 5_000,
+});
+
+// ---------------------------------------------------------------- live figures
+const t0 = Date.now();
+let messages = 0;
+let lastSecondCount = 0;
+let rate = 0;
+let reconnects = 0;
+let staleEvents = 0;
+let rotations = 0;
+let firstAllAt: number | undefined;
+const seen = new Set<string>();
+const lastByStream = new Map<string, number>();
+let progress = { streamsReady: 0, streamsTotal: wanted.length, socketsOpen: 0, socketsTotal: 0, dialsQueued: 0 };
+
+client.on('message', (m: StreamMessage) => {
+  messages++;
+  lastByStream.set(m.stream, m.receivedAt);
+  if (firstAllAt === undefined) {
+    seen.add(m.stream);
+    if (seen.size === wanted.length) firstAllAt = Date.now();
+  }
+});
+client.on('connecting', (p) => {
+  progress = p;
+  if (!tty) console.log(`connecting: ${p.streamsReady}/${p.streamsTotal} streams ready, ${p.socketsOpen}/${p.socketsTotal} sockets open, ${p.dialsQueued} dials queued`);
+});
+client.on('reconnected', () => reconnects++);
+client.on('stale', () => staleEvents++);
+client.on('rotated', () => rotations++);
+client.on('error', (e) => pushLog(`ERROR event ${describeError(e.error)}`));
+
+// ---------------------------------------------------------------- fault script
+interface FaultRun {
+  at: number;
+  name: string;
+  run: () => void;
+  /** Which stream must deliver again for the fault to count as recovered. */
+  probe: string;
+  startedAt?: number;
+  recoveredMs?: number;
+}
+const faults: FaultRun[] = [];
+if (ex && !args['no-faults']) {
+  const f = ex.faults;
+  const plan: [number, string, () => void][] = [
+    [0.15, 'abrupt drop of every connection (1006)', () => f.close({ all: true }, { code: 1006 })],
+    [0.3, `silent stall of the connection carrying ${probe} (pings still answered)`, () => f.stall({ stream: probe }, { durationMs: 60_000 })],
+    [0.47, 'serverShutdown (make-before-break handover)', () => f.serverShutdown({ all: true })],
+    [
+      0.62,
+      'upgrades rejected with 429 + Retry-After: 2, then every connection closed (1001)',
+      () => {
+        f.rejectUpgrades({ status: 429, retryAfterSec: 2, count: 2 });
+        f.close({ all: true }, { code: 1001, reason: 'going away' });
+      },
+    ],
+    [0.78, 'policy-violation close (1008) of one connection', () => f.close({ stream: probe }, { code: 1008, reason: 'Too many requests' })],
+    [0.88, 'malformed frame', () => f.malformedFrame({ stream: probe }, { kind: 'json' })],
+  ];
+  for (const [frac, name, run] of plan) faults.push({ at: Math.round(durationMs * frac), name, run, probe });
+}
+let lastFault: FaultRun | undefined;
+const faultTimers: NodeJS.Timeout[] = [];
+function armFaults(): void {
+  for (const fault of faults) {
+    faultTimers.push(
+      setTimeout(() => {
+        fault.startedAt = Date.now();
+        lastFault = fault;
+        pushLog(`FAULT ${fault.name}`);
+        try {
+          fault.run();
+        } catch (err) {
+          pushLog(`fault failed: ${describeError(err)}`);
+        }
+      }, fault.at),
+    );
+  }
+}
+function checkRecovery(): void {
+  const now = Date.now();
+  for (const f of faults) {
+    if (f.startedAt === undefined || f.recoveredMs !== undefined) continue;
+    const last = lastByStream.get(f.probe) ?? 0;
+    // Recovered = the probe stream delivers again after the fault, with every socket open.
+    if (last > f.startedAt + 50 && client.stats().pool.sockets.every((s) => s.state === 'open')) f.recoveredMs = last - f.startedAt;
+    if (now - f.startedAt > 60_000) f.recoveredMs = Number.NaN;
+  }
+}
+
+// ---------------------------------------------------------------- screen
+function fmtMs(ms: number | undefined): string {
+  if (ms === undefined) return '…';
+  if (Number.isNaN(ms)) return 'not recovered';
+  return ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`;
+}
+function render(): void {
+  checkRecovery();
+  const st = client.stats();
+  const now = Date.now();
+  const liveStreams = st.pool.streams.filter((s) => s.lastMessageAt !== undefined && now - s.lastMessageAt < 5_000).length;
+  const open = st.pool.sockets.filter((s) => s.state === 'open').length;
+  const elapsed = ((now - t0) / 1000).toFixed(0);
+  const lines = [
+    `binance-stream-client demo — ${live ? 'LIVE Binance' : 'emulator'} ${market}, ${wanted.length} streams (${symbolCount} symbols × ${perSymbol} + extras), ${elapsed}/${durationMs / 1000} s`,
+    '',
+    `connecting     ${progress.streamsReady}/${progress.streamsTotal} streams ready, ${progress.socketsOpen}/${progress.socketsTotal} sockets open, ${progress.dialsQueued} dials queued`,
+    `first message  on all ${wanted.length} streams: ${firstAllAt === undefined ? `${seen.size}/${wanted.length} so far` : `after ${firstAllAt - t0} ms`}`,
+    `connections    ${open}/${st.pool.sockets.length} open${st.pool.budget ? `   budget ${st.pool.budget.attemptsInWindow}/${st.pool.budget.effectiveLimit} dials in window${st.pool.budget.queued ? `, ${st.pool.budget.queued} queued` : ''}` : ''}`,
+    `streams live   ${liveStreams}/${st.pool.streams.length} (a message in the last 5 s; kline_1h updates about once a second)`,
+    `messages       ${messages.toLocaleString('en-US')} total, ${rate.toLocaleString('en-US')}/s`,
+    `recovery       ${reconnects} reconnects, ${rotations} handovers, ${staleEvents} stale detections`,
+    `last fault     ${lastFault ? `${lastFault.name} — recovered ${fmtMs(lastFault.recoveredMs)}` : 'none yet'}`,
+    '',
+    'recent log:',
+    ...logLines.slice(-8).map((l) => `  ${l.length > 150 ? l.slice(0, 149) + '…' : l}`),
+  ];
+  process.stdout.write(`\x1b[H\x1b[J${lines.join('\n')}\n`);
+}
+
+// ---------------------------------------------------------------- run
+const tick = setInterval(() => {
+  rate = messages - lastSecondCount;
+  lastSecondCount = messages;
+  if (tty) render();
+  else {
+    checkRecovery();
+    const st = client.stats();
+    console.log(
+      `[${((Date.now() - t0) / 1000).toFixed(0)}s] ${st.pool.sockets.filter((s) => s.state === 'open').length}/${st.pool.sockets.length} connections open, ${rate}/s, ${messages} messages, ${reconnects} reconnects, ${rotations} handovers`,
+    );
+  }
+}, 1000);
+
+client.subscribe(wanted);
+const startedAt = Date.now();
+await client.start().catch((err: unknown) => pushLog(`start failed: ${describeError(err)}`));
+const openMs = Date.now() - startedAt;
+pushLog(`all ${client.stats().pool.sockets.length} connection(s) open after ${openMs} ms`);
+armFaults();
+
+await new Promise((r) => setTimeout(r, durationMs));
+clearInterval(tick);
+for (const t of faultTimers) clearTimeout(t);
+checkRecovery();
+
+const finalStats = client.stats();
+await client.stop();
+await ex?.close();
+
+// ---------------------------------------------------------------- summary
+const secs = durationMs / 1000;
+const out = [
+  '',
+  `Summary (${secs} s, ${live ? 'live Binance' : 'emulator'}, ${market})`,
+  `  streams             ${wanted.length} on ${finalStats.pool.sockets.length} connection(s) (Binance allows ${client.market.limits.maxStreamsPerConnection} per connection)`,
+  `  connections open    after ${openMs} ms; first message on every stream ${firstAllAt === undefined ? 'not reached' : `after ${firstAllAt - t0} ms`}`,
+  `  messages            ${messages.toLocaleString('en-US')} (${Math.round(messages / secs).toLocaleString('en-US')}/s average)`,
+  `  reconnects          ${reconnects}; handovers ${rotations}; stale detections ${staleEvents}`,
+  `  log lines           ${warnCount} WARN, ${errorCount} ERROR, ${emptyErrorTexts} with an empty error text`,
+  ...(faults.length ? ['  faults:'] : []),
+  ...faults.map((f) => `    ${(f.at / 1000).toFixed(1).padStart(5)} s  ${f.name.padEnd(84)} recovered ${f.startedAt === undefined ? 'not run' : fmtMs(f.recoveredMs)}`),
+  '',
+];
+console.log(out.join('\n'));
+process.exit(0);
+
+async function liveSymbols(n: number): Promise<string[]> {
+  const base = market === 'spot' ? 'https://api.binance.com/api/v3' : market === 'usdm' ? 'https://fapi.binance.com/fapi/v1' : 'https://dapi.binance.com/dapi/v1';
+  const res = await fetch(`${base}/exchangeInfo`);
+  if (!res.ok) throw new Error(`exchangeInfo: HTTP ${res.status}`);
+  const body = (await res.json()) as { symbols: { symbol: string; status?: string; contractStatus?: string }[] };
+  return body.symbols
+    .filter((s) => (s.status ?? s.contractStatus) === 'TRADING')
+    .slice(0, n)
+    .map((s) => s.symbol.toLowerCase());
+}
