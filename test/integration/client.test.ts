@@ -1,0 +1,215 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { BinanceStreamClient, ConnectionBudget, ConstantBackoff, consoleLogger, streams, type KlineEvent, type StreamMessage } from 'binance-stream-client';
+import { FakeBinance } from 'binance-stream-client/testing';
+
+const cleanups: (() => Promise<unknown>)[] = [];
+afterEach(async () => {
+  while (cleanups.length) await cleanups.pop()!();
+  vi.useRealTimers();
+});
+
+async function emulator(opts: Parameters<typeof FakeBinance.start>[0] = {}): Promise<FakeBinance> {
+  const ex = await FakeBinance.start({ seed: 7, ...opts });
+  cleanups.push(() => ex.close());
+  return ex;
+}
+
+interface Captured {
+  lines: string[];
+  logger: ReturnType<typeof consoleLogger>;
+}
+function captureLogs(): Captured {
+  const lines: string[] = [];
+  const sink = (l: string) => void lines.push(l);
+  return { lines, logger: consoleLogger('debug', { console: { debug: sink, info: sink, warn: sink, error: sink }, timestamps: false }) };
+}
+
+function client(ex: FakeBinance, extra: ConstructorParameters<typeof BinanceStreamClient>[0] = {}): BinanceStreamClient {
+  const c = new BinanceStreamClient({ ...ex.clientOptions(), connectionBudget: new ConnectionBudget(), ...extra });
+  cleanups.push(() => c.stop());
+  return c;
+}
+
+describe('BinanceStreamClient against the emulator', () => {
+  it('carries the first field report’s 280 klines on one connection and delivers typed events', async () => {
+    const ex = await emulator({ symbolCount: 280, rates: { kline: 20 } });
+    const c = client(ex);
+    const names = ex.options.symbols.map((s) => streams.kline(s, '1h'));
+    const got = new Set<string>();
+    const typed: KlineEvent[] = [];
+    c.on('kline', (k, msg) => {
+      typed.push(k);
+      got.add(msg.stream);
+    });
+    c.subscribe(names);
+    await c.start();
+    await vi.waitFor(() => expect(got.size).toBe(280), { timeout: 5_000 });
+    expect(ex.connections()).toHaveLength(1);
+    expect(ex.connections()[0]!.streams).toHaveLength(280);
+    expect(typed[0]!.e).toBe('kline');
+    expect(typeof typed[0]!.k.c).toBe('string');
+  });
+
+  it('never opens a socket before a stream exists, and subscribes after start()', async () => {
+    const ex = await emulator({ rates: { aggTrade: 50 } });
+    const c = client(ex);
+    await c.start();
+    expect(ex.connections()).toHaveLength(0);
+    expect(ex.stats().connectionsOpened).toBe(0);
+    const msgs: StreamMessage[] = [];
+    c.on('message', (m) => msgs.push(m));
+    c.subscribe('BTCUSDT@aggTrade'); // symbol part normalised
+    await vi.waitFor(() => expect(msgs.length).toBeGreaterThan(3), { timeout: 5_000 });
+    expect(msgs[0]!.stream).toBe('btcusdt@aggTrade');
+    expect(typeof msgs[0]!.receivedAt).toBe('number');
+    c.subscribe(['ethusdt@aggTrade']);
+    await vi.waitFor(() => expect(msgs.some((m) => m.stream === 'ethusdt@aggTrade')).toBe(true), { timeout: 5_000 });
+    expect(ex.connections()).toHaveLength(1);
+  });
+
+  it('reconnect() called 10 times at once causes one reconnect', async () => {
+    const ex = await emulator({ rates: { aggTrade: 50 } });
+    const c = client(ex, { retryPolicy: new ConstantBackoff({ delayMs: 50 }) });
+    let reconnected = 0;
+    c.on('reconnected', () => reconnected++);
+    c.subscribe(['btcusdt@aggTrade']);
+    await c.start();
+    for (let i = 0; i < 10; i++) c.reconnect('test');
+    await vi.waitFor(() => expect(reconnected).toBe(1), { timeout: 5_000 });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(reconnected).toBe(1);
+    expect(ex.stats().connectionsOpened).toBe(2);
+  });
+
+  it('a throwing listener never breaks delivery; the error is reported', async () => {
+    const ex = await emulator({ rates: { aggTrade: 100 } });
+    const c = client(ex);
+    const errors: string[] = [];
+    c.on('error', (e) => errors.push(e.error.code));
+    let n = 0;
+    c.on('aggTrade', () => {
+      n++;
+      throw new Error('bot bug');
+    });
+    c.subscribe(['btcusdt@aggTrade']);
+    await c.start();
+    await vi.waitFor(() => expect(n).toBeGreaterThan(5), { timeout: 5_000 });
+    expect(errors[0]).toBe('ERR_LISTENER');
+    expect(c.stats().pool.sockets[0]!.state).toBe('open');
+  });
+
+  it('an error event with no listener is logged, not thrown', async () => {
+    const ex = await emulator({ rates: { aggTrade: 100 } });
+    const log = captureLogs();
+    const c = client(ex, { logger: log.logger });
+    c.on('aggTrade', () => {
+      throw new TypeError('');
+    });
+    c.subscribe(['btcusdt@aggTrade']);
+    await c.start();
+    await vi.waitFor(() => expect(log.lines.some((l) => l.includes('listener threw'))).toBe(true), { timeout: 5_000 });
+    expect(log.lines.find((l) => l.includes('listener threw'))).toContain('TypeError (no message)');
+  });
+
+  it('recovers from an abrupt drop and reports it with typed events', async () => {
+    const ex = await emulator({ rates: { aggTrade: 50 } });
+    const c = client(ex);
+    const events: string[] = [];
+    c.on('close', (e) => events.push(`close ${e.code} ${e.willReconnect}`));
+    c.on('reconnecting', (e) => events.push(`reconnecting ${e.attempt} ${e.error.code}`));
+    c.on('reconnected', (e) => events.push(`reconnected ${e.attempts}`));
+    c.subscribe(['btcusdt@aggTrade']);
+    await c.start();
+    ex.faults.close({ all: true }, { code: 1006 });
+    await vi.waitFor(() => expect(events).toContain('reconnected 1'), { timeout: 5_000 });
+    expect(events[0]).toBe('close 1006 true');
+    expect(events[1]).toMatch(/^reconnecting 1 ERR_CLOSED$/);
+  });
+
+  it('stats() reports per-stream and per-socket figures', async () => {
+    const ex = await emulator({ rates: { aggTrade: 100 } });
+    const c = client(ex);
+    c.subscribe(['btcusdt@aggTrade', 'ethusdt@aggTrade']);
+    await c.start();
+    await vi.waitFor(() => expect(c.stats().pool.streams.every((s) => s.messages > 2)).toBe(true), { timeout: 5_000 });
+    const st = c.stats();
+    expect(st.market).toBe('spot');
+    const s = st.pool.streams.find((x) => x.stream === 'btcusdt@aggTrade')!;
+    expect(s.socketId).toBe(st.pool.sockets[0]!.socketId);
+    expect(s.lastMessageAt).toBeTypeOf('number');
+    expect(s.lagMs).toBeTypeOf('number');
+    expect(s.errors).toBe(0);
+    const sock = st.pool.sockets[0]!;
+    expect(sock.state).toBe('open');
+    expect(sock.streams).toBe(2);
+    expect(sock.uptimeMs).toBeGreaterThanOrEqual(0);
+    expect(sock.reconnects).toBe(0);
+    expect(st.pool.budget?.attemptsInWindow).toBe(1);
+  });
+
+  it('stop() is idempotent and leaves no socket behind; the client cannot restart', async () => {
+    const ex = await emulator({ rates: { aggTrade: 50 } });
+    const c = client(ex);
+    c.subscribe(['btcusdt@aggTrade']);
+    await c.start();
+    await Promise.all([c.stop(), c.stop()]);
+    await c.stop();
+    await vi.waitFor(() => expect(ex.connections()).toHaveLength(0), { timeout: 2_000 });
+    expect(() => c.subscribe(['ethusdt@trade'])).toThrow(/after stop\(\)/);
+  });
+
+  it('stop() leaves zero timers (fake timers for the client, real I/O)', async () => {
+    const ex = await emulator({ rates: { aggTrade: 50 } });
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'], shouldAdvanceTime: true });
+    const c = new BinanceStreamClient({ ...ex.clientOptions(), connectionBudget: new ConnectionBudget() });
+    let n = 0;
+    c.on('aggTrade', () => n++);
+    c.subscribe(['btcusdt@aggTrade']);
+    await c.start();
+    await vi.waitFor(() => expect(n).toBeGreaterThan(2), { timeout: 5_000 });
+    expect(vi.getTimerCount()).toBeGreaterThan(0);
+    await c.stop();
+    expect(vi.getTimerCount()).toBe(0);
+  });
+});
+
+describe('bad input', () => {
+  it('names the option and the value', () => {
+    expect(() => new BinanceStreamClient({ market: 'futures' as never })).toThrow(/option market: expected "spot", "usdm" or "coinm", got "futures"/);
+    expect(() => new BinanceStreamClient({ maxStreamsPerConnection: 2000 })).toThrow(/maxStreamsPerConnection: 2000 is above the spot limit of 1024/);
+    expect(() => new BinanceStreamClient({ market: 'usdm', maxStreamsPerConnection: 201 })).toThrow(/limit of 200/);
+    expect(() => new BinanceStreamClient({ baseUrl: 'http://x' })).toThrow(/option baseUrl: "http:\/\/x" must use ws: or wss:/);
+    expect(() => new BinanceStreamClient({ maxStreamPerConnection: 5 } as never)).toThrow(/option maxStreamPerConnection: unknown option/);
+    expect(() => new BinanceStreamClient({ heartbeat: { pongTimeoutMs: -1 } })).toThrow(/heartbeat.pongTimeoutMs/);
+    expect(() => new BinanceStreamClient({ retryPolicy: {} as never })).toThrow(/option retryPolicy/);
+  });
+
+  it('never echoes a secret in an option error', () => {
+    let msg = '';
+    try {
+      new BinanceStreamClient({ apiKey: 42 as never, apiSecret: 'S3CRET' });
+    } catch (err) {
+      msg = (err as Error).message;
+    }
+    expect(msg).toMatch(/option apiKey/);
+    expect(msg).not.toContain('42');
+  });
+
+  it('rejects bad stream names with the name, before anything changes', () => {
+    const c = new BinanceStreamClient();
+    expect(() => c.subscribe(['btcusdt@aggTrade', 'not a stream'])).toThrow(/"not a stream"/);
+    expect(c.streams).toEqual([]);
+    try {
+      c.subscribe('btcusdt');
+    } catch (err) {
+      expect((err as { code: string }).code).toBe('ERR_INVALID_STREAM');
+    }
+  });
+
+  it('does no I/O in the constructor', () => {
+    const factory = vi.fn();
+    const c = new BinanceStreamClient({ webSocketFactory: factory });
+    c.subscribe(['btcusdt@aggTrade']);
+    expect(factory).not.toHaveBeenCalled();
+  });
+});
