@@ -15,3 +15,5 @@ export { defaultRates, parseStream } from './market-data';
 export { parseControlMessage } from './control-protocol';
 export type { BinanceErrorObject, ControlRequest, ParseResult, RequestId } from './control-protocol';
 export { Clock } from './clock';
+export { installWsApi, WsApiEmulator } from './ws-api';
+export type { PushTarget, WsApiAccountInput, WsApiConnectionInfo, WsApiOptions, WsApiRequestRecord } from './ws-api';
