@@ -1,0 +1,61 @@
+/**
+ * URL helpers: secret masking for logs/events, and choosing how many streams fit in a
+ * combined-stream URL (the rest are SUBSCRIBEd after open).
+ */
+import { BinanceStreamError } from '../errors';
+import { maskSecret } from '../logger';
+import type { UrlContext } from './types';
+
+const SECRET_PARAMS = /([?&](?:listenKey|listenToken|signature|apiKey|X-MBX-APIKEY)=)([^&#]*)/gi;
+// A long alphanumeric path segment or value (a listenKey is 60 characters) after `/` or `=`.
+// Stream names contain `@` or `!` and hosts contain dots, so neither matches.
+const KEY_LIKE = /(?<=[/=])[A-Za-z0-9]{20,}(?=[/?&#]|$)/g;
+
+/** Mask listenKeys/tokens/signatures in a URL: query values and `/ws/<key>` path segments. */
+export function maskUrl(url: string): string {
+  return url.replace(SECRET_PARAMS, (_m, prefix: string, value: string) => prefix + (value ? maskSecret(value) : '')).replace(KEY_LIKE, (v) => maskSecret(v));
+}
+
+export type UrlProvider = (ctx: UrlContext) => string | Promise<string>;
+
+async function callProvider(provider: UrlProvider, ctx: UrlContext): Promise<string> {
+  const url = await provider(ctx);
+  if (typeof url !== 'string' || !/^wss?:\/\//i.test(url)) {
+    throw new BinanceStreamError('ERR_INVALID_OPTION', `url provider returned ${typeof url === 'string' ? JSON.stringify(maskUrl(url)) : typeof url}; expected a ws:// or wss:// URL`, {
+      permanent: true,
+    });
+  }
+  return url;
+}
+
+/**
+ * Ask the provider for a URL carrying as many of `streams` (in order) as fit in
+ * `maxLength` characters, at least one. Returns the URL and the streams it carries.
+ */
+export async function fitStreamsInUrl(
+  provider: UrlProvider,
+  streams: readonly string[],
+  maxLength: number,
+  attempt: number,
+  signal: AbortSignal,
+): Promise<{ url: string; urlStreams: readonly string[] }> {
+  const all = await callProvider(provider, { streams, attempt, signal });
+  if (all.length <= maxLength || streams.length <= 1) return { url: all, urlStreams: streams };
+  const baseLength = (await callProvider(provider, { streams: [], attempt, signal })).length;
+  const budget = maxLength - baseLength - '?streams='.length;
+  let used = 0;
+  let n = 0;
+  for (const s of streams) {
+    const add = s.length + (n ? 1 : 0);
+    if (used + add > budget) break;
+    used += add;
+    n++;
+  }
+  n = Math.max(1, n);
+  for (;;) {
+    const chosen = streams.slice(0, n);
+    const url = await callProvider(provider, { streams: chosen, attempt, signal });
+    if (url.length <= maxLength || n === 1) return { url, urlStreams: chosen };
+    n = Math.max(1, Math.floor(n * 0.8));
+  }
+}

@@ -1,0 +1,94 @@
+/**
+ * The default retry policy: exponential backoff, capped, with equal jitter, and a
+ * starting delay that depends on how the connection failed (see {@link failureKind}).
+ *
+ * Default curve (before jitter; equal jitter then waits between half and all of it):
+ *
+ * | failure kind | 1st  | 2nd  | 3rd  | 4th  | 5th   | 6th   | 7th+ |
+ * |--------------|------|------|------|------|-------|-------|------|
+ * | clean close  | 0.5 s| 1 s  | 2 s  | 4 s  | 8 s   | 16 s  | … 60 s |
+ * | abnormal     | 1 s  | 2 s  | 4 s  | 8 s  | 16 s  | 32 s  | 60 s |
+ * | timeout      | 2 s  | 4 s  | 8 s  | 16 s | 32 s  | 60 s  | 60 s |
+ * | throttled    | 15 s | 30 s | 60 s | 60 s | 60 s  | 60 s  | 60 s |
+ *
+ * Why: a clean close (Binance's 24 h cut, a `serverShutdown`, a restart) is routine and
+ * the feed should be back within a second; an abnormal drop gets ~1 s so one blip costs
+ * little; timeouts suggest congestion; 1008/429/418/403 mean Binance is pushing back and
+ * hammering it risks an IP ban. The 60 s cap matches the first field report's request.
+ * `new ExponentialBackoff({ initialDelayMs: 5000, jitter: 0 })` reproduces that report's
+ * 5 s, 10 s, 20 s, 40 s, 60 s curve for abnormal failures.
+ */
+import { RetryPolicy, checkDuration, failureKind } from './policy';
+import type { FailureKind, RetryContext, RetryPolicyOptions } from './policy';
+
+export interface ExponentialBackoffOptions extends RetryPolicyOptions {
+  /** First delay after an abnormal failure (drop, refused, 5xx). @default 1_000 */
+  initialDelayMs?: number | undefined;
+  /**
+   * First delay per failure kind, overriding the defaults derived from `initialDelayMs`:
+   * `clean` = initialDelayMs / 2, `abnormal` = initialDelayMs, `timeout` =
+   * initialDelayMs × 2, `throttled` = max(15_000, initialDelayMs). (`permanent` is never
+   * retried by the default `shouldRetry`.)
+   */
+  initialDelayByKind?: Partial<Record<Exclude<FailureKind, 'permanent'>, number>> | undefined;
+  /** Upper bound of any delay (before `Retry-After`, which always wins). @default 60_000 */
+  maxDelayMs?: number | undefined;
+  /** Growth per attempt. @default 2 */
+  factor?: number | undefined;
+  /**
+   * Share of the delay that is randomised: the wait is `d × (1 − jitter) + random() × d × jitter`.
+   * 0.5 is "equal jitter" (between half and all of `d`), which spreads a crowd of sockets
+   * reconnecting after the same outage while keeping a floor. 0 = no jitter, 1 = full jitter.
+   * @default 0.5
+   */
+  jitter?: number | undefined;
+  /** Source of randomness in [0, 1), for deterministic tests. @default Math.random */
+  random?: (() => number) | undefined;
+}
+
+export class ExponentialBackoff extends RetryPolicy {
+  readonly initialDelayMs: number;
+  readonly initialDelayByKind: Readonly<Record<Exclude<FailureKind, 'permanent'>, number>>;
+  readonly maxDelayMs: number;
+  readonly factor: number;
+  readonly jitter: number;
+  private readonly random: () => number;
+
+  constructor(options: ExponentialBackoffOptions = {}) {
+    super(options);
+    const owner = 'ExponentialBackoff';
+    this.initialDelayMs = checkDuration(owner, 'initialDelayMs', options.initialDelayMs ?? 1_000);
+    this.maxDelayMs = checkDuration(owner, 'maxDelayMs', options.maxDelayMs ?? 60_000);
+    this.factor = checkDuration(owner, 'factor', options.factor ?? 2);
+    if (this.factor < 1) throw new RangeError(`${owner}: option factor must be >= 1, got ${this.factor}`);
+    this.jitter = checkDuration(owner, 'jitter', options.jitter ?? 0.5);
+    if (this.jitter > 1) throw new RangeError(`${owner}: option jitter must be between 0 and 1, got ${this.jitter}`);
+    const random = options.random ?? Math.random;
+    if (typeof random !== 'function') throw new TypeError(`${owner}: option random must be a function returning a number in [0, 1)`);
+    this.random = random;
+    const by = options.initialDelayByKind ?? {};
+    const base = this.initialDelayMs;
+    this.initialDelayByKind = Object.freeze({
+      clean: checkDuration(owner, 'initialDelayByKind.clean', by.clean ?? base / 2),
+      abnormal: checkDuration(owner, 'initialDelayByKind.abnormal', by.abnormal ?? base),
+      timeout: checkDuration(owner, 'initialDelayByKind.timeout', by.timeout ?? base * 2),
+      throttled: checkDuration(owner, 'initialDelayByKind.throttled', by.throttled ?? Math.max(15_000, base)),
+    });
+  }
+
+  /** The un-jittered delay for retry `attempt` of a failure of `kind`. */
+  baseDelayMs(kind: FailureKind, attempt: number): number {
+    const first = kind === 'permanent' ? this.initialDelayByKind.abnormal : this.initialDelayByKind[kind];
+    const exp = Math.max(0, Math.min(attempt - 1, 1000));
+    return Math.min(this.maxDelayMs, first * this.factor ** exp);
+  }
+
+  delayMs(ctx: RetryContext): number {
+    const d = this.baseDelayMs(failureKind(ctx.error), ctx.attempt);
+    if (this.jitter === 0) return Math.round(d);
+    let r = this.random();
+    if (!(r >= 0)) r = 0;
+    if (r >= 1) r = 0.999_999;
+    return Math.round(d * (1 - this.jitter) + r * d * this.jitter);
+  }
+}

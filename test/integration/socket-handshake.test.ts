@@ -1,0 +1,100 @@
+/**
+ * Transport-level cases against the tiny loopback server (test/helpers/ws-server.ts):
+ * a handshake that never completes, WAF 403, an HTTP-date Retry-After, a retired
+ * endpoint (410), server pings answered by the client itself, and zero sockets after stop().
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { ConstantBackoff } from '../../src/retry/constant-backoff';
+import { startLoopbackServer } from '../helpers/ws-server';
+import type { LoopbackServer } from '../helpers/ws-server';
+import { makeLiveSocket, sleep, waitFor } from './socket-helpers';
+
+let server: LoopbackServer | undefined;
+let live: ReturnType<typeof makeLiveSocket> | undefined;
+
+afterEach(async () => {
+  await live?.socket.stop();
+  if (live) expect(live.allClosed()).toBe(true);
+  if (server) await waitFor(() => server!.openConnections === 0, 1000, 'server-side sockets to close');
+  live = undefined;
+  await server?.close();
+  server = undefined;
+});
+
+describe('ResilientSocket ⇄ loopback server', () => {
+  it('a handshake that never completes hits the connect timeout and is retried', async () => {
+    server = await startLoopbackServer();
+    server.hangUpgrades(true);
+    live = makeLiveSocket(server.url, { streams: ['a@trade'], connectTimeoutMs: 300, retryPolicy: new ConstantBackoff({ delayMs: 50 }) });
+    live.socket.start();
+    await waitFor(() => live!.of('reconnecting').length === 1, 1500);
+    expect(live.of('reconnecting')[0]!.payload.error.code).toBe('ERR_CONNECT_TIMEOUT');
+    server.hangUpgrades(false);
+    await waitFor(() => live!.socket.state === 'open', 1500);
+    expect(server.upgrades).toBe(2);
+    expect(live.of('open')[0]!.payload.retries).toBe(1);
+  });
+
+  it('403 (WAF) is reported to the dial gate; an HTTP-date Retry-After is honoured', async () => {
+    server = await startLoopbackServer();
+    const reported: [number, number | undefined][] = [];
+    server.rejectUpgrades(403, { 'Retry-After': new Date(Date.now() + 2000).toUTCString() });
+    live = makeLiveSocket(server.url, {
+      streams: ['a@trade'],
+      retryPolicy: new ConstantBackoff({ delayMs: 20 }),
+      dialGate: { acquire: async () => {}, reportRejection: (s, r) => void reported.push([s, r]) },
+    });
+    live.socket.start();
+    await waitFor(() => live!.of('reconnecting').length === 1);
+    const r = live.of('reconnecting')[0]!.payload;
+    expect(r.error).toMatchObject({ code: 'ERR_HANDSHAKE_REJECTED', httpStatus: 403 });
+    expect(r.delayMs).toBeGreaterThan(500); // HTTP-date precision is 1 s
+    expect(reported[0]![0]).toBe(403);
+    expect(live.lines.some((l) => l.level === 'warn' && String(l.fields.error).includes('http=403'))).toBe(true);
+  });
+
+  it('410 on the upgrade is permanent: gaveUp without retrying', async () => {
+    server = await startLoopbackServer();
+    server.rejectUpgrades(410);
+    live = makeLiveSocket(server.url, { mode: 'raw', url: () => `${server!.url}/ws/listenKeyAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA` });
+    live.socket.start();
+    await waitFor(() => live!.of('gaveUp').length === 1);
+    expect(live.of('gaveUp')[0]!.payload.error.code).toBe('ERR_ENDPOINT_RETIRED');
+    expect(server.upgrades).toBe(1);
+    expect(JSON.stringify(live.lines)).not.toContain('listenKeyAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA');
+  });
+
+  it('answers server pings itself (autoPong off) with the same payload', async () => {
+    server = await startLoopbackServer();
+    server.onConnection((c) => c.ws.ping('hello'));
+    let pongPayload = '';
+    server.onConnection((c) => c.ws.on('pong', (d) => (pongPayload = String(d))));
+    live = makeLiveSocket(server.url, { streams: ['a@trade'] });
+    live.socket.start();
+    await waitFor(() => pongPayload === 'hello', 1000, 'pong');
+    expect(live.socket.stats().outboundTotal).toBe(1);
+  });
+
+  it('a client heartbeat ping goes out after idle silence and the answer keeps the socket', async () => {
+    server = await startLoopbackServer();
+    live = makeLiveSocket(server.url, { streams: ['a@trade'], heartbeat: { idlePingMs: 150, pongTimeoutMs: 150 }, staleAfterMs: false });
+    live.socket.start();
+    await waitFor(() => live!.socket.state === 'open');
+    await sleep(600);
+    expect(server.connections[0]!.pingsReceived).toBeGreaterThanOrEqual(2);
+    expect(live.of('reconnecting')).toHaveLength(0);
+  });
+
+  it('stop() leaves zero sockets on either side, even when the server ignores the close', async () => {
+    server = await startLoopbackServer();
+    live = makeLiveSocket(server.url, { streams: ['a@trade'] });
+    live.socket.start();
+    await waitFor(() => live!.socket.state === 'open');
+    server.connections[0]!.blackhole(); // the close handshake never completes
+    const t0 = Date.now();
+    await live.socket.stop();
+    expect(Date.now() - t0).toBeLessThan(1500);
+    expect(live.allClosed()).toBe(true);
+    expect(live.socket.state).toBe('closed');
+  });
+});

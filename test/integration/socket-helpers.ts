@@ -1,0 +1,54 @@
+/** Shared setup for the socket integration tests (real loopback sockets, real timers). */
+import { ResilientSocket } from '../../src/connection/resilient-socket';
+import type { ResilientSocketOptions, WebSocketLike } from '../../src/connection/types';
+import { defaultWebSocketFactory } from '../../src/connection/websocket-factory';
+import { MARKETS, combinedStreamUrl } from '../../src/markets';
+import { ExponentialBackoff } from '../../src/retry/exponential-backoff';
+import type { StreamMessage } from '../../src/streams/types';
+
+export interface LogLine {
+  level: string;
+  fields: Record<string, unknown>;
+  message: string;
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+export async function waitFor(predicate: () => boolean, timeoutMs = 2000, what = 'condition'): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!predicate()) {
+    if (Date.now() > until) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(10);
+  }
+}
+
+export function makeLiveSocket(baseUrl: string, overrides: Partial<ResilientSocketOptions> = {}) {
+  const lines: LogLine[] = [];
+  const log = (level: string) => (fields: Record<string, unknown>, message: string) => void lines.push({ level, fields, message });
+  const created: WebSocketLike[] = [];
+  const messages: StreamMessage[] = [];
+  const socket = new ResilientSocket({
+    id: 'it-1',
+    market: MARKETS.spot,
+    url: ({ streams }) => combinedStreamUrl(baseUrl, '', streams),
+    onMessage: (m) => void messages.push(m),
+    retryPolicy: new ExponentialBackoff({ random: () => 0.5 }),
+    logger: { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') },
+    webSocketFactory: (url) => {
+      const ws = defaultWebSocketFactory(url);
+      created.push(ws);
+      return ws;
+    },
+    ...overrides,
+  });
+  const events: { name: string; at: number; payload: any }[] = [];
+  for (const name of ['stateChange', 'open', 'close', 'reconnecting', 'reconnected', 'stale', 'gaveUp', 'error', 'subscribed', 'subscribeFailed', 'serverShutdown'] as const) {
+    socket.on(name, (payload: any) => events.push({ name, at: Date.now(), payload }));
+  }
+  const of = (name: string) => events.filter((e) => e.name === name);
+  /** Every client WebSocket ever created is closed. */
+  const allClosed = () => created.every((ws) => ws.readyState === 3);
+  return { socket, lines, created, messages, events, of, allClosed };
+}

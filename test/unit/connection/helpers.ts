@@ -1,0 +1,36 @@
+import { vi } from 'vitest';
+import { ResilientSocket } from '../../../src/connection/resilient-socket';
+import type { ResilientSocketOptions } from '../../../src/connection/types';
+import { MARKETS, combinedStreamUrl } from '../../../src/markets';
+import { ExponentialBackoff } from '../../../src/retry/exponential-backoff';
+import type { StreamMessage } from '../../../src/streams/types';
+import { FakeNodeWebSocket, fakeFactory, recordingLogger } from './fake-websocket';
+
+export const BASE = 'wss://fake.test:9443';
+
+/** Let pending promise chains run (dial: gate → url provider → factory). */
+export async function settle(): Promise<void> {
+  for (let i = 0; i < 5; i++) await vi.advanceTimersByTimeAsync(0);
+}
+
+export function makeSocket(overrides: Partial<ResilientSocketOptions> = {}, Ctor: new (url: string) => FakeNodeWebSocket = FakeNodeWebSocket) {
+  const fake = fakeFactory(Ctor);
+  const rec = recordingLogger();
+  const messages: StreamMessage[] = [];
+  const socket = new ResilientSocket({
+    id: 's1',
+    market: MARKETS.spot,
+    url: ({ streams }) => combinedStreamUrl(BASE, '', streams),
+    onMessage: (m) => messages.push(m),
+    retryPolicy: new ExponentialBackoff({ random: () => 0.5 }),
+    logger: rec.logger,
+    webSocketFactory: fake.factory,
+    ...overrides,
+  });
+  const events: { name: string; payload: any }[] = [];
+  for (const name of ['stateChange', 'open', 'close', 'reconnecting', 'reconnected', 'stale', 'gaveUp', 'error', 'subscribed', 'unsubscribed', 'subscribeFailed', 'serverShutdown', 'firstMessage'] as const) {
+    socket.on(name, (payload: any) => events.push({ name, payload }));
+  }
+  const of = (name: string) => events.filter((e) => e.name === name).map((e) => e.payload);
+  return { socket, fake, rec, messages, events, of };
+}
