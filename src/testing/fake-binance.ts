@@ -45,6 +45,7 @@ import { handleRest } from './rest';
 import { Rng, hashString, normalizeSeed } from './rng';
 import { parseStreamPath } from './routes';
 import { EmulatorServer } from './server';
+import { installWsApi, type WsApiEmulator } from './ws-api';
 import type { ConnectionHost, ControlMessage, ViolationKind } from './stream-connection';
 import { StreamConnection } from './stream-connection';
 
@@ -168,12 +169,22 @@ export class FakeBinance implements ConnectionHost {
   static async start(options: FakeBinanceOptions = {}): Promise<FakeBinance> {
     const ex = new FakeBinance(resolveOptions(options), options.logger);
     await ex.server.listen(ex.options.host, ex.options.port);
+    installWsApi(ex); // the spot WebSocket API (user data) is always served at urls.wsApi
     ex.log.info({ market: ex.options.market, port: ex.server.port }, 'FakeBinance listening');
     return ex;
   }
 
   get port(): number {
     return this.server.port;
+  }
+
+  /**
+   * The spot WebSocket API at `urls.wsApi` (user data via `userDataStream.subscribe*`,
+   * listenTokens): register accounts with `ex.wsApi.addAccount({ apiKey, secret })` (HMAC)
+   * or `{ apiKey, publicKeyPem }` (Ed25519/RSA), push events with `ex.wsApi.pushEvent()`.
+   */
+  get wsApi(): WsApiEmulator {
+    return installWsApi(this);
   }
 
   get urls(): FakeBinanceUrls {

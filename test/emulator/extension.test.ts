@@ -18,7 +18,7 @@ describe('urls, clientOptions and the internal extension hook', () => {
     expect(ex.clientOptions()).toEqual({ market: 'usdm', baseUrl: u.ws, restBaseUrl: u.http, wsApiUrl: u.wsApi });
   });
 
-  it('_extend routes /ws-api/v3 upgrades, HTTP requests and user events to the extension', async () => {
+  it('_extend routes its own upgrade path, HTTP requests and user events to the extension', async () => {
     ex = await FakeBinance.start();
     const pushed: string[] = [];
     let closed = false;
@@ -28,14 +28,14 @@ describe('urls, clientOptions and the internal extension hook', () => {
         res.end('custom');
         return true;
       },
-      upgrade: { path: '/ws-api/v3', handle: (ws) => ws.send(JSON.stringify({ hello: 'ws-api' })) },
+      upgrade: { path: '/ws-api/test', handle: (ws) => ws.send(JSON.stringify({ hello: 'ws-api' })) },
       userEvent: (key, json) => (pushed.push(`${key}:${json}`), 1),
       close: () => {
         closed = true;
       },
     });
     expect(await (await fetch(`${ex.urls.http}/custom`)).text()).toBe('custom');
-    const s = await openSocket(ex.urls.wsApi);
+    const s = await openSocket(`${ex.urls.ws}/ws-api/test`);
     expect(await s.next((x) => x.hello === 'ws-api')).toEqual({ hello: 'ws-api' });
     expect(ex.pushUserEvent('apikey', { e: 'executionReport' })).toBe(1);
     expect(pushed).toEqual(['apikey:{"e":"executionReport"}']);
