@@ -136,7 +136,10 @@ export function describeError(err: unknown): string {
   let out = msg ? `${type}: ${msg}` : `${type} (no message)`;
   if (err instanceof BinanceStreamError) {
     const extra: string[] = [];
-    if (err.closeCode !== undefined) extra.push(`close=${err.closeCode}${err.closeReason ? ` "${err.closeReason}"` : ''}`);
+    if (err.closeCode !== undefined) {
+      const showReason = err.closeReason && !msg.includes(err.closeReason);
+      extra.push(`close=${err.closeCode}${showReason ? ` "${err.closeReason}"` : ''}`);
+    }
     if (err.httpStatus !== undefined) extra.push(`http=${err.httpStatus}`);
     if (err.binanceCode !== undefined) extra.push(`binance=${err.binanceCode}`);
     if (err.retryAfterMs !== undefined) extra.push(`retryAfter=${err.retryAfterMs}ms`);

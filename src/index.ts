@@ -48,6 +48,8 @@ export { ExponentialBackoff } from './retry/exponential-backoff';
 export type { ExponentialBackoffOptions } from './retry/exponential-backoff';
 export { ConstantBackoff } from './retry/constant-backoff';
 export type { ConstantBackoffOptions } from './retry/constant-backoff';
+export { retryOperation } from './retry/retry-operation';
+export type { FailedAttemptInfo, RetryOperationOptions } from './retry/retry-operation';
 
 // Markets and streams
 export { MARKETS, getMarket, routeFor } from './markets';
@@ -77,8 +79,11 @@ export type {
 
 // Building blocks, for users who assemble their own
 export { ResilientSocket } from './connection/resilient-socket';
+export { DEFAULT_HEARTBEAT } from './connection/socket-options';
+export { SOCKET_TRANSITIONS } from './connection/state';
 export type {
   DialGate,
+  UrlContext,
   HeartbeatOptions,
   ResilientSocketLike,
   ResilientSocketOptions,
@@ -96,6 +101,10 @@ export type { RecoveryStage } from './recovery/stage';
 
 // User data
 export { ListenKeyManager } from './user-data/listen-key-manager';
+export { createUserDataStream } from './user-data/user-data-stream';
+export type { CreateUserDataStreamOptions, UserDataController } from './user-data/user-data-stream';
+export { createSigner } from './user-data/signing';
+export type { Signer, SignerOptions } from './user-data/signing';
 export type { CloseListenKeyPolicy, ListenKeyManagerOptions, ListenKeyProduct } from './user-data/listen-key-manager';
 export type { UserDataProduct, UserDataStats } from './user-data/user-data-stream';
 export type { KeyType } from './user-data/signing';

@@ -11,9 +11,22 @@ const SECRET_PARAMS = /([?&](?:listenKey|listenToken|signature|apiKey|X-MBX-APIK
 // Stream names contain `@` or `!` and hosts contain dots, so neither matches.
 const KEY_LIKE = /(?<=[/=])[A-Za-z0-9]{20,}(?=[/?&#]|$)/g;
 
-/** Mask listenKeys/tokens/signatures in a URL: query values and `/ws/<key>` path segments. */
+const STREAM_LIST = /([?&]streams=)([^&#]*)/;
+const SHOWN_STREAMS = 3;
+
+/**
+ * Mask listenKeys/tokens/signatures in a URL (query values and `/ws/<key>` path segments),
+ * and shorten a long `streams=` list to its first few names plus a count, so that a log
+ * line for a 1,000-stream connection stays one readable line.
+ */
 export function maskUrl(url: string): string {
-  return url.replace(SECRET_PARAMS, (_m, prefix: string, value: string) => prefix + (value ? maskSecret(value) : '')).replace(KEY_LIKE, (v) => maskSecret(v));
+  return url
+    .replace(SECRET_PARAMS, (_m, prefix: string, value: string) => prefix + (value ? maskSecret(value) : ''))
+    .replace(KEY_LIKE, (v) => maskSecret(v))
+    .replace(STREAM_LIST, (m, prefix: string, list: string) => {
+      const names = list.split('/');
+      return names.length <= SHOWN_STREAMS ? m : `${prefix}${names.slice(0, SHOWN_STREAMS).join('/')}/…(+${names.length - SHOWN_STREAMS} more)`;
+    });
 }
 
 export type UrlProvider = (ctx: UrlContext) => string | Promise<string>;

@@ -147,7 +147,11 @@ export function effectiveDelay(policy: RetryPolicy, ctx: RetryContext, fallbackM
     policyError ??= new RangeError(`RetryPolicy.delayMs returned ${String(d)}; expected a number >= 0`);
     d = fallbackMs;
   }
+  // A server's Retry-After always wins over the policy's curve: the server said when to
+  // come back, so neither sooner (a ban) nor later (needless downtime). The process-wide
+  // connection budget spreads the sockets that all wait for the same Retry-After.
+  const retryAfter = ctx.error.retryAfterMs;
   // setTimeout cannot wait longer than 2^31-1 ms.
-  const delayMs = Math.min(Math.max(d, ctx.error.retryAfterMs ?? 0), 2_147_483_647);
+  const delayMs = Math.min(retryAfter !== undefined ? retryAfter : d, 2_147_483_647);
   return policyError === undefined ? { delayMs } : { delayMs, policyError };
 }

@@ -51,6 +51,8 @@ describe('closeError', () => {
     expect(e.closeCode).toBe(1008);
     expect(e.message).toBe('socket closed with 1008 (policy violation): Too many requests');
     expect(describeError(closeError(1006, ''))).toBe('ERR_CLOSED: socket closed with 1006 (abnormal closure) [close=1006]');
+    // The reason is in the message already: not repeated in the details.
+    expect(describeError(e)).toBe('ERR_CLOSED: socket closed with 1008 (policy violation): Too many requests [close=1008]');
   });
 });
 

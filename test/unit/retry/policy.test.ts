@@ -94,9 +94,13 @@ describe('effectiveDelay', () => {
       return Number.NaN;
     }
   }
-  it('Retry-After always wins; a subclass cannot undercut it', () => {
+  it('Retry-After always wins over the curve: a policy can neither undercut nor stretch it', () => {
     expect(effectiveDelay(new Zero(), ctx(rejected)).delayMs).toBe(12_000);
-    expect(effectiveDelay(new ConstantBackoff({ delayMs: 20_000 }), ctx(rejected)).delayMs).toBe(20_000);
+    expect(effectiveDelay(new ConstantBackoff({ delayMs: 20_000 }), ctx(rejected)).delayMs).toBe(12_000);
+    // The default policy's hard "throttled" curve (15 s first delay) applies only without Retry-After.
+    expect(effectiveDelay(new ExponentialBackoff({ jitter: 0 }), ctx(rejected)).delayMs).toBe(12_000);
+    const bare429 = new BinanceStreamError('ERR_HANDSHAKE_REJECTED', 'no', { httpStatus: 429 });
+    expect(effectiveDelay(new ExponentialBackoff({ jitter: 0 }), ctx(bare429)).delayMs).toBe(15_000);
   });
   it('a broken policy falls back to 1 s and reports why', () => {
     const r = effectiveDelay(new Broken(), ctx(drop));
