@@ -2,7 +2,7 @@
  * npm run demo — the case from the first field report: 280 `<symbol>@kline_1h` streams
  * (plus a few others), against the bundled emulator, while a scripted sequence of faults
  * plays: an abrupt drop, a silent stall, a serverShutdown, rejected upgrades with
- * Retry-After, a policy-violation close and a malformed frame. Shows progress while
+ * Retry-After, an internal-error close and a malformed frame. Shows progress while
  * connecting, a live one-screen status, then a summary; exits 0 after --duration.
  *
  *   npm run demo -- --duration 60
@@ -97,8 +97,9 @@ for (const s of symbols) {
 const first = symbols[0] ?? 'btcusdt';
 const second = symbols[1] ?? first;
 const probe = S.depth(first, 100); // the fastest stream: used to time recovery
-const extras = [S.aggTrade(first), probe, S.bookTicker(second), S.ticker(first)];
-for (const e of extras) if (!wanted.includes(e)) wanted.push(e);
+const extras = [probe, S.aggTrade(first), S.bookTicker(second), S.ticker(first)];
+// Extras first, so the probe rides in the connection URL and delivers as soon as it opens.
+for (const e of extras.reverse()) if (!wanted.includes(e)) wanted.unshift(e);
 
 const client = new BinanceStreamClient({
   market,
@@ -152,20 +153,22 @@ interface FaultRun {
 const faults: FaultRun[] = [];
 if (ex && !args['no-faults']) {
   const f = ex.faults;
+  // Spaced so each fault recovers before the next: the attempt counter only resets after a
+  // connection stayed healthy for a while, so back-to-back faults escalate the backoff.
   const plan: [number, string, () => void][] = [
-    [0.15, 'abrupt drop of every connection (1006)', () => f.close({ all: true }, { code: 1006 })],
-    [0.3, `silent stall of the connection carrying ${probe} (pings still answered)`, () => f.stall({ stream: probe }, { durationMs: 60_000 })],
-    [0.47, 'serverShutdown (make-before-break handover)', () => f.serverShutdown({ all: true })],
+    [0.1, 'abrupt drop of every connection (1006)', () => f.close({ all: true }, { code: 1006 })],
+    [0.2, `silent stall of the connection carrying ${probe} (pings still answered)`, () => f.stall({ stream: probe }, { durationMs: 60_000 })],
+    [0.45, 'internal-error close (1011) of one connection', () => f.close({ stream: probe }, { code: 1011, reason: 'internal error' })],
+    [0.55, 'serverShutdown (make-before-break handover)', () => f.serverShutdown({ all: true })],
+    [0.65, 'malformed frame', () => f.malformedFrame({ stream: probe }, { kind: 'json' })],
     [
-      0.62,
+      0.75,
       'upgrades rejected with 429 + Retry-After: 2, then every connection closed (1001)',
       () => {
         f.rejectUpgrades({ status: 429, retryAfterSec: 2, count: 2 });
         f.close({ all: true }, { code: 1001, reason: 'going away' });
       },
     ],
-    [0.78, 'policy-violation close (1008) of one connection', () => f.close({ stream: probe }, { code: 1008, reason: 'Too many requests' })],
-    [0.88, 'malformed frame', () => f.malformedFrame({ stream: probe }, { kind: 'json' })],
   ];
   for (const [frac, name, run] of plan) faults.push({ at: Math.round(durationMs * frac), name, run, probe });
 }
