@@ -7,6 +7,7 @@
  * state, dedup) → `deliver` below → typed event + `message` event.
  */
 import EventEmitter from 'eventemitter3';
+import { SOCKET_EVENT_NAMES } from './connection/types';
 import { BinanceStreamError, describeError, toStreamError } from './errors';
 import type { ClientEventName, ClientEvents, ErrorEvent } from './events';
 import { normalizeLogger, type Logger } from './logger';
@@ -153,21 +154,7 @@ export class BinanceStreamClient extends EventEmitter<ClientEvents> {
   }
 
   private forwardPoolEvents(): void {
-    const names = [
-      'stateChange',
-      'open',
-      'close',
-      'reconnecting',
-      'reconnected',
-      'stale',
-      'gaveUp',
-      'subscribed',
-      'unsubscribed',
-      'subscribeFailed',
-      'serverShutdown',
-      'connecting',
-      'rotated',
-    ] as const;
+    const names = [...SOCKET_EVENT_NAMES.filter((n) => n !== 'error'), 'connecting', 'rotated'] as const;
     for (const name of names) {
       this.pool.on(name, ((e: never) => this.emit(name, e)) as never);
     }

@@ -9,21 +9,7 @@
  */
 import type EventEmitter from 'eventemitter3';
 import type { BinanceStreamError } from '../errors';
-import type {
-  CloseEvent,
-  ErrorEvent,
-  GaveUpEvent,
-  OpenEvent,
-  ReconnectedEvent,
-  ReconnectingEvent,
-  ServerShutdownNotice,
-  SocketState,
-  StaleEvent,
-  StateChangeEvent,
-  SubscribedEvent,
-  SubscribeFailedEvent,
-  UnsubscribedEvent,
-} from '../events';
+import type { ClientEvents, SocketState } from '../events';
 import type { Logger } from '../logger';
 import type { MarketProfile } from '../markets';
 import type { RetryPolicy } from '../retry/policy';
@@ -142,20 +128,24 @@ export interface ResilientSocketOptions {
   now?: (() => number) | undefined;
 }
 
-/** Events a socket emits (a subset of the client's, plus `firstMessage`). */
-export type SocketEvents = {
-  stateChange: (e: StateChangeEvent) => void;
-  open: (e: OpenEvent) => void;
-  close: (e: CloseEvent) => void;
-  reconnecting: (e: ReconnectingEvent) => void;
-  reconnected: (e: ReconnectedEvent) => void;
-  stale: (e: StaleEvent) => void;
-  gaveUp: (e: GaveUpEvent) => void;
-  error: (e: ErrorEvent) => void;
-  subscribed: (e: SubscribedEvent) => void;
-  unsubscribed: (e: UnsubscribedEvent) => void;
-  subscribeFailed: (e: SubscribeFailedEvent) => void;
-  serverShutdown: (e: ServerShutdownNotice) => void;
+/** Names of the connection events a socket emits (the pool and the client forward them as they are). */
+export const SOCKET_EVENT_NAMES = [
+  'stateChange',
+  'open',
+  'close',
+  'reconnecting',
+  'reconnected',
+  'stale',
+  'gaveUp',
+  'error',
+  'subscribed',
+  'unsubscribed',
+  'subscribeFailed',
+  'serverShutdown',
+] as const satisfies readonly (keyof ClientEvents)[];
+
+/** Events a socket emits: the client's connection events, plus `firstMessage`. */
+export type SocketEvents = Pick<ClientEvents, (typeof SOCKET_EVENT_NAMES)[number]> & {
   /** The first data message after each open (the pool's "replacement is delivering" signal). */
   firstMessage: (e: { socketId: string; afterOpenMs: number }) => void;
 };

@@ -20,6 +20,7 @@
 import EventEmitter from 'eventemitter3';
 import { ResilientSocket } from '../connection/resilient-socket';
 import type { DialGate, ResilientSocketLike, ResilientSocketOptions, SocketEvents } from '../connection/types';
+import { SOCKET_EVENT_NAMES } from '../connection/types';
 import type { BinanceStreamError } from '../errors';
 import { describeError, toStreamError } from '../errors';
 import type { Logger } from '../logger';
@@ -42,21 +43,7 @@ import type { PoolEvents, PoolSocketStats, PoolStats, PoolStreamStats, StreamPoo
 
 type Budget = DialGate & { state?: () => ConnectionBudgetState };
 
-const SOCKET_EVENTS: readonly (keyof SocketEvents)[] = [
-  'stateChange',
-  'open',
-  'close',
-  'reconnecting',
-  'reconnected',
-  'stale',
-  'gaveUp',
-  'error',
-  'subscribed',
-  'unsubscribed',
-  'subscribeFailed',
-  'serverShutdown',
-  'firstMessage',
-];
+const SOCKET_EVENTS: readonly (keyof SocketEvents)[] = [...SOCKET_EVENT_NAMES, 'firstMessage'];
 
 interface Rotation {
   readonly next: ResilientSocketLike;

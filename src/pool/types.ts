@@ -1,7 +1,7 @@
 /**
  * Options, events and stats of the {@link StreamPool}.
  */
-import type { DialGate, HeartbeatOptions, ResilientSocketLike, ResilientSocketOptions, SocketEvents, SocketStats, WebSocketFactory } from '../connection/types';
+import type { DialGate, ResilientSocketLike, ResilientSocketOptions, SocketEvents, SocketStats } from '../connection/types';
 import type { ConnectingProgressEvent, RotatedEvent, StaleEvent } from '../events';
 import type { Logger } from '../logger';
 import type { MarketProfile, Route } from '../markets';
@@ -18,7 +18,21 @@ export interface StreamGroupOptions {
   maxStreamsPerConnection?: number | undefined;
 }
 
-export interface StreamPoolOptions {
+/** Socket settings the pool passes to every socket (see ResilientSocketOptions for each default). */
+export type PooledSocketOptions = Pick<
+  ResilientSocketOptions,
+  | 'heartbeat'
+  | 'staleAfterMs'
+  | 'staleDebounceMs'
+  | 'connectTimeoutMs'
+  | 'maxUrlLength'
+  | 'maxStreamsPerRequest'
+  | 'maxOutgoingPerSecond'
+  | 'requestTimeoutMs'
+  | 'webSocketFactory'
+>;
+
+export interface StreamPoolOptions extends PooledSocketOptions {
   market: MarketProfile;
   /** Stream base URL (`wss://stream.binance.com:9443`, the emulator's URL…). @default market.urls.live.streamBase */
   baseUrl?: string | undefined;
@@ -43,17 +57,6 @@ export interface StreamPoolOptions {
   socketFactory?: ((options: ResilientSocketOptions) => ResilientSocketLike) | undefined;
   /** Socket-id prefix (`spot-1`, `usdm-market-2`, `spot-fast-1`). @default market.id */
   idPrefix?: string | undefined;
-
-  // --- passed to every socket (see ResilientSocketOptions for each default) ---
-  heartbeat?: Partial<HeartbeatOptions> | false | undefined;
-  staleAfterMs?: number | false | undefined;
-  staleDebounceMs?: number | undefined;
-  connectTimeoutMs?: number | undefined;
-  maxUrlLength?: number | undefined;
-  maxStreamsPerRequest?: number | undefined;
-  maxOutgoingPerSecond?: number | undefined;
-  requestTimeoutMs?: number | undefined;
-  webSocketFactory?: WebSocketFactory | undefined;
 
   // --- rotation ---
   /**
