@@ -66,6 +66,43 @@ describe('connection budget with the emulator', () => {
     expect(pools[0]!.stats().budget).toMatchObject({ limit: 200, effectiveLimit: 180, rejections: 0 });
   }, 15_000);
 
+  it('holds 320 sockets and their reconnects inside the real 300-per-5-minutes limit: no 429, the rest wait', async () => {
+    // Binance's real numbers on both sides. Only the politeness spacing between the first
+    // dials is shortened (it is ours, not Binance's), so the test does not wait for it.
+    const fake = await FakeBinance.start({ market: 'spot', autoGenerate: false });
+    const budget = new ConnectionBudget({ minIntervalMs: 1, jitterMs: 1 });
+    const pool = new StreamPool({
+      market: MARKETS.spot,
+      baseUrl: fake.urls.ws,
+      sink: () => {},
+      budget,
+      maxStreamsPerConnection: 1,
+      retryPolicy: new ConstantBackoff({ delayMs: 10 }),
+    });
+    cleanups.push(async () => {
+      await pool.stop();
+      await fake.close();
+    });
+    pool.subscribe(Array.from({ length: 320 }, (_, i) => `s${i}usdt@trade`));
+    void pool.start().catch(() => undefined); // cannot complete within the test: most sockets must wait
+    // Half of the budget (135 of 270) goes at once; the rest is spread over the 5-minute window.
+    await until(() => fake.stats().connectionsOpen >= 135, 8_000, '135 connections');
+    const half = budget.state();
+    expect(half).toMatchObject({ limit: 300, effectiveLimit: 270 });
+    expect(half.attemptsInWindow).toBeGreaterThanOrEqual(135);
+    expect(half.attemptsInWindow).toBeLessThanOrEqual(137);
+    expect(half.queued).toBe(320 - half.attemptsInWindow);
+    // A mass drop: every reconnect joins the queue instead of stampeding into a 429.
+    fake.faults.close({ all: true }, { code: 1001, reason: 'maintenance' });
+    await until(() => budget.state().queued >= 319, 4_000, 'every socket queued');
+    await new Promise((r) => setTimeout(r, 500));
+    const s = fake.stats();
+    expect(s.connectionsOpened).toBeLessThanOrEqual(half.attemptsInWindow + 1); // one more dial at most (≥ 1.1 s apart)
+    expect(s.upgradesRejected).toEqual({ rateLimited429: 0, banned418: 0, injected: 0, notFound: 0 });
+    expect(s.limitViolations.connectionAttempts).toBe(0);
+    expect(budget.state().attemptsInWindow).toBeLessThanOrEqual(270);
+  }, 15_000);
+
   it('answers a 429 with Retry-After by pausing every dial, then connects (real limits)', async () => {
     const fake = await FakeBinance.start({ market: 'spot', autoGenerate: false });
     const budget = new ConnectionBudget();
