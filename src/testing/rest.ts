@@ -21,6 +21,9 @@ const GONE_HTML =
 /** Paths retired on 2026-02-20 (spot/margin listenKeys) and 2026-03-25 (`/api/v1`). */
 const RETIRED = new Set(['/api/v3/userDataStream', '/api/v1/userDataStream', '/sapi/v1/userDataStream', '/sapi/v1/userDataStream/isolated']);
 
+/** Portfolio-margin listenKey endpoint, served by the USD-M emulator. */
+export const PORTFOLIO_LISTEN_KEY_PATH = '/papi/v1/listenKey';
+
 export function restPrefix(market: MarketId): string {
   return market === 'spot' ? '/api/v3' : market === 'usdm' ? '/fapi/v1' : '/dapi/v1';
 }
@@ -67,8 +70,11 @@ export async function handleRest(ctx: RestContext, req: IncomingMessage, res: Se
     return true;
   }
   const prefix = restPrefix(ctx.market);
-  if (!path.startsWith(prefix + '/')) return false;
-  const endpoint = path.slice(prefix.length);
+  let endpoint: string;
+  if (path.startsWith(prefix + '/')) endpoint = path.slice(prefix.length);
+  // Portfolio margin keys (`/papi/v1/listenKey`) live beside USD-M: same rules, stream `/pm/ws/<key>`.
+  else if (ctx.market === 'usdm' && path === PORTFOLIO_LISTEN_KEY_PATH) endpoint = '/listenKey';
+  else return false;
   const q = url.searchParams;
   const now = ctx.clock.now();
 

@@ -11,7 +11,7 @@ export interface StreamPath {
 /**
  * Parse a stream-connection URL: `/ws`, `/ws/<s>[/<s2>…]`, `/stream?streams=a/b`,
  * with USD-M route prefixes `/public`, `/market`, `/private` (the latter also taking
- * `?listenKey=k1/k2&events=E1/E2`). Undefined for anything else (HTTP 404).
+ * `?listenKey=k1/k2&events=E1/E2`) and portfolio margin's `/pm/ws/<listenKey>`. Undefined for anything else (HTTP 404).
  */
 export function parseStreamPath(market: MarketProfile, url: URL): StreamPath | undefined {
   let segs: string[];
@@ -24,6 +24,10 @@ export function parseStreamPath(market: MarketProfile, url: URL): StreamPath | u
   const first = segs[0];
   if (market.routed && (first === 'public' || first === 'market' || first === 'private')) {
     route = first;
+    segs = segs.slice(1);
+  } else if (market.routed && first === 'pm' && segs[1] === 'ws') {
+    // Portfolio-margin user data: `/pm/ws/<listenKey>` carries user data like `/private`.
+    route = 'private';
     segs = segs.slice(1);
   }
   let combined: boolean;

@@ -77,6 +77,29 @@ describe('futures user data against the emulator', () => {
     expect(String(ctl.stats().details.listenKey)).not.toContain(key);
   });
 
+  it('portfolio margin: /papi/v1/listenKey, then /pm/ws/<key>', async () => {
+    ex = await FakeBinance.start({ market: 'usdm' });
+    const rec = recorder();
+    const u = ex.urls;
+    ctl = createUserDataStream({
+      product: 'portfolio',
+      apiKey: API_KEY,
+      restBaseUrl: u.http,
+      streamBaseUrl: u.ws,
+      wsApiUrl: u.wsApi,
+      logger: captureLogger().logger,
+      retryPolicy: fastPolicy(),
+      emit: rec.emit,
+    });
+    await ctl.start();
+    const key = ex.listenKeys()[0]!.listenKey;
+    expect(ex.connections().map((c) => c.path)).toEqual([`/pm/ws/${key}`]);
+    expect(ex.pushUserEvent(API_KEY, orderUpdate(7))).toBe(1);
+    expect(await rec.waitFor('orderUpdate')).toMatchObject({ o: { i: 7 } });
+    expect(rec.of('userData')[0]).toMatchObject({ source: 'portfolio' });
+    expect(rec.of('listenKey')[0]).toMatchObject({ action: 'created', market: 'portfolio' });
+  });
+
   it('USD-M events allow-list always includes listenKeyExpired', async () => {
     const { ex, ctl, rec } = await setup('usdm', { events: ['ORDER_TRADE_UPDATE'] });
     await ctl.start();
