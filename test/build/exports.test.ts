@@ -48,6 +48,22 @@ describe('published entry points', () => {
     }
   });
 
+  it('the main entry bundles for browsers with no Node built-in (and without ws)', async () => {
+    const { build } = await import('esbuild');
+    const out = await build({
+      entryPoints: [root + 'dist/index.js'],
+      bundle: true,
+      platform: 'browser',
+      format: 'esm',
+      write: false,
+      logLevel: 'silent',
+    });
+    expect(out.errors).toEqual([]);
+    const text = out.outputFiles[0]!.text;
+    expect(text).toContain('BinanceStreamClient');
+    expect(text).not.toMatch(/require\(["']ws["']\)|from ["']ws["']|node:/);
+  });
+
   it('ships type declarations for both formats', () => {
     for (const f of ['dist/index.d.ts', 'dist/index.d.cts', 'dist/testing/index.d.ts', 'dist/testing/index.d.cts']) {
       expect(readFileSync(root + f, 'utf8').length, f).toBeGreaterThan(100);
