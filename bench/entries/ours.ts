@@ -1,0 +1,4 @@
+import { main } from '../subject-main';
+import { createOurs } from '../subjects/ours';
+
+main(createOurs);

@@ -1,0 +1,4 @@
+import { main } from '../subject-main';
+import { createRaw } from '../subjects/raw';
+
+main(createRaw);

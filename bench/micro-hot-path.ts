@@ -1,0 +1,144 @@
+/**
+ * Micro-benchmark of the client's per-message path without sockets or framing:
+ * frame (Buffer, as `ws` hands it over) → JSON.parse → route → typed listener.
+ * A fake WebSocket (the client's `webSocketFactory` option) opens at once and the loop
+ * feeds it pre-built frames, so only the client's own work is timed. Compared with the
+ * raw limit (JSON.parse + callback) on identical frames, interleaved, median of rounds.
+ *
+ *   npx tsx bench/micro-hot-path.ts [--frames=200000] [--rounds=5]
+ *   node --cpu-prof --import tsx bench/micro-hot-path.ts --only=ours   (profile the path)
+ */
+import { performance } from 'node:perf_hooks';
+import { BinanceStreamClient } from 'binance-stream-client';
+import { spread } from './lib/stats';
+
+const arg = (name: string, def: number): number => Number(process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? def);
+const FRAMES = Math.min(1_000_000, Math.max(1000, arg('frames', 200_000)));
+const ROUNDS = Math.min(20, Math.max(1, arg('rounds', 5)));
+const only = process.argv.find((a) => a.startsWith('--only='))?.split('=')[1];
+const STREAMS = 200;
+
+const symbols = Array.from({ length: STREAMS }, (_, i) => `s${String(i).padStart(4, '0')}usdt`);
+const streamNames = symbols.map((s) => `${s}@aggTrade`);
+let nextId = 1_000_000_000_000;
+
+/** One round's frames: round-robin over the streams, ids increasing per stream (no gaps). */
+function frames(): Buffer[] {
+  const out: Buffer[] = new Array<Buffer>(FRAMES);
+  const base = nextId;
+  for (let i = 0; i < FRAMES; i++) {
+    const k = i % STREAMS;
+    const id = base + Math.floor(i / STREAMS);
+    const S = (symbols[k] ?? '').toUpperCase();
+    out[i] = Buffer.from(
+      `{"stream":"${streamNames[k]}","data":{"e":"aggTrade","E":1767225600001,"s":"${S}","a":${id},"p":"64000.01000000","q":"0.01200000","f":${id},"l":${id},"T":1767225600001,"m":true,"M":true}}`,
+    );
+  }
+  nextId = base + Math.ceil(FRAMES / STREAMS) + 1;
+  return out;
+}
+
+type Feed = (frame: Buffer) => void;
+
+interface FakeWs {
+  readyState: number;
+  onopen: ((ev: unknown) => void) | null;
+  onclose: ((ev: { code: number; reason: string }) => void) | null;
+  onerror: ((ev: unknown) => void) | null;
+  onmessage: ((ev: { data: unknown }) => void) | null;
+  send(data: string): void;
+  close(): void;
+  on(event: string, fn: (data: unknown) => void): void;
+}
+
+async function oursFeed(count: { n: number }): Promise<{ feed: Feed; stop: () => Promise<void> }> {
+  let message: ((data: unknown) => void) | undefined;
+  let ws: FakeWs | undefined;
+  const client = new BinanceStreamClient({
+    baseUrl: 'ws://127.0.0.1:9',
+    heartbeat: false,
+    staleAfterMs: false,
+    webSocketFactory: () => {
+      const w: FakeWs = {
+        readyState: 0,
+        onopen: null,
+        onclose: null,
+        onerror: null,
+        onmessage: null,
+        send(data: string) {
+          // Acknowledge SUBSCRIBE requests.
+          const req = JSON.parse(data) as { id?: unknown };
+          setImmediate(() => message?.(Buffer.from(JSON.stringify({ result: null, id: req.id }))));
+        },
+        close() {
+          w.readyState = 3;
+          setImmediate(() => w.onclose?.({ code: 1000, reason: '' }));
+        },
+        on(event, fn) {
+          if (event === 'message') message = fn;
+        },
+      };
+      ws = w;
+      setImmediate(() => {
+        w.readyState = 1;
+        w.onopen?.({});
+      });
+      return w as never;
+    },
+  });
+  client.on('aggTrade', () => {
+    count.n++;
+  });
+  client.on('error', () => undefined);
+  client.subscribe(streamNames);
+  await client.start();
+  await new Promise((r) => setTimeout(r, 50));
+  if (!message || !ws) throw new Error('fake socket not wired');
+  const m = message;
+  return { feed: (f) => m(f), stop: () => client.stop() };
+}
+
+function rawFeed(count: { n: number }): Feed {
+  const listener = (_d: unknown): void => {
+    count.n++;
+  };
+  return (f) => {
+    const msg = JSON.parse(f as unknown as string) as { data?: unknown };
+    if (msg.data !== undefined) listener(msg.data);
+  };
+}
+
+async function main(): Promise<void> {
+  const results: Record<string, number[]> = { raw: [], ours: [] };
+  const count = { n: 0 };
+  const ours = only === 'raw' ? undefined : await oursFeed(count);
+  const raw = rawFeed(count);
+  for (let r = 0; r < ROUNDS; r++) {
+    for (const name of ['raw', 'ours'] as const) {
+      if (only && only !== name) continue;
+      const feed = name === 'raw' ? raw : ours?.feed;
+      if (!feed) continue;
+      const input = frames();
+      (globalThis as { gc?: () => void }).gc?.();
+      count.n = 0;
+      const t0 = performance.now();
+      for (let i = 0; i < input.length; i++) feed(input[i] as Buffer);
+      const ns = ((performance.now() - t0) * 1e6) / input.length;
+      if (count.n !== input.length) console.log(`  ${name}: delivered ${count.n}/${input.length}`);
+      results[name]?.push(ns);
+    }
+  }
+  await ours?.stop();
+  const raws = spread(results.raw ?? []);
+  for (const name of ['raw', 'ours']) {
+    const s = spread(results[name] ?? []);
+    if (!s) continue;
+    const ratio = raws && name !== 'raw' ? ` = ${(s.median / raws.median).toFixed(2)}× raw` : '';
+    console.log(`${name.padEnd(5)} ${s.median.toFixed(0)} ns/msg (${s.min.toFixed(0)}–${s.max.toFixed(0)})${ratio}`);
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exitCode = 1;
+});

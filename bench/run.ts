@@ -1,0 +1,498 @@
+/**
+ * `npm run bench` — binance-stream-client side by side with the raw-socket limit and the
+ * Binance clients users would otherwise pick, all fed identical data by an emulator on
+ * 127.0.0.1. Each subject runs in its own process (CPU and heap are its own); runs are
+ * interleaved A B C A B C; medians and spreads go to bench/results/latest.{json,md}.
+ *
+ *   npm run bench                    every figure (< 10 min on 2 cores)
+ *   npm run bench -- --quick         a ~1-minute subset (throughput 200, latency, memory at 20k, cold start 280; 2 repetitions)
+ *   options: --only=throughput,latency  --subjects=raw,ours  --reps=3
+ *            --emulator=auto|fake|builtin  --profile=ours (writes .cpuprofile files)
+ *            --no-write (print only)
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { clockOffsetMs, hrEpochMs } from './lib/clock';
+import { fakeAvailable, startEmulator, type BenchEmulator, type EmulatorConfig, type EmulatorKind } from './lib/emulator';
+import type { ChildMessage, Job, ParentMessage, Scenario, SubjectName, SubjectResult } from './lib/protocol';
+import { renderMarkdown, renderTable, summarize, type FigureResult, type RunRecord } from './lib/report';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const BUILD_DIR = join(ROOT, 'node_modules', '.cache', 'bsc-bench');
+const STAMP = 'bsT';
+
+// ---- arguments -------------------------------------------------------------
+
+const argv = process.argv.slice(2);
+const flag = (name: string): boolean => argv.includes(`--${name}`);
+const opt = (name: string): string | undefined => argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+const quick = flag('quick');
+const onlyFigures = opt('only')?.split(',');
+const reps = Math.max(1, Math.min(10, Number(opt('reps') ?? (quick ? 2 : 3))));
+const emulatorChoice = (opt('emulator') ?? 'auto') as EmulatorKind | 'auto';
+const profileSubject = opt('profile') as SubjectName | undefined;
+const ALL_SUBJECTS: SubjectName[] = ['raw', 'ours', 'binance', 'binance-spot'];
+const subjects = (opt('subjects')?.split(',') as SubjectName[] | undefined) ?? ALL_SUBJECTS;
+
+// ---- children ----------------------------------------------------------------
+
+const live = new Set<ChildProcess>();
+function killAll(): void {
+  for (const c of live) c.kill('SIGKILL');
+  live.clear();
+}
+process.on('exit', killAll);
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(sig, () => {
+    killAll();
+    process.exit(130);
+  });
+}
+
+interface Entry {
+  file: string;
+  nodeArgs: string[];
+}
+const entries = new Map<SubjectName, Entry | { failed: string }>();
+
+/** Bundle each subject (src included, dependencies external) like the published build; fall back to tsx. */
+async function buildEntries(): Promise<void> {
+  mkdirSync(BUILD_DIR, { recursive: true });
+  let esbuild: typeof import('esbuild') | undefined;
+  try {
+    esbuild = await import('esbuild');
+  } catch {
+    esbuild = undefined;
+  }
+  for (const s of subjects) {
+    const src = join(ROOT, 'bench', 'entries', `${s}.ts`);
+    if (!existsSync(src)) {
+      entries.set(s, { failed: `no bench entry for ${s}` });
+      continue;
+    }
+    if (!esbuild) {
+      entries.set(s, { file: src, nodeArgs: ['--import', 'tsx'] });
+      continue;
+    }
+    const out = join(BUILD_DIR, `${s}.mjs`);
+    try {
+      await esbuild.build({
+        entryPoints: [src],
+        outfile: out,
+        bundle: true,
+        platform: 'node',
+        format: 'esm',
+        target: 'node20',
+        tsconfig: join(ROOT, 'tsconfig.json'),
+        external: ['ws', 'binance', '@binance/*', 'eventemitter3', 'isomorphic-ws', 'p-retry', 'ccxt'],
+        logLevel: 'silent',
+        sourcemap: profileSubject ? 'inline' : false,
+      });
+      entries.set(s, { file: out, nodeArgs: [] });
+    } catch (err) {
+      const first = (err as { errors?: { text: string; location?: { file: string; line: number } | null }[] }).errors?.[0];
+      const where = first?.location ? ` (${first.location.file}:${first.location.line})` : '';
+      entries.set(s, { failed: `build: ${first?.text ?? (err as Error).message}${where}` });
+    }
+  }
+}
+
+interface JobHooks {
+  onStarted?: (send: (m: ParentMessage) => void) => void;
+  onFlowing?: (send: (m: ParentMessage) => void) => void;
+}
+
+interface RunningJob {
+  done: Promise<SubjectResult | { failed: string }>;
+  send: (m: ParentMessage) => void;
+  flowing: Promise<boolean>;
+}
+
+function startJob(job: Job, hooks: JobHooks = {}): RunningJob {
+  const entry = entries.get(job.subject);
+  if (!entry || 'failed' in entry) {
+    const failed = { failed: entry && 'failed' in entry ? entry.failed : 'not built' };
+    return { done: Promise.resolve(failed), send: () => undefined, flowing: Promise.resolve(false) };
+  }
+  const args = ['--expose-gc', '--max-semi-space-size=16', ...entry.nodeArgs];
+  if (profileSubject === job.subject && (job.scenario === 'throughput' || job.scenario === 'universe')) {
+    const dir = join(ROOT, 'bench', 'results', 'profiles');
+    mkdirSync(dir, { recursive: true });
+    args.push('--cpu-prof', `--cpu-prof-dir=${dir}`, `--cpu-prof-name=${job.subject}-${job.scenario}-${job.streams.length}-${Date.now()}.cpuprofile`);
+  }
+  args.push(entry.file);
+  const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+  live.add(child);
+  let stderr = '';
+  child.stderr?.on('data', (d: Buffer) => {
+    stderr = (stderr + d.toString()).slice(-2000);
+  });
+  const send = (m: ParentMessage): void => {
+    if (child.connected) child.send(m);
+  };
+  let markFlowing: (v: boolean) => void = () => undefined;
+  const flowing = new Promise<boolean>((r) => (markFlowing = r));
+  const done = new Promise<SubjectResult | { failed: string }>((resolveDone) => {
+    let settled = false;
+    const finish = (v: SubjectResult | { failed: string }): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      markFlowing(false);
+      live.delete(child);
+      if (child.exitCode === null) setTimeout(() => child.kill('SIGKILL'), 300).unref();
+      resolveDone(v);
+    };
+    const timer = setTimeout(() => finish({ failed: `no result within ${job.timeoutMs + 5000} ms` }), job.timeoutMs + 5000);
+    let win: { cpu: NodeJS.CpuUsage; t: number } | undefined;
+    let emulatorCpuShare: number | undefined;
+    child.on('message', (m: ChildMessage) => {
+      if (m.type === 'window') {
+        if (m.phase === 'begin') win = { cpu: process.cpuUsage(), t: performance.now() };
+        else if (win) {
+          const c = process.cpuUsage(win.cpu);
+          emulatorCpuShare = (c.user + c.system) / 1000 / (performance.now() - win.t);
+        }
+      } else if (m.type === 'ready') send({ type: 'job', job });
+      else if (m.type === 'started') hooks.onStarted?.(send);
+      else if (m.type === 'flowing') {
+        markFlowing(true);
+        hooks.onFlowing?.(send);
+      } else if (m.type === 'result') finish(emulatorCpuShare === undefined ? m.result : { ...m.result, emulatorCpuShare });
+      else if (m.type === 'failed') finish({ failed: m.reason });
+    });
+    child.on('exit', (code) => {
+      const last = stderr.trim().split('\n').filter(Boolean).slice(-1)[0];
+      finish({ failed: `exited with ${code}${last ? `: ${last.slice(0, 200)}` : ''}` });
+    });
+    child.on('error', (err) => finish({ failed: err.message }));
+  });
+  return { done, send, flowing };
+}
+
+// ---- figures -------------------------------------------------------------------
+
+const WELL_KNOWN = ['btc', 'eth', 'bnb', 'sol', 'xrp', 'doge', 'ada', 'trx', 'link', 'avax', 'dot', 'ltc', 'bch', 'near', 'uni', 'atom', 'etc', 'fil', 'apt', 'arb'];
+/** Same names as the emulator's `generateSymbols('spot', n)`. */
+function symbols(n: number): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < n; i++) out.push(`${i < WELL_KNOWN.length ? WELL_KNOWN[i] : `sym${String(i - WELL_KNOWN.length + 1).padStart(4, '0')}`}usdt`);
+  return out;
+}
+
+type Mode = 'sequential' | 'group';
+
+/**
+ * Figures fed by the bench feeder unless `--emulator=fake`: FakeBinance's full-speed mode
+ * generates every event and cannot outrun the raw limit (throughput); its 10 ms generation
+ * tick sends bursts that dominate p99 (latency); and a kline stream's first event waits for
+ * its 2 s cadence, or for a lingering generator (cold start). The feeder uses pre-built
+ * frames, a 1 ms pacing tick and one event per stream on subscribe.
+ */
+const BUILTIN_BY_DEFAULT: ReadonlySet<string> = new Set(['throughput', 'latency', 'coldstart']);
+
+interface Variant {
+  label: string;
+  scenario: Scenario;
+  streams: string[];
+  emulator: EmulatorConfig;
+  job: Partial<Job> & { warmupMs: number; measureMs: number; timeoutMs: number };
+  mode?: Mode | undefined;
+  /** Fault injected once every subject of a group is flowing. */
+  fault?: 'drop' | 'stall' | undefined;
+  /** Group mode: run every repetition at the same time too. */
+  parallelReps?: boolean | undefined;
+}
+
+interface Figure {
+  id: string;
+  title: string;
+  variants: Variant[];
+}
+
+function figures(): Figure[] {
+  const q = quick;
+  const agg = (n: number): string[] => symbols(n).map((s) => `${s}@aggTrade`);
+  const flood = { rateFor: () => Number.POSITIVE_INFINITY };
+  const figs: Figure[] = [
+    {
+      id: 'throughput',
+      title: '1. Throughput at saturation (one connection, aggTrade)',
+      variants: [
+        ...(q ? [] : [{ label: '1 stream', n: 1 }]),
+        { label: '200 streams', n: 200 },
+      ].map(({ label, n }) => ({
+        label,
+        scenario: 'throughput' as const,
+        streams: agg(n),
+        emulator: { symbols: symbols(n), ...flood },
+        job: { warmupMs: q ? 400 : 600, measureMs: q ? 1200 : 2500, timeoutMs: 20_000 },
+      })),
+    },
+    {
+      id: 'latency',
+      title: '2. Delivery latency at 20k msg/s (200 aggTrade streams × 100 msg/s)',
+      variants: [
+        {
+          label: '20k msg/s',
+          scenario: 'latency',
+          streams: agg(200),
+          emulator: { symbols: symbols(200), rateFor: () => 100, stampField: STAMP },
+          job: { warmupMs: q ? 300 : 500, measureMs: q ? 1500 : 3000, timeoutMs: 20_000, stampField: STAMP, expectedRate: 20_000 },
+        },
+      ],
+    },
+    {
+      id: 'memory',
+      title: '3. Memory (after forced GC)',
+      variants: [
+        ...(q
+          ? []
+          : [
+              { label: '1,000 streams idle', n: 1000, rate: 0 },
+              { label: '10,000 streams idle', n: 10_000, rate: 0 },
+            ]),
+        { label: '1,000 streams at 20k msg/s', n: 1000, rate: 20 },
+      ].map(({ label, n, rate }) => ({
+        label,
+        scenario: 'memory' as const,
+        streams: agg(n),
+        emulator: { symbols: symbols(n), rateFor: () => rate },
+        job: { warmupMs: rate ? (q ? 1000 : 1500) : 700, measureMs: 0, timeoutMs: 45_000, waitForMeasure: true },
+      })),
+    },
+    {
+      id: 'coldstart',
+      title: '4. Cold start: start() to the first message on every stream',
+      variants: [
+        {
+          label: '280 × kline_1h',
+          scenario: 'coldstart',
+          streams: symbols(280).map((s) => `${s}@kline_1h`),
+          emulator: { symbols: symbols(280) },
+          job: { warmupMs: 0, measureMs: 10_000, timeoutMs: 20_000 },
+        },
+        ...(q
+          ? []
+          : [
+              {
+                label: '3,000 symbols × 2 (aggTrade + kline_1m)',
+                scenario: 'coldstart' as const,
+                streams: symbols(3000).flatMap((s) => [`${s}@aggTrade`, `${s}@kline_1m`]),
+                emulator: { symbols: symbols(3000) },
+                job: { warmupMs: 0, measureMs: 30_000, timeoutMs: 45_000 },
+              },
+            ]),
+      ],
+    },
+    {
+      id: 'recovery',
+      title: '5. Recovery (10 streams; drop = TCP reset of every connection; stall = data stops, pings still answered)',
+      variants: [
+        {
+          label: 'drop → data flowing again',
+          scenario: 'recovery',
+          streams: agg(10),
+          emulator: { symbols: symbols(10), rateFor: () => 100, stampField: STAMP },
+          job: { warmupMs: 300, measureMs: 12_000, timeoutMs: 25_000, stampField: STAMP },
+          mode: 'group',
+          fault: 'drop',
+        },
+        ...(q
+          ? []
+          : [
+              {
+                label: 'silent stall → detection (depth@100ms)',
+                scenario: 'stall' as const,
+                streams: symbols(10).map((s) => `${s}@depth@100ms`),
+                emulator: { symbols: symbols(10), rateFor: () => 10, stampField: STAMP },
+                job: { warmupMs: 300, measureMs: 15_000, timeoutMs: 30_000, stampField: STAMP },
+                mode: 'group' as const,
+                fault: 'stall' as const,
+                parallelReps: true,
+              },
+            ]),
+      ],
+    },
+    {
+      id: 'universe',
+      title: "6. Full universe at the emulator's realistic rates (3,000 symbols × aggTrade + kline_1m)",
+      variants: [
+        {
+          label: '6,000 streams',
+          scenario: 'universe',
+          streams: symbols(3000).flatMap((s) => [`${s}@aggTrade`, `${s}@kline_1m`]),
+          emulator: { symbols: symbols(3000) },
+          job: { warmupMs: 1500, measureMs: q ? 2000 : 4000, timeoutMs: 60_000, waitForMeasure: true },
+        },
+      ],
+    },
+  ];
+  if (quick) return figs.filter((f) => f.id !== 'universe' && f.id !== 'recovery');
+  return figs;
+}
+
+// ---- running -------------------------------------------------------------------
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+async function waitSubscribed(emu: BenchEmulator, n: number, ms: number): Promise<boolean> {
+  const end = Date.now() + ms;
+  while (emu.subscribedCount() < n) {
+    if (Date.now() > end) return false;
+    await sleep(25);
+  }
+  return true;
+}
+
+function makeJob(subject: SubjectName, v: Variant, emu: BenchEmulator, offset: number): Job {
+  return { subject, scenario: v.scenario, wsBase: emu.wsBase, streams: v.streams, emulatorOffsetMs: offset, ...v.job };
+}
+
+function describe(r: SubjectResult | { failed: string }): string {
+  if ('failed' in r) return `failed: ${r.failed}`;
+  const f = (x: number | undefined, d = 0): string => (x === undefined ? '–' : x.toFixed(d));
+  switch (r.scenario) {
+    case 'throughput':
+      return `${f((r.rate ?? 0) / 1000, 1)}k msg/s, ${f(r.cpuPer100k, 3)} CPU s/100k, subject ${f((r.cpuShare ?? 0) * 100)}% / emulator ${f((r.emulatorCpuShare ?? 0) * 100)}% CPU`;
+    case 'latency':
+      return `p50 ${f(r.p50, 3)} p99 ${f(r.p99, 3)} max ${f(r.max, 2)} ms (${r.samples} samples)`;
+    case 'memory':
+      return `heap ${f((r.memory?.heapUsed ?? 0) / 2 ** 20, 1)} MiB rss ${f((r.memory?.rss ?? 0) / 2 ** 20, 1)} MiB`;
+    case 'coldstart':
+      return `all ${f(r.allStreamsMs, 1)} ms (first ${f(r.firstMessageMs, 1)} ms)${r.notes ? ` ${r.notes.join('; ')}` : ''}`;
+    case 'recovery':
+    case 'stall':
+      return `detected ${f(r.detectedMs)} ms${r.detectedBy ? ` (${r.detectedBy})` : ''}, data again ${f(r.recoveryMs)} ms${r.retryDelayMs !== undefined ? ` (policy delay ${f(r.retryDelayMs)} ms)` : ''}${r.notes ? ` — ${r.notes.join('; ')}` : ''}`;
+    case 'universe':
+      return `${f((r.cpuShare ?? 0) * 100, 1)}% of a core, ${f(r.rate)} msg/s, heap ${f((r.memory?.heapUsed ?? 0) / 2 ** 20, 1)} MiB`;
+  }
+}
+
+async function runVariant(fig: Figure, v: Variant, kind: EmulatorKind): Promise<RunRecord[]> {
+  const records: RunRecord[] = [];
+  const emu = await startEmulator(kind, v.emulator);
+  const offset = clockOffsetMs();
+  try {
+    for (let rep = 1; rep <= reps; rep++) {
+      if (v.mode === 'group') {
+        // Subjects at once (light load), one fault for all of them; with parallelReps every
+        // repetition too (waiting for detections that never come is the long part).
+        if (v.parallelReps && rep > 1) break;
+        const repsNow = v.parallelReps ? Array.from({ length: reps }, (_, i) => i + 1) : [rep];
+        const before = emu.limits();
+        const running = repsNow.flatMap((r) => subjects.map((s) => ({ s, r, j: startJob(makeJob(s, v, emu, offset)) })));
+        await Promise.race([Promise.all(running.map((x) => x.j.flowing)), sleep(10_000)]);
+        await sleep(200);
+        const at = hrEpochMs();
+        if (v.fault === 'drop') emu.drop();
+        else emu.stall();
+        for (const x of running) x.j.send({ type: 'mark', at });
+        for (const x of running) {
+          const result = await x.j.done;
+          records.push({ figure: fig.id, variant: v.label, subject: x.s, rep: x.r, result });
+          console.log(`  [${fig.id} · ${v.label}] rep ${x.r} ${x.s}: ${describe(result)}`);
+        }
+        const after = emu.limits();
+        if (after.messageRateViolations > before.messageRateViolations) console.log(`  note: ${after.messageRateViolations - before.messageRateViolations} message-rate violations`);
+        await sleep(300);
+        continue;
+      }
+      for (const s of subjects) {
+        const before = emu.limits();
+        const job = makeJob(s, v, emu, offset);
+        const j = startJob(job, {
+          onStarted: (send) => {
+            if (!job.waitForMeasure) return;
+            void waitSubscribed(emu, v.streams.length, job.timeoutMs - 5000).then(() => send({ type: 'measure' }));
+          },
+        });
+        const result = await j.done;
+        const after = emu.limits();
+        if (!('failed' in result)) {
+          const extra = [
+            `${after.messageRateViolations - before.messageRateViolations} message-rate violations`,
+            `${after.streamCountViolations - before.streamCountViolations} stream-count violations`,
+          ].filter((e) => !e.startsWith('0 '));
+          if (v.scenario === 'coldstart' && v.streams.length > 1024) {
+            extra.unshift(`${after.connectionsOpened - before.connectionsOpened} connections${extra.length ? '' : ', no limit violations'}`);
+          }
+          if (extra.length) result.notes = [...(result.notes ?? []), ...extra];
+        }
+        records.push({ figure: fig.id, variant: v.label, subject: s, rep, result });
+        console.log(`  [${fig.id} · ${v.label}] rep ${rep} ${s}: ${describe(result)}`);
+        // Let the emulator notice the closed sockets before the next subject.
+        await sleep(150);
+      }
+    }
+  } finally {
+    await emu.close().catch(() => undefined);
+  }
+  return records;
+}
+
+async function main(): Promise<void> {
+  const t0 = Date.now();
+  const fakeProblem = await fakeAvailable();
+  const kind: EmulatorKind = emulatorChoice === 'auto' ? (fakeProblem ? 'builtin' : 'fake') : emulatorChoice;
+  if (kind === 'fake' && fakeProblem) throw new Error(`--emulator=fake: ${fakeProblem}`);
+  console.log(`binance-stream-client bench — ${quick ? 'quick' : 'full'}, ${reps} repetitions, emulator: ${kind === 'fake' ? 'FakeBinance (src/testing)' : `bench feeder${fakeProblem ? ` (FakeBinance unavailable: ${fakeProblem})` : ''}`}`);
+  await buildEntries();
+  for (const [s, e] of entries) if ('failed' in e) console.log(`  ${s}: ${e.failed}`);
+
+  const records: RunRecord[] = [];
+  const figs = figures().filter((f) => !onlyFigures || onlyFigures.includes(f.id));
+  const emulatorOf = new Map<string, EmulatorKind>();
+  for (const fig of figs) {
+    const k: EmulatorKind = emulatorChoice === 'auto' && BUILTIN_BY_DEFAULT.has(fig.id) ? 'builtin' : kind;
+    emulatorOf.set(fig.id, k);
+    console.log(`\n${fig.title} [${k === 'fake' ? 'FakeBinance' : 'bench feeder'}]`);
+    for (const v of fig.variants) records.push(...(await runVariant(fig, v, k)));
+  }
+
+  const summary: FigureResult[] = summarize(
+    figs.map((f) => ({ id: f.id, title: f.title, emulator: emulatorOf.get(f.id) === 'fake' ? 'FakeBinance' : 'bench/feeder.ts', variants: f.variants.map((v) => ({ label: v.label, scenario: v.scenario })) })),
+    records,
+    subjects,
+  );
+  const elapsedS = (Date.now() - t0) / 1000;
+  const cpu = cpus();
+  const meta = {
+    date: new Date().toISOString(),
+    node: process.version,
+    cpu: cpu[0]?.model ?? 'unknown',
+    cores: cpu.length,
+    memoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
+    platform: `${process.platform} ${process.arch}`,
+    mode: quick ? 'quick' : 'full',
+    repetitions: reps,
+    emulator: Object.fromEntries([...emulatorOf].map(([f, k]) => [f, k === 'fake' ? 'FakeBinance (src/testing)' : 'bench/feeder.ts'])),
+    subjects,
+    elapsedSeconds: Math.round(elapsedS),
+  };
+  console.log(`\n${renderTable(summary)}`);
+  console.log(`\n${cpu.length} cores (${meta.cpu}), Node ${meta.node}; ${Math.round(elapsedS)} s`);
+  if (!flag('no-write')) {
+    const dir = join(ROOT, 'bench', 'results');
+    mkdirSync(dir, { recursive: true });
+    const suffix = quick ? '-quick' : '';
+    writeFileSync(join(dir, `latest${suffix}.json`), `${JSON.stringify({ meta, figures: summary, runs: records }, null, 2)}\n`);
+    writeFileSync(join(dir, `latest${suffix}.md`), renderMarkdown(meta, summary));
+    console.log(`wrote bench/results/latest${suffix}.json and .md`);
+  }
+}
+
+main()
+  .catch((err: unknown) => {
+    console.error(`bench failed: ${err instanceof Error ? err.stack : String(err)}`);
+    process.exitCode = 1;
+  })
+  .finally(() => {
+    killAll();
+    // Bounded: never hang on a stray handle.
+    setTimeout(() => process.exit(), 500).unref();
+  });
