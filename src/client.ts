@@ -54,6 +54,9 @@ export interface ClientStats {
   userData: UserDataStats[];
 }
 
+/** eventemitter3's own emit, called with fixed arguments on the hot path. */
+const baseEmit = EventEmitter.prototype.emit as unknown as (this: unknown, event: string, a?: unknown, b?: unknown) => boolean;
+
 type Emit = <K extends ClientEventName>(event: K, ...args: Parameters<ClientEvents[K]>) => void;
 
 export class BinanceStreamClient extends EventEmitter<ClientEvents> {
@@ -119,21 +122,38 @@ export class BinanceStreamClient extends EventEmitter<ClientEvents> {
     try {
       return super.emit(event, ...args);
     } catch (err) {
-      const error = new BinanceStreamError('ERR_LISTENER', `a "${String(event)}" listener threw: ${describeError(err)}`, { cause: err });
-      if (event === 'error' || this.listenerCount('error') === 0) {
-        this.log.error({ event, error: describeError(error) }, 'listener threw');
-      } else {
-        this.emitError({ error });
-      }
+      this.listenerThrew(event, err);
       return true;
     }
   }
 
-  /** Hot path: one delivered message. Kept tiny; no allocation. */
+  private listenerThrew(event: string, err: unknown): void {
+    const error = new BinanceStreamError('ERR_LISTENER', `a "${event}" listener threw: ${describeError(err)}`, { cause: err });
+    if (event === 'error' || this.listenerCount('error') === 0) {
+      this.log.error({ event, error: describeError(error) }, 'listener threw');
+    } else {
+      this.emitError({ error });
+    }
+  }
+
+  /**
+   * Hot path: one delivered message. Calls the base emit directly with fixed arguments
+   * (no rest array, no spread), each event guarded on its own.
+   */
   private readonly deliver = (message: StreamMessage, info: StreamInfo): void => {
     const event = info.event;
-    if (event !== undefined) this.emit(event, message.data as never, message as never);
-    this.emit('message', message);
+    if (event !== undefined) {
+      try {
+        baseEmit.call(this, event, message.data, message);
+      } catch (err) {
+        this.listenerThrew(event, err);
+      }
+    }
+    try {
+      baseEmit.call(this, 'message', message);
+    } catch (err) {
+      this.listenerThrew('message', err);
+    }
   };
 
   private readonly emitTyped: Emit = (event, ...args) => {

@@ -564,9 +564,29 @@ export class ResilientSocket extends EventEmitter<SocketEvents> implements Resil
 
   // ───────────────────────────── hot path ─────────────────────────────
 
+  /**
+   * The receive time of the frames of one TCP chunk: `ws` delivers a chunk's frames
+   * synchronously, so the clock is read once per chunk and invalidated by a microtask
+   * instead of once per frame (a measurable share of the per-message cost at 500k msg/s).
+   */
+  private frameClock(): number {
+    if (!this.frameNowValid) {
+      this.frameNow = this.now();
+      this.frameNowValid = true;
+      queueMicrotask(this.invalidateFrameClock);
+    }
+    return this.frameNow;
+  }
+
+  private frameNow = 0;
+  private frameNowValid = false;
+  private readonly invalidateFrameClock = (): void => {
+    this.frameNowValid = false;
+  };
+
   private onFrame(conn: Conn, data: unknown): void {
     if (this.conn !== conn) return;
-    const now = this.now();
+    const now = this.frameClock();
     this.lastInbound = now;
     let msg: any;
     try {

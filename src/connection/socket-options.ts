@@ -70,7 +70,7 @@ export function resolveOptions(o: ResilientSocketOptions): Resolved {
     staleDebounceMs: ms('staleDebounceMs', o.staleDebounceMs, 30_000),
     connectTimeoutMs: ms('connectTimeoutMs', o.connectTimeoutMs, 10_000, 1),
     maxUrlLength: int('maxUrlLength', o.maxUrlLength, 4096, 64),
-    maxStreamsPerRequest: int('maxStreamsPerRequest', o.maxStreamsPerRequest, 200),
+    maxStreamsPerRequest: int('maxStreamsPerRequest', o.maxStreamsPerRequest, o.market.limits.maxStreamsPerConnection),
     maxOutgoingPerSecond: int('maxOutgoingPerSecond', o.maxOutgoingPerSecond, Math.max(1, limit - 1)),
     requestTimeoutMs: ms('requestTimeoutMs', o.requestTimeoutMs, 10_000, 1),
     onServerShutdown,

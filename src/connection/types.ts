@@ -108,7 +108,12 @@ export interface ResilientSocketOptions {
   connectTimeoutMs?: number | undefined;
   /** Longest URL the socket builds; streams beyond it are SUBSCRIBEd after open. @default 4096 */
   maxUrlLength?: number | undefined;
-  /** Most stream names in one SUBSCRIBE/UNSUBSCRIBE. @default 200 */
+  /**
+   * Most stream names in one SUBSCRIBE/UNSUBSCRIBE. Binance documents no cap per request,
+   * so one request may fill a connection: a 1,024-stream spot connection needs one
+   * SUBSCRIBE beyond its URL instead of five paced ones.
+   * @default the market's streams-per-connection limit (1024 spot, 200 futures)
+   */
   maxStreamsPerRequest?: number | undefined;
   /**
    * Client→server message budget per second, below the market's limit for headroom.
