@@ -174,12 +174,14 @@ export const CLOSE_CODE_NAMES: Readonly<Record<number, string>> = {
   1015: 'TLS handshake failure',
 };
 
-export function closeError(code: number, reason: string, streams?: readonly string[]): BinanceStreamError {
+/** The error for a closed socket: `socket closed with 1006 (abnormal closure): reason`. */
+export function closeError(code: number, reason: string, streams?: readonly string[], cause?: unknown): BinanceStreamError {
   const name = CLOSE_CODE_NAMES[code] ?? 'unknown close code';
   return new BinanceStreamError('ERR_CLOSED', `socket closed with ${code} (${name})${reason ? `: ${reason}` : ''}`, {
     closeCode: code,
     closeReason: reason,
     ...(streams ? { streams } : {}),
+    ...(cause !== undefined ? { cause } : {}),
   });
 }
 

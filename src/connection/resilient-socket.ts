@@ -6,7 +6,7 @@
  * The contract is `ResilientSocketLike` in ./types.ts.
  */
 import EventEmitter from 'eventemitter3';
-import { BinanceStreamError, CLOSE_CODE_NAMES, describeError, parseRetryAfter, toStreamError } from '../errors';
+import { BinanceStreamError, closeError, describeError, parseRetryAfter, toStreamError } from '../errors';
 import type { ErrorCode } from '../errors';
 import type { CloseEvent, SocketState } from '../events';
 import { normalizeLogger } from '../logger';
@@ -67,16 +67,6 @@ function closeReasonText(reason: unknown): string {
   if (typeof reason === 'string') return reason;
   if (reason && typeof (reason as { toString?: unknown }).toString === 'function') return String(reason);
   return '';
-}
-
-function closeErr(code: number, reason: string, cause: unknown, streams: readonly string[]): BinanceStreamError {
-  const name = CLOSE_CODE_NAMES[code] ?? 'unknown close code';
-  return new BinanceStreamError('ERR_CLOSED', `socket closed with ${code} (${name})${reason ? `: ${reason}` : ''}`, {
-    closeCode: code,
-    closeReason: reason,
-    streams,
-    ...(cause !== undefined ? { cause } : {}),
-  });
 }
 
 function seconds(msValue: number): string {
@@ -516,7 +506,7 @@ export class ResilientSocket extends EventEmitter<SocketEvents> implements Resil
         cause !== undefined ? `connection failed: ${describeError(cause)}` : `connection failed before the handshake completed (close ${code})`,
         { closeCode: code, streams: conn.urlStreams, ...(cause !== undefined ? { cause } : {}) },
       );
-    } else error = closeErr(code, reason, conn.lastError, [...this.wanted]);
+    } else error = closeError(code, reason, [...this.wanted], conn.lastError);
     this.endConn(conn);
     this.handleFailure(error, conn, { code, reason });
   }
