@@ -7,7 +7,7 @@
  *   npm run bench                    every figure (< 10 min on 2 cores)
  *   npm run bench -- --quick         a ~1-minute subset (throughput 200, latency, memory at 20k, cold start 280; 2 repetitions)
  *   options: --only=throughput,latency  --subjects=raw,ours  --reps=3
- *            --emulator=auto|fake|builtin  --profile=ours (writes .cpuprofile files)
+ *            --profile=ours (writes .cpuprofile files)
  *            --no-write (print only)
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -17,7 +17,7 @@ import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { clockOffsetMs, hrEpochMs } from './lib/clock';
-import { fakeAvailable, startEmulator, type BenchEmulator, type EmulatorConfig, type EmulatorKind } from './lib/emulator';
+import { startEmulator, type BenchEmulator, type EmulatorConfig } from './lib/emulator';
 import type { ChildMessage, Job, ParentMessage, Scenario, SubjectName, SubjectResult } from './lib/protocol';
 import { renderMarkdown, renderTable, summarize, type FigureResult, type RunRecord } from './lib/report';
 
@@ -33,7 +33,6 @@ const opt = (name: string): string | undefined => argv.find((a) => a.startsWith(
 const quick = flag('quick');
 const onlyFigures = opt('only')?.split(',');
 const reps = Math.max(1, Math.min(10, Number(opt('reps') ?? (quick ? 2 : 3))));
-const emulatorChoice = (opt('emulator') ?? 'auto') as EmulatorKind | 'auto';
 const profileSubject = opt('profile') as SubjectName | undefined;
 const ALL_SUBJECTS: SubjectName[] = ['raw', 'ours', 'binance', 'binance-spot'];
 const subjects = (opt('subjects')?.split(',') as SubjectName[] | undefined) ?? ALL_SUBJECTS;
@@ -185,15 +184,6 @@ function symbols(n: number): string[] {
 }
 
 type Mode = 'sequential' | 'group';
-
-/**
- * Figures fed by the bench feeder unless `--emulator=fake`: FakeBinance's full-speed mode
- * generates every event and cannot outrun the raw limit (throughput); its 10 ms generation
- * tick sends bursts that dominate p99 (latency); and a kline stream's first event waits for
- * its 2 s cadence, or for a lingering generator (cold start). The feeder uses pre-built
- * frames, a 1 ms pacing tick and one event per stream on subscribe.
- */
-const BUILTIN_BY_DEFAULT: ReadonlySet<string> = new Set(['throughput', 'latency', 'coldstart']);
 
 interface Variant {
   label: string;
@@ -373,10 +363,14 @@ function describe(r: SubjectResult | { failed: string }): string {
   }
 }
 
-async function runVariant(fig: Figure, v: Variant, kind: EmulatorKind): Promise<RunRecord[]> {
+async function runVariant(fig: Figure, v: Variant): Promise<RunRecord[]> {
   const records: RunRecord[] = [];
-  const emu = await startEmulator(kind, v.emulator);
+  const emu = await startEmulator(v.emulator);
   const offset = clockOffsetMs();
+  if (v.scenario === 'coldstart') {
+    await emu.warm(v.streams, 15_000);
+    await sleep(200);
+  }
   try {
     for (let rep = 1; rep <= reps; rep++) {
       if (v.mode === 'group') {
@@ -437,25 +431,19 @@ async function runVariant(fig: Figure, v: Variant, kind: EmulatorKind): Promise<
 
 async function main(): Promise<void> {
   const t0 = Date.now();
-  const fakeProblem = await fakeAvailable();
-  const kind: EmulatorKind = emulatorChoice === 'auto' ? (fakeProblem ? 'builtin' : 'fake') : emulatorChoice;
-  if (kind === 'fake' && fakeProblem) throw new Error(`--emulator=fake: ${fakeProblem}`);
-  console.log(`binance-stream-client bench — ${quick ? 'quick' : 'full'}, ${reps} repetitions, emulator: ${kind === 'fake' ? 'FakeBinance (src/testing)' : `bench feeder${fakeProblem ? ` (FakeBinance unavailable: ${fakeProblem})` : ''}`}`);
+  console.log(`binance-stream-client bench — ${quick ? 'quick' : 'full'}, ${reps} repetitions, emulator: FakeBinance (src/testing)`);
   await buildEntries();
   for (const [s, e] of entries) if ('failed' in e) console.log(`  ${s}: ${e.failed}`);
 
   const records: RunRecord[] = [];
   const figs = figures().filter((f) => !onlyFigures || onlyFigures.includes(f.id));
-  const emulatorOf = new Map<string, EmulatorKind>();
   for (const fig of figs) {
-    const k: EmulatorKind = emulatorChoice === 'auto' && BUILTIN_BY_DEFAULT.has(fig.id) ? 'builtin' : kind;
-    emulatorOf.set(fig.id, k);
-    console.log(`\n${fig.title} [${k === 'fake' ? 'FakeBinance' : 'bench feeder'}]`);
-    for (const v of fig.variants) records.push(...(await runVariant(fig, v, k)));
+    console.log(`\n${fig.title}`);
+    for (const v of fig.variants) records.push(...(await runVariant(fig, v)));
   }
 
   const summary: FigureResult[] = summarize(
-    figs.map((f) => ({ id: f.id, title: f.title, emulator: emulatorOf.get(f.id) === 'fake' ? 'FakeBinance' : 'bench/feeder.ts', variants: f.variants.map((v) => ({ label: v.label, scenario: v.scenario })) })),
+    figs.map((f) => ({ id: f.id, title: f.title, emulator: 'FakeBinance', variants: f.variants.map((v) => ({ label: v.label, scenario: v.scenario })) })),
     records,
     subjects,
   );
@@ -470,7 +458,7 @@ async function main(): Promise<void> {
     platform: `${process.platform} ${process.arch}`,
     mode: quick ? 'quick' : 'full',
     repetitions: reps,
-    emulator: Object.fromEntries([...emulatorOf].map(([f, k]) => [f, k === 'fake' ? 'FakeBinance (src/testing)' : 'bench/feeder.ts'])),
+    emulator: 'FakeBinance (src/testing)',
     subjects,
     elapsedSeconds: Math.round(elapsedS),
   };

@@ -1,11 +1,12 @@
 /**
- * The data source of a figure: the project's emulator (FakeBinance, src/testing) or the
- * bench's own minimal feeder (bench/feeder.ts), behind one small interface. Both run in
- * the runner process; subjects run in their own processes.
+ * The data source of every figure: the project's emulator (FakeBinance, src/testing), in the
+ * runner process (subjects run in their own processes). Full speed (`rate: Infinity`) uses
+ * its flood mode (pre-built frames written straight to the socket), finite rates its 1 ms
+ * scheduler, and `initialEvent` sends one event per stream on subscribe (cold start measures
+ * the client, not the kline cadence).
  */
-import { Feeder } from '../feeder';
-
-export type EmulatorKind = 'fake' | 'builtin';
+import { FakeBinance } from 'binance-stream-client/testing';
+import WebSocket from 'ws';
 
 export interface EmulatorConfig {
   symbols: readonly string[];
@@ -21,7 +22,6 @@ export interface LimitReport {
 }
 
 export interface BenchEmulator {
-  readonly kind: EmulatorKind;
   readonly wsBase: string;
   subscribedCount(): number;
   /** Abrupt drop (TCP reset, 1006) of every open connection. */
@@ -29,38 +29,53 @@ export interface BenchEmulator {
   /** Silent stall: data stops, the TCP connection stays open. */
   stall(): void;
   limits(): LimitReport;
+  /**
+   * Subscribe every stream once from the runner and wait for one event on each, then
+   * disconnect: the emulator's generators exist (and linger) and its code is warm, so the
+   * first subject of a cold-start figure is not charged for the emulator's own start-up.
+   */
+  warm(streams: readonly string[], timeoutMs: number): Promise<void>;
   close(): Promise<void>;
 }
 
-/** The emulator's realistic msgs/s by kind (SPOT defaults of src/testing), for the builtin feeder. */
-const REALISTIC: Record<string, number> = { aggTrade: 10, trade: 10, kline: 0.5, 'depth@100ms': 10, depth: 1 };
-
-function realisticRate(stream: string): number {
-  const kind = stream.slice(stream.indexOf('@') + 1);
-  return REALISTIC[kind] ?? (kind.startsWith('kline_') ? (REALISTIC.kline ?? 0.5) : 1);
+async function warmUp(wsBase: string, streams: readonly string[], timeoutMs: number): Promise<void> {
+  const per = 200;
+  const groups: string[][] = [];
+  for (let i = 0; i < streams.length; i += per) groups.push(streams.slice(i, i + per));
+  await Promise.all(
+    groups.map(
+      (g) =>
+        new Promise<void>((resolve) => {
+          const seen = new Set<string>();
+          const ws = new WebSocket(`${wsBase}/stream?streams=${g.join('/')}`, { perMessageDeflate: false });
+          const done = (): void => {
+            clearTimeout(timer);
+            ws.terminate();
+            resolve();
+          };
+          const timer = setTimeout(done, timeoutMs);
+          ws.on('message', (b: Buffer) => {
+            const at = b.indexOf('"stream":"');
+            if (at >= 0) seen.add(b.toString('latin1', at + 10, b.indexOf('"', at + 10)));
+            if (seen.size >= g.length) done();
+          });
+          ws.on('error', done);
+        }),
+    ),
+  );
 }
 
-interface FakeLike {
-  urls: { ws: string };
-  connections(): { streams: string[]; stalled: boolean }[];
-  stats(): { connectionsOpened: number; limitViolations: { messageRate: number; streamCount: number } };
-  faults: { close(t: { all: true }, o: { code: number }): number; stall(t: { all: true }): number };
-  close(): Promise<void>;
-}
-
-async function startFake(cfg: EmulatorConfig): Promise<BenchEmulator> {
-  const mod = (await import('binance-stream-client/testing')) as unknown as {
-    FakeBinance: { start(o: Record<string, unknown>): Promise<FakeLike> };
-  };
+export async function startEmulator(cfg: EmulatorConfig): Promise<BenchEmulator> {
   const rateFor = cfg.rateFor;
-  const ex = await mod.FakeBinance.start({
+  const ex = await FakeBinance.start({
     symbols: cfg.symbols,
     ...(rateFor ? { rates: (s: string) => rateFor(s) } : {}),
     ...(cfg.stampField ? { stampField: cfg.stampField } : {}),
+    initialEvent: true,
+    tickMs: 1,
     groundTruthLimit: 16,
   });
   return {
-    kind: 'fake',
     wsBase: ex.urls.ws,
     subscribedCount: () => {
       let n = 0;
@@ -73,41 +88,7 @@ async function startFake(cfg: EmulatorConfig): Promise<BenchEmulator> {
       const s = ex.stats();
       return { messageRateViolations: s.limitViolations.messageRate, streamCountViolations: s.limitViolations.streamCount, connectionsOpened: s.connectionsOpened };
     },
+    warm: (streams, timeoutMs) => warmUp(ex.urls.ws, streams, timeoutMs),
     close: () => ex.close(),
   };
-}
-
-async function startBuiltin(cfg: EmulatorConfig): Promise<BenchEmulator> {
-  const f = await Feeder.start({
-    rateFor: cfg.rateFor ?? realisticRate,
-    stampField: cfg.stampField,
-    initialEvent: cfg.rateFor === undefined,
-  });
-  return {
-    kind: 'builtin',
-    wsBase: f.wsBase,
-    subscribedCount: () => f.subscribedCount(),
-    drop: () => f.dropAll(),
-    stall: () => f.stallAll(),
-    limits: () => ({
-      messageRateViolations: f.counters.rateLimitCloses,
-      streamCountViolations: f.counters.streamLimitCloses,
-      connectionsOpened: f.counters.connectionsOpened,
-    }),
-    close: () => f.close(),
-  };
-}
-
-export function startEmulator(kind: EmulatorKind, cfg: EmulatorConfig): Promise<BenchEmulator> {
-  return kind === 'fake' ? startFake(cfg) : startBuiltin(cfg);
-}
-
-/** Whether the project's emulator can be loaded. */
-export async function fakeAvailable(): Promise<string | undefined> {
-  try {
-    const mod = (await import('binance-stream-client/testing')) as { FakeBinance?: unknown };
-    return typeof mod.FakeBinance === 'function' ? undefined : 'FakeBinance is not exported';
-  } catch (err) {
-    return (err as Error).message.split('\n')[0];
-  }
 }

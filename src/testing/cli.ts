@@ -19,6 +19,8 @@ const HELP = `Usage: binance-stream-client-fake [options]
   --symbol-count <n>           number of generated symbols (default 10)
   --time-scale <x>             divide heartbeat/lifetime/listenKey durations by x
   --stamp-field <name>         add a high-resolution send-time field to generated payloads
+  --tick-ms <ms>               pacing granularity of generated streams (default 1)
+  --initial-event              send an event on every stream as soon as it is subscribed
   --api-key <key>              accepted API key (repeatable; default: any non-empty key)
   --json                       also print one JSON line with the URLs
   -h, --help                   this help
@@ -42,6 +44,8 @@ async function main(): Promise<void> {
       'symbol-count': { type: 'string' },
       'time-scale': { type: 'string' },
       'stamp-field': { type: 'string' },
+      'tick-ms': { type: 'string' },
+      'initial-event': { type: 'boolean' },
       'api-key': { type: 'string', multiple: true },
       json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
@@ -61,6 +65,8 @@ async function main(): Promise<void> {
     symbolCount: num('symbol-count', values['symbol-count']),
     timeScale: num('time-scale', values['time-scale']),
     stampField: values['stamp-field'],
+    tickMs: num('tick-ms', values['tick-ms']),
+    initialEvent: values['initial-event'],
     apiKeys: values['api-key'],
   };
   const ex = await FakeBinance.start(opts);

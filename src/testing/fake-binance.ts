@@ -236,7 +236,17 @@ export class FakeBinance implements ConnectionHost {
     this.hub.publishRaw(key, `{"e":"listenKeyExpired","E":${this.clock.now()},"listenKey":"${key}"}`, 'listenKeyExpired');
   }
 
-  /** Events published on a stream (ring of `groundTruthLimit`), oldest first. */
+  /**
+   * Events published on a stream (ring of `groundTruthLimit`), oldest first. Flooded events
+   * (rate `Infinity`, `flood()`) are included like any other: each batch is recorded as its
+   * template plus first ids and turned into the exact payload texts when read here, so the
+   * last `groundTruthLimit` events are always exact; `publishedCount()` counts them all.
+   * A flood cycles through a few payloads (prices, quantities) and advances only the
+   * sequence fields (aggTrade `a`/`f`/`l`, trade `t`, depth `U`/`u`/`pu`, bookTicker `u`,
+   * partial depth `lastUpdateId`) and the time (`E`, `T`), continuing the stream's own
+   * sequence; flooded depth events do not change the order book (a REST snapshot taken
+   * during a depth flood matches its update ids, not its levels). No `stampField` in floods.
+   */
   groundTruth(stream: string): GroundTruthEvent[] {
     return this.truth.events(stream);
   }
@@ -293,7 +303,11 @@ export class FakeBinance implements ConnectionHost {
     return this.hub.generating();
   }
 
-  /** Publish `count` events (or for `durationMs`) as fast as the subscribers drain. */
+  /**
+   * Publish `count` events (or for `durationMs`) as fast as the slowest subscriber drains
+   * (pre-built frames written straight to the sockets, see `groundTruth()` for what they
+   * carry). Several floods on one stream run one after the other. Resolves with the events sent.
+   */
   flood(o: FloodOptions): Promise<FloodResult> {
     return this.hub.flood(o);
   }
@@ -338,10 +352,14 @@ export class FakeBinance implements ConnectionHost {
     this.log.warn({ connectionId: conn.id, kind }, 'limit violation: disconnecting');
   }
 
-  frameSent(stream: string): void {
+  frameSent(stream: string, count: number): void {
     const m = this.counters.framesSent;
-    m.set(stream, (m.get(stream) ?? 0) + 1);
-    this.counters.framesSentTotal++;
+    m.set(stream, (m.get(stream) ?? 0) + count);
+    this.counters.framesSentTotal += count;
+  }
+
+  drained(_conn: StreamConnection): void {
+    this.hub.drained();
   }
 
   private resolveTarget(t: FaultTarget): StreamConnection[] {

@@ -2,7 +2,23 @@
  * Ground truth: every event the emulator published, per stream, in a bounded ring.
  * Frames are stored as the exact JSON text that went out (the unwrapped payload),
  * so recording costs no allocation beyond the string the sender already built.
+ * Flood batches (flood.ts) are recorded as one lazy segment each (template + first ids),
+ * turned into the exact payload texts only when read: O(1) per batch to record.
  */
+
+/** A batch of consecutive events whose payload texts are built on demand. */
+export interface LazyEvents {
+  /** Payload text of the batch's `i`-th event (0-based). */
+  payload(i: number): string;
+}
+
+interface Segment {
+  /** seq of the first event. */
+  readonly first: number;
+  readonly n: number;
+  readonly at: number;
+  readonly events: LazyEvents;
+}
 
 export interface GroundTruthEvent {
   /** 1-based publish sequence number within the stream (never reused; survives ring eviction). */
@@ -19,6 +35,9 @@ class Ring {
   readonly frames: (string | undefined)[];
   readonly times: Float64Array;
   count = 0;
+  /** Lazy segments still (partly) inside the ring window, oldest first. */
+  segments: Segment[] = [];
+  private head = 0;
 
   constructor(readonly limit: number) {
     this.frames = new Array<string | undefined>(limit);
@@ -30,6 +49,27 @@ class Ring {
     this.frames[idx] = frame;
     this.times[idx] = at;
     return ++this.count;
+  }
+
+  pushLazy(n: number, at: number, events: LazyEvents): number {
+    const first = this.count + 1;
+    this.count += n;
+    this.segments.push({ first, n, at, events });
+    const oldest = this.count - this.limit + 1;
+    while (this.head < this.segments.length) {
+      const s = this.segments[this.head] as Segment;
+      if (s.first + s.n > oldest) break;
+      this.head++;
+    }
+    if (this.head > 64 && this.head * 2 > this.segments.length) {
+      this.segments = this.segments.slice(this.head);
+      this.head = 0;
+    }
+    return first;
+  }
+
+  live(): Segment[] {
+    return this.head ? this.segments.slice(this.head) : this.segments;
   }
 }
 
@@ -47,6 +87,16 @@ export class GroundTruth {
     return ring.push(frame, at);
   }
 
+  /** Record `n` consecutive events at once (flood); returns the seq of the first. */
+  recordLazy(stream: string, n: number, at: number, events: LazyEvents): number {
+    let ring = this.rings.get(stream);
+    if (!ring) {
+      ring = new Ring(this.limit);
+      this.rings.set(stream, ring);
+    }
+    return ring.pushLazy(n, at, events);
+  }
+
   /** Total events ever published on the stream (including evicted ones). */
   count(stream: string): number {
     return this.rings.get(stream)?.count ?? 0;
@@ -58,7 +108,15 @@ export class GroundTruth {
     if (!ring) return [];
     const n = Math.min(ring.count, ring.limit);
     const out: { seq: number; publishedAt: number; raw: string }[] = [];
+    const segs = ring.live();
+    let k = 0;
     for (let seq = ring.count - n + 1; seq <= ring.count; seq++) {
+      while (k < segs.length && (segs[k] as Segment).first + (segs[k] as Segment).n <= seq) k++;
+      const s = segs[k];
+      if (s && s.first <= seq) {
+        out.push({ seq, publishedAt: s.at, raw: s.events.payload(seq - s.first) });
+        continue;
+      }
       const idx = (seq - 1) % ring.limit;
       out.push({ seq, publishedAt: ring.times[idx] ?? 0, raw: ring.frames[idx] ?? '' });
     }

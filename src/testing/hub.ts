@@ -1,48 +1,55 @@
 import type { Clock, TimerHandle } from './clock';
+import type { FloodOptions, FloodResult } from './flood';
+import { Flooder, genericSource } from './flood';
 import type { Frame } from './frame';
 import type { GroundTruth } from './ground-truth';
-import type { MarketData, StreamGenerator } from './market-data';
+import type { FloodSource, MarketData, StreamGenerator } from './market-data';
 import type { ResolvedOptions } from './options';
+import { hashString } from './rng';
 import type { StreamConnection } from './stream-connection';
 
-const TICK_MS = 10;
-const HIGH_WATER = 4 * 1024 * 1024;
-const FLOOD_BATCH = 256;
+export type { FloodOptions, FloodResult } from './flood';
+
+/** A paced stream behind by more than this catches up at most this much (then skips ahead). */
+const MAX_BACKLOG_MS = 500;
 
 interface Active {
-  gen: StreamGenerator;
-  rate: number;
-  credit: number;
+  readonly stream: string;
+  readonly gen: StreamGenerator;
+  readonly rate: number;
+  /** ms between events (Infinity: flood). */
+  readonly interval: number;
+  /** High-resolution ms when the next event is due. */
+  due: number;
+  /** Position in the schedule heap, -1 when not scheduled. */
+  slot: number;
+  /** Fraction of an interval between an out-of-cadence event and the next one, so streams started together do not stay in phase. */
+  readonly phase: number;
+  /** The due event is out of cadence (first one, or initialEvent): the next follows after `phase` intervals. */
+  jump: boolean;
   running: boolean;
   linger: TimerHandle | undefined;
-  flooding: boolean;
-}
-
-export interface FloodOptions {
-  /** Stream to flood (must have a generator: a known symbol and kind). */
-  stream: string;
-  /** Events to publish. */
-  count?: number | undefined;
-  /** Or: publish for this long (ms). */
-  durationMs?: number | undefined;
-}
-
-export interface FloodResult {
-  sent: number;
-  durationMs: number;
 }
 
 /**
  * Subscriptions, publishing and data generation. A stream is generated only while
  * it has at least one subscriber that can receive it (plus `generatorLingerMs`);
  * every event is recorded in the ground truth and serialized once for all subscribers.
+ *
+ * Finite rates are paced by one timer armed for the earliest due stream (a min-heap by
+ * due time), waking at most every `tickMs`: smooth at any rate, no timer when idle.
+ * Rate `Infinity` and `flood()` go through the {@link Flooder} (pre-built frames).
  */
 export class Hub {
   readonly subs = new Map<string, Set<StreamConnection>>();
   private readonly active = new Map<string, Active>();
   private readonly gens = new Map<string, StreamGenerator | null>();
-  private tickTimer: TimerHandle | undefined;
-  private lastTick = 0;
+  private readonly heap: Active[] = [];
+  private wakeTimer: TimerHandle | undefined;
+  private wakeAt = Infinity;
+  private lastWake = -Infinity;
+  private readonly flooder: Flooder;
+  private readonly sources = new Map<string, FloodSource>();
   eventsPublished = 0;
 
   constructor(
@@ -50,7 +57,16 @@ export class Hub {
     private readonly clock: Clock,
     private readonly data: MarketData,
     private readonly truth: GroundTruth,
-  ) {}
+  ) {
+    this.flooder = new Flooder({
+      clock,
+      truth,
+      subscribers: (s) => this.subs.get(s),
+      published: (_s, n) => {
+        this.eventsPublished += n;
+      },
+    });
+  }
 
   // ---- subscriptions ------------------------------------------------------
 
@@ -62,6 +78,8 @@ export class Hub {
     }
     set.add(conn);
     if (set.size === 1) this.startGenerating(stream);
+    else if (this.opts.initialEvent) this.dueNow(stream);
+    if (this.flooder.isFlooding(stream)) this.flooder.wake();
   }
 
   remove(conn: StreamConnection, stream: string): void {
@@ -75,10 +93,17 @@ export class Hub {
         a.linger = this.clock.timeout(() => this.stopGenerating(stream), this.opts.generatorLingerMs);
       }
     }
+    // A slow subscriber that left may have been holding a flood back.
+    if (this.flooder.isFlooding(stream)) this.flooder.wake();
   }
 
   subscribers(stream: string): ReadonlySet<StreamConnection> {
     return this.subs.get(stream) ?? new Set();
+  }
+
+  /** A subscriber's socket drained: floods waiting for it may continue. */
+  drained(): void {
+    this.flooder.wake();
   }
 
   // ---- publishing ---------------------------------------------------------
@@ -121,6 +146,15 @@ export class Hub {
     return g ?? undefined;
   }
 
+  private floodSource(stream: string, gen: StreamGenerator): FloodSource {
+    let s = this.sources.get(stream);
+    if (!s) {
+      s = gen.flood ?? genericSource((now) => gen.next(now));
+      this.sources.set(stream, s);
+    }
+    return s;
+  }
+
   // ---- scheduling ---------------------------------------------------------
 
   private startGenerating(stream: string): void {
@@ -130,9 +164,10 @@ export class Hub {
       existing.linger = undefined;
       if (!existing.running) {
         existing.running = true;
-        existing.credit = 1;
-        this.kick(stream, existing);
-      }
+        existing.jump = true;
+        if (existing.rate === Infinity) this.flooder.setContinuous(stream, this.floodSource(stream, existing.gen), true);
+        else this.schedule(existing, this.clock.hrNow());
+      } else if (this.opts.initialEvent) this.dueNow(stream);
       return;
     }
     if (!this.opts.autoGenerate) return;
@@ -140,18 +175,20 @@ export class Hub {
     if (!gen) return;
     const rate = this.data.rateFor(stream);
     if (!(rate > 0)) return;
-    const a: Active = { gen, rate, credit: 1, running: true, linger: undefined, flooding: false };
+    const phase = ((hashString(stream, this.data.seed) % 1000) + 1) / 1000;
+    const a: Active = { stream, gen, rate, interval: 1000 / rate, due: 0, slot: -1, phase, jump: true, running: true, linger: undefined };
     this.active.set(stream, a);
-    this.kick(stream, a);
+    // The first event of a stream that starts generating goes out at once.
+    if (rate === Infinity) this.flooder.setContinuous(stream, this.floodSource(stream, gen), true);
+    else this.schedule(a, this.clock.hrNow());
   }
 
-  private kick(stream: string, a: Active): void {
-    if (a.rate === Infinity) {
-      if (!a.flooding) void this.floodLoop(stream, a.gen, Infinity, Infinity, () => !a.running).finally(() => (a.flooding = false));
-      a.flooding = true;
-      return;
-    }
-    this.ensureTicking();
+  /** initialEvent: make a running paced stream due now (its cadence restarts from this event). */
+  private dueNow(stream: string): void {
+    const a = this.active.get(stream);
+    if (!a || !a.running || a.rate === Infinity) return;
+    a.jump = true;
+    this.schedule(a, this.clock.hrNow());
   }
 
   private stopGenerating(stream: string): void {
@@ -160,89 +197,128 @@ export class Hub {
     a.linger = undefined;
     if ((this.subs.get(stream)?.size ?? 0) > 0) return;
     a.running = false;
+    if (a.rate === Infinity) this.flooder.setContinuous(stream, this.floodSource(stream, a.gen), false);
+    else this.unschedule(a);
   }
 
-  private ensureTicking(): void {
-    if (this.tickTimer || this.clock.isDisposed) return;
-    this.lastTick = this.clock.now();
-    this.tickTimer = this.clock.timeout(() => this.tick(), TICK_MS);
+  private schedule(a: Active, due: number): void {
+    a.due = due;
+    if (a.slot < 0) {
+      a.slot = this.heap.length;
+      this.heap.push(a);
+      this.up(a.slot);
+    } else {
+      this.up(a.slot);
+      this.down(a.slot);
+    }
+    this.arm();
+  }
+
+  private unschedule(a: Active): void {
+    const i = a.slot;
+    if (i < 0) return;
+    const last = this.heap.pop() as Active;
+    a.slot = -1;
+    if (last !== a) {
+      this.heap[i] = last;
+      last.slot = i;
+      this.up(i);
+      this.down(i);
+    }
+    this.arm();
+  }
+
+  private up(i: number): void {
+    const h = this.heap;
+    const x = h[i] as Active;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      const y = h[p] as Active;
+      if (y.due <= x.due) break;
+      h[i] = y;
+      y.slot = i;
+      i = p;
+    }
+    h[i] = x;
+    x.slot = i;
+  }
+
+  private down(i: number): void {
+    const h = this.heap;
+    const n = h.length;
+    const x = h[i] as Active;
+    for (;;) {
+      let c = 2 * i + 1;
+      if (c >= n) break;
+      const r = c + 1;
+      if (r < n && (h[r] as Active).due < (h[c] as Active).due) c = r;
+      const y = h[c] as Active;
+      if (y.due >= x.due) break;
+      h[i] = y;
+      y.slot = i;
+      i = c;
+    }
+    h[i] = x;
+    x.slot = i;
+  }
+
+  /** Arm the one pacing timer for the earliest due stream (no timer when nothing is due). */
+  private arm(): void {
+    const top = this.heap[0];
+    if (!top || this.clock.isDisposed) {
+      this.clock.clear(this.wakeTimer);
+      this.wakeTimer = undefined;
+      this.wakeAt = Infinity;
+      return;
+    }
+    const at = Math.max(top.due, this.lastWake + this.opts.tickMs);
+    if (this.wakeTimer && this.wakeAt <= at) return;
+    this.clock.clear(this.wakeTimer);
+    this.wakeAt = at;
+    this.wakeTimer = this.clock.timeout(() => this.tick(), Math.max(0, at - this.clock.hrNow()));
   }
 
   private tick(): void {
-    this.tickTimer = undefined;
-    const now = this.clock.now();
-    const dt = Math.max(0, now - this.lastTick);
-    this.lastTick = now;
-    let any = false;
-    for (const [stream, a] of this.active) {
-      if (!a.running || a.rate === Infinity) continue;
-      any = true;
-      a.credit = Math.min(a.credit + (a.rate * dt) / 1000, a.rate * 0.5 + 1);
-      while (a.credit >= 1) {
-        a.credit -= 1;
-        this.emit(stream, a.gen);
+    this.wakeTimer = undefined;
+    this.wakeAt = Infinity;
+    const now = this.clock.hrNow();
+    this.lastWake = now;
+    const h = this.heap;
+    // Everything due by now (a timer fires a little late, never early on purpose).
+    try {
+      for (let top = h[0]; top && top.due <= now; top = h[0]) {
+        if (top.jump) {
+          top.jump = false;
+          this.emit(top.stream, top.gen);
+          top.due = now + top.phase * top.interval;
+          this.down(0);
+          continue;
+        }
+        let k = Math.floor((now - top.due) / top.interval) + 1;
+        const cap = Math.ceil(MAX_BACKLOG_MS / top.interval) + 1;
+        if (k > cap) {
+          top.due = now - (cap - 1) * top.interval;
+          k = cap;
+        }
+        for (let i = 0; i < k; i++) this.emit(top.stream, top.gen);
+        top.due += k * top.interval;
+        this.down(0);
       }
+    } finally {
+      this.arm();
     }
-    if (any) this.ensureTicking();
   }
 
-  /**
-   * Publish as fast as the slowest subscriber drains (backpressure on
-   * `bufferedAmount`), yielding to I/O between batches.
-   */
-  async flood(o: FloodOptions): Promise<FloodResult> {
+  /** Publish `count` events (or for `durationMs`) as fast as the subscribers drain. */
+  flood(o: FloodOptions): Promise<FloodResult> {
+    if (!o || typeof o !== 'object' || typeof o.stream !== 'string') return Promise.reject(new TypeError('flood: expected { stream, count | durationMs }'));
     const gen = this.generator(o.stream);
-    if (!gen) throw new RangeError(`flood: no generator for stream ${JSON.stringify(o.stream)} (unknown symbol or stream kind for this market)`);
+    if (!gen) return Promise.reject(new RangeError(`flood: no generator for stream ${JSON.stringify(o.stream)} (unknown symbol or stream kind for this market)`));
     const count = o.count ?? Infinity;
     const durationMs = o.durationMs ?? Infinity;
-    if (count === Infinity && durationMs === Infinity) throw new RangeError('flood: give count or durationMs');
-    const started = this.clock.now();
-    const sent = await this.floodLoop(o.stream, gen, count, durationMs, () => false);
-    return { sent, durationMs: this.clock.now() - started };
-  }
-
-  private async floodLoop(stream: string, gen: StreamGenerator, count: number, durationMs: number, stop: () => boolean): Promise<number> {
-    const end = this.clock.now() + durationMs;
-    let sent = 0;
-    while (sent < count && !this.clock.isDisposed && !stop()) {
-      if (durationMs !== Infinity && this.clock.now() >= end) break;
-      const set = this.subs.get(stream);
-      let blocked: StreamConnection | undefined;
-      if (set) for (const c of set) if (c.bufferedAmount > HIGH_WATER) blocked = c;
-      if (blocked) {
-        await this.drain(blocked);
-        continue;
-      }
-      const n = Math.min(FLOOD_BATCH, count - sent);
-      // Cork the subscribers' sockets so a whole batch goes out in one write.
-      const corked = set ? [...set] : [];
-      for (const c of corked) c.socket.cork();
-      try {
-        for (let i = 0; i < n; i++) sent += this.emit(stream, gen);
-      } finally {
-        for (const c of corked) c.socket.uncork();
-      }
-      await this.clock.yieldIO();
-    }
-    return sent;
-  }
-
-  private drain(c: StreamConnection): Promise<void> {
-    return new Promise((resolve) => {
-      let done = false;
-      const finish = (): void => {
-        if (done) return;
-        done = true;
-        c.socket.off('drain', finish);
-        c.socket.off('close', finish);
-        this.clock.clear(t);
-        resolve();
-      };
-      const t = this.clock.timeout(finish, 20);
-      c.socket.once('drain', finish);
-      c.socket.once('close', finish);
-      if (this.clock.isDisposed || c.closed) finish();
-    });
+    if (count === Infinity && durationMs === Infinity) return Promise.reject(new RangeError('flood: give count or durationMs'));
+    if (!(count >= 0) || !(durationMs >= 0)) return Promise.reject(new RangeError(`flood: count and durationMs must be >= 0, got ${o.count} / ${o.durationMs}`));
+    return this.flooder.request(o.stream, this.floodSource(o.stream, gen), count, durationMs);
   }
 
   /** Streams currently generating. */
@@ -251,12 +327,15 @@ export class Hub {
   }
 
   dispose(): void {
-    this.clock.clear(this.tickTimer);
-    this.tickTimer = undefined;
+    this.clock.clear(this.wakeTimer);
+    this.wakeTimer = undefined;
     for (const a of this.active.values()) {
       a.running = false;
+      a.slot = -1;
       this.clock.clear(a.linger);
     }
+    this.heap.length = 0;
+    this.flooder.dispose();
     for (const g of this.gens.values()) g?.dispose();
   }
 }

@@ -7,7 +7,8 @@ import { getMarket, isMarketId } from '../markets';
  * Keys are looked up in this order: the exact suffix after the symbol
  * (`depth@100ms`, `kline_1m`, `depth20@100ms`, `markPrice@1s`, `!miniTicker@arr`),
  * then the family (`kline`, `depthN` for partial books, `markPrice`, `ticker`).
- * `0` = never generate; `Infinity` = full speed (as fast as subscribers drain).
+ * `0` = never generate; `Infinity` = full speed (as fast as subscribers drain: pre-built
+ * frames with their ids patched in place, written straight to the sockets; see flood.ts).
  */
 export type RateTable = Readonly<Record<string, number>>;
 
@@ -37,6 +38,21 @@ export interface FakeBinanceOptions {
    * measurement. Pick a name Binance does not use for that stream. @default undefined (off)
    */
   stampField?: string | undefined;
+  /**
+   * Pacing granularity of generated (finite-rate) streams: the scheduler wakes when the
+   * earliest stream is due, at most once per `tickMs`, and sends what is due. Smaller =
+   * smoother (fewer events per burst). No timer runs while nothing is generating. @default 1
+   */
+  tickMs?: number | undefined;
+  /**
+   * Send a fresh event on a stream as soon as a connection subscribes to it (published to
+   * every subscriber of the stream, like any event), instead of waiting for the stream's
+   * cadence (up to 2 s for a kline, longer for a lingering generator at a slow rate).
+   * Binance does not do this (klines and tickers arrive on their own cadence), hence off by
+   * default; a stream that starts generating always sends its first event at once.
+   * Streams at rate 0 or `Infinity`, and `autoGenerate: false`, are not affected. @default false
+   */
+  initialEvent?: boolean | undefined;
   /** Events kept per stream in the ground-truth ring. @default 1000 */
   groundTruthLimit?: number | undefined;
   /**
@@ -85,6 +101,8 @@ export interface ResolvedOptions {
   rates: RateTable | RateFunction | undefined;
   autoGenerate: boolean;
   stampField: string | undefined;
+  tickMs: number;
+  initialEvent: boolean;
   groundTruthLimit: number;
   timeScale: number;
   pingIntervalMs: number;
@@ -165,6 +183,10 @@ export function resolveOptions(opts: FakeBinanceOptions = {}): ResolvedOptions {
     throw new TypeError(`FakeBinance option stampField: expected a plain field name, got ${JSON.stringify(opts.stampField)}`);
   }
   const timeScale = posNum('timeScale', opts.timeScale ?? 1);
+  const tickMs = posNum('tickMs', opts.tickMs ?? 1);
+  if (opts.initialEvent !== undefined && typeof opts.initialEvent !== 'boolean') {
+    throw new TypeError(`FakeBinance option initialEvent: expected a boolean, got ${JSON.stringify(opts.initialEvent)}`);
+  }
   if (opts.apiKeys !== undefined && (!Array.isArray(opts.apiKeys) || opts.apiKeys.some((k) => typeof k !== 'string' || !k))) {
     throw new TypeError('FakeBinance option apiKeys: expected an array of non-empty strings');
   }
@@ -177,6 +199,8 @@ export function resolveOptions(opts: FakeBinanceOptions = {}): ResolvedOptions {
     rates: opts.rates,
     autoGenerate: opts.autoGenerate ?? true,
     stampField: opts.stampField,
+    tickMs,
+    initialEvent: opts.initialEvent ?? false,
     groundTruthLimit: posInt('groundTruthLimit', opts.groundTruthLimit ?? 1000, 1),
     timeScale,
     pingIntervalMs: posNum('pingIntervalMs', opts.pingIntervalMs ?? profile.heartbeat.serverPingIntervalMs),

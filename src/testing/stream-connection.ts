@@ -39,7 +39,10 @@ export interface ConnectionHost {
   connectionClosed(conn: StreamConnection, code: number, reason: string): void;
   recordControl(msg: ControlMessage): void;
   violation(conn: StreamConnection, kind: ViolationKind): void;
-  frameSent(stream: string): void;
+  /** `count` frames of `stream` went to one connection. */
+  frameSent(stream: string, count: number): void;
+  /** The connection's socket drained after a write returned false (floods resume). */
+  drained(conn: StreamConnection): void;
 }
 
 export interface ConnectionInit {
@@ -74,6 +77,10 @@ export class StreamConnection {
   blackholed = false;
   latencyMs = 0;
   closed = false;
+  /** Corked by the flood pump for the current turn. */
+  corked = false;
+  /** Flood bytes held back by a latency fault. */
+  private delayedBytes = 0;
 
   private readonly incoming: number[] = [];
   private pingTimer: TimerHandle | undefined;
@@ -105,6 +112,8 @@ export class StreamConnection {
     ws.on('error', () => {
       /* a client protocol error closes the socket; 'close' follows */
     });
+    // One listener per socket, whatever the number of flooded streams.
+    socket.on('drain', () => host.drained(this));
 
     this.armPing();
     this.lifetimeTimer = host.clock.timeout(
@@ -264,6 +273,10 @@ export class StreamConnection {
         const item = this.delayed.shift();
         if (item && !this.closed && !this.blackholed) safeSend(item.send);
       }
+      if (!this.delayed.length && this.delayedBytes) {
+        this.delayedBytes = 0; // dropped while blackholed
+        this.host.drained(this);
+      }
       this.pumpDelayed();
     }, Math.max(0, head.at - this.host.clock.now()));
   }
@@ -279,9 +292,42 @@ export class StreamConnection {
     if (this.userEvents && frame.eventType !== undefined && !this.userEvents.has(frame.eventType)) return;
     const bytes = frameBytes(frame, this.combined);
     this.framesSent++;
-    this.host.frameSent(frame.stream);
+    this.host.frameSent(frame.stream, 1);
     if (this.latencyMs > 0 || this.delayed.length) this.afterLatency(() => this.ws.send(bytes, { binary: false }));
     else this.ws.send(bytes, { binary: false });
+  }
+
+  /** Whether flood frames can be written now (open, not stalled or blackholed). */
+  acceptsFlood(): boolean {
+    return !this.closed && !this.suppressed && this.ws.readyState === 1;
+  }
+
+  /**
+   * Write pre-built data frames (flood) straight to the TCP socket. Returns true when
+   * `done` will be called once the socket is done with `bytes` (false: dropped, or
+   * copied to be sent later under a latency fault).
+   */
+  writeFlood(stream: string, bytes: Buffer, frames: number, done: () => void): boolean {
+    if (!this.acceptsFlood()) return false;
+    this.framesSent += frames;
+    this.host.frameSent(stream, frames);
+    if (this.latencyMs > 0 || this.delayed.length) {
+      const copy = Buffer.from(bytes);
+      this.delayedBytes += copy.length;
+      this.afterLatency(() => {
+        this.delayedBytes -= copy.length;
+        this.socket.write(copy);
+        if (this.delayedBytes === 0) this.host.drained(this);
+      });
+      return false;
+    }
+    this.socket.write(bytes, done);
+    return true;
+  }
+
+  /** Bytes queued for this connection in user space (socket queue + latency-delayed floods). */
+  get floodBacklog(): number {
+    return this.socket.writableLength + this.delayedBytes;
   }
 
   /** Send a JSON control response/event (not dropped by stalls, dropped by blackholes). */
@@ -351,6 +397,7 @@ export class StreamConnection {
     clock.clear(this.lifetimeTimer);
     clock.clear(this.delayTimer);
     this.delayed.length = 0;
+    this.delayedBytes = 0;
     for (const s of this.streams) this.host.removeSubscriber(this, s);
     this.host.connectionClosed(this, 0, '');
   }
