@@ -38,7 +38,8 @@ function error(res: ServerResponse, status: number, code: number, msg: string): 
   send(res, status, { code, msg });
 }
 
-async function readBody(req: IncomingMessage): Promise<string> {
+/** Read a request body (at most 64 KiB) as UTF-8. */
+export async function readBody(req: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const c of req) {

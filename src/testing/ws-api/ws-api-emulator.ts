@@ -26,6 +26,7 @@ import type { Logger } from '../../logger';
 import { maskSecret } from '../../logger';
 import type { Clock, TimerHandle } from '../clock';
 import type { FakeBinanceExtension } from '../fake-binance';
+import { readBody } from '../rest';
 import type { Account, WsApiAccountInput } from './accounts';
 import { makeAccount, verifySignature, wsSignaturePayload } from './accounts';
 
@@ -528,17 +529,6 @@ export class WsApiEmulator {
     this.dropSub(s, sub);
     this.send(s, { subscriptionId: sub.id, event: { e: 'eventStreamTerminated', E: this.clock.now() } });
   }
-}
-
-async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const c of req) {
-    size += (c as Buffer).length;
-    if (size > 64 * 1024) break;
-    chunks.push(c as Buffer);
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 const installed = new WeakMap<WsApiHost, WsApiEmulator>();
