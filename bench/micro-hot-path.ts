@@ -5,7 +5,7 @@
  * feeds it pre-built frames, so only the client's own work is timed. Compared with the
  * raw limit (JSON.parse + callback) on identical frames, interleaved, median of rounds.
  *
- *   npx tsx bench/micro-hot-path.ts [--frames=200000] [--rounds=5]
+ *   npx tsx bench/micro-hot-path.ts [--frames=200000] [--rounds=5] [--streams=200]
  *   node --cpu-prof --import tsx bench/micro-hot-path.ts --only=ours   (profile the path)
  */
 import { performance } from 'node:perf_hooks';
@@ -16,7 +16,7 @@ const arg = (name: string, def: number): number => Number(process.argv.find((a) 
 const FRAMES = Math.min(1_000_000, Math.max(1000, arg('frames', 200_000)));
 const ROUNDS = Math.min(20, Math.max(1, arg('rounds', 5)));
 const only = process.argv.find((a) => a.startsWith('--only='))?.split('=')[1];
-const STREAMS = 200;
+const STREAMS = Math.min(1024, Math.max(1, arg('streams', 200)));
 
 const symbols = Array.from({ length: STREAMS }, (_, i) => `s${String(i).padStart(4, '0')}usdt`);
 const streamNames = symbols.map((s) => `${s}@aggTrade`);
