@@ -731,6 +731,13 @@ export class ResilientSocket extends EventEmitter<SocketEvents> implements Resil
     const conn = this.conn;
     if (!conn || conn.readyAt === undefined) return;
     const streams = [...this.wanted];
+    if (conn.shutdownSeen && this.opts.onServerShutdown === 'emit') {
+      // Binance is shutting this connection down and the owner (the pool) is handing it over
+      // make-before-break (with its own timeout fallback): silence here is expected.
+      this.safeEmit('stale', { socketId: this.id, scope: 'connection', streams, silentMs, action: 'none' });
+      this.logger.debug({ socketId: this.id, silentMs }, 'no data after serverShutdown; the handover is under way');
+      return;
+    }
     this.safeEmit('stale', { socketId: this.id, scope: 'connection', streams, silentMs, action });
     if (action === 'none') {
       this.logger.warn({ socketId: this.id, silentMs, streams: streams.length, debounceMs: this.opts.staleDebounceMs }, `no data for ${seconds(silentMs)}; last stale reconnect too recent, waiting`);

@@ -505,6 +505,21 @@ describe('ResilientSocket: serverShutdown', () => {
     expect(socket.state).toBe('open');
     await socket.stop();
   });
+
+  it("onServerShutdown: 'emit' — silence after the announcement is the owner's handover, not a stale reconnect", async () => {
+    const { socket, fake, of } = makeSocket({ streams: ['btcusdt@depth'], onServerShutdown: 'emit', staleAfterMs: 5_000 });
+    socket.start();
+    await settle();
+    fake.last().open();
+    await settle();
+    fake.last().receive({ stream: '!serverShutdown', data: { e: 'serverShutdown', E: 1 } });
+    await vi.advanceTimersByTimeAsync(6_000);
+    expect(of('stale')[0]).toMatchObject({ scope: 'connection', action: 'none' });
+    expect(of('reconnecting')).toHaveLength(0);
+    expect(fake.sockets).toHaveLength(1);
+    expect(socket.state).toBe('open');
+    await socket.stop();
+  });
 });
 
 describe('ResilientSocket: reconnect, retry policy, stop', () => {
