@@ -67,6 +67,19 @@ describe('BinanceStreamClient against the emulator', () => {
     expect(ex.connections()).toHaveLength(1);
   });
 
+  it('isolates a latency-critical stream on its own connection with a group', async () => {
+    const ex = await emulator({ rates: { aggTrade: 20, bookTicker: 20 } });
+    const c = client(ex, { groups: { fast: { maxStreamsPerConnection: 1 } } });
+    c.subscribe(['btcusdt@aggTrade', 'ethusdt@aggTrade', 'solusdt@aggTrade']);
+    c.subscribe('btcusdt@bookTicker', { group: 'fast' });
+    await c.start();
+    const conns = ex.connections().map((x) => [...x.streams].sort());
+    expect(conns).toHaveLength(2);
+    expect(conns).toContainEqual(['btcusdt@bookTicker']);
+    expect(conns).toContainEqual(['btcusdt@aggTrade', 'ethusdt@aggTrade', 'solusdt@aggTrade']);
+    expect(() => c.subscribe('xrpusdt@trade', { group: 'no spaces allowed' })).toThrow(/subscribe option group/);
+  });
+
   it('reconnect() called 10 times at once causes one reconnect', async () => {
     const ex = await emulator({ rates: { aggTrade: 50 } });
     const c = client(ex, { retryPolicy: new ConstantBackoff({ delayMs: 50 }) });
