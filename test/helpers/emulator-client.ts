@@ -1,4 +1,5 @@
 import WebSocket from 'ws';
+import { sleep, until } from './wait';
 
 /** A plain `ws` client that records everything, for emulator tests. */
 export interface TestSocket {
@@ -97,14 +98,9 @@ export function tryUpgrade(url: string): Promise<{ ok: true; ws: WebSocket } | {
   });
 }
 
-export async function waitFor(cond: () => boolean, timeoutMs = 3000, stepMs = 5): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('waitFor: condition not met in time');
-    await sleep(stepMs);
-  }
+/** Wait until `cond()` holds (3 s by default). */
+export function waitFor(cond: () => boolean, timeoutMs = 3000, stepMs = 5): Promise<void> {
+  return until(cond, timeoutMs, 'condition', stepMs);
 }
 
-export function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
+export { sleep };

@@ -9,23 +9,12 @@ import { ConnectionBudget } from '../../src/pool/connection-budget';
 import { StreamPool } from '../../src/pool/stream-pool';
 import { ConstantBackoff } from '../../src/retry/constant-backoff';
 import { FakeBinance } from '../../src/testing';
+import { until } from '../helpers/wait';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
   while (cleanups.length) await cleanups.pop()!();
 });
-
-function until(cond: () => boolean, timeoutMs = 4_000, what = 'condition'): Promise<void> {
-  const t0 = Date.now();
-  return new Promise((resolve, reject) => {
-    const tick = () => {
-      if (cond()) return resolve();
-      if (Date.now() - t0 > timeoutMs) return reject(new Error(`timed out waiting for ${what}`));
-      setTimeout(tick, 5);
-    };
-    tick();
-  });
-}
 
 describe('connection budget with the emulator', () => {
   it('spreads 380+ connection attempts (five mass drops of 64 sockets) inside the IP limit: no 429', async () => {

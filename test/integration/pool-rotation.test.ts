@@ -13,6 +13,7 @@ import { ConstantBackoff } from '../../src/retry/constant-backoff';
 import type { StreamMessage } from '../../src/streams/types';
 import type { FakeBinanceOptions } from '../../src/testing';
 import { FakeBinance } from '../../src/testing';
+import { until } from '../helpers/wait';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -40,18 +41,6 @@ async function setup(market: MarketId, fakeOpts: FakeBinanceOptions, poolOpts: P
     await fake.close();
   });
   return { fake, pool, delivered };
-}
-
-function until(cond: () => boolean, timeoutMs = 4_000, what = 'condition'): Promise<void> {
-  const t0 = Date.now();
-  return new Promise((resolve, reject) => {
-    const tick = () => {
-      if (cond()) return resolve();
-      if (Date.now() - t0 > timeoutMs) return reject(new Error(`timed out waiting for ${what}`));
-      setTimeout(tick, 10);
-    };
-    tick();
-  });
 }
 
 /** Payload texts of every published event, oldest first (ring must hold them all). */

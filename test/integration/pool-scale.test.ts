@@ -13,6 +13,7 @@ import type { StreamPoolOptions } from '../../src/pool/types';
 import { ConstantBackoff } from '../../src/retry/constant-backoff';
 import type { StreamMessage } from '../../src/streams/types';
 import { FakeBinance } from '../../src/testing';
+import { until } from '../helpers/wait';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -35,18 +36,6 @@ async function setup(market: MarketId, fakeOpts: ConstructorParameters<typeof Ob
     await fake.close();
   });
   return { fake, pool, delivered };
-}
-
-function until(cond: () => boolean, timeoutMs = 4_000, what = 'condition'): Promise<void> {
-  const t0 = Date.now();
-  return new Promise((resolve, reject) => {
-    const tick = () => {
-      if (cond()) return resolve();
-      if (Date.now() - t0 > timeoutMs) return reject(new Error(`timed out waiting for ${what}`));
-      setTimeout(tick, 10);
-    };
-    tick();
-  });
 }
 
 function manyStreams(symbols: readonly string[], kinds: readonly string[], n: number): string[] {

@@ -5,16 +5,11 @@ import type { UserDataController } from '../../src/user-data/user-data-stream';
 import { createUserDataStream } from '../../src/user-data/user-data-stream';
 import type { CreateUserDataStreamOptions } from '../../src/user-data/user-data-stream';
 import { captureLogger, fastPolicy, recorder } from '../unit/user-data/harness';
+import { until as waitUntil } from '../helpers/wait';
+
+const until = (cond: () => boolean, timeoutMs = 3000): Promise<void> => waitUntil(cond, timeoutMs);
 
 const API_KEY = 'futures-api-key-0123456789abcdef';
-
-async function until(cond: () => boolean, timeoutMs = 3000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 const orderUpdate = (i: number) => ({
   e: 'ORDER_TRADE_UPDATE',

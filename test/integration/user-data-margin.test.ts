@@ -6,17 +6,10 @@ import { installWsApi } from '../../src/testing/ws-api';
 import type { CreateUserDataStreamOptions, UserDataController } from '../../src/user-data/user-data-stream';
 import { createUserDataStream } from '../../src/user-data/user-data-stream';
 import { captureLogger, fastPolicy, recorder } from '../unit/user-data/harness';
+import { until } from '../helpers/wait';
 
 const API_KEY = 'margin-api-key-0123456789abcdef';
 const SECRET = 'margin-secret-abcdefghijklmnopqrstuvwxyz';
-
-async function until(cond: () => boolean, timeoutMs = 4000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 describe('margin user data (listenToken) against the emulator', () => {
   let ex: FakeBinance | undefined;

@@ -11,6 +11,7 @@ import type { CreateUserDataStreamOptions, UserDataController } from '../../src/
 import { createUserDataStream } from '../../src/user-data/user-data-stream';
 import { maskSecret } from '../../src/logger';
 import { captureLogger, dump, fastPolicy, recorder } from '../unit/user-data/harness';
+import { until } from '../helpers/wait';
 
 const API_KEY = 'SeCrEtApIkEy0123456789abcdefXYZ';
 const SECRET = 'SeCrEtHmAcSeCrEt9876543210zyxwvu';
@@ -18,14 +19,6 @@ const ED_KEY = 'SeCrEtEdApIkEy0123456789abcdefQ';
 const ed = generateKeyPairSync('ed25519');
 const edPem = ed.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
 const edBody = edPem.split('\n')[1]!.slice(8, 40); // a chunk of the key material
-
-async function until(cond: () => boolean, timeoutMs = 4000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 describe('secrets never appear in logs, events or errors', () => {
   const cleanups: (() => Promise<void>)[] = [];

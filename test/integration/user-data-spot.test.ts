@@ -7,6 +7,9 @@ import { installWsApi } from '../../src/testing/ws-api';
 import type { CreateUserDataStreamOptions, UserDataController } from '../../src/user-data/user-data-stream';
 import { createUserDataStream } from '../../src/user-data/user-data-stream';
 import { captureLogger, fastPolicy, recorder } from '../unit/user-data/harness';
+import { until as waitUntil } from '../helpers/wait';
+
+const until = (cond: () => boolean, timeoutMs = 3000): Promise<void> => waitUntil(cond, timeoutMs);
 
 const HMAC_KEY = 'spot-hmac-api-key-0123456789';
 const HMAC_SECRET = 'spot-hmac-secret-abcdefghijklmnopqrstuvwxyz';
@@ -18,14 +21,6 @@ const pem = (k: typeof ed.privateKey) => k.export({ type: 'pkcs8', format: 'pem'
 const pub = (k: typeof ed.publicKey) => k.export({ type: 'spki', format: 'pem' }) as string;
 
 const execReport = (i: number) => ({ e: 'executionReport', E: Date.now(), s: 'BTCUSDT', c: `c${i}`, S: 'BUY', x: 'NEW', X: 'NEW', i });
-
-async function until(cond: () => boolean, timeoutMs = 3000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 describe('spot user data (WebSocket API) against the emulator', () => {
   let ex: FakeBinance | undefined;
