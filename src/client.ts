@@ -232,7 +232,10 @@ export class BinanceStreamClient extends EventEmitter<ClientEvents> {
   /**
    * Connect every subscribed stream. Single-flight: concurrent calls share one promise.
    * Resolves when the market-data connections are open (at once when nothing is
-   * subscribed yet: sockets open as streams are added, never empty).
+   * subscribed yet: sockets open as streams are added, never empty). While Binance is
+   * unreachable it keeps waiting, because the sockets keep retrying (see `reconnecting`
+   * events); it rejects only when the retry policy gives up on a connection that never
+   * opened, and resolves if `stop()` is called first. Add your own timeout if you need one.
    */
   start(): Promise<void> {
     this.assertNotStopped('start');
