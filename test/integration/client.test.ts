@@ -139,6 +139,30 @@ describe('BinanceStreamClient against the emulator', () => {
     expect(events[1]).toMatch(/^reconnecting 1 ERR_CLOSED$/);
   });
 
+  it('start() rejects, and gaveUp names the error, when the policy gives up before a connection opened', async () => {
+    // A loopback port nothing listens on: every dial is refused at once.
+    const log = captureLogs();
+    const c = new BinanceStreamClient({
+      baseUrl: 'ws://127.0.0.1:1',
+      connectionBudget: new ConnectionBudget(),
+      retryPolicy: new ConstantBackoff({ delayMs: 20, maxRetries: 2 }),
+      logger: log.logger,
+    });
+    cleanups.push(() => c.stop());
+    const gaveUp: string[] = [];
+    const retries: number[] = [];
+    c.on('gaveUp', (e) => gaveUp.push(`${e.attempts} ${e.error.code} ${e.streams.join(',')}`));
+    c.on('reconnecting', (e) => retries.push(e.attempt));
+    c.subscribe(['btcusdt@aggTrade']);
+    await expect(c.start()).rejects.toMatchObject({ code: 'ERR_SOCKET', message: expect.stringMatching(/ECONNREFUSED/) });
+    expect(retries).toEqual([1, 2]);
+    expect(gaveUp).toEqual(['2 ERR_SOCKET btcusdt@aggTrade']);
+    expect(log.lines.filter((l) => l.startsWith('WARN') && / retry [12]\/2 in /.test(l))).toHaveLength(2);
+    const errorLines = log.lines.filter((l) => l.startsWith('ERROR'));
+    expect(errorLines.length).toBeGreaterThan(0);
+    for (const l of log.lines) expect(l).not.toMatch(/error="?\s*(,|$)/);
+  });
+
   it('stats() reports per-stream and per-socket figures', async () => {
     const ex = await emulator({ rates: { aggTrade: 100 } });
     const c = client(ex);
