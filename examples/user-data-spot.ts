@@ -18,7 +18,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { BinanceStreamClient, consoleLogger, describeError } from 'binance-stream-client';
-import { FakeBinance, installWsApi } from 'binance-stream-client/testing';
+import { FakeBinance, type WsApiEmulator } from 'binance-stream-client/testing';
 
 const { values: args } = parseArgs({
   options: {
@@ -59,11 +59,11 @@ function liveCredentials(): Credentials {
 
 let creds: Credentials;
 let ex: FakeBinance | undefined;
-let wsApi: ReturnType<typeof installWsApi> | undefined;
+let wsApi: WsApiEmulator | undefined;
 if (args.live) creds = liveCredentials();
 else {
   ex = await FakeBinance.start({ market: 'spot' });
-  wsApi = installWsApi(ex);
+  wsApi = ex.wsApi;
   if (args.ed25519) {
     const { privateKey, publicKey } = generateKeyPairSync('ed25519');
     creds = { apiKey: 'example-ed25519-api-key', privateKey: privateKey.export({ type: 'pkcs8', format: 'pem' }) as string };
