@@ -13,6 +13,7 @@ import type { ClientEventName, ClientEvents, ErrorEvent } from './events';
 import { normalizeLogger, type Logger } from './logger';
 import { getMarket, type MarketId, type MarketProfile } from './markets';
 import { validateClientOptions, type BinanceStreamClientOptions } from './options';
+import { GROUP_NAME_RULE, isGroupName } from './pool/group-name';
 import { StreamPool } from './pool/stream-pool';
 import type { PoolStats } from './pool/types';
 import { ExponentialBackoff } from './retry/exponential-backoff';
@@ -188,8 +189,8 @@ export class BinanceStreamClient extends EventEmitter<ClientEvents> {
   subscribe(streams: string | readonly string[], options: SubscribeOptions = {}): this {
     this.assertNotStopped('subscribe');
     const names = this.normalizeList(streams);
-    if (options.group !== undefined && (typeof options.group !== 'string' || !/^[A-Za-z0-9_.-]{1,32}$/.test(options.group))) {
-      throw new BinanceStreamError('ERR_INVALID_OPTION', `subscribe option group: expected 1-32 of A-Z a-z 0-9 _ . -, got ${JSON.stringify(options.group)}`, {
+    if (options.group !== undefined && !isGroupName(options.group)) {
+      throw new BinanceStreamError('ERR_INVALID_OPTION', `subscribe option group: expected ${GROUP_NAME_RULE}, got ${JSON.stringify(options.group)}`, {
         permanent: true,
       });
     }

@@ -6,6 +6,7 @@ import type { DialGate, HeartbeatOptions, WebSocketFactory } from './connection/
 import { BinanceStreamError } from './errors';
 import type { Logger } from './logger';
 import { isMarketId, type Environment, type MarketId } from './markets';
+import { GROUP_NAME_RULE, isGroupName } from './pool/group-name';
 import type { RotationWindow } from './pool/rotation';
 import { RetryPolicy } from './retry/policy';
 
@@ -173,7 +174,7 @@ export function validateClientOptions(options: unknown): BinanceStreamClientOpti
   if (o.groups !== undefined) {
     if (o.groups === null || typeof o.groups !== 'object' || Array.isArray(o.groups)) throw invalid('groups', `expected an object of group settings, got ${show(o.groups)}`);
     for (const [name, g] of Object.entries(o.groups as Record<string, unknown>)) {
-      if (!/^[A-Za-z0-9_.-]{1,32}$/.test(name)) throw invalid('groups', `invalid group name ${JSON.stringify(name)} (1-32 of A-Z a-z 0-9 _ . -)`);
+      if (!isGroupName(name)) throw invalid('groups', `invalid group name ${JSON.stringify(name)} (${GROUP_NAME_RULE})`);
       if (g === null || typeof g !== 'object') throw invalid(`groups.${name}`, `expected { maxStreamsPerConnection }, got ${show(g)}`);
       const m = (g as Record<string, unknown>).maxStreamsPerConnection;
       checkNumber(`groups.${name}.maxStreamsPerConnection`, m, 1);

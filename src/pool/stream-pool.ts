@@ -21,6 +21,7 @@ import EventEmitter from 'eventemitter3';
 import { ResilientSocket } from '../connection/resilient-socket';
 import type { DialGate, ResilientSocketLike, ResilientSocketOptions, SocketEvents } from '../connection/types';
 import { SOCKET_EVENT_NAMES } from '../connection/types';
+import { GROUP_NAME_RULE, isGroupName } from './group-name';
 import type { BinanceStreamError } from '../errors';
 import { describeError, toStreamError } from '../errors';
 import type { Logger } from '../logger';
@@ -73,7 +74,6 @@ interface Slot {
   rotationHoldUntil: number;
 }
 
-const GROUP_RE = /^[A-Za-z0-9_.-]{1,32}$/;
 
 function intOption(name: string, v: unknown, min: number, max = Infinity): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
@@ -136,7 +136,7 @@ export class StreamPool extends EventEmitter<PoolEvents> {
     if (options.groups !== undefined) {
       if (options.groups === null || typeof options.groups !== 'object') throw new TypeError('StreamPool option groups: expected an object of group settings');
       for (const [name, g] of Object.entries(options.groups)) {
-        if (!GROUP_RE.test(name)) throw new RangeError(`groups: invalid group name ${JSON.stringify(name)} (1-32 of A-Z a-z 0-9 _ . -)`);
+        if (!isGroupName(name)) throw new RangeError(`groups: invalid group name ${JSON.stringify(name)} (${GROUP_NAME_RULE})`);
         if (g?.maxStreamsPerConnection !== undefined) {
           this.groupCaps.set(name, intOption(`groups.${name}.maxStreamsPerConnection`, g.maxStreamsPerConnection, 1, limit));
         }
@@ -202,7 +202,7 @@ export class StreamPool extends EventEmitter<PoolEvents> {
   subscribe(streams: readonly string[], options: SubscribeOptions = {}): void {
     if (!Array.isArray(streams)) throw new TypeError('subscribe: streams must be an array of stream names');
     const group = options.group ?? '';
-    if (typeof group !== 'string' || (group !== '' && !GROUP_RE.test(group))) {
+    if (group !== '' && !isGroupName(group)) {
       throw new RangeError(`subscribe: invalid group ${JSON.stringify(group)} (1-32 of A-Z a-z 0-9 _ . -)`);
     }
     const names = streams.map((s) => normalizeStreamName(s));
