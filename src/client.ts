@@ -8,10 +8,10 @@
  */
 import EventEmitter from 'eventemitter3';
 import { SOCKET_EVENT_NAMES } from './connection/types';
-import { BinanceStreamError, describeError, toStreamError } from './errors';
+import { BinanceStreamError, describeError, toStreamError } from './core/errors';
 import type { ClientEventName, ClientEvents, ErrorEvent } from './events';
-import { normalizeLogger, type Logger } from './logger';
-import { getMarket, type MarketId, type MarketProfile } from './markets';
+import { normalizeLogger, type Logger } from './core/logger';
+import { getMarket, type MarketId, type MarketProfile } from './core/markets';
 import { validateClientOptions, type BinanceStreamClientOptions } from './options';
 import { GROUP_NAME_RULE, isGroupName } from './pool/group-name';
 import { StreamPool } from './pool/stream-pool';

@@ -2,7 +2,7 @@
  * Every event the client emits, each with ONE payload object (adding a field later is
  * never breaking). Data events also pass the delivered {@link StreamMessage} second.
  */
-import type { BinanceStreamError } from './errors';
+import type { BinanceStreamError } from './core/errors';
 import type { MarketDataEvents, StreamMessage } from './streams/types';
 import type { UserDataEvents, UserDataMessage } from './user-data/types';
 

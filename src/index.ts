@@ -34,12 +34,12 @@ export type {
 } from './events';
 
 // Errors
-export { BinanceStreamError, CLOSE_CODE_NAMES, describeError } from './errors';
-export type { BinanceStreamErrorDetails, ErrorCode } from './errors';
+export { BinanceStreamError, CLOSE_CODE_NAMES, describeError } from './core/errors';
+export type { BinanceStreamErrorDetails, ErrorCode } from './core/errors';
 
 // Logging
-export { consoleLogger, maskSecret, silentLogger } from './logger';
-export type { ConsoleLoggerOptions, LogFields, Logger, LogLevel, LogMethod } from './logger';
+export { consoleLogger, maskSecret, silentLogger } from './core/logger';
+export type { ConsoleLoggerOptions, LogFields, Logger, LogLevel, LogMethod } from './core/logger';
 
 // Retry policies
 export { RetryPolicy, failureKind } from './retry/policy';
@@ -52,8 +52,9 @@ export { retryOperation } from './retry/retry-operation';
 export type { FailedAttemptInfo, RetryOperationOptions } from './retry/retry-operation';
 
 // Markets and streams
-export { MARKETS, getMarket, routeFor } from './markets';
-export type { Environment, MarketHeartbeat, MarketId, MarketLimits, MarketProfile, MarketUrls, Route } from './markets';
+export { MARKETS, getMarket } from './core/markets';
+export { routeFor } from './streams/routes';
+export type { Environment, MarketHeartbeat, MarketId, MarketLimits, MarketProfile, MarketUrls, Route } from './core/markets';
 export { KLINE_INTERVALS, normalizeStreamName, streams } from './streams/names';
 export type { DepthLevels, DepthSpeed } from './streams/names';
 export { classifyStream, DEFAULT_STALE_AFTER_MS } from './streams/classify';

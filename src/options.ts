@@ -3,9 +3,9 @@
  * Bad input throws at construction, naming the option and the value.
  */
 import type { DialGate, HeartbeatOptions, WebSocketFactory } from './connection/types';
-import { BinanceStreamError } from './errors';
-import type { Logger } from './logger';
-import { isMarketId, type Environment, type MarketId } from './markets';
+import { BinanceStreamError } from './core/errors';
+import type { Logger } from './core/logger';
+import { isMarketId, type Environment, type MarketId } from './core/markets';
 import { GROUP_NAME_RULE, isGroupName } from './pool/group-name';
 import type { RotationWindow } from './pool/rotation';
 import { RetryPolicy } from './retry/policy';

@@ -1,4 +1,4 @@
-import { BinanceStreamError } from '../errors';
+import { BinanceStreamError } from '../core/errors';
 import type { DialGate } from './types';
 
 /** The gate of a standalone socket: always open (the pool's ConnectionBudget paces dials IP-wide). */

@@ -6,12 +6,12 @@
  * The contract is `ResilientSocketLike` in ./types.ts.
  */
 import EventEmitter from 'eventemitter3';
-import { BinanceStreamError, closeError, describeError, parseRetryAfter, toStreamError } from '../errors';
-import type { ErrorCode } from '../errors';
+import { BinanceStreamError, closeError, describeError, parseRetryAfter, toStreamError } from '../core/errors';
+import type { ErrorCode } from '../core/errors';
 import type { CloseEvent, SocketState } from '../events';
-import { normalizeLogger } from '../logger';
-import type { Logger } from '../logger';
-import type { MarketProfile } from '../markets';
+import { normalizeLogger } from '../core/logger';
+import type { Logger } from '../core/logger';
+import type { MarketProfile } from '../core/markets';
 import { effectiveDelay } from '../retry/policy';
 import type { RetryContext, RetryPolicy } from '../retry/policy';
 import { classifyStream } from '../streams/classify';

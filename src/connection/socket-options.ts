@@ -2,7 +2,7 @@
  * ResilientSocket option defaults and validation (each option is documented once, on
  * `ResilientSocketOptions` in ./types.ts).
  */
-import { BinanceStreamError } from '../errors';
+import { BinanceStreamError } from '../core/errors';
 import type { HeartbeatOptions, ResilientSocketOptions } from './types';
 
 /** Client heartbeat defaults per market: never kill a healthy connection, barely cost messages. */

@@ -4,7 +4,7 @@
  * is waiting for which answer. Frames are built at send time (see OutboundScheduler),
  * batched by `maxStreamsPerRequest`.
  */
-import { BinanceStreamError } from '../errors';
+import { BinanceStreamError } from '../core/errors';
 
 export type SubscriptionMethod = 'SUBSCRIBE' | 'UNSUBSCRIBE';
 

@@ -8,10 +8,10 @@
  * peer and a stale feed, paces what it sends, and never opens while it has nothing to carry.
  */
 import type EventEmitter from 'eventemitter3';
-import type { BinanceStreamError } from '../errors';
+import type { BinanceStreamError } from '../core/errors';
 import type { ClientEvents, SocketState } from '../events';
-import type { Logger } from '../logger';
-import type { MarketProfile } from '../markets';
+import type { Logger } from '../core/logger';
+import type { MarketProfile } from '../core/markets';
 import type { RetryPolicy } from '../retry/policy';
 import type { StreamMessage } from '../streams/types';
 

@@ -2,8 +2,8 @@
  * URL helpers: secret masking for logs/events, and choosing how many streams fit in a
  * combined-stream URL (the rest are SUBSCRIBEd after open).
  */
-import { BinanceStreamError } from '../errors';
-import { maskSecret } from '../logger';
+import { BinanceStreamError } from '../core/errors';
+import { maskSecret } from '../core/logger';
 import type { UrlContext } from './types';
 
 const SECRET_PARAMS = /([?&](?:listenKey|listenToken|signature|apiKey|X-MBX-APIKEY)=)([^&#]*)/gi;

@@ -15,7 +15,7 @@
  * The budget holds no timer while its queue is empty.
  */
 import type { DialGate } from '../connection/types';
-import { BinanceStreamError } from '../errors';
+import { BinanceStreamError } from '../core/errors';
 
 export interface ConnectionBudgetOptions {
   /** Binance's limit of connection attempts per IP per window. @default 300 */

@@ -3,8 +3,8 @@
  */
 import type { DialGate, ResilientSocketLike, ResilientSocketOptions, SocketEvents, SocketStats } from '../connection/types';
 import type { ConnectingProgressEvent, RotatedEvent, StaleEvent } from '../events';
-import type { Logger } from '../logger';
-import type { MarketProfile, Route } from '../markets';
+import type { Logger } from '../core/logger';
+import type { MarketProfile, Route } from '../core/markets';
 import type { RecoveryStage } from '../recovery/stage';
 import type { RetryPolicy } from '../retry/policy';
 import type { StreamInfo } from '../streams/classify';

@@ -7,7 +7,7 @@
  * The socket always waits `Math.max(policy.delayMs(ctx), ctx.error.retryAfterMs ?? 0)`:
  * a server's `Retry-After` wins and a subclass cannot undercut it.
  */
-import type { BinanceStreamError } from '../errors';
+import type { BinanceStreamError } from '../core/errors';
 
 /** Everything a policy may look at to decide. */
 export interface RetryContext {

@@ -4,7 +4,7 @@
  * exactly as it does for socket reconnects (`Retry-After` wins, permanent errors stop).
  */
 import pRetry from 'p-retry';
-import { BinanceStreamError, toStreamError } from '../errors';
+import { BinanceStreamError, toStreamError } from '../core/errors';
 import { effectiveDelay } from './policy';
 import type { RetryContext, RetryPolicy } from './policy';
 

@@ -24,10 +24,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { WebSocket } from 'ws';
-import type { Logger } from '../logger';
-import { maskSecret, normalizeLogger } from '../logger';
-import type { MarketId, MarketProfile, Route } from '../markets';
-import { getMarket, routeFor } from '../markets';
+import type { Logger } from '../core/logger';
+import { maskSecret, normalizeLogger } from '../core/logger';
+import type { MarketId, MarketProfile, Route } from '../core/markets';
+import { getMarket } from '../core/markets';
+import { routeFor } from '../streams/routes';
 import { AttemptLimiter } from './attempt-limiter';
 import { Clock } from './clock';
 import { Faults } from './faults';

@@ -1,4 +1,4 @@
-import type { MarketId } from '../markets';
+import type { MarketId } from '../core/markets';
 import { KlineSeries, isKlineInterval, klineOpenTime } from './klines';
 import type { RateFunction, RateTable } from './options';
 import { OrderBook } from './order-book';

@@ -1,6 +1,6 @@
-import type { Logger } from '../logger';
-import type { MarketId } from '../markets';
-import { getMarket, isMarketId } from '../markets';
+import type { Logger } from '../core/logger';
+import type { MarketId } from '../core/markets';
+import { getMarket, isMarketId } from '../core/markets';
 
 /**
  * Default messages per second per stream kind, or exact stream suffix.

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { MarketId } from '../markets';
+import type { MarketId } from '../core/markets';
 import type { Clock } from './clock';
 import type { GroundTruth } from './ground-truth';
 import type { ListenKeys } from './listen-keys';

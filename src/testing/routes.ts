@@ -1,4 +1,4 @@
-import type { MarketProfile, Route } from '../markets';
+import type { MarketProfile, Route } from '../core/markets';
 
 export interface StreamPath {
   route: Route;

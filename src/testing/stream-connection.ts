@@ -1,8 +1,8 @@
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import type { WebSocket } from 'ws';
-import type { Logger } from '../logger';
-import type { MarketProfile, Route } from '../markets';
+import type { Logger } from '../core/logger';
+import type { MarketProfile, Route } from '../core/markets';
 import type { Clock, TimerHandle } from './clock';
 import type { RequestId } from './control-protocol';
 import { parseControlMessage } from './control-protocol';

@@ -13,9 +13,10 @@
  */
 import { ResilientSocket } from '../connection/resilient-socket';
 import type { DialGate, HeartbeatOptions, WebSocketFactory } from '../connection/types';
-import { describeError } from '../errors';
-import { maskSecret } from '../logger';
-import { getMarket, trimBase } from '../markets';
+import { describeError } from '../core/errors';
+import { maskSecret } from '../core/logger';
+import { getMarket } from '../core/markets';
+import { trimBase } from '../streams/routes';
 import type { RetryPolicy } from '../retry/policy';
 import type { StreamMessage } from '../streams/types';
 import type { ListenKeyManager, ListenKeyProduct } from './listen-key-manager';

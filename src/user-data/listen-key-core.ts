@@ -7,10 +7,10 @@
  * All REST operations run one at a time (an internal queue), so a refresh, a reconnect's
  * re-check and a `listenKeyExpired` push can never race each other into two keys.
  */
-import { BinanceStreamError, describeError, toStreamError } from '../errors';
+import { BinanceStreamError, describeError, toStreamError } from '../core/errors';
 import type { ListenKeyLifecycleEvent } from '../events';
-import type { Logger } from '../logger';
-import { maskSecret } from '../logger';
+import type { Logger } from '../core/logger';
+import { maskSecret } from '../core/logger';
 import type { FetchLike, HttpMethod } from './rest';
 import { restCall } from './rest';
 

@@ -18,10 +18,10 @@
  * options (interval, retries, policy) govern the shared key.
  */
 import EventEmitter from 'eventemitter3';
-import { BinanceStreamError } from '../errors';
+import { BinanceStreamError } from '../core/errors';
 import type { ListenKeyLifecycleEvent } from '../events';
-import type { Logger } from '../logger';
-import { normalizeLogger } from '../logger';
+import type { Logger } from '../core/logger';
+import { normalizeLogger } from '../core/logger';
 import type { CloseListenKeyPolicy, KeyChange, ListenKeyProduct, ListenKeySink } from './listen-key-core';
 import { ListenKeyCore } from './listen-key-core';
 import type { FetchLike } from './rest';

@@ -5,7 +5,7 @@
  * SDKs (sieblyio/binance, thrasher-corp/gocryptotrader) sign it with `timestamp` +
  * `signature`, and a signature Binance does not need is harmless, so we sign it.
  */
-import { BinanceStreamError } from '../errors';
+import { BinanceStreamError } from '../core/errors';
 import type { FetchLike } from './rest';
 import { restCall } from './rest';
 import type { Signer } from './signing';

@@ -13,7 +13,7 @@
  * Secrets: the API key, the signature and the query string never appear in errors.
  */
 import pRetry from 'p-retry';
-import { BinanceStreamError, describeError, parseRetryAfter } from '../errors';
+import { BinanceStreamError, describeError, parseRetryAfter } from '../core/errors';
 import type { Signer, SignatureParamValue } from './signing';
 import { signaturePayload } from './signing';
 

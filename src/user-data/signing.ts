@@ -10,7 +10,7 @@
  * name, `name=value` joined with `&`, UTF-8 encoded. Values are not URL-encoded in the
  * payload; REST callers URL-encode the same pairs when building the query string.
  */
-import { BinanceStreamError } from '../errors';
+import { BinanceStreamError } from '../core/errors';
 
 export type KeyType = 'hmac' | 'ed25519' | 'rsa';
 

@@ -19,11 +19,11 @@
  * error message; listenKeys and listenTokens are masked.
  */
 import type { DialGate, HeartbeatOptions, SocketStats, WebSocketFactory } from '../connection/types';
-import { BinanceStreamError, describeError, toStreamError } from '../errors';
+import { BinanceStreamError, describeError, toStreamError } from '../core/errors';
 import type { ClientEvents, UserDataStateEvent } from '../events';
-import type { Logger } from '../logger';
-import { normalizeLogger } from '../logger';
-import { MARKETS } from '../markets';
+import type { Logger } from '../core/logger';
+import { normalizeLogger } from '../core/logger';
+import { MARKETS } from '../core/markets';
 import type { RetryPolicy } from '../retry/policy';
 import { FuturesUserStream } from './futures-user-stream';
 import type { CloseListenKeyPolicy } from './listen-key-manager';

@@ -3,8 +3,8 @@
  * facade (user-data-stream.ts), and what the facade needs from a driver. Internal.
  */
 import type { ResilientSocketLike, SocketStats } from '../connection/types';
-import type { BinanceStreamError } from '../errors';
-import type { Logger } from '../logger';
+import type { BinanceStreamError } from '../core/errors';
+import type { Logger } from '../core/logger';
 import type { UserDataMessage } from './types';
 
 export type UserDataSource = UserDataMessage['source'];

@@ -18,9 +18,9 @@
  */
 import { ResilientSocket } from '../connection/resilient-socket';
 import type { DialGate, HeartbeatOptions, WebSocketFactory } from '../connection/types';
-import { BinanceStreamError, describeError, toStreamError } from '../errors';
-import { maskSecret } from '../logger';
-import { MARKETS } from '../markets';
+import { BinanceStreamError, describeError, toStreamError } from '../core/errors';
+import { maskSecret } from '../core/logger';
+import { MARKETS } from '../core/markets';
 import type { RetryPolicy } from '../retry/policy';
 import type { StreamMessage } from '../streams/types';
 import type { ListenToken } from './listen-token';

@@ -7,7 +7,7 @@
  * `status`), `binanceCode`, `retryAfterMs` (from `error.data.retryAfter`, epoch ms) and
  * `permanent` when retrying cannot help (bad signature, unknown or revoked key, bad params).
  */
-import { BinanceStreamError } from '../errors';
+import { BinanceStreamError } from '../core/errors';
 
 export interface WsApiErrorBody {
   code?: number;

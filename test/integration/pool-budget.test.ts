@@ -4,7 +4,7 @@
  * with Retry-After pauses every dial.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { MARKETS } from '../../src/markets';
+import { MARKETS } from '../../src/core/markets';
 import { ConnectionBudget } from '../../src/pool/connection-budget';
 import { StreamPool } from '../../src/pool/stream-pool';
 import { ConstantBackoff } from '../../src/retry/constant-backoff';

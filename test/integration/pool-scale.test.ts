@@ -5,8 +5,8 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ConnectingProgressEvent, StaleEvent } from '../../src/events';
-import { MARKETS } from '../../src/markets';
-import type { MarketId } from '../../src/markets';
+import { MARKETS } from '../../src/core/markets';
+import type { MarketId } from '../../src/core/markets';
 import { ConnectionBudget } from '../../src/pool/connection-budget';
 import { StreamPool } from '../../src/pool/stream-pool';
 import type { StreamPoolOptions } from '../../src/pool/types';

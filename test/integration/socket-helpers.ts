@@ -2,7 +2,8 @@
 import { ResilientSocket } from '../../src/connection/resilient-socket';
 import type { ResilientSocketOptions, WebSocketLike } from '../../src/connection/types';
 import { defaultWebSocketFactory } from '../../src/connection/websocket-factory';
-import { MARKETS, combinedStreamUrl } from '../../src/markets';
+import { MARKETS } from '../../src/core/markets';
+import { combinedStreamUrl } from '../../src/streams/routes';
 import { ExponentialBackoff } from '../../src/retry/exponential-backoff';
 import type { StreamMessage } from '../../src/streams/types';
 

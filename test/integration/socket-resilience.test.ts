@@ -3,7 +3,8 @@
  * shrunken durations. Each test stays well under 3 s.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { MARKETS, combinedStreamUrl, routeFor } from '../../src/markets';
+import { MARKETS } from '../../src/core/markets';
+import { combinedStreamUrl, routeFor } from '../../src/streams/routes';
 import { ConstantBackoff } from '../../src/retry/constant-backoff';
 import { RetryPolicy } from '../../src/retry/policy';
 import type { RetryContext } from '../../src/retry/policy';

@@ -9,7 +9,7 @@ import { FakeBinance } from '../../src/testing/fake-binance';
 import { installWsApi } from '../../src/testing/ws-api';
 import type { CreateUserDataStreamOptions, UserDataController } from '../../src/user-data/user-data-stream';
 import { createUserDataStream } from '../../src/user-data/user-data-stream';
-import { maskSecret } from '../../src/logger';
+import { maskSecret } from '../../src/core/logger';
 import { captureLogger, dump, fastPolicy, recorder } from '../unit/user-data/harness';
 import { until } from '../helpers/wait';
 

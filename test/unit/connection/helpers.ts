@@ -1,7 +1,8 @@
 import { vi } from 'vitest';
 import { ResilientSocket } from '../../../src/connection/resilient-socket';
 import type { ResilientSocketOptions } from '../../../src/connection/types';
-import { MARKETS, combinedStreamUrl } from '../../../src/markets';
+import { MARKETS } from '../../../src/core/markets';
+import { combinedStreamUrl } from '../../../src/streams/routes';
 import { ExponentialBackoff } from '../../../src/retry/exponential-backoff';
 import type { StreamMessage } from '../../../src/streams/types';
 import { FakeNodeWebSocket, fakeFactory, recordingLogger } from './fake-websocket';

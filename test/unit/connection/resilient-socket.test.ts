@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { BinanceStreamError } from '../../../src/errors';
-import { MARKETS } from '../../../src/markets';
+import { BinanceStreamError } from '../../../src/core/errors';
+import { MARKETS } from '../../../src/core/markets';
 import { RetryPolicy } from '../../../src/retry/policy';
 import type { RetryContext } from '../../../src/retry/policy';
 import { ConstantBackoff } from '../../../src/retry/constant-backoff';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BinanceStreamError, closeError, describeError, parseRetryAfter, toStreamError } from '../../../src/errors';
+import { BinanceStreamError, closeError, describeError, parseRetryAfter, toStreamError } from '../../../src/core/errors';
 
 describe('describeError', () => {
   it('names the type when the message is empty (the "WebSocket错误: ，" case)', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { consoleLogger, formatFields, maskSecret, normalizeLogger, silentLogger } from '../../../src/logger';
+import { consoleLogger, formatFields, maskSecret, normalizeLogger, silentLogger } from '../../../src/core/logger';
 
 describe('consoleLogger', () => {
   it('prints one line per call at or above its level, fields after the message', () => {

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { classifyStream } from '../../../src/streams/classify';
 import { normalizeStreamName, streams } from '../../../src/streams/names';
-import { combinedStreamUrl, getMarket, MARKETS, routeFor } from '../../../src/markets';
+import { getMarket, MARKETS } from '../../../src/core/markets';
+import { combinedStreamUrl, routeFor } from '../../../src/streams/routes';
 
 describe('stream builders', () => {
   it('build lower-case Binance names', () => {

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { MARKETS } from '../../../src/markets';
+import { MARKETS } from '../../../src/core/markets';
 import { ConnectionBudget } from '../../../src/pool/connection-budget';
 import { StreamPool } from '../../../src/pool/stream-pool';
 import type { StreamPoolOptions } from '../../../src/pool/types';
@@ -138,7 +138,7 @@ describe('StreamPool lifecycle and runtime changes', () => {
     const { pool, sockets } = makePool();
     pool.subscribe(['btcusdt@trade']);
     const p = pool.start();
-    const { BinanceStreamError } = await import('../../../src/errors');
+    const { BinanceStreamError } = await import('../../../src/core/errors');
     sockets[0]!.emit('gaveUp', { socketId: sockets[0]!.id, streams: ['btcusdt@trade'], attempts: 3, error: new BinanceStreamError('ERR_GAVE_UP', 'gave up') });
     await expect(p).rejects.toMatchObject({ code: 'ERR_GAVE_UP' });
     await pool.stop();

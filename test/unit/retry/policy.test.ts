@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { BinanceStreamError, closeError } from '../../../src/errors';
+import { BinanceStreamError, closeError } from '../../../src/core/errors';
 import { ConstantBackoff } from '../../../src/retry/constant-backoff';
 import { ExponentialBackoff } from '../../../src/retry/exponential-backoff';
 import { RetryPolicy, effectiveDelay, failureKind } from '../../../src/retry/policy';

@@ -1,7 +1,7 @@
 /** Shared bits for the user-data tests: an event recorder, a capturing logger, a fast retry policy. */
 import { ExponentialBackoff } from '../../../src/retry/exponential-backoff';
 import type { CreateUserDataStreamOptions } from '../../../src/user-data/user-data-stream';
-import type { Logger } from '../../../src/logger';
+import type { Logger } from '../../../src/core/logger';
 
 export interface Recorded {
   event: string;

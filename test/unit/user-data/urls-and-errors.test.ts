@@ -56,7 +56,7 @@ describe('WS-API errors and requests', () => {
     expect(r.handleFrame({ subscriptionId: 0, event: { e: 'x' } })).toBe(false);
     expect(r.handleFrame({ id: null, status: 401, error: { code: -2015, msg: 'revoked' } })).toBe(true);
     expect(unsolicited).toHaveLength(1);
-    r.close(new (await import('../../../src/errors')).BinanceStreamError('ERR_CLOSED', 'gone'));
+    r.close(new (await import('../../../src/core/errors')).BinanceStreamError('ERR_CLOSED', 'gone'));
     await expect(a).rejects.toMatchObject({ code: 'ERR_CLOSED' });
     await expect(r.request('x')).rejects.toMatchObject({ code: 'ERR_CLOSED' });
   });

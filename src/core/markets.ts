@@ -47,8 +47,6 @@ export interface MarketProfile {
   readonly routed: boolean;
   /** Futures payloads (kline updates faster, `pu` on depth, markPrice exists). */
   readonly futures: boolean;
-  /** REST path that creates/refreshes/closes a listenKey, or undefined where listenKeys are retired. */
-  readonly listenKeyPath: string | undefined;
 }
 
 const DAY = 24 * 60 * 60 * 1000;
@@ -74,7 +72,6 @@ export const MARKETS: Readonly<Record<MarketId, MarketProfile>> = Object.freeze(
     heartbeat: { serverPingIntervalMs: 20_000, serverPongDeadlineMs: 60_000 },
     routed: false,
     futures: false,
-    listenKeyPath: undefined,
   },
   usdm: {
     id: 'usdm',
@@ -96,7 +93,6 @@ export const MARKETS: Readonly<Record<MarketId, MarketProfile>> = Object.freeze(
     heartbeat: { serverPingIntervalMs: 3 * 60_000, serverPongDeadlineMs: 10 * 60_000 },
     routed: true,
     futures: true,
-    listenKeyPath: '/fapi/v1/listenKey',
   },
   coinm: {
     id: 'coinm',
@@ -118,7 +114,6 @@ export const MARKETS: Readonly<Record<MarketId, MarketProfile>> = Object.freeze(
     heartbeat: { serverPingIntervalMs: 3 * 60_000, serverPongDeadlineMs: 10 * 60_000 },
     routed: false,
     futures: true,
-    listenKeyPath: '/dapi/v1/listenKey',
   },
 } satisfies Record<MarketId, MarketProfile>);
 
@@ -130,35 +125,4 @@ export function getMarket(id: MarketId): MarketProfile {
   const m = MARKETS[id];
   if (!m) throw new RangeError(`market: unknown market ${JSON.stringify(id)} (expected "spot", "usdm" or "coinm")`);
   return m;
-}
-
-/**
- * Which USD-M route carries a stream: `/public` for high-frequency book data
- * (`@depth*`, `@bookTicker`, `!bookTicker`, `@rpiDepth`, and `@trade`, observed
- * there by third parties), `/market` for everything else. Spot/COIN-M: `''`.
- */
-export function routeFor(market: MarketProfile, stream: string): Route {
-  if (!market.routed) return '';
-  const at = stream.indexOf('@');
-  const kind = at < 0 ? stream : stream.slice(at + 1);
-  if (stream === '!bookTicker' || kind.startsWith('depth') || kind.startsWith('bookTicker') || kind.startsWith('rpiDepth') || kind === 'trade') {
-    return 'public';
-  }
-  return 'market';
-}
-
-/** Strip a trailing slash so bases can be joined with paths. */
-export function trimBase(url: string): string {
-  return url.endsWith('/') ? url.slice(0, -1) : url;
-}
-
-/**
- * The combined-stream URL for a set of streams on one route:
- * `<base>[/<route>]/stream?streams=a/b/c`. Binance accepts streams in the URL
- * (with a length limit), so long lists are opened with a few in the URL and the
- * rest via SUBSCRIBE; the caller chooses `streams`.
- */
-export function combinedStreamUrl(base: string, route: Route, streams: readonly string[]): string {
-  const root = trimBase(base) + (route ? `/${route}` : '');
-  return streams.length ? `${root}/stream?streams=${streams.join('/')}` : `${root}/stream`;
 }
