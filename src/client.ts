@@ -9,7 +9,7 @@
 import EventEmitter from 'eventemitter3';
 import { SOCKET_EVENT_NAMES } from './connection/types';
 import { BinanceStreamError, describeError, toStreamError } from './core/errors';
-import type { ClientEventName, ClientEvents, ErrorEvent } from './events';
+import type { ClientEventName, ClientEvents, StreamErrorEvent } from './events';
 import { normalizeLogger, type Logger } from './core/logger';
 import { getMarket, type MarketId, type MarketProfile } from './core/markets';
 import { validateClientOptions, type BinanceStreamClientOptions } from './options';
@@ -159,14 +159,14 @@ export class BinanceStreamClient extends EventEmitter<ClientEvents> {
 
   private readonly emitTyped: Emit = (event, ...args) => {
     if (event === 'error') {
-      this.emitError(args[0] as ErrorEvent);
+      this.emitError(args[0] as StreamErrorEvent);
       return;
     }
     (this.emit as (event: string, ...args: unknown[]) => boolean)(event, ...args);
   };
 
   /** `error` with no listener is logged, never lost and never thrown. */
-  private emitError(e: ErrorEvent): void {
+  private emitError(e: StreamErrorEvent): void {
     if (this.listenerCount('error') === 0) {
       this.log.error({ socketId: e.socketId, stream: e.stream, error: describeError(e.error) }, 'unhandled client error (add an "error" listener)');
       return;
@@ -179,7 +179,7 @@ export class BinanceStreamClient extends EventEmitter<ClientEvents> {
     for (const name of names) {
       this.pool.on(name, ((e: never) => this.emit(name, e)) as never);
     }
-    this.pool.on('error', (e: ErrorEvent) => this.emitError(e));
+    this.pool.on('error', (e: StreamErrorEvent) => this.emitError(e));
   }
 
   /**

@@ -8,11 +8,11 @@
 import EventEmitter from 'eventemitter3';
 import { BinanceStreamError, closeError, describeError, parseRetryAfter, toStreamError } from '../core/errors';
 import type { ErrorCode } from '../core/errors';
-import type { CloseEvent, SocketState } from '../events';
+import type { SocketCloseEvent, SocketState } from './events';
 import { normalizeLogger } from '../core/logger';
 import type { Logger } from '../core/logger';
 import type { MarketProfile } from '../core/markets';
-import { effectiveDelay } from '../retry/policy';
+import { decide } from '../retry/decide';
 import type { RetryContext, RetryPolicy } from '../retry/policy';
 import { classifyStream } from '../streams/classify';
 import type { StreamMessage } from '../streams/types';
@@ -813,20 +813,15 @@ export class ResilientSocket extends EventEmitter<SocketEvents> implements Resil
     const attempt = this.failures + 1;
     const streams = [...this.wanted];
     const ctx: RetryContext = { attempt, error, uptimeMs, elapsedMs: now - this.streakStartedAt, socketId: this.id, streams };
-    let retry: boolean;
-    try {
-      retry = this.policy.shouldRetry(ctx) === true;
-    } catch (err) {
-      this.logger.error({ socketId: this.id, error: describeError(err) }, 'retryPolicy.shouldRetry threw; giving up');
-      retry = false;
-    }
-    if (close && conn?.readyAt !== undefined) this.emitClose(close.code, close.reason, retry, error);
-    if (!retry) {
+    const d = decide(this.policy, ctx);
+    if (!d.retry && d.reason === 'policyError') this.logger.error({ socketId: this.id, error: describeError(d.policyError) }, 'retryPolicy.shouldRetry threw; giving up');
+    if (close && conn?.readyAt !== undefined) this.emitClose(close.code, close.reason, d.retry, error);
+    if (!d.retry) {
       this.giveUp(error, this.failures);
       return;
     }
-    const { delayMs, policyError } = effectiveDelay(this.policy, ctx);
-    if (policyError !== undefined) this.logger.error({ socketId: this.id, error: describeError(policyError) }, 'retryPolicy.delayMs failed; waiting 1 s');
+    const delayMs = d.delayMs;
+    if (d.policyError !== undefined) this.logger.error({ socketId: this.id, error: describeError(d.policyError) }, 'retryPolicy.delayMs failed; waiting 1 s');
     this.failures = attempt;
     this.failedSinceOpen++;
     this.setState('reconnecting', this.lastErrorText);
@@ -866,7 +861,7 @@ export class ResilientSocket extends EventEmitter<SocketEvents> implements Resil
 
   private emitClose(code: number, reason: string, willReconnect: boolean, error: BinanceStreamError | undefined): void {
     this.logger.info({ socketId: this.id, code, reason: reason || undefined, willReconnect, error: error ? describeError(error) : undefined }, 'closed');
-    const e: CloseEvent = { socketId: this.id, code, reason, willReconnect, ...(error ? { error } : {}) };
+    const e: SocketCloseEvent = { socketId: this.id, code, reason, willReconnect, ...(error ? { error } : {}) };
     this.safeEmit('close', e);
   }
 

@@ -11,7 +11,7 @@
  *   any ──stop()──▶ closing ──▶ closed      (gave up: ──▶ closed)
  * ```
  */
-import type { SocketState } from '../events';
+import type { SocketState } from './events';
 
 export const SOCKET_TRANSITIONS: Readonly<Record<SocketState, readonly SocketState[]>> = Object.freeze({
   idle: ['connecting', 'closed'],

@@ -9,13 +9,14 @@
  */
 import type EventEmitter from 'eventemitter3';
 import type { BinanceStreamError } from '../core/errors';
-import type { ClientEvents, SocketState } from '../events';
+import type { SocketEvents as ConnectionEvents, SocketState } from './events';
 import type { Logger } from '../core/logger';
 import type { MarketProfile } from '../core/markets';
 import type { RetryPolicy } from '../retry/policy';
 import type { StreamMessage } from '../streams/types';
 
 export type { SocketState };
+export { SOCKET_EVENT_NAMES } from './events';
 
 /**
  * Permission to dial, shared by every socket of the process (Binance counts connection
@@ -133,24 +134,8 @@ export interface ResilientSocketOptions {
   now?: (() => number) | undefined;
 }
 
-/** Names of the connection events a socket emits (the pool and the client forward them as they are). */
-export const SOCKET_EVENT_NAMES = [
-  'stateChange',
-  'open',
-  'close',
-  'reconnecting',
-  'reconnected',
-  'stale',
-  'gaveUp',
-  'error',
-  'subscribed',
-  'unsubscribed',
-  'subscribeFailed',
-  'serverShutdown',
-] as const satisfies readonly (keyof ClientEvents)[];
-
-/** Events a socket emits: the client's connection events, plus `firstMessage`. */
-export type SocketEvents = Pick<ClientEvents, (typeof SOCKET_EVENT_NAMES)[number]> & {
+/** Events a socket emits: the connection events, plus `firstMessage`. */
+export type SocketEvents = ConnectionEvents & {
   /** The first data message after each open (the pool's "replacement is delivering" signal). */
   firstMessage: (e: { socketId: string; afterOpenMs: number }) => void;
 };

@@ -3,9 +3,14 @@
  * with a stable string `code` (match on `code`, not `instanceof`: it survives the
  * dual ESM/CJS package hazard) and, where one exists, the underlying `cause`.
  *
- * An error message is never empty: {@link describeError} names the error type even
- * when the underlying message is empty (the first field report's `WebSocket错误: ，`).
+ * An error message is never empty: `describeError` (./describe-error.ts) names the error
+ * type even when the underlying message is empty (the first field report's `WebSocket错误: ，`).
+ *
+ * The factories at the end are the one way to build the common errors (as ws' `createError`).
  */
+import { describeError } from './describe-error';
+
+export { describeError };
 
 /** Stable error codes. Adding a code is not a breaking change; renaming one is. */
 export type ErrorCode =
@@ -96,61 +101,6 @@ export class BinanceStreamError extends Error {
   }
 }
 
-/** Error types users will see with an empty message: name them usefully. */
-function typeName(err: unknown): string {
-  if (err instanceof BinanceStreamError) return err.code;
-  if (err instanceof Error) {
-    const code = (err as { code?: unknown }).code;
-    const name = err.name && err.name !== 'Error' ? err.name : err.constructor?.name || 'Error';
-    return typeof code === 'string' && code && !name.includes(code) ? `${name}[${code}]` : name;
-  }
-  if (err === null) return 'null';
-  if (typeof err === 'object') {
-    const ctor = (err as object).constructor?.name;
-    // Browser WebSocket `error` events are bare Events with no message at all.
-    const type = (err as { type?: unknown }).type;
-    if (typeof type === 'string') return `${ctor || 'Event'}(${type})`;
-    return ctor || 'Object';
-  }
-  return typeof err;
-}
-
-function messageOf(err: unknown): string {
-  if (err instanceof Error) return err.message ?? '';
-  if (typeof err === 'string') return err;
-  if (err && typeof err === 'object') {
-    const m = (err as { message?: unknown; msg?: unknown }).message ?? (err as { msg?: unknown }).msg;
-    if (typeof m === 'string') return m;
-  }
-  return '';
-}
-
-/**
- * Describe any thrown value in one line that always names what it was:
- * `TimeoutError (no message)`, `ERR_CLOSED: socket closed [close=1006]`,
- * `ERR_HANDSHAKE_REJECTED: upgrade rejected [http=429 retryAfter=12000ms]`.
- */
-export function describeError(err: unknown): string {
-  const type = typeName(err);
-  const msg = messageOf(err).trim();
-  let out = msg ? `${type}: ${msg}` : `${type} (no message)`;
-  if (err instanceof BinanceStreamError) {
-    const extra: string[] = [];
-    if (err.closeCode !== undefined) {
-      const showReason = err.closeReason && !msg.includes(err.closeReason);
-      extra.push(`close=${err.closeCode}${showReason ? ` "${err.closeReason}"` : ''}`);
-    }
-    if (err.httpStatus !== undefined) extra.push(`http=${err.httpStatus}`);
-    if (err.binanceCode !== undefined) extra.push(`binance=${err.binanceCode}`);
-    if (err.retryAfterMs !== undefined) extra.push(`retryAfter=${err.retryAfterMs}ms`);
-    if (extra.length) out += ` [${extra.join(' ')}]`;
-    if (err.cause !== undefined && !msg.includes(messageOf(err.cause) || '\u0000')) {
-      out += ` (cause: ${describeError(err.cause)})`;
-    }
-  }
-  return out;
-}
-
 /** Wrap anything thrown into a BinanceStreamError, keeping it as `cause`. */
 export function toStreamError(err: unknown, code: ErrorCode = 'ERR_UNEXPECTED', details: BinanceStreamErrorDetails = {}): BinanceStreamError {
   if (err instanceof BinanceStreamError) return err;
@@ -193,4 +143,30 @@ export function parseRetryAfter(value: string | string[] | null | undefined, now
   if (Number.isFinite(secs)) return Math.max(0, Math.round(secs * 1000));
   const at = Date.parse(v);
   return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+}
+
+/** Show a user-given value in an error message: strings quoted, objects by their type. */
+export function showValue(v: unknown): string {
+  if (typeof v === 'string') return JSON.stringify(v.length > 80 ? `${v.slice(0, 80)}…` : v);
+  if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint' || v == null) return String(v);
+  if (typeof v === 'function') return 'a function';
+  if (Array.isArray(v)) return 'an array';
+  const ctor = (v as object).constructor?.name;
+  return ctor && ctor !== 'Object' ? `a ${ctor}` : 'an object';
+}
+
+/**
+ * `ERR_INVALID_OPTION` naming the option, the expected form and the value given:
+ * `option staleAfterMs: expected a number >= 1000, got 1`. Pass `secret: true` for keys
+ * and secrets: their value is never echoed.
+ */
+export function invalidOption(name: string, expected: string, got: unknown, opts: { secret?: boolean } = {}): BinanceStreamError {
+  const shown = opts.secret ? (typeof got === 'string' ? `a string of ${got.length} characters` : typeof got) : showValue(got);
+  return new BinanceStreamError('ERR_INVALID_OPTION', `option ${name}: expected ${expected}, got ${shown}`, { permanent: true });
+}
+
+/** `ERR_ABORTED`: `what` was aborted (by stop(), or the caller's signal). */
+export function aborted(what: string, cause?: unknown): BinanceStreamError {
+  if (cause instanceof BinanceStreamError && cause.code === 'ERR_ABORTED') return cause;
+  return new BinanceStreamError('ERR_ABORTED', `${what} aborted`, cause === undefined ? {} : { cause });
 }

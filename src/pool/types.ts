@@ -2,7 +2,6 @@
  * Options, events and stats of the {@link StreamPool}.
  */
 import type { DialGate, ResilientSocketLike, ResilientSocketOptions, SocketEvents, SocketStats } from '../connection/types';
-import type { ConnectingProgressEvent, RotatedEvent, StaleEvent } from '../events';
 import type { Logger } from '../core/logger';
 import type { MarketProfile, Route } from '../core/markets';
 import type { RecoveryStage } from '../recovery/stage';
@@ -108,13 +107,7 @@ export interface StreamPoolOptions extends PooledSocketOptions {
   random?: (() => number) | undefined;
 }
 
-/** Events of the pool: every socket event, plus progress, rotation and per-stream silence. */
-export type PoolEvents = SocketEvents & {
-  connecting: (e: ConnectingProgressEvent) => void;
-  rotated: (e: RotatedEvent) => void;
-  /** Also carries the sockets' connection-level `stale` (scope 'connection'). */
-  stale: (e: StaleEvent) => void;
-};
+export type { PoolEvents } from './events';
 
 export interface PoolStreamStats {
   stream: string;

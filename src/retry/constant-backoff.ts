@@ -22,8 +22,7 @@ export class ConstantBackoff extends RetryPolicy {
   constructor(options: ConstantBackoffOptions = {}) {
     super(options);
     this.fixedDelayMs = checkDuration('ConstantBackoff', 'delayMs', options.delayMs ?? 5_000);
-    this.jitter = checkDuration('ConstantBackoff', 'jitter', options.jitter ?? 0);
-    if (this.jitter > 1) throw new RangeError(`ConstantBackoff: option jitter must be between 0 and 1, got ${this.jitter}`);
+    this.jitter = checkDuration('ConstantBackoff', 'jitter', options.jitter ?? 0, false, { max: 1 });
     const random = options.random ?? Math.random;
     if (typeof random !== 'function') throw new TypeError('ConstantBackoff: option random must be a function returning a number in [0, 1)');
     this.random = random;

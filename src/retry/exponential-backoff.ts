@@ -59,10 +59,8 @@ export class ExponentialBackoff extends RetryPolicy {
     const owner = 'ExponentialBackoff';
     this.initialDelayMs = checkDuration(owner, 'initialDelayMs', options.initialDelayMs ?? 1_000);
     this.maxDelayMs = checkDuration(owner, 'maxDelayMs', options.maxDelayMs ?? 60_000);
-    this.factor = checkDuration(owner, 'factor', options.factor ?? 2);
-    if (this.factor < 1) throw new RangeError(`${owner}: option factor must be >= 1, got ${this.factor}`);
-    this.jitter = checkDuration(owner, 'jitter', options.jitter ?? 0.5);
-    if (this.jitter > 1) throw new RangeError(`${owner}: option jitter must be between 0 and 1, got ${this.jitter}`);
+    this.factor = checkDuration(owner, 'factor', options.factor ?? 2, false, { min: 1 });
+    this.jitter = checkDuration(owner, 'jitter', options.jitter ?? 0.5, false, { max: 1 });
     const random = options.random ?? Math.random;
     if (typeof random !== 'function') throw new TypeError(`${owner}: option random must be a function returning a number in [0, 1)`);
     this.random = random;

@@ -4,10 +4,12 @@
  * the instance to the client; one instance can serve every socket because policies are
  * stateless: the attempt counter lives on the socket and arrives in the context.
  *
- * The socket always waits `Math.max(policy.delayMs(ctx), ctx.error.retryAfterMs ?? 0)`:
- * a server's `Retry-After` wins and a subclass cannot undercut it.
+ * What the caller then waits is decided in one place, `decide()` (./decide.ts): a
+ * server's `Retry-After` always wins over the policy's curve.
  */
 import type { BinanceStreamError } from '../core/errors';
+import { requireNum } from '../core/validate';
+import type { NumberRule } from '../core/validate';
 
 /** Everything a policy may look at to decide. */
 export interface RetryContext {
@@ -81,12 +83,12 @@ export interface RetryPolicyOptions {
   resetAfterMs?: number | undefined;
 }
 
-/** Validate a non-negative number option; Infinity only when allowed. */
-export function checkDuration(owner: string, name: string, value: unknown, allowInfinity = false): number {
-  if (typeof value !== 'number' || Number.isNaN(value) || value < 0 || (!allowInfinity && !Number.isFinite(value))) {
-    throw new RangeError(`${owner}: option ${name} must be a ${allowInfinity ? 'number >= 0 or Infinity' : 'finite number >= 0'}, got ${String(value)}`);
-  }
-  return value;
+/**
+ * Validate a policy option (`ERR_INVALID_OPTION` naming `Owner.option`): a finite
+ * number >= 0 unless the rule says otherwise; Infinity only when `allowInfinity`.
+ */
+export function checkDuration(owner: string, name: string, value: unknown, allowInfinity = false, rule: NumberRule = {}): number {
+  return requireNum(`${owner}.${name}`, value, { min: 0, infinity: allowInfinity, ...rule });
 }
 
 /**
@@ -128,30 +130,4 @@ export abstract class RetryPolicy {
    * server's `Retry-After` regardless of what this returns.
    */
   abstract delayMs(ctx: RetryContext): number;
-}
-
-/**
- * The wait a caller actually applies: the policy's delay, never less than the server's
- * `Retry-After`. A broken policy (throws, NaN, negative) falls back to `fallbackMs`.
- */
-export function effectiveDelay(policy: RetryPolicy, ctx: RetryContext, fallbackMs = 1000): { delayMs: number; policyError?: unknown } {
-  let d: number;
-  let policyError: unknown;
-  try {
-    d = policy.delayMs(ctx);
-  } catch (err) {
-    policyError = err;
-    d = fallbackMs;
-  }
-  if (typeof d !== 'number' || Number.isNaN(d) || d < 0) {
-    policyError ??= new RangeError(`RetryPolicy.delayMs returned ${String(d)}; expected a number >= 0`);
-    d = fallbackMs;
-  }
-  // A server's Retry-After always wins over the policy's curve: the server said when to
-  // come back, so neither sooner (a ban) nor later (needless downtime). The process-wide
-  // connection budget spreads the sockets that all wait for the same Retry-After.
-  const retryAfter = ctx.error.retryAfterMs;
-  // setTimeout cannot wait longer than 2^31-1 ms.
-  const delayMs = Math.min(retryAfter !== undefined ? retryAfter : d, 2_147_483_647);
-  return policyError === undefined ? { delayMs } : { delayMs, policyError };
 }

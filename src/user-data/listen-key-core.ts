@@ -8,7 +8,7 @@
  * re-check and a `listenKeyExpired` push can never race each other into two keys.
  */
 import { BinanceStreamError, describeError, toStreamError } from '../core/errors';
-import type { ListenKeyLifecycleEvent } from '../events';
+import type { ListenKeyLifecycleEvent } from './events';
 import type { Logger } from '../core/logger';
 import { maskSecret } from '../core/logger';
 import type { FetchLike, HttpMethod } from './rest';

@@ -19,7 +19,7 @@
  */
 import EventEmitter from 'eventemitter3';
 import { BinanceStreamError } from '../core/errors';
-import type { ListenKeyLifecycleEvent } from '../events';
+import type { ListenKeyLifecycleEvent } from './events';
 import type { Logger } from '../core/logger';
 import { normalizeLogger } from '../core/logger';
 import type { CloseListenKeyPolicy, KeyChange, ListenKeyProduct, ListenKeySink } from './listen-key-core';

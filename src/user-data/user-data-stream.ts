@@ -20,7 +20,11 @@
  */
 import type { DialGate, HeartbeatOptions, SocketStats, WebSocketFactory } from '../connection/types';
 import { BinanceStreamError, describeError, toStreamError } from '../core/errors';
-import type { ClientEvents, UserDataStateEvent } from '../events';
+import type { SocketEvents } from '../connection/events';
+import type { UserDataClientEvents, UserDataStateEvent } from './events';
+
+/** Everything a user-data stream emits through its owner: its own events and its socket's. */
+export type UserDataStreamEvents = UserDataClientEvents & SocketEvents;
 import type { Logger } from '../core/logger';
 import { normalizeLogger } from '../core/logger';
 import { MARKETS } from '../core/markets';
@@ -65,7 +69,7 @@ export interface UserDataController {
   stats(): UserDataStats;
 }
 
-type Emit = <K extends keyof ClientEvents>(event: K, ...args: Parameters<ClientEvents[K]>) => void;
+type Emit = <K extends keyof UserDataStreamEvents>(event: K, ...args: Parameters<UserDataStreamEvents[K]>) => void;
 
 export interface CreateUserDataStreamOptions {
   product: UserDataProduct;
@@ -391,7 +395,7 @@ class UserDataStream implements UserDataController, UserStreamContext {
     this.safeEmit('userDataState', { source: this.source, state, ...(error ? { error: toStreamError(error) } : {}) });
   }
 
-  private safeEmit<K extends keyof ClientEvents>(event: K, ...args: Parameters<ClientEvents[K]>): void {
+  private safeEmit<K extends keyof UserDataStreamEvents>(event: K, ...args: Parameters<UserDataStreamEvents[K]>): void {
     try {
       this.emitFn(event, ...args);
     } catch (err) {

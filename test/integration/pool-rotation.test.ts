@@ -3,7 +3,7 @@
  * against its ground truth: no event lost or doubled across the handover.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { RotatedEvent } from '../../src/events';
+import type { RotatedEvent } from '../../src/pool/events';
 import { MARKETS } from '../../src/core/markets';
 import type { MarketId } from '../../src/core/markets';
 import { ConnectionBudget } from '../../src/pool/connection-budget';

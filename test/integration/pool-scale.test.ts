@@ -4,7 +4,8 @@
  * runtime subscribe/unsubscribe on a live connection, per-stream silence repair.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ConnectingProgressEvent, StaleEvent } from '../../src/events';
+import type { StaleEvent } from '../../src/connection/events';
+import type { ConnectingProgressEvent } from '../../src/pool/events';
 import { MARKETS } from '../../src/core/markets';
 import type { MarketId } from '../../src/core/markets';
 import { ConnectionBudget } from '../../src/pool/connection-budget';

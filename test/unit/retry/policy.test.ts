@@ -2,7 +2,9 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { BinanceStreamError, closeError } from '../../../src/core/errors';
 import { ConstantBackoff } from '../../../src/retry/constant-backoff';
 import { ExponentialBackoff } from '../../../src/retry/exponential-backoff';
-import { RetryPolicy, effectiveDelay, failureKind } from '../../../src/retry/policy';
+import { RetryPolicy, failureKind } from '../../../src/retry/policy';
+import { decide } from '../../../src/retry/decide';
+import type { Decision } from '../../../src/retry/decide';
 import type { RetryContext } from '../../../src/retry/policy';
 import { retryOperation } from '../../../src/retry/retry-operation';
 
@@ -83,7 +85,12 @@ describe('ConstantBackoff', () => {
   });
 });
 
-describe('effectiveDelay', () => {
+function delayOf(d: Decision): number {
+  if (!d.retry) throw new Error(`expected a retry, got ${d.reason}`);
+  return d.delayMs;
+}
+
+describe('decide (the one retry rule of sockets and REST)', () => {
   class Zero extends RetryPolicy {
     delayMs(): number {
       return 0;
@@ -94,18 +101,39 @@ describe('effectiveDelay', () => {
       return Number.NaN;
     }
   }
+  class Throws extends RetryPolicy {
+    override shouldRetry(): boolean {
+      throw new Error('boom');
+    }
+    delayMs(): number {
+      return 0;
+    }
+  }
   it('Retry-After always wins over the curve: a policy can neither undercut nor stretch it', () => {
-    expect(effectiveDelay(new Zero(), ctx(rejected)).delayMs).toBe(12_000);
-    expect(effectiveDelay(new ConstantBackoff({ delayMs: 20_000 }), ctx(rejected)).delayMs).toBe(12_000);
+    expect(delayOf(decide(new Zero(), ctx(rejected)))).toBe(12_000);
+    expect(delayOf(decide(new ConstantBackoff({ delayMs: 20_000 }), ctx(rejected)))).toBe(12_000);
     // The default policy's hard "throttled" curve (15 s first delay) applies only without Retry-After.
-    expect(effectiveDelay(new ExponentialBackoff({ jitter: 0 }), ctx(rejected)).delayMs).toBe(12_000);
+    expect(delayOf(decide(new ExponentialBackoff({ jitter: 0 }), ctx(rejected)))).toBe(12_000);
     const bare429 = new BinanceStreamError('ERR_HANDSHAKE_REJECTED', 'no', { httpStatus: 429 });
-    expect(effectiveDelay(new ExponentialBackoff({ jitter: 0 }), ctx(bare429)).delayMs).toBe(15_000);
+    expect(delayOf(decide(new ExponentialBackoff({ jitter: 0 }), ctx(bare429)))).toBe(15_000);
+    expect(decide(new Zero(), ctx(rejected))).toMatchObject({ source: 'retryAfter' });
+  });
+  it('a dial pause already in force lengthens the wait, so the announced wait is the real one', () => {
+    const bare429 = new BinanceStreamError('ERR_HANDSHAKE_REJECTED', 'no', { httpStatus: 429 });
+    expect(decide(new ExponentialBackoff({ jitter: 0 }), ctx(bare429), { pauseMs: 60_000 })).toMatchObject({ retry: true, delayMs: 60_000, source: 'pause' });
+    expect(decide(new ExponentialBackoff({ jitter: 0 }), ctx(bare429), { pauseMs: 1_000 })).toMatchObject({ retry: true, delayMs: 15_000, source: 'policy' });
+    // Retry-After still wins over the pause.
+    expect(decide(new Zero(), ctx(rejected), { pauseMs: 60_000 })).toMatchObject({ delayMs: 12_000, source: 'retryAfter' });
   });
   it('a broken policy falls back to 1 s and reports why', () => {
-    const r = effectiveDelay(new Broken(), ctx(drop));
-    expect(r.delayMs).toBe(1000);
+    const r = decide(new Broken(), ctx(drop));
+    expect(r).toMatchObject({ retry: true, delayMs: 1000, source: 'fallback' });
     expect(String(r.policyError)).toMatch(/NaN/);
+  });
+  it('permanent errors, a "no" and a throwing shouldRetry never retry, each with its reason', () => {
+    expect(decide(new Zero(), ctx(new BinanceStreamError('ERR_INVALID_STREAM', 'bad', { permanent: true })))).toEqual({ retry: false, reason: 'permanent' });
+    expect(decide(new ConstantBackoff({ maxRetries: 1 }), ctx(drop, 2))).toEqual({ retry: false, reason: 'policy' });
+    expect(decide(new Throws(), ctx(drop))).toMatchObject({ retry: false, reason: 'policyError' });
   });
 });
 

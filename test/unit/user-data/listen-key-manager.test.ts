@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { ListenKeyLifecycleEvent } from '../../../src/events';
+import type { ListenKeyLifecycleEvent } from '../../../src/user-data/events';
 import type { KeyChange, ListenKeyManagerOptions } from '../../../src/user-data/listen-key-manager';
 import { ListenKeyManager, sharedListenKeyCount } from '../../../src/user-data/listen-key-manager';
 import type { MockRest } from './mock-rest';

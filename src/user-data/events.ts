@@ -1,0 +1,42 @@
+/**
+ * Events of the user-data streams: lifecycle payloads and the user-data part of the
+ * client's event map.
+ */
+import type { BinanceStreamError } from '../core/errors';
+import type { UserDataEvents, UserDataMessage } from './types';
+
+export interface ListenKeyLifecycleEvent {
+  action: 'created' | 'refreshed' | 'expired' | 'replaced' | 'closed' | 'refreshFailed';
+  market: 'usdm' | 'coinm' | 'portfolio';
+  /** Masked listenKey. */
+  listenKey: string;
+  /** For `replaced`: the masked previous key. */
+  previous?: string | undefined;
+  error?: BinanceStreamError | undefined;
+}
+
+export interface UserDataGapEvent {
+  source: UserDataMessage['source'];
+  /** Epoch ms from which events may be missing (the last moment the stream was known live). */
+  from: number;
+  /** Epoch ms when the stream was live again. */
+  to: number;
+  reason: string;
+}
+
+export interface UserDataStateEvent {
+  source: UserDataMessage['source'];
+  state: 'subscribing' | 'live' | 'reconnecting' | 'stopped' | 'failed';
+  error?: BinanceStreamError | undefined;
+}
+
+/** Event name → listener signature of everything a user-data stream emits through the client. */
+export type UserDataClientEvents = {
+  [K in keyof UserDataEvents]: (data: UserDataEvents[K], message: UserDataMessage) => void;
+} & {
+  /** Every user-data message. */
+  userData: (message: UserDataMessage) => void;
+  listenKey: (e: ListenKeyLifecycleEvent) => void;
+  userDataGap: (e: UserDataGapEvent) => void;
+  userDataState: (e: UserDataStateEvent) => void;
+};
