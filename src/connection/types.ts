@@ -26,8 +26,13 @@ export { SOCKET_EVENT_NAMES } from './events';
 export interface DialGate {
   /** Resolves when `socketId` may dial now; rejects with ERR_ABORTED when `signal` aborts. */
   acquire(socketId: string, signal: AbortSignal): Promise<void>;
-  /** A handshake was answered 429/418 (or 403): pause every dial for `retryAfterMs` (or a default). */
-  reportRejection(status: number, retryAfterMs: number | undefined): void;
+  /**
+   * A handshake was answered 429/418 (or 403): pause every dial for `retryAfterMs` (or a
+   * default). Returns the pause now in force, in ms (0 or undefined: none).
+   */
+  reportRejection(status: number, retryAfterMs: number | undefined): number | void;
+  /** How long every dial is paused from now, in ms (0: not paused). The wait `decide()` announces is never shorter. */
+  pausedForMs?(): number;
 }
 
 export interface HeartbeatOptions {
@@ -64,37 +69,30 @@ export interface WebSocketLike {
   onmessage: ((ev: { data: unknown }) => void) | null;
 }
 
-export interface ResilientSocketOptions {
-  /** Stable id used in logs and events. */
-  id: string;
-  market: MarketProfile;
-  /**
-   * Builds the URL of each dial. May be async (user data: make sure the listenKey is
-   * valid first). Throwing a permanent BinanceStreamError stops retrying.
-   */
-  url: (ctx: UrlContext) => string | Promise<string>;
-  /**
-   * `combined`: frames are `{stream, data}` envelopes; streams are managed with the URL and
-   * SUBSCRIBE/UNSUBSCRIBE. `raw`: every frame is delivered as `{stream: rawStreamName, data}`
-   * and the socket opens whether or not it has streams (the url provider decides).
-   * @default 'combined'
-   */
-  mode?: 'combined' | 'raw' | undefined;
-  /** Stream name given to raw-mode messages. @default options.id */
-  rawStreamName?: string | undefined;
-  /** Streams to carry from the start (combined mode). */
-  streams?: readonly string[] | undefined;
-  /** Hot path: every data message, in order. Must not throw (the socket guards it anyway). */
-  onMessage: (message: StreamMessage, socket: ResilientSocketLike) => void;
-  /**
-   * Runs after each open, before the socket counts as ready (e.g. WebSocket-API logon and
-   * subscribe). A rejection fails the attempt and goes through the retry policy.
-   */
-  onOpen?: ((socket: ResilientSocketLike, signal: AbortSignal) => void | Promise<void>) | undefined;
-  retryPolicy: RetryPolicy;
-  logger: Logger;
-  /** @default an always-open gate */
-  dialGate?: DialGate | undefined;
+/**
+ * How frames of a connection are read:
+ * - `combined`: market-data frames are `{stream, data}` envelopes; streams are managed with
+ *   the URL and SUBSCRIBE/UNSUBSCRIBE; a socket with no stream does not open.
+ * - `raw`: every data frame is delivered as `{stream: streamName, data: frame}` (user data,
+ *   WebSocket API); the socket opens whether or not it has streams (the url provider decides).
+ * In both, a frame whose `id` matches a pending `request()` is that request's answer.
+ */
+export type Framing = { readonly kind: 'combined' } | { readonly kind: 'raw'; readonly streamName: string };
+
+/** Options of one request on the current connection (see `ResilientSocketLike.request`). */
+export interface SocketRequestOptions {
+  /** @default the socket's requestTimeoutMs */
+  timeoutMs?: number | undefined;
+  signal?: AbortSignal | undefined;
+  /** Builds the error of a request that got no answer in time. @default an ERR_UNEXPECTED naming the request */
+  onTimeout?: ((id: number, timeoutMs: number) => BinanceStreamError) | undefined;
+}
+
+/**
+ * Per-socket tuning, each documented once with its default (connection/options.ts resolves
+ * and validates it: `resolveSocketTuning`).
+ */
+export interface SocketTuning {
   /** Per-market defaults apply when omitted; `false` disables the client-side heartbeat. */
   heartbeat?: Partial<HeartbeatOptions> | false | undefined;
   /**
@@ -121,24 +119,67 @@ export interface ResilientSocketOptions {
    * @default market.limits.maxIncomingMessagesPerSecond - 1 (4 spot, 9 futures)
    */
   maxOutgoingPerSecond?: number | undefined;
-  /** How long to wait for a SUBSCRIBE/UNSUBSCRIBE answer. @default 10_000 */
+  /** How long to wait for a SUBSCRIBE/UNSUBSCRIBE (or other request) answer. @default 10_000 */
   requestTimeoutMs?: number | undefined;
+}
+
+export interface ResilientSocketOptions extends SocketTuning {
+  /** Stable id used in logs and events. */
+  id: string;
+  market: MarketProfile;
   /**
-   * On Binance's `serverShutdown`: `reconnect` at once (standalone sockets), or `emit` only
-   * (the pool then does a make-before-break handover). @default 'reconnect'
+   * Builds the URL of each dial. May be async (user data: make sure the listenKey is
+   * valid first). Throwing a permanent BinanceStreamError stops retrying.
    */
-  onServerShutdown?: 'reconnect' | 'emit' | undefined;
+  url: (ctx: UrlContext) => string | Promise<string>;
+  /** @default { kind: 'combined' } */
+  framing?: Framing | undefined;
+  /** Streams to carry from the start (combined framing). */
+  streams?: readonly string[] | undefined;
+  /** Hot path: every data message, in order. Must not throw (the socket guards it anyway). */
+  onMessage: (message: StreamMessage, socket: ResilientSocketLike) => void;
+  /**
+   * Runs after each open, before the socket counts as ready (e.g. WebSocket-API logon and
+   * subscribe, with `socket.request()`). A rejection fails the attempt and goes through the
+   * retry policy. Bounded by connectTimeoutMs + requestTimeoutMs.
+   */
+  onOpen?: ((socket: ResilientSocketLike, signal: AbortSignal) => void | Promise<void>) | undefined;
+  /**
+   * Binance announced `serverShutdown` on the current connection. The socket always emits
+   * `serverShutdown` first. Default: reconnect at once. The pool passes its make-before-break
+   * handover instead (and calls `expectSilence()` meanwhile).
+   */
+  onServerShutdown?: ((socket: ResilientSocketLike) => void) | undefined;
+  retryPolicy: RetryPolicy;
+  logger: Logger;
+  /** @default an always-open gate */
+  dialGate?: DialGate | undefined;
+  /**
+   * Tuning already resolved (by `resolveSocketTuning`, e.g. once per pool or client): used
+   * as it is, never validated again. When given, the `SocketTuning` fields above are ignored.
+   */
+  tuning?: ResolvedSocketTuning | undefined;
   /** @default isomorphic-ws */
   webSocketFactory?: WebSocketFactory | undefined;
   /** Clock, for tests. @default Date.now */
   now?: (() => number) | undefined;
 }
 
-/** Events a socket emits: the connection events, plus `firstMessage`. */
-export type SocketEvents = ConnectionEvents & {
-  /** The first data message after each open (the pool's "replacement is delivering" signal). */
-  firstMessage: (e: { socketId: string; afterOpenMs: number }) => void;
-};
+/** `SocketTuning` with every default applied (frozen, marked resolved). */
+export interface ResolvedSocketTuning {
+  readonly heartbeat: HeartbeatOptions | false;
+  /** undefined: derived from the streams. */
+  readonly staleAfterMs: number | false | undefined;
+  readonly staleDebounceMs: number;
+  readonly connectTimeoutMs: number;
+  readonly maxUrlLength: number;
+  readonly maxStreamsPerRequest: number;
+  readonly maxOutgoingPerSecond: number;
+  readonly requestTimeoutMs: number;
+}
+
+/** Events a socket emits (connection/events.ts). */
+export type SocketEvents = ConnectionEvents;
 
 export interface SocketStats {
   socketId: string;
@@ -177,8 +218,25 @@ export interface ResilientSocketLike extends EventEmitter<SocketEvents> {
   removeStreams(streams: readonly string[]): void;
   /** Re-SUBSCRIBE streams that went silent on a live socket (per-stream repair). */
   resubscribe(streams: readonly string[]): void;
-  /** Queue a JSON frame through the outbound scheduler (paced under the market limit). */
-  send(frame: object): void;
+  /** Queue a JSON frame through the outbound scheduler (paced under the market limit). False when no connection is open. */
+  send(frame: object): boolean;
+  /**
+   * Send a request on the current connection (paced) and resolve with the answer frame
+   * (the frame whose `id` is the one given to `build`). Rejects on timeout, abort, or when
+   * the connection ends first (with the connection's end cause). Used by the WebSocket API.
+   */
+  request<T = unknown>(label: string, build: (id: number) => object, options?: SocketRequestOptions): Promise<T>;
+  /**
+   * Resolves true at the first data message after the most recent open (at once when the
+   * current connection already delivered data), false when the socket stops or gives up
+   * first. Never rejects. The pool's "replacement is delivering" signal.
+   */
+  firstData(): Promise<boolean>;
+  /**
+   * The owner is replacing the current connection (serverShutdown handover): data silence
+   * on it is expected, so the stale watchdog stays quiet until the next connection.
+   */
+  expectSilence(): void;
   /** Drop the connection and dial again now (debounced, single-flight). */
   reconnect(reason: string): void;
   /** Close for good. Idempotent; resolves when the socket and all its timers are gone. */
