@@ -1,68 +1,55 @@
 /**
- * Stream-name builders and validation. Builders lower-case the symbol, validate every
- * argument and throw a TypeError (wrong type) or RangeError (bad value) naming it.
+ * Stream-name builders and the one charset rule. Builders lower-case the symbol and
+ * validate every argument; a bad argument is a `BinanceStreamError` with code
+ * `ERR_INVALID_STREAM` naming the argument and the value.
  */
+import { BinanceStreamError, showValue } from '../core/errors';
+import { parseStreamName } from './parse';
 import type { KlineInterval } from './types';
 
-export const KLINE_INTERVALS: readonly KlineInterval[] = Object.freeze([
-  '1s',
-  '1m',
-  '3m',
-  '5m',
-  '15m',
-  '30m',
-  '1h',
-  '2h',
-  '4h',
-  '6h',
-  '8h',
-  '12h',
-  '1d',
-  '3d',
-  '1w',
-  '1M',
-]);
+export const KLINE_INTERVALS: readonly KlineInterval[] = Object.freeze(['1s', '1m', '3m', '5m', '15m', '30m', '1h', '2h', '4h', '6h', '8h', '12h', '1d', '3d', '1w', '1M']);
 
 const INTERVAL_SET: ReadonlySet<string> = new Set(KLINE_INTERVALS);
 
 /** Characters that can never be part of a stream name (they break the URL or the combined path). */
 const FORBIDDEN = /[\s/?&#%"'\\<>{}|^`]/;
 
+/** `ERR_INVALID_STREAM` naming what is wrong. */
+export function invalidStream(message: string, stream?: string): BinanceStreamError {
+  return new BinanceStreamError('ERR_INVALID_STREAM', message, { permanent: true, ...(stream !== undefined ? { streams: [stream] } : {}) });
+}
+
 /** Validate and lower-case a symbol. Symbols may be non-ASCII (Binance lists UTF-8 symbols). */
 export function normalizeSymbol(symbol: unknown, what = 'symbol'): string {
-  if (typeof symbol !== 'string') {
-    throw new TypeError(`${what} must be a string, got ${symbol === null ? 'null' : typeof symbol}`);
-  }
-  if (symbol.length === 0 || symbol.length > 40) {
-    throw new RangeError(`${what} ${JSON.stringify(symbol)} is invalid: expected 1 to 40 characters`);
-  }
+  if (typeof symbol !== 'string') throw invalidStream(`${what}: expected a string, got ${showValue(symbol)}`);
+  if (symbol.length === 0 || symbol.length > 40) throw invalidStream(`${what} ${JSON.stringify(symbol)} is invalid: expected 1 to 40 characters`);
   if (FORBIDDEN.test(symbol) || symbol.includes('@') || symbol.startsWith('!')) {
-    throw new RangeError(`${what} ${JSON.stringify(symbol)} is invalid: it contains a character not allowed in a stream name`);
+    throw invalidStream(`${what} ${JSON.stringify(symbol)} is invalid: it contains a character not allowed in a stream name`);
   }
   return symbol.toLowerCase();
 }
 
 export function assertInterval(interval: unknown): KlineInterval {
-  if (typeof interval !== 'string') throw new TypeError(`interval must be a string, got ${typeof interval}`);
-  if (!INTERVAL_SET.has(interval)) {
-    throw new RangeError(`interval ${JSON.stringify(interval)} is invalid: expected one of ${KLINE_INTERVALS.join(', ')}`);
+  if (typeof interval !== 'string' || !INTERVAL_SET.has(interval)) {
+    throw invalidStream(`interval ${showValue(interval)} is invalid: expected one of ${KLINE_INTERVALS.join(', ')}`);
   }
   return interval as KlineInterval;
 }
 
 function oneOf<T extends string | number>(value: unknown, allowed: readonly T[], what: string): T {
-  if (!allowed.includes(value as T)) {
-    throw new RangeError(`${what} ${JSON.stringify(value)} is invalid: expected one of ${allowed.join(', ')}`);
-  }
+  if (!allowed.includes(value as T)) throw invalidStream(`${what} ${showValue(value)} is invalid: expected one of ${allowed.join(', ')}`);
   return value as T;
 }
 
 export type DepthSpeed = 100 | 250 | 500 | 1000;
 export type DepthLevels = 5 | 10 | 20;
+/** Rolling windows of the spot all-market tickers. */
+export type TickerWindow = '1h' | '4h' | '1d';
 
 /**
  * Builders: `streams.kline('BTCUSDT', '1h')` → `btcusdt@kline_1h`.
  * The depth speed suffix is omitted for Binance's default speed (1000 ms spot, 250 ms futures).
+ * Which names a market serves is checked when you subscribe (streams/catalog.ts).
  */
 export const streams = Object.freeze({
   aggTrade: (symbol: string): string => `${normalizeSymbol(symbol)}@aggTrade`,
@@ -91,30 +78,41 @@ export const streams = Object.freeze({
     return `${s}@markPrice@${oneOf(every, ['1s', '3s'] as const, 'markPrice every')}`;
   },
   allMiniTickers: (): string => '!miniTicker@arr',
-  allTickers: (): string => '!ticker@arr',
+  /**
+   * All-market tickers, following Binance's current list per market:
+   * - spot: pass a rolling `window` (`'1h'`, `'4h'`, `'1d'`) → `!ticker_1d@arr`. Binance retired
+   *   the 24 h `!ticker@arr` on spot on 2026-03-26; subscribing it there is rejected.
+   * - USD-M and COIN-M: no window → `!ticker@arr` (the futures 24 h all-market ticker).
+   */
+  allTickers: (window?: TickerWindow): string => (window === undefined ? '!ticker@arr' : `!ticker_${oneOf(window, ['1h', '4h', '1d'] as const, 'allTickers window')}@arr`),
+  /** All-market best bid/ask (futures only; every 5 s on USD-M). */
   allBookTickers: (): string => '!bookTicker',
 });
 
 /**
- * Validate a user-supplied stream name and normalise its symbol part to lower case
- * (`BTCUSDT@aggTrade` → `btcusdt@aggTrade`; Binance silently ignores upper-case symbols).
- * Throws TypeError/RangeError naming the bad stream.
+ * Check a user-supplied stream name against the one charset rule and normalise its
+ * symbol part to lower case (`BTCUSDT@aggTrade` → `btcusdt@aggTrade`; Binance silently
+ * ignores upper-case symbols). Throws `ERR_INVALID_STREAM` naming the bad stream.
+ * Whether the market serves that kind is checked by `checkStreamKind` (./catalog.ts).
  */
 export function normalizeStreamName(name: unknown): string {
-  if (typeof name !== 'string') {
-    throw new TypeError(`stream name must be a string, got ${name === null ? 'null' : typeof name}`);
-  }
-  if (name.length === 0) throw new RangeError('stream name must not be empty');
-  if (name.length > 200) throw new RangeError(`stream name ${JSON.stringify(name.slice(0, 40) + '…')} is too long`);
-  if (FORBIDDEN.test(name)) {
-    throw new RangeError(`stream name ${JSON.stringify(name)} is invalid: it contains whitespace or one of / ? & # % and quotes`);
-  }
-  if (name.startsWith('!')) return name;
-  const at = name.indexOf('@');
-  if (at <= 0 || at === name.length - 1) {
-    throw new RangeError(`stream name ${JSON.stringify(name)} is invalid: expected "<symbol>@<type>", e.g. "btcusdt@aggTrade"`);
-  }
-  const sym = name.slice(0, at);
-  const lower = sym.toLowerCase();
-  return lower === sym ? name : lower + name.slice(at);
+  if (typeof name !== 'string') throw invalidStream(`stream name: expected a string, got ${showValue(name)}`);
+  if (name.length === 0) throw invalidStream('stream name must not be empty');
+  if (name.length > 200) throw invalidStream(`stream name ${JSON.stringify(`${name.slice(0, 40)}…`)} is too long (at most 200 characters)`);
+  if (FORBIDDEN.test(name)) throw invalidStream(`stream name ${JSON.stringify(name)} is invalid: it contains whitespace or one of / ? & # % and quotes`, name);
+  const parsed = parseStreamName(name);
+  if (!parsed) throw invalidStream(`stream name ${JSON.stringify(name)} is invalid: expected "<symbol>@<type>", e.g. "btcusdt@aggTrade"`, name);
+  if (parsed.symbol === undefined) return name;
+  const lower = parsed.symbol.toLowerCase();
+  return lower === parsed.symbol ? name : lower + name.slice(parsed.symbol.length);
+}
+
+/**
+ * Accept one stream name or an array of them (what `subscribe()` takes); anything else
+ * (null, a number, a Set, an array-like) is `ERR_INVALID_STREAM`.
+ */
+export function toStreamList(input: unknown, what = 'streams'): readonly unknown[] {
+  if (typeof input === 'string') return [input];
+  if (Array.isArray(input)) return input;
+  throw invalidStream(`${what}: expected a stream name or an array of stream names, got ${showValue(input)}`);
 }

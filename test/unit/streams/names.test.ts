@@ -13,15 +13,18 @@ describe('stream builders', () => {
     expect(streams.partialDepth('btcusdt', 20, 100)).toBe('btcusdt@depth20@100ms');
     expect(streams.markPrice('btcusdt', '1s')).toBe('btcusdt@markPrice@1s');
     expect(streams.allMiniTickers()).toBe('!miniTicker@arr');
+    expect(streams.allTickers('1d')).toBe('!ticker_1d@arr');
+    expect(streams.allTickers()).toBe('!ticker@arr');
   });
 
   it('throw errors naming the bad value', () => {
-    expect(() => streams.kline('BTCUSDT', '7m' as never)).toThrow(RangeError);
+    expect(() => streams.kline('BTCUSDT', '7m' as never)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_STREAM' }));
     expect(() => streams.kline('BTCUSDT', '7m' as never)).toThrow(/interval "7m"/);
-    expect(() => streams.kline(42 as never, '1h')).toThrow(TypeError);
+    expect(() => streams.kline(42 as never, '1h')).toThrow(expect.objectContaining({ code: 'ERR_INVALID_STREAM', message: expect.stringMatching(/symbol: expected a string, got 42/) }));
     expect(() => streams.trade('btc usdt')).toThrow(/symbol "btc usdt"/);
-    expect(() => streams.trade('')).toThrow(RangeError);
+    expect(() => streams.trade('')).toThrow(expect.objectContaining({ code: 'ERR_INVALID_STREAM' }));
     expect(() => streams.partialDepth('btcusdt', 7 as never)).toThrow(/levels 7/);
+    expect(() => streams.allTickers('2h' as never)).toThrow(/allTickers window "2h"/);
   });
 
   it('accept non-ASCII symbols', () => {
@@ -37,9 +40,9 @@ describe('normalizeStreamName', () => {
   });
   it('rejects bad names with the name in the message', () => {
     expect(() => normalizeStreamName('btcusdt')).toThrow(/"btcusdt"/);
-    expect(() => normalizeStreamName('a/b@trade')).toThrow(RangeError);
-    expect(() => normalizeStreamName('')).toThrow(RangeError);
-    expect(() => normalizeStreamName(undefined)).toThrow(TypeError);
+    for (const bad of ['a/b@trade', '', undefined, null, 42, 'btcusdt@', '@trade']) {
+      expect(() => normalizeStreamName(bad), String(bad)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_STREAM', permanent: true }));
+    }
   });
 });
 
