@@ -1,0 +1,202 @@
+/**
+ * BinanceStreamClient: the facade users import. It resolves its options once, owns a
+ * pool of resilient sockets for market data and, on request, user-data streams, forwards
+ * every connection change as a typed event, and aggregates stats.
+ *
+ * Data path: socket frame → parse (once, in the connection) → pool router (per-stream
+ * state, dedup) → `deliver` (./emitter.ts) → typed event + `message` event.
+ */
+import { SOCKET_EVENT_NAMES } from '../connection/events';
+import { BinanceStreamError, describeError, toStreamError } from '../core/errors';
+import { errorFields } from '../core/logger';
+import type { MarketId, MarketProfile } from '../core/markets';
+import { oneOf } from '../core/validate';
+import { StreamPool } from '../pool/stream-pool';
+import type { PoolStats } from '../pool/types';
+import { createUserDataStream } from '../user-data/user-data-stream';
+import type { UserDataController, UserDataProduct, UserDataStats } from '../user-data/user-data-stream';
+import { ClientEmitter } from './emitter';
+import type { BinanceStreamClientOptions } from './options';
+import { resolveClientOptions } from './resolve';
+import type { ResolvedClientConfig } from './resolve';
+
+export interface SubscribeOptions {
+  /**
+   * Put these streams on their own connection(s), apart from the rest (isolate a
+   * latency-critical stream, or shrink the blast radius of one drop).
+   */
+  group?: string | undefined;
+}
+
+export interface SubscribeUserDataOptions {
+  /**
+   * Which account stream. @default 'spot' on the spot market, 'usdm' on USD-M, 'coinm' on COIN-M;
+   * 'margin' (listenToken) and 'portfolio' (PM listenKey) on request
+   */
+  product?: UserDataProduct | undefined;
+  /** USD-M only: the `events` allow-list of the `/private` route. @default all events */
+  events?: readonly string[] | undefined;
+  /** Futures: when to DELETE the listenKey on stop. @default 'owned' */
+  closeListenKeyOnStop?: 'owned' | 'always' | 'never' | undefined;
+  /** Futures: listenKey keepalive period. @default 30 minutes */
+  refreshIntervalMs?: number | undefined;
+  /** Margin: isolated-margin symbol (listenToken). */
+  symbol?: string | undefined;
+}
+
+export interface ClientStats {
+  market: MarketId;
+  /** Market-data streams and sockets, and the connection budget's state. */
+  pool: PoolStats;
+  /** One entry per user-data stream. */
+  userData: UserDataStats[];
+}
+
+const PRODUCTS: readonly UserDataProduct[] = ['spot', 'margin', 'usdm', 'coinm', 'portfolio'];
+
+export class BinanceStreamClient extends ClientEmitter {
+  /** The market profile in use (URLs, limits, heartbeat cadences). */
+  readonly market: MarketProfile;
+  private readonly config: ResolvedClientConfig;
+  private readonly pool: StreamPool;
+  private readonly userData = new Map<UserDataProduct, UserDataController>();
+  private startPromise: Promise<void> | undefined;
+  private stopPromise: Promise<void> | undefined;
+
+  /** Validates options (once) and wires things up; does no I/O (call `start()`). */
+  constructor(options: BinanceStreamClientOptions = {}) {
+    super();
+    const config = resolveClientOptions(options, this.deliver);
+    this.log = config.logger;
+    this.config = config;
+    this.market = config.market;
+    this.pool = new StreamPool(config.pool);
+    this.forward(this.pool, [...SOCKET_EVENT_NAMES, 'connecting', 'rotated'] as const);
+  }
+
+  /**
+   * Add market-data streams (`btcusdt@aggTrade`, or built with `streams.*`). Works before
+   * and after `start()`. Throws `ERR_INVALID_STREAM` naming the bad part before anything
+   * changes (a name the market does not serve included, unless `allowUnknownStreams`).
+   */
+  subscribe(streams: string | readonly string[], options: SubscribeOptions = {}): this {
+    this.assertNotStopped('subscribe');
+    this.pool.subscribe(streams, options);
+    return this;
+  }
+
+  /** Remove market-data streams. Unknown names are ignored. */
+  unsubscribe(streams: string | readonly string[]): this {
+    if (this.stopPromise) return this;
+    this.pool.unsubscribe(streams);
+    return this;
+  }
+
+  /** Market-data streams currently subscribed. */
+  get streams(): string[] {
+    return this.pool.streams();
+  }
+
+  private assertNotStopped(what: string): void {
+    if (this.stopPromise) {
+      throw new BinanceStreamError('ERR_INVALID_OPTION', `${what}() called after stop(): create a new BinanceStreamClient`, { permanent: true });
+    }
+  }
+
+  /**
+   * Connect every subscribed stream. Single-flight: concurrent calls share one promise.
+   * Resolves when the market-data connections are open (at once when nothing is
+   * subscribed yet: sockets open as streams are added, never empty). While Binance is
+   * unreachable it keeps waiting, because the sockets keep retrying (see `reconnecting`
+   * events); it rejects only when the retry policy gives up on a connection that never
+   * opened, and resolves if `stop()` is called first. Add your own timeout if you need one.
+   */
+  start(): Promise<void> {
+    this.assertNotStopped('start');
+    this.startPromise ??= this.pool.start().catch((err: unknown) => {
+      this.startPromise = undefined;
+      throw toStreamError(err);
+    });
+    return this.startPromise;
+  }
+
+  /**
+   * Drop and re-dial every connection (market data and user data) now. Debounced and
+   * single-flight per connection: ten calls at once cause one reconnect.
+   */
+  reconnect(reason = 'manual reconnect'): void {
+    if (this.stopPromise) return;
+    this.log.info({ reason }, 'reconnect requested');
+    this.pool.reconnect(reason);
+    for (const ud of this.userData.values()) ud.reconnect(reason);
+  }
+
+  /**
+   * Start a user-data stream alongside market data: futures via a listenKey (created,
+   * refreshed every 30 min, replaced when it expires), spot via the WebSocket API,
+   * margin via a listenToken. Resolves once the stream is live.
+   */
+  async subscribeUserData(options: SubscribeUserDataOptions = {}): Promise<void> {
+    this.assertNotStopped('subscribeUserData');
+    const product = oneOf<UserDataProduct>('subscribeUserData.product', options.product, PRODUCTS, this.market.id === 'spot' ? 'spot' : this.market.id);
+    const { credentials: c, urls } = this.config;
+    if (!c.apiKey) throw new BinanceStreamError('ERR_AUTH', 'subscribeUserData needs the apiKey option (and apiSecret or privateKey for spot/margin)', { permanent: true });
+    const existing = this.userData.get(product);
+    if (existing) return existing.start();
+    const controller = createUserDataStream({
+      ...options,
+      product,
+      apiKey: c.apiKey,
+      ...(c.apiSecret !== undefined ? { apiSecret: c.apiSecret } : {}),
+      ...(c.privateKey !== undefined ? { privateKey: c.privateKey } : {}),
+      restBaseUrl: urls.rest,
+      streamBaseUrl: urls.stream,
+      wsApiUrl: urls.wsApi,
+      logger: this.log,
+      retryPolicy: this.config.retryPolicy,
+      restRetryPolicy: this.config.restRetryPolicy,
+      dialGate: this.config.budget,
+      tuning: this.config.socket,
+      webSocketFactory: this.config.webSocketFactory,
+      emit: this.emitAny,
+    } as never);
+    this.userData.set(product, controller);
+    try {
+      await controller.start();
+    } catch (err) {
+      this.userData.delete(product);
+      await controller.stop().catch(() => undefined);
+      throw toStreamError(err);
+    }
+  }
+
+  /** Stop a user-data stream (closing its listenKey if this process owns it). */
+  async unsubscribeUserData(product?: UserDataProduct): Promise<void> {
+    const p = product ?? (this.market.id === 'spot' ? 'spot' : this.market.id);
+    const c = this.userData.get(p);
+    if (!c) return;
+    this.userData.delete(p);
+    await c.stop();
+  }
+
+  /** Per-stream and per-socket figures, the connection budget, and user-data streams. */
+  stats(): ClientStats {
+    return { market: this.market.id, pool: this.pool.stats(), userData: [...this.userData.values()].map((u) => u.stats()) };
+  }
+
+  /**
+   * Close everything. Idempotent; resolves when every socket is closed and every timer
+   * cleared. The client cannot be started again.
+   */
+  stop(): Promise<void> {
+    this.stopPromise ??= (async () => {
+      const results = await Promise.allSettled([this.pool.stop(), ...[...this.userData.values()].map((u) => u.stop())]);
+      this.userData.clear();
+      for (const r of results) {
+        if (r.status === 'rejected') this.log.warn({ error: errorFields(r.reason), detail: describeError(r.reason) }, 'error while stopping');
+      }
+      this.log.info({}, 'stopped');
+    })();
+    return this.stopPromise;
+  }
+}

@@ -1,0 +1,107 @@
+/**
+ * Validate the client's options ONCE into a `ResolvedClientConfig` (nats.js
+ * `parseOptions` idea): one defaults object, merged and validated here, then handed
+ * down as resolved sub-configs that the pool, the sockets and the user-data streams use
+ * as they are. Every bad option is `ERR_INVALID_OPTION` naming the option, the expected
+ * form and the value given (secrets are never echoed).
+ */
+import { resolveSocketTuning } from '../connection/options';
+import type { DialGate, ResolvedSocketTuning, WebSocketFactory } from '../connection/types';
+import { invalidOption } from '../core/errors';
+import { normalizeLogger } from '../core/logger';
+import type { Logger } from '../core/logger';
+import { getMarket } from '../core/markets';
+import type { MarketId, MarketProfile } from '../core/markets';
+import { bool, knownKeys, oneOf, optFunction, optImplementation, optObject, optString, url } from '../core/validate';
+import { ConnectionBudget } from '../pool/connection-budget';
+import { resolvePoolOptions } from '../pool/options';
+import type { ResolvedPoolOptions } from '../pool/options';
+import { ExponentialBackoff } from '../retry/exponential-backoff';
+import { RetryPolicy } from '../retry/policy';
+import type { StreamInfo } from '../streams/classify';
+import type { StreamMessage } from '../streams/types';
+import { CLIENT_OPTION_NAMES } from './options';
+import type { BinanceStreamClientOptions, WebCryptoKey } from './options';
+
+/** The REST retry default: bounded, like any single operation (Retry-After still wins). */
+export function defaultRestRetryPolicy(): RetryPolicy {
+  return new ExponentialBackoff({ maxRetries: 3, initialDelayMs: 1_000, maxDelayMs: 30_000, jitter: 0 });
+}
+
+export interface ResolvedClientConfig {
+  readonly market: MarketProfile;
+  readonly urls: { readonly stream: string; readonly rest: string; readonly wsApi: string };
+  readonly logger: Logger;
+  readonly retryPolicy: RetryPolicy;
+  readonly restRetryPolicy: RetryPolicy;
+  /** Every dial of the client (market data, user data, WS API) asks this gate. */
+  readonly budget: DialGate;
+  readonly allowUnknownStreams: boolean;
+  readonly webSocketFactory: WebSocketFactory | undefined;
+  readonly credentials: { readonly apiKey?: string; readonly apiSecret?: string; readonly privateKey?: string | WebCryptoKey };
+  /** Socket tuning shared by every socket of the client. */
+  readonly socket: ResolvedSocketTuning;
+  readonly pool: ResolvedPoolOptions;
+}
+
+function policy(name: string, value: unknown): RetryPolicy | undefined {
+  if (value === undefined || value instanceof RetryPolicy) return value;
+  return optImplementation<RetryPolicy>(name, value, ['delayMs', 'shouldRetry'], 'a RetryPolicy (e.g. new ExponentialBackoff()) or an object with shouldRetry(ctx) and delayMs(ctx)');
+}
+
+/** Validate `options` (once) and build every sub-config. `sink` receives delivered market data. */
+export function resolveClientOptions(options: unknown, sink: (message: StreamMessage, info: StreamInfo) => void): ResolvedClientConfig {
+  const o = optObject('options', options, 'an object of client options') ?? {};
+  knownKeys('', o, CLIENT_OPTION_NAMES);
+  const marketId = oneOf<MarketId>('market', o.market, ['spot', 'usdm', 'coinm'], 'spot');
+  const market = getMarket(marketId);
+  const env = oneOf('environment', o.environment, ['live', 'testnet'], 'live');
+  const live = market.urls[env];
+  const urls = {
+    stream: url('baseUrl', o.baseUrl, ['ws:', 'wss:'], live.streamBase),
+    rest: url('restBaseUrl', o.restBaseUrl, ['http:', 'https:'], live.restBase),
+    // Spot and margin user data live on the spot WebSocket API whatever the client's market.
+    wsApi: url('wsApiUrl', o.wsApiUrl, ['ws:', 'wss:'], marketId === 'spot' ? live.wsApi : getMarket('spot').urls[env].wsApi),
+  };
+  if (o.logger !== undefined && (o.logger === null || typeof o.logger !== 'object')) throw invalidOption('logger', 'an object with debug/info/warn/error methods (console, pino, winston)', o.logger);
+  const logger = normalizeLogger(o.logger as Partial<Logger> | undefined);
+  const retryPolicy = policy('retryPolicy', o.retryPolicy) ?? new ExponentialBackoff();
+  const restRetryPolicy = policy('restRetryPolicy', o.restRetryPolicy) ?? defaultRestRetryPolicy();
+  const budget = optImplementation<DialGate>('connectionBudget', o.connectionBudget, ['acquire', 'reportRejection'], 'a ConnectionBudget (acquire/reportRejection)') ?? ConnectionBudget.shared();
+  const webSocketFactory = optFunction<WebSocketFactory>('webSocketFactory', o.webSocketFactory, 'a function (url) => WebSocket');
+  const apiKey = optString('apiKey', o.apiKey, { secret: true });
+  const apiSecret = optString('apiSecret', o.apiSecret, { secret: true });
+  const pk = o.privateKey;
+  if (pk !== undefined && typeof pk !== 'string' && (typeof pk !== 'object' || pk === null)) throw invalidOption('privateKey', 'a PEM string or a Web Crypto key', pk, { secret: true });
+  if (pk === '') throw invalidOption('privateKey', 'a PEM string or a Web Crypto key', pk, { secret: true });
+  const socket = resolveSocketTuning({ heartbeat: o.heartbeat, staleAfterMs: o.staleAfterMs, staleDebounceMs: o.staleDebounceMs, connectTimeoutMs: o.connectTimeoutMs } as never, market);
+  const allowUnknownStreams = bool('allowUnknownStreams', o.allowUnknownStreams, false);
+  const pool = resolvePoolOptions({
+    market,
+    baseUrl: urls.stream,
+    logger,
+    retryPolicy,
+    budget,
+    sink,
+    tuning: socket,
+    allowUnknownStreams,
+    maxStreamsPerConnection: o.maxStreamsPerConnection,
+    rotateAfterMs: o.rotateAfterMs,
+    rotationWindow: o.rotationWindow,
+    groups: o.groups,
+    webSocketFactory,
+  } as never);
+  return {
+    market,
+    urls,
+    logger,
+    retryPolicy,
+    restRetryPolicy,
+    budget,
+    allowUnknownStreams,
+    webSocketFactory,
+    credentials: { ...(apiKey !== undefined ? { apiKey } : {}), ...(apiSecret !== undefined ? { apiSecret } : {}), ...(pk !== undefined ? { privateKey: pk as string | WebCryptoKey } : {}) },
+    socket,
+    pool,
+  };
+}
