@@ -1,11 +1,12 @@
 import { defineConfig } from 'tsup';
 
-// Two entries: the isomorphic main entry and the Node-only emulator.
+// Three entries: the isomorphic main entry, its building blocks (`/advanced`, isomorphic
+// too) and the Node-only emulator (`/testing`).
 // p-retry is ESM-only, so it is bundled into the output (both formats) to keep
 // `require('binance-stream-client')` working; everything else stays external.
 export default defineConfig([
   {
-    entry: { index: 'src/index.ts', 'testing/index': 'src/testing/index.ts' },
+    entry: { index: 'src/index.ts', advanced: 'src/advanced.ts', 'testing/index': 'src/testing/index.ts' },
     format: ['esm', 'cjs'],
     dts: true,
     sourcemap: true,

@@ -6,6 +6,7 @@
  * Levels: a routine, recoverable retry is WARN; giving up or an unexpected error is
  * ERROR; state changes are DEBUG; open/close are INFO.
  */
+import { describeError } from './describe-error';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
 
@@ -30,7 +31,24 @@ function noop(): void {}
 /** The default: logs nothing. */
 export const silentLogger: Logger = Object.freeze({ debug: noop, info: noop, warn: noop, error: noop });
 
+/** An error as a log field: a plain object every logger serialises (pino, winston, console). */
+export interface ErrorFields {
+  name: string;
+  /** The library's error code (`ERR_CLOSED`…) or the underlying error's own code. */
+  code?: string | undefined;
+  /** Never empty: names the error type even when the error's own message is empty. */
+  message: string;
+}
+
+/** Turn anything thrown into {@link ErrorFields} for a log line. */
+export function errorFields(err: unknown): ErrorFields {
+  const name = err instanceof Error ? err.name || 'Error' : err === null ? 'null' : typeof err;
+  const code = (err as { code?: unknown } | null)?.code;
+  return { name, ...(typeof code === 'string' ? { code } : {}), message: describeError(err) };
+}
+
 function formatValue(v: unknown): string {
+  if (v instanceof Error) return JSON.stringify(errorFields(v));
   if (typeof v === 'string') return /[\s"=]/.test(v) || v === '' ? JSON.stringify(v) : v;
   if (typeof v === 'number' || typeof v === 'boolean' || v === null || v === undefined) return String(v);
   if (Array.isArray(v) && v.length > 8) return `[${v.slice(0, 8).join(',')},…+${v.length - 8}]`;
