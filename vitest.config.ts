@@ -9,6 +9,8 @@ export default defineConfig({
     },
   },
   test: {
+    // Closes every emulator started with startEmulator() after each test (test/helpers/emulator.ts).
+    setupFiles: ['test/helpers/setup.ts'],
     include: ['test/unit/**/*.test.ts', 'test/integration/**/*.test.ts', 'test/emulator/**/*.test.ts', 'test/types/**/*.test.ts', 'test/browser/**/*.test.ts'],
     testTimeout: 20_000,
     hookTimeout: 20_000,

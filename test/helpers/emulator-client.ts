@@ -1,3 +1,15 @@
+/**
+ * A plain `ws` client for emulator tests, recording everything it receives.
+ *
+ *   const s = await openSocket(`${ex.urls.ws}/ws/btcusdt@aggTrade`);
+ *   const ack = await s.next((m) => m.id === 1);     // first matching message, already received or future
+ *
+ * openSocket(url, wsOptions?)   resolves once open (rejects on an upgrade rejection, with status and headers);
+ *                               the TestSocket keeps messages (JSON-parsed when possible), raw frames, pings, errors
+ *                               and a `closed` promise; next(pred, timeoutMs = 3000, from = 0) waits for a message.
+ * tryUpgrade(url)               { ok: true, ws } or { ok: false, status, headers, body } of the HTTP answer.
+ * waitFor / sleep               deprecated re-exports; use until() / sleep() from ./wait.
+ */
 import WebSocket from 'ws';
 import { sleep, until } from './wait';
 
@@ -98,9 +110,12 @@ export function tryUpgrade(url: string): Promise<{ ok: true; ws: WebSocket } | {
   });
 }
 
-/** Wait until `cond()` holds (3 s by default). */
-export function waitFor(cond: () => boolean, timeoutMs = 3000, stepMs = 5): Promise<void> {
-  return until(cond, timeoutMs, 'condition', stepMs);
+/**
+ * @deprecated Use `until(cond, { timeoutMs })` from ./wait, the one polling helper. Kept only as an alias for
+ * test/emulator/** until those files are converted; delete it then.
+ */
+export function waitFor(cond: () => boolean, timeoutMs = 3000): Promise<void> {
+  return until(cond, { timeoutMs });
 }
 
 export { sleep };

@@ -1,11 +1,35 @@
-/** Polling waits for tests (real timers; each bounded). */
+/**
+ * The one polling wait for tests (real timers; every wait is bounded).
+ *
+ *   await until(() => socket.state === 'open');
+ *   await until(() => fake.connections().length === 0, { timeoutMs: 2_000, message: 'server-side sockets to close' });
+ *   await until(async () => (await probe()).ok, { intervalMs: 20 });
+ *
+ * until(condition, options?)   resolves as soon as `condition()` is truthy (checked at once, then every
+ *                              `intervalMs`, default 5); rejects after `timeoutMs` (default 4_000) with
+ *                              "timed out after <timeoutMs> ms waiting for <message>" (default 'condition').
+ *                              A condition that throws rejects at once with that error.
+ * sleep(ms)                    a plain delay. Only for letting time pass where no condition can exist,
+ *                              i.e. before asserting that something did NOT happen; anything else waits with until().
+ *
+ * Under vi.useFakeTimers() use `shouldAdvanceTime: true` (or vi.waitFor), since until() waits on setTimeout.
+ */
 
-/** Resolve once `cond()` is true; reject naming `what` after `timeoutMs`. */
-export async function until(cond: () => boolean, timeoutMs = 4_000, what = 'condition', stepMs = 5): Promise<void> {
+export interface UntilOptions {
+  /** Give up after this long (default 4_000 ms). */
+  timeoutMs?: number;
+  /** Check this often (default 5 ms). */
+  intervalMs?: number;
+  /** What is awaited, for the timeout error (default 'condition'). */
+  message?: string;
+}
+
+export async function until(condition: () => boolean | Promise<boolean>, options: UntilOptions = {}): Promise<void> {
+  const { timeoutMs = 4_000, intervalMs = 5, message = 'condition' } = options;
   const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(stepMs);
+  while (!(await condition())) {
+    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${message}`);
+    await sleep(intervalMs);
   }
 }
 
