@@ -7,7 +7,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ConstantBackoff } from '../../src/retry/constant-backoff';
 import { startLoopbackServer } from '../helpers/ws-server';
 import type { LoopbackServer } from '../helpers/ws-server';
-import { makeLiveSocket, sleep, waitFor } from './socket-helpers';
+import { until } from '../helpers/wait';
+import { makeLiveSocket } from './socket-helpers';
 
 let server: LoopbackServer | undefined;
 let live: ReturnType<typeof makeLiveSocket> | undefined;
@@ -15,7 +16,7 @@ let live: ReturnType<typeof makeLiveSocket> | undefined;
 afterEach(async () => {
   await live?.socket.stop();
   if (live) expect(live.allClosed()).toBe(true);
-  if (server) await waitFor(() => server!.openConnections === 0, 1000, 'server-side sockets to close');
+  if (server) await until(() => server!.openConnections === 0, { timeoutMs: 1000, message: 'server-side sockets to close' });
   live = undefined;
   await server?.close();
   server = undefined;
@@ -27,10 +28,10 @@ describe('ResilientSocket ⇄ loopback server', () => {
     server.hangUpgrades(true);
     live = makeLiveSocket(server.url, { streams: ['a@trade'], connectTimeoutMs: 300, retryPolicy: new ConstantBackoff({ delayMs: 50 }) });
     live.socket.start();
-    await waitFor(() => live!.of('reconnecting').length === 1, 1500);
+    await until(() => live!.of('reconnecting').length === 1, { timeoutMs: 1500 });
     expect(live.of('reconnecting')[0]!.payload.error.code).toBe('ERR_CONNECT_TIMEOUT');
     server.hangUpgrades(false);
-    await waitFor(() => live!.socket.state === 'open', 1500);
+    await until(() => live!.socket.state === 'open', { timeoutMs: 1500 });
     expect(server.upgrades).toBe(2);
     expect(live.of('open')[0]!.payload.retries).toBe(1);
   });
@@ -45,7 +46,7 @@ describe('ResilientSocket ⇄ loopback server', () => {
       dialGate: { acquire: async () => {}, reportRejection: (s, r) => void reported.push([s, r]) },
     });
     live.socket.start();
-    await waitFor(() => live!.of('reconnecting').length === 1);
+    await until(() => live!.of('reconnecting').length === 1, { timeoutMs: 2000 });
     const r = live.of('reconnecting')[0]!.payload;
     expect(r.error).toMatchObject({ code: 'ERR_HANDSHAKE_REJECTED', httpStatus: 403 });
     expect(r.delayMs).toBeGreaterThan(500); // HTTP-date precision is 1 s
@@ -58,7 +59,7 @@ describe('ResilientSocket ⇄ loopback server', () => {
     server.rejectUpgrades(410);
     live = makeLiveSocket(server.url, { mode: 'raw', url: () => `${server!.url}/ws/listenKeyAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA` });
     live.socket.start();
-    await waitFor(() => live!.of('gaveUp').length === 1);
+    await until(() => live!.of('gaveUp').length === 1, { timeoutMs: 2000 });
     expect(live.of('gaveUp')[0]!.payload.error.code).toBe('ERR_ENDPOINT_RETIRED');
     expect(server.upgrades).toBe(1);
     expect(JSON.stringify(live.lines)).not.toContain('listenKeyAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA');
@@ -71,7 +72,7 @@ describe('ResilientSocket ⇄ loopback server', () => {
     server.onConnection((c) => c.ws.on('pong', (d) => (pongPayload = String(d))));
     live = makeLiveSocket(server.url, { streams: ['a@trade'] });
     live.socket.start();
-    await waitFor(() => pongPayload === 'hello', 1000, 'pong');
+    await until(() => pongPayload === 'hello', { timeoutMs: 1000, message: 'pong' });
     expect(live.socket.stats().outboundTotal).toBe(1);
   });
 
@@ -79,9 +80,10 @@ describe('ResilientSocket ⇄ loopback server', () => {
     server = await startLoopbackServer();
     live = makeLiveSocket(server.url, { streams: ['a@trade'], heartbeat: { idlePingMs: 150, pongTimeoutMs: 150 }, staleAfterMs: false });
     live.socket.start();
-    await waitFor(() => live!.socket.state === 'open');
-    await sleep(600);
-    expect(server.connections[0]!.pingsReceived).toBeGreaterThanOrEqual(2);
+    await until(() => live!.socket.state === 'open', { timeoutMs: 2000 });
+    // Three idle pings on the first connection: it outlived two 150 ms pong deadlines because the answers arrived.
+    await until(() => server!.connections[0]!.pingsReceived >= 3, { timeoutMs: 900, message: 'three heartbeat pings' });
+    expect(server.connections).toHaveLength(1);
     expect(live.of('reconnecting')).toHaveLength(0);
   });
 
@@ -89,7 +91,7 @@ describe('ResilientSocket ⇄ loopback server', () => {
     server = await startLoopbackServer();
     live = makeLiveSocket(server.url, { streams: ['a@trade'] });
     live.socket.start();
-    await waitFor(() => live!.socket.state === 'open');
+    await until(() => live!.socket.state === 'open', { timeoutMs: 2000 });
     server.connections[0]!.blackhole(); // the close handshake never completes
     const t0 = Date.now();
     await live.socket.stop();

@@ -1,4 +1,9 @@
-/** Shared setup for the socket integration tests (real loopback sockets, real timers). */
+/**
+ * Shared setup for the socket integration tests (real loopback sockets, real timers).
+ *
+ * makeLiveSocket(baseUrl, overrides?)   a ResilientSocket on the real `ws` transport with a recording logger:
+ *   { socket, lines, created, messages, events, of(name), allClosed() }. Waiting is until() from test/helpers/wait.
+ */
 import { ResilientSocket } from '../../src/connection/resilient-socket';
 import type { ResilientSocketOptions, WebSocketLike } from '../../src/connection/types';
 import { defaultWebSocketFactory } from '../../src/connection/websocket-factory';
@@ -11,18 +16,6 @@ export interface LogLine {
   level: string;
   fields: Record<string, unknown>;
   message: string;
-}
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
-
-export async function waitFor(predicate: () => boolean, timeoutMs = 2000, what = 'condition'): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > until) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(10);
-  }
 }
 
 export function makeLiveSocket(baseUrl: string, overrides: Partial<ResilientSocketOptions> = {}) {

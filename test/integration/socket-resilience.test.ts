@@ -8,15 +8,16 @@ import { combinedStreamUrl, routeFor } from '../../src/streams/routes';
 import { ConstantBackoff } from '../../src/retry/constant-backoff';
 import { RetryPolicy } from '../../src/retry/policy';
 import type { RetryContext } from '../../src/retry/policy';
-import { FakeBinance } from '../../src/testing';
-import type { FakeBinanceOptions } from '../../src/testing';
-import { makeLiveSocket, sleep, waitFor } from './socket-helpers';
+import type { FakeBinance, FakeBinanceOptions } from '../../src/testing';
+import { startEmulator } from '../helpers/emulator';
+import { sleep, until } from '../helpers/wait';
+import { makeLiveSocket } from './socket-helpers';
 
 let fb: FakeBinance | undefined;
 let live: ReturnType<typeof makeLiveSocket> | undefined;
 
 async function setup(fbOptions: FakeBinanceOptions = {}, socketOptions: Parameters<typeof makeLiveSocket>[1] = {}) {
-  fb = await FakeBinance.start({ market: 'spot', symbols: ['btcusdt', 'ethusdt', 'bnbusdt'], ...fbOptions });
+  fb = await startEmulator({ market: 'spot', symbols: ['btcusdt', 'ethusdt', 'bnbusdt'], ...fbOptions });
   live = makeLiveSocket(fb.urls.ws, socketOptions);
   return { fb, ...live };
 }
@@ -27,7 +28,7 @@ afterEach(async () => {
     // zero sockets after stop(): client side closed, server side gone
     expect(live.allClosed()).toBe(true);
     // (a blackholed server connection never reads the FIN, like a real dead peer: not counted)
-    if (fb) await waitFor(() => fb!.connections().filter((c) => !c.blackholed).length === 0, 1000, 'server-side sockets to close');
+    if (fb) await until(() => fb!.connections().filter((c) => !c.blackholed).length === 0, { timeoutMs: 1000, message: 'server-side sockets to close' });
     // no log line is an empty error text
     for (const l of live.lines) {
       expect(l.message.trim()).not.toBe('');
@@ -35,26 +36,27 @@ afterEach(async () => {
     }
   }
   live = undefined;
-  await fb?.close();
-  fb = undefined;
+  fb = undefined; // closed by the global afterEach (test/helpers/setup.ts)
 });
 
-const open = () => waitFor(() => live!.socket.state === 'open', 2000, 'state open');
+const open = () => until(() => live!.socket.state === 'open', { timeoutMs: 2000, message: 'state open' });
 
 describe('ResilientSocket ⇄ FakeBinance', () => {
   it('never opens with no stream; subscribe before start goes in the URL, after start via SUBSCRIBE', async () => {
     const { fb, socket, messages, of } = await setup();
     socket.start();
-    await sleep(100);
+    expect(socket.state).toBe('idle');
     expect(fb.stats().connectionsOpened).toBe(0);
     socket.addStreams(['btcusdt@aggTrade']);
     await open();
     expect(fb.connections()[0]!.streams).toEqual(['btcusdt@aggTrade']);
     socket.addStreams(['ethusdt@depth@100ms']);
-    await waitFor(() => of('subscribed').some((e) => e.payload.requestId !== undefined), 2000, 'SUBSCRIBE ack');
+    await until(() => of('subscribed').some((e) => e.payload.requestId !== undefined), { timeoutMs: 2000, message: 'SUBSCRIBE ack' });
     expect(fb.connections()[0]!.received.filter((m) => m.kind === 'text').map((m) => [m.method, m.params])).toEqual([['SUBSCRIBE', ['ethusdt@depth@100ms']]]);
-    await waitFor(() => messages.some((m) => m.stream === 'ethusdt@depth@100ms'), 2000, 'depth data');
+    await until(() => messages.some((m) => m.stream === 'ethusdt@depth@100ms'), { timeoutMs: 2000, message: 'depth data' });
     expect(fb.stats().connectionsOpened).toBe(1);
+    // One dial in the whole test, and it carried the stream in its URL: start() with no stream dialled nothing.
+    expect(of('stateChange').filter((e) => e.payload.to === 'connecting')).toHaveLength(1);
   });
 
   it('abrupt drop (1006 reset): reconnects, re-subscribes, data resumes', async () => {
@@ -62,16 +64,16 @@ describe('ResilientSocket ⇄ FakeBinance', () => {
     socket.start();
     await open();
     socket.addStreams(['ethusdt@depth@100ms']);
-    await waitFor(() => of('subscribed').length >= 2);
+    await until(() => of('subscribed').length >= 2, { timeoutMs: 2000 });
     expect(fb.faults.close({ all: true }, { code: 1006 })).toBe(1);
-    await waitFor(() => of('reconnected').length === 1, 2500, 'reconnected');
+    await until(() => of('reconnected').length === 1, { timeoutMs: 2500, message: 'reconnected' });
     const closeEv = of('close')[0]!.payload;
     expect(closeEv).toMatchObject({ code: 1006, willReconnect: true });
     expect(of('reconnecting')[0]!.payload.error.closeCode).toBe(1006);
     const conn = fb.connections()[0]!;
     expect(new Set(conn.streams)).toEqual(new Set(['btcusdt@depth@100ms', 'ethusdt@depth@100ms']));
     const before = messages.length;
-    await waitFor(() => messages.length > before + 3, 2000, 'data after reconnect');
+    await until(() => messages.length > before + 3, { timeoutMs: 2000, message: 'data after reconnect' });
   });
 
   it.each([1000, 1001, 1012])('clean close %i retries soon (clean-close curve)', async (code) => {
@@ -79,7 +81,7 @@ describe('ResilientSocket ⇄ FakeBinance', () => {
     socket.start();
     await open();
     fb.faults.close({ all: true }, { code, reason: 'bye' });
-    await waitFor(() => of('reconnected').length === 1, 2000, 'reconnected');
+    await until(() => of('reconnected').length === 1, { timeoutMs: 2000, message: 'reconnected' });
     const r = of('reconnecting')[0]!.payload;
     expect(r.error.closeCode).toBe(code);
     expect(r.delayMs).toBe(375); // 500 ms clean-close base, equal jitter at random() = 0.5
@@ -90,13 +92,13 @@ describe('ResilientSocket ⇄ FakeBinance', () => {
     socket.start();
     await open();
     fb.faults.close({ all: true }, { code: 1008, reason: 'Too many requests' });
-    await waitFor(() => socket.state === 'reconnecting');
+    await until(() => socket.state === 'reconnecting', { timeoutMs: 2000 });
     expect(of('reconnecting')[0]!.payload.delayMs).toBe(11_250); // 15 s throttled base, equal jitter
     const t0 = Date.now();
     await socket.stop();
     expect(Date.now() - t0).toBeLessThan(500);
     expect(socket.state).toBe('closed');
-    await sleep(200);
+    await sleep(200); // no condition can show a dial that must not happen: give a stray timer the chance to fire
     expect(fb.stats().connectionsOpened).toBe(1);
   });
 
@@ -112,7 +114,7 @@ describe('ResilientSocket ⇄ FakeBinance', () => {
     );
     fb.faults.rejectUpgrades({ status: 429, retryAfterSec: 1, count: 1 });
     socket.start();
-    await waitFor(() => of('reconnecting').length === 1);
+    await until(() => of('reconnecting').length === 1, { timeoutMs: 2000 });
     const t0 = Date.now();
     const r = of('reconnecting')[0]!.payload;
     expect(r.delayMs).toBe(1000);
@@ -130,15 +132,15 @@ describe('ResilientSocket ⇄ FakeBinance', () => {
     );
     socket.start();
     await open();
-    await waitFor(() => messages.length > 2);
+    await until(() => messages.length > 2, { timeoutMs: 2000 });
     fb.faults.stall({ all: true });
-    await waitFor(() => of('stale').length === 1, 2000, 'stale');
+    await until(() => of('stale').length === 1, { timeoutMs: 2000, message: 'stale' });
     expect(of('stale')[0]!.payload).toMatchObject({ scope: 'connection', action: 'reconnect', streams: ['btcusdt@depth@100ms'] });
     expect(of('stale')[0]!.payload.silentMs).toBeGreaterThanOrEqual(400);
     expect(of('reconnecting')[0]!.payload.error.code).toBe('ERR_STALE');
-    await waitFor(() => of('reconnected').length === 1, 2000, 'reconnected');
+    await until(() => of('reconnected').length === 1, { timeoutMs: 2000, message: 'reconnected' });
     const n = messages.length;
-    await waitFor(() => messages.length > n, 2000, 'data on the new connection');
+    await until(() => messages.length > n, { timeoutMs: 2000, message: 'data on the new connection' });
   });
 
   it('blackhole (nothing in or out): the heartbeat declares the peer dead and reconnects', async () => {
@@ -146,9 +148,9 @@ describe('ResilientSocket ⇄ FakeBinance', () => {
     socket.start();
     await open();
     fb.faults.blackhole({ all: true });
-    await waitFor(() => of('reconnecting').length === 1, 2000, 'reconnecting');
+    await until(() => of('reconnecting').length === 1, { timeoutMs: 2000, message: 'reconnecting' });
     expect(of('reconnecting')[0]!.payload.error.code).toBe('ERR_HEARTBEAT_TIMEOUT');
-    await waitFor(() => of('reconnected').length === 1, 2500, 'reconnected');
+    await until(() => of('reconnected').length === 1, { timeoutMs: 2500, message: 'reconnected' });
   });
 
   it('serverShutdown: event, then an immediate reconnect', async () => {
@@ -156,7 +158,7 @@ describe('ResilientSocket ⇄ FakeBinance', () => {
     socket.start();
     await open();
     fb.faults.serverShutdown({ all: true });
-    await waitFor(() => of('reconnected').length === 1, 1000, 'reconnected');
+    await until(() => of('reconnected').length === 1, { timeoutMs: 1000, message: 'reconnected' });
     expect(of('serverShutdown')).toHaveLength(1);
     expect(of('reconnecting')[0]!.payload).toMatchObject({ delayMs: 0 });
     expect(of('reconnecting')[0]!.payload.error.code).toBe('ERR_SERVER_SHUTDOWN');
@@ -164,12 +166,13 @@ describe('ResilientSocket ⇄ FakeBinance', () => {
   });
 
   it('reconnect() called 10 times at once = one reconnect', async () => {
-    const { fb, socket, of } = await setup({}, { streams: ['btcusdt@aggTrade'] });
+    const { fb, socket, of, messages } = await setup({}, { streams: ['btcusdt@aggTrade'] });
     socket.start();
     await open();
     for (let i = 0; i < 10; i++) socket.reconnect(`burst ${i}`);
-    await waitFor(() => of('reconnected').length === 1);
-    await sleep(100);
+    await until(() => of('reconnected').length === 1, { timeoutMs: 2000 });
+    const n = messages.length;
+    await until(() => messages.length > n + 2, { timeoutMs: 2000, message: 'data on the new connection' }); // a second reconnect would come first
     expect(fb.stats().connectionsOpened).toBe(2);
     expect(of('reconnecting')).toHaveLength(1);
   });
@@ -180,7 +183,7 @@ describe('ResilientSocket ⇄ FakeBinance', () => {
     const { fb, socket, of } = await setup({ symbols, autoGenerate: false }, { streams, maxUrlLength: 1024, maxStreamsPerRequest: 150, heartbeat: false, staleAfterMs: false });
     socket.start();
     await open();
-    await waitFor(() => fb.connections()[0]?.streams.length === 1000, 2800, 'all 1000 streams subscribed');
+    await until(() => fb.connections()[0]?.streams.length === 1000, { timeoutMs: 2800, message: 'all 1000 streams subscribed' });
     // 7 SUBSCRIBE frames: sent at once they would break the 5/s limit
     expect(fb.connections()[0]!.received.filter((m) => m.method === 'SUBSCRIBE').length).toBeGreaterThan(5);
     expect(fb.stats().limitViolations.messageRate).toBe(0);
@@ -201,7 +204,7 @@ describe('ResilientSocket ⇄ FakeBinance', () => {
     socket.start();
     await open();
     fb.faults.close({ all: true }, { code: 1011, reason: 'internal' });
-    await waitFor(() => of('reconnected').length === 1);
+    await until(() => of('reconnected').length === 1, { timeoutMs: 2000 });
     expect(of('reconnecting')[0]!.payload.delayMs).toBe(321);
     expect(policy.asked[0]).toMatchObject({ attempt: 1, socketId: 'it-1', streams: ['btcusdt@aggTrade'] });
     expect(policy.asked[0]!.uptimeMs).toBeGreaterThan(0);
@@ -210,7 +213,7 @@ describe('ResilientSocket ⇄ FakeBinance', () => {
   });
 
   it('futures market: routed URL, data flows', async () => {
-    fb = await FakeBinance.start({ market: 'usdm', symbols: ['btcusdt'] });
+    fb = await startEmulator({ market: 'usdm', symbols: ['btcusdt'] });
     const base = fb.urls.ws;
     live = makeLiveSocket(base, {
       market: MARKETS.usdm,
@@ -220,6 +223,6 @@ describe('ResilientSocket ⇄ FakeBinance', () => {
     live.socket.start();
     await open();
     expect(fb.connections()[0]!.route).toBe('market');
-    await waitFor(() => live!.messages.length > 0, 2500, 'markPrice data');
+    await until(() => live!.messages.length > 0, { timeoutMs: 2500, message: 'markPrice data' });
   });
 });
