@@ -18,7 +18,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { BinanceStreamClient, consoleLogger, describeError } from 'binance-stream-client';
-import { FakeBinance, type WsApiEmulator } from 'binance-stream-client/testing';
+import { FakeBinance } from 'binance-stream-client/testing';
 
 const { values: args } = parseArgs({
   options: {
@@ -59,7 +59,7 @@ function liveCredentials(): Credentials {
 
 let creds: Credentials;
 let ex: FakeBinance | undefined;
-let wsApi: WsApiEmulator | undefined;
+let wsApi: FakeBinance['wsApi'] | undefined;
 if (args.live) creds = liveCredentials();
 else {
   ex = await FakeBinance.start({ market: 'spot' });

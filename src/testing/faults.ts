@@ -1,6 +1,5 @@
-import type { ServerResponse } from 'node:http';
 import type { Clock } from './clock';
-import type { StreamConnection } from './stream-connection';
+import type { FaultRules } from './fault-rules';
 
 /** Which connections a fault hits: all, one by id, or those carrying a stream. */
 export type FaultTarget = { all: true } | { connectionId: number } | { stream: string };
@@ -39,22 +38,33 @@ export interface FailRestOptions {
 
 export type MalformedKind = 'json' | 'utf8' | 'protocol';
 
+/** What a connection fault acts on (stream connections implement it). */
+export interface FaultableConnection {
+  readonly combined: boolean;
+  /** Close with a code (1006 = drop the TCP connection without a close frame). */
+  close(code: number, reason: string): void;
+  /** Drop data frames until this wall-clock ms (Infinity = until healed). */
+  stall(untilMs: number): void;
+  /** Nothing in or out until healed. */
+  blackhole(): void;
+  /** Delay everything sent by `ms` (0 removes the delay). */
+  setLatency(ms: number): void;
+  /** A JSON control frame (dropped while blackholed, not while stalled). */
+  sendControl(obj: unknown): void;
+  /** A text frame as is, or (`frame: false`) raw bytes onto the TCP socket. */
+  sendRaw(data: string | Buffer, frame?: boolean): void;
+  /** Undo stall, blackhole and latency. */
+  heal(): void;
+}
+
 export interface FaultHost {
   readonly clock: Clock;
-  resolveTarget(target: FaultTarget): StreamConnection[];
+  resolveTarget(target: FaultTarget): FaultableConnection[];
+  /** `serverShutdown` to every WS-API session; returns how many. */
+  wsApiServerShutdown(): number;
   expireListenKey(key: string): boolean;
   deleteListenKey(key: string): boolean;
   resetAttemptLimits(): void;
-}
-
-interface RestRule {
-  method: string | undefined;
-  path: string;
-  status: number;
-  hang: boolean;
-  remaining: number;
-  retryAfterSec: number | undefined;
-  body: unknown;
 }
 
 /**
@@ -63,13 +73,12 @@ interface RestRule {
  * undoes everything still in effect.
  */
 export class Faults {
-  private upgradeRule: { status: number; retryAfterSec: number | undefined; remaining: number } | undefined;
-  private readonly restRules: RestRule[] = [];
-  private readonly hung = new Set<ServerResponse>();
+  constructor(
+    private readonly host: FaultHost,
+    private readonly rules: FaultRules,
+  ) {}
 
-  constructor(private readonly host: FaultHost) {}
-
-  private targets(t: FaultTarget): StreamConnection[] {
+  private targets(t: FaultTarget): FaultableConnection[] {
     if (!t || typeof t !== 'object') throw new TypeError('fault target: expected { all: true } | { connectionId } | { stream }');
     return this.host.resolveTarget(t);
   }
@@ -89,7 +98,7 @@ export class Faults {
   stall(target: FaultTarget, opts: { durationMs?: number | undefined } = {}): number {
     const conns = this.targets(target);
     const until = opts.durationMs === undefined ? Infinity : this.host.clock.now() + opts.durationMs;
-    for (const c of conns) c.stalledUntil = until;
+    for (const c of conns) c.stall(until);
     return conns.length;
   }
 
@@ -100,7 +109,10 @@ export class Faults {
     return conns.length;
   }
 
-  /** Send `serverShutdown` (raw `{"e":"serverShutdown","E":…}`, combined `!serverShutdown` envelope); optionally close later. */
+  /**
+   * Send `serverShutdown` (raw `{"e":"serverShutdown","E":…}`, combined `!serverShutdown` envelope);
+   * optionally close later. `{ all: true }` also notifies every WS-API session (`{"event":{…}}`, not closed).
+   */
   serverShutdown(target: FaultTarget, opts: { closeAfterMs?: number | undefined } = {}): number {
     const conns = this.targets(target);
     const E = this.host.clock.now();
@@ -109,23 +121,14 @@ export class Faults {
       c.sendControl(c.combined ? { stream: '!serverShutdown', data } : data);
       if (opts.closeAfterMs !== undefined) this.host.clock.timeout(() => c.close(1001, 'Server shutdown'), opts.closeAfterMs);
     }
-    return conns.length;
+    return conns.length + ('all' in target && target.all ? this.host.wsApiServerShutdown() : 0);
   }
 
   /** Answer the next upgrades (all paths) with an HTTP status and optional `Retry-After`. */
   rejectUpgrades(opts: RejectUpgradesOptions = {}): void {
     const status = opts.status ?? 503;
     if (!Number.isInteger(status) || status < 300 || status > 599) throw new RangeError(`faults.rejectUpgrades: status must be 300..599, got ${status}`);
-    this.upgradeRule = { status, retryAfterSec: opts.retryAfterSec, remaining: opts.count ?? Infinity };
-  }
-
-  /** @internal consumed by the server for each upgrade. */
-  takeUpgradeRejection(): { status: number; retryAfterSec: number | undefined } | undefined {
-    const r = this.upgradeRule;
-    if (!r || r.remaining <= 0) return undefined;
-    r.remaining--;
-    if (r.remaining <= 0) this.upgradeRule = undefined;
-    return { status: r.status, retryAfterSec: r.retryAfterSec };
+    this.rules.rejectUpgrades(status, opts.retryAfterSec, opts.count ?? Infinity);
   }
 
   /** Send a malformed frame: bad JSON text (default), invalid UTF-8, or a protocol-level garbage frame. */
@@ -133,9 +136,9 @@ export class Faults {
     const conns = this.targets(target);
     const kind = opts.kind ?? 'json';
     for (const c of conns) {
-      if (kind === 'json') c.sendText('{"e":"aggTrade","E":17,"s":"BTC');
-      else if (kind === 'utf8') c.sendText(Buffer.from([0x7b, 0xff, 0xfe, 0x7d]));
-      else c.socket.write(Buffer.from([0xf1, 0x02, 0x00, 0x00]));
+      if (kind === 'json') c.sendRaw('{"e":"aggTrade","E":17,"s":"BTC');
+      else if (kind === 'utf8') c.sendRaw(Buffer.from([0x7b, 0xff, 0xfe, 0x7d]));
+      else c.sendRaw(Buffer.from([0xf1, 0x02, 0x00, 0x00]), false);
     }
     return conns.length;
   }
@@ -144,14 +147,14 @@ export class Faults {
   latency(target: FaultTarget, ms: number): number {
     if (!(ms >= 0) || !Number.isFinite(ms)) throw new RangeError(`faults.latency: ms must be a finite number >= 0, got ${ms}`);
     const conns = this.targets(target);
-    for (const c of conns) c.latencyMs = ms;
+    for (const c of conns) c.setLatency(ms);
     return conns.length;
   }
 
   /** Make the next `times` matching REST requests fail with a status, or hang. */
   failRest(opts: FailRestOptions): void {
     if (!opts || typeof opts.path !== 'string' || !opts.path.startsWith('/')) throw new TypeError('faults.failRest: path must start with "/"');
-    this.restRules.push({
+    this.rules.addRestRule({
       method: opts.method?.toUpperCase(),
       path: opts.path,
       status: opts.status ?? 500,
@@ -160,33 +163,6 @@ export class Faults {
       retryAfterSec: opts.retryAfterSec,
       body: opts.body,
     });
-  }
-
-  /**
-   * @internal Apply a REST failure rule if one matches; true when the request was
-   * answered (or is now hanging).
-   */
-  applyRestFailure(method: string, path: string, res: ServerResponse): boolean {
-    const rule = this.restRules.find((r) => r.remaining > 0 && r.path === path && (!r.method || r.method === method));
-    if (!rule) return false;
-    rule.remaining--;
-    if (rule.remaining <= 0) this.restRules.splice(this.restRules.indexOf(rule), 1);
-    if (rule.hang) {
-      this.hung.add(res);
-      res.on('close', () => this.hung.delete(res));
-      return true;
-    }
-    const body =
-      rule.body === undefined
-        ? JSON.stringify({ code: rule.status === 429 || rule.status === 418 ? -1003 : -1000, msg: `Injected failure (HTTP ${rule.status})` })
-        : typeof rule.body === 'string'
-          ? rule.body
-          : JSON.stringify(rule.body);
-    const headers: Record<string, string> = { 'Content-Type': 'application/json' };
-    if (rule.retryAfterSec !== undefined) headers['Retry-After'] = String(rule.retryAfterSec);
-    res.writeHead(rule.status, headers);
-    res.end(body);
-    return true;
   }
 
   expireListenKey(key: string): boolean {
@@ -199,20 +175,8 @@ export class Faults {
 
   /** Undo every fault still in effect (stalls, blackholes, latency, upgrade/REST rules, hung requests, IP limits). */
   heal(): void {
-    for (const c of this.host.resolveTarget({ all: true })) {
-      c.stalledUntil = 0;
-      c.latencyMs = 0;
-      c.unblackhole();
-    }
-    this.upgradeRule = undefined;
-    this.restRules.length = 0;
-    this.releaseHung();
+    for (const c of this.host.resolveTarget({ all: true })) c.heal();
+    this.rules.clear();
     this.host.resetAttemptLimits();
-  }
-
-  /** Destroy hung REST requests (heal/close). */
-  releaseHung(): void {
-    for (const res of this.hung) res.destroy();
-    this.hung.clear();
   }
 }

@@ -1,6 +1,6 @@
-import type { Logger } from '../core/logger';
-import type { MarketId } from '../core/markets';
-import { getMarket, isMarketId } from '../core/markets';
+import type { Logger } from './log';
+import type { MarketId } from './profile';
+import { PROFILES, isMarketId } from './profile';
 
 /**
  * Default messages per second per stream kind, or exact stream suffix.
@@ -8,7 +8,7 @@ import { getMarket, isMarketId } from '../core/markets';
  * (`depth@100ms`, `kline_1m`, `depth20@100ms`, `markPrice@1s`, `!miniTicker@arr`),
  * then the family (`kline`, `depthN` for partial books, `markPrice`, `ticker`).
  * `0` = never generate; `Infinity` = full speed (as fast as subscribers drain: pre-built
- * frames with their ids patched in place, written straight to the sockets; see flood.ts).
+ * frames with their ids patched in place, written straight to the sockets; see streams/flood/).
  */
 export type RateTable = Readonly<Record<string, number>>;
 
@@ -151,7 +151,7 @@ export function resolveOptions(opts: FakeBinanceOptions = {}): ResolvedOptions {
   if (opts === null || typeof opts !== 'object') throw new TypeError('FakeBinance options: expected an object');
   const market = opts.market ?? 'spot';
   if (!isMarketId(market)) throw new RangeError(`FakeBinance option market: expected "spot", "usdm" or "coinm", got ${JSON.stringify(market)}`);
-  const profile = getMarket(market);
+  const profile = PROFILES[market];
   const host = opts.host ?? '127.0.0.1';
   if (typeof host !== 'string' || !host) throw new TypeError('FakeBinance option host: expected a non-empty string');
   const port = posInt('port', opts.port ?? 0);
@@ -203,14 +203,14 @@ export function resolveOptions(opts: FakeBinanceOptions = {}): ResolvedOptions {
     initialEvent: opts.initialEvent ?? false,
     groundTruthLimit: posInt('groundTruthLimit', opts.groundTruthLimit ?? 1000, 1),
     timeScale,
-    pingIntervalMs: posNum('pingIntervalMs', opts.pingIntervalMs ?? profile.heartbeat.serverPingIntervalMs),
-    pongTimeoutMs: posNum('pongTimeoutMs', opts.pongTimeoutMs ?? profile.heartbeat.serverPongDeadlineMs),
-    maxConnectionLifetimeMs: posNum('maxConnectionLifetimeMs', opts.maxConnectionLifetimeMs ?? profile.limits.maxConnectionLifetimeMs),
-    listenKeyValidityMs: posNum('listenKeyValidityMs', opts.listenKeyValidityMs ?? 60 * 60_000),
-    maxIncomingMessagesPerSecond: posInt('maxIncomingMessagesPerSecond', opts.maxIncomingMessagesPerSecond ?? profile.limits.maxIncomingMessagesPerSecond, 1),
-    maxStreamsPerConnection: posInt('maxStreamsPerConnection', opts.maxStreamsPerConnection ?? profile.limits.maxStreamsPerConnection, 1),
-    maxConnectionAttempts: posInt('maxConnectionAttempts', opts.maxConnectionAttempts ?? profile.limits.maxConnectionAttempts, 1),
-    connectionAttemptWindowMs: posNum('connectionAttemptWindowMs', opts.connectionAttemptWindowMs ?? profile.limits.connectionAttemptWindowMs),
+    pingIntervalMs: posNum('pingIntervalMs', opts.pingIntervalMs ?? profile.pingIntervalMs),
+    pongTimeoutMs: posNum('pongTimeoutMs', opts.pongTimeoutMs ?? profile.pongTimeoutMs),
+    maxConnectionLifetimeMs: posNum('maxConnectionLifetimeMs', opts.maxConnectionLifetimeMs ?? profile.connectionLifetimeMs),
+    listenKeyValidityMs: posNum('listenKeyValidityMs', opts.listenKeyValidityMs ?? profile.listenKeyValidityMs),
+    maxIncomingMessagesPerSecond: posInt('maxIncomingMessagesPerSecond', opts.maxIncomingMessagesPerSecond ?? profile.incomingMessagesPerSecond, 1),
+    maxStreamsPerConnection: posInt('maxStreamsPerConnection', opts.maxStreamsPerConnection ?? profile.streamsPerConnection, 1),
+    maxConnectionAttempts: posInt('maxConnectionAttempts', opts.maxConnectionAttempts ?? profile.connectionAttempts, 1),
+    connectionAttemptWindowMs: posNum('connectionAttemptWindowMs', opts.connectionAttemptWindowMs ?? profile.connectionAttemptWindowMs),
     banAfterRejectedAttempts: posInt('banAfterRejectedAttempts', opts.banAfterRejectedAttempts ?? 10, 1),
     banDurationMs: posNum('banDurationMs', opts.banDurationMs ?? 120_000),
     apiKeys: opts.apiKeys,

@@ -2,9 +2,8 @@
 import { createHmac, generateKeyPairSync, sign } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { FakeBinance } from '../../../src/testing/fake-binance';
-import type { WsApiEmulator } from '../../../src/testing/ws-api';
-import { installWsApi } from '../../../src/testing/ws-api';
+import { FakeBinance } from '../../src/testing/index';
+import type { WsApiEmulator } from '../../src/testing/ws-api/ws-api-emulator';
 
 const HMAC_KEY = 'hmac-api-key-0123456789';
 const HMAC_SECRET = 'hmac-secret-abcdefghijklmnop';
@@ -58,7 +57,7 @@ class Client {
   }
 }
 
-describe('FakeBinance WS-API extension', () => {
+describe('FakeBinance WS-API', () => {
   let ex: FakeBinance;
   let wsApi: WsApiEmulator;
   let clients: Client[] = [];
@@ -70,7 +69,7 @@ describe('FakeBinance WS-API extension', () => {
 
   beforeEach(async () => {
     ex = await FakeBinance.start();
-    wsApi = installWsApi(ex);
+    wsApi = ex.wsApi;
     wsApi.addAccount({ apiKey: HMAC_KEY, secret: HMAC_SECRET });
     wsApi.addAccount({ apiKey: ED_KEY, publicKeyPem: ed.publicKey.export({ type: 'spki', format: 'pem' }) as string });
   });

@@ -1,8 +1,7 @@
 /** Margin user data: listenToken (signed REST) + userDataStream.subscribe.listenToken, renewal on the same connection. */
 import { afterEach, describe, expect, it } from 'vitest';
 import { FakeBinance } from '../../src/testing/fake-binance';
-import type { WsApiEmulator } from '../../src/testing/ws-api';
-import { installWsApi } from '../../src/testing/ws-api';
+import type { WsApiEmulator } from '../../src/testing/ws-api/ws-api-emulator';
 import type { CreateUserDataStreamOptions, UserDataController } from '../../src/user-data/user-data-stream';
 import { createUserDataStream } from '../../src/user-data/user-data-stream';
 import { captureLogger, fastPolicy, recorder } from '../unit/user-data/harness';
@@ -23,7 +22,7 @@ describe('margin user data (listenToken) against the emulator', () => {
 
   async function setup(extra: Partial<CreateUserDataStreamOptions> = {}) {
     ex = await FakeBinance.start({ market: 'spot' });
-    const wsApi: WsApiEmulator = installWsApi(ex);
+    const wsApi: WsApiEmulator = ex.wsApi;
     wsApi.addAccount({ apiKey: API_KEY, secret: SECRET });
     const rec = recorder();
     const u = ex.urls;

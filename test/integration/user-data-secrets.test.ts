@@ -6,7 +6,6 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FakeBinance } from '../../src/testing/fake-binance';
-import { installWsApi } from '../../src/testing/ws-api';
 import type { CreateUserDataStreamOptions, UserDataController } from '../../src/user-data/user-data-stream';
 import { createUserDataStream } from '../../src/user-data/user-data-stream';
 import { maskSecret } from '../../src/core/logger';
@@ -64,7 +63,7 @@ describe('secrets never appear in logs, events or errors', () => {
     // Spot: HMAC (events, termination, drop), Ed25519 logon, and a wrong secret.
     const sx = await FakeBinance.start({ market: 'spot' });
     cleanups.push(() => sx.close());
-    const wsApi = installWsApi(sx);
+    const wsApi = sx.wsApi;
     wsApi.addAccount({ apiKey: API_KEY, secret: SECRET });
     wsApi.addAccount({ apiKey: ED_KEY, publicKeyPem: ed.publicKey.export({ type: 'spki', format: 'pem' }) as string });
     const spot = make(sx, { product: 'spot', apiSecret: SECRET });

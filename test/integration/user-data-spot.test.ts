@@ -2,8 +2,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FakeBinance } from '../../src/testing/fake-binance';
-import type { WsApiEmulator } from '../../src/testing/ws-api';
-import { installWsApi } from '../../src/testing/ws-api';
+import type { WsApiEmulator } from '../../src/testing/ws-api/ws-api-emulator';
 import type { CreateUserDataStreamOptions, UserDataController } from '../../src/user-data/user-data-stream';
 import { createUserDataStream } from '../../src/user-data/user-data-stream';
 import { captureLogger, fastPolicy, recorder } from '../unit/user-data/harness';
@@ -34,7 +33,7 @@ describe('spot user data (WebSocket API) against the emulator', () => {
 
   async function setup(extra: Partial<CreateUserDataStreamOptions> = {}) {
     ex = await FakeBinance.start({ market: 'spot' });
-    const wsApi: WsApiEmulator = installWsApi(ex);
+    const wsApi: WsApiEmulator = ex.wsApi;
     wsApi.addAccount({ apiKey: HMAC_KEY, secret: HMAC_SECRET });
     wsApi.addAccount({ apiKey: ED_KEY, publicKeyPem: pub(ed.publicKey) });
     wsApi.addAccount({ apiKey: RSA_KEY, publicKeyPem: pub(rsa.publicKey) });

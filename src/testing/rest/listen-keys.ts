@@ -1,5 +1,5 @@
-import type { Clock, TimerHandle } from './clock';
-import type { Rng } from './rng';
+import type { Clock, TimerHandle } from '../clock';
+import type { Rng } from '../data/rng';
 
 export type ListenKeyState = 'active' | 'expired' | 'deleted';
 

@@ -1,9 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { MarketId } from '../core/markets';
-import type { Clock } from './clock';
-import type { GroundTruth } from './ground-truth';
+import type { Clock } from '../clock';
+import type { GroundTruth } from '../data/ground-truth';
+import type { MarketData } from '../data/market-data';
+import type { MarketId } from '../profile';
+import { PORTFOLIO_LISTEN_KEY_PATH, PROFILES, RETIRED_REST_PATHS } from '../profile';
 import type { ListenKeys } from './listen-keys';
-import type { MarketData } from './market-data';
 
 /** What the REST handler needs from the emulator. */
 export interface RestContext {
@@ -18,15 +19,7 @@ export interface RestContext {
 const GONE_HTML =
   '<html>\r\n<head><title>410 Gone</title></head>\r\n<body>\r\n<center><h1>410 Gone</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n';
 
-/** Paths retired on 2026-02-20 (spot/margin listenKeys) and 2026-03-25 (`/api/v1`). */
-const RETIRED = new Set(['/api/v3/userDataStream', '/api/v1/userDataStream', '/sapi/v1/userDataStream', '/sapi/v1/userDataStream/isolated']);
-
-/** Portfolio-margin listenKey endpoint, served by the USD-M emulator. */
-export const PORTFOLIO_LISTEN_KEY_PATH = '/papi/v1/listenKey';
-
-export function restPrefix(market: MarketId): string {
-  return market === 'spot' ? '/api/v3' : market === 'usdm' ? '/fapi/v1' : '/dapi/v1';
-}
+const RETIRED: ReadonlySet<string> = new Set(RETIRED_REST_PATHS);
 
 function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = typeof body === 'string' ? body : JSON.stringify(body);
@@ -70,7 +63,7 @@ export async function handleRest(ctx: RestContext, req: IncomingMessage, res: Se
     res.end(GONE_HTML);
     return true;
   }
-  const prefix = restPrefix(ctx.market);
+  const prefix = PROFILES[ctx.market].restPrefix;
   let endpoint: string;
   if (path.startsWith(prefix + '/')) endpoint = path.slice(prefix.length);
   // Portfolio margin keys (`/papi/v1/listenKey`) live beside USD-M: same rules, stream `/pm/ws/<key>`.

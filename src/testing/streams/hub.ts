@@ -1,14 +1,15 @@
-import type { Clock, TimerHandle } from './clock';
-import type { FloodOptions, FloodResult } from './flood';
-import { Flooder, genericSource } from './flood';
+import type { Clock, TimerHandle } from '../clock';
+import type { GroundTruth } from '../data/ground-truth';
+import type { MarketData, StreamGenerator } from '../data/market-data';
+import { hashString } from '../data/rng';
+import type { ResolvedOptions } from '../options';
+import type { FloodSource } from './flood/plan';
+import { genericSource } from './flood/plan';
+import type { FloodOptions, FloodResult } from './flood/pump';
+import { Flooder } from './flood/pump';
 import type { Frame } from './frame';
-import type { GroundTruth } from './ground-truth';
-import type { FloodSource, MarketData, StreamGenerator } from './market-data';
-import type { ResolvedOptions } from './options';
-import { hashString } from './rng';
+import { ScheduleHeap } from './schedule-heap';
 import type { StreamConnection } from './stream-connection';
-
-export type { FloodOptions, FloodResult } from './flood';
 
 /** A paced stream behind by more than this catches up at most this much (then skips ahead). */
 const MAX_BACKLOG_MS = 500;
@@ -44,7 +45,7 @@ export class Hub {
   readonly subs = new Map<string, Set<StreamConnection>>();
   private readonly active = new Map<string, Active>();
   private readonly gens = new Map<string, StreamGenerator | null>();
-  private readonly heap: Active[] = [];
+  private readonly heap = new ScheduleHeap<Active>();
   private wakeTimer: TimerHandle | undefined;
   private wakeAt = Infinity;
   private lastWake = -Infinity;
@@ -202,69 +203,18 @@ export class Hub {
   }
 
   private schedule(a: Active, due: number): void {
-    a.due = due;
-    if (a.slot < 0) {
-      a.slot = this.heap.length;
-      this.heap.push(a);
-      this.up(a.slot);
-    } else {
-      this.up(a.slot);
-      this.down(a.slot);
-    }
+    this.heap.schedule(a, due);
     this.arm();
   }
 
   private unschedule(a: Active): void {
-    const i = a.slot;
-    if (i < 0) return;
-    const last = this.heap.pop() as Active;
-    a.slot = -1;
-    if (last !== a) {
-      this.heap[i] = last;
-      last.slot = i;
-      this.up(i);
-      this.down(i);
-    }
+    this.heap.remove(a);
     this.arm();
-  }
-
-  private up(i: number): void {
-    const h = this.heap;
-    const x = h[i] as Active;
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      const y = h[p] as Active;
-      if (y.due <= x.due) break;
-      h[i] = y;
-      y.slot = i;
-      i = p;
-    }
-    h[i] = x;
-    x.slot = i;
-  }
-
-  private down(i: number): void {
-    const h = this.heap;
-    const n = h.length;
-    const x = h[i] as Active;
-    for (;;) {
-      let c = 2 * i + 1;
-      if (c >= n) break;
-      const r = c + 1;
-      if (r < n && (h[r] as Active).due < (h[c] as Active).due) c = r;
-      const y = h[c] as Active;
-      if (y.due >= x.due) break;
-      h[i] = y;
-      y.slot = i;
-      i = c;
-    }
-    h[i] = x;
-    x.slot = i;
   }
 
   /** Arm the one pacing timer for the earliest due stream (no timer when nothing is due). */
   private arm(): void {
-    const top = this.heap[0];
+    const top = this.heap.top;
     if (!top || this.clock.isDisposed) {
       this.clock.clear(this.wakeTimer);
       this.wakeTimer = undefined;
@@ -286,12 +236,12 @@ export class Hub {
     const h = this.heap;
     // Everything due by now (a timer fires a little late, never early on purpose).
     try {
-      for (let top = h[0]; top && top.due <= now; top = h[0]) {
+      for (let top = h.top; top && top.due <= now; top = h.top) {
         if (top.jump) {
           top.jump = false;
           this.emit(top.stream, top.gen);
           top.due = now + top.phase * top.interval;
-          this.down(0);
+          h.topChanged();
           continue;
         }
         let k = Math.floor((now - top.due) / top.interval) + 1;
@@ -302,7 +252,7 @@ export class Hub {
         }
         for (let i = 0; i < k; i++) this.emit(top.stream, top.gen);
         top.due += k * top.interval;
-        this.down(0);
+        h.topChanged();
       }
     } finally {
       this.arm();
@@ -329,12 +279,12 @@ export class Hub {
   dispose(): void {
     this.clock.clear(this.wakeTimer);
     this.wakeTimer = undefined;
+    this.heap.clear();
     for (const a of this.active.values()) {
       a.running = false;
       a.slot = -1;
       this.clock.clear(a.linger);
     }
-    this.heap.length = 0;
     this.flooder.dispose();
     for (const g of this.gens.values()) g?.dispose();
   }

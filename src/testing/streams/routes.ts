@@ -1,4 +1,4 @@
-import type { MarketProfile, Route } from '../core/markets';
+import type { BinanceProfile, Route } from '../profile';
 
 export interface StreamPath {
   route: Route;
@@ -13,7 +13,7 @@ export interface StreamPath {
  * with USD-M route prefixes `/public`, `/market`, `/private` (the latter also taking
  * `?listenKey=k1/k2&events=E1/E2`) and portfolio margin's `/pm/ws/<listenKey>`. Undefined for anything else (HTTP 404).
  */
-export function parseStreamPath(market: MarketProfile, url: URL): StreamPath | undefined {
+export function parseStreamPath(market: BinanceProfile, url: URL): StreamPath | undefined {
   let segs: string[];
   try {
     segs = url.pathname.split('/').filter(Boolean).map((s) => decodeURIComponent(s));

@@ -5,6 +5,7 @@
  */
 import { createHmac, createPublicKey, timingSafeEqual, verify } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
+import { WS_API } from '../profile';
 
 export type AccountKeyType = 'hmac' | 'ed25519' | 'rsa';
 
@@ -60,5 +61,32 @@ export function verifySignature(account: Account, payload: string, signature: st
     return verify(account.keyType === 'ed25519' ? null : 'sha256', Buffer.from(payload, 'utf8'), account.publicKey as KeyObject, sig);
   } catch {
     return false;
+  }
+}
+
+/** A Binance API error: HTTP-style status, Binance code and message (WS API `error`, REST body). */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: number,
+    msg: string,
+    readonly data?: object,
+  ) {
+    super(msg);
+  }
+}
+
+/** Check a SIGNED request's `timestamp` and `recvWindow` (default 5000, at most 60 000) against `now`. */
+export function checkTimestamp(ts: unknown, rw: unknown, now: number): void {
+  const timestamp = typeof ts === 'string' ? Number(ts) : ts;
+  if (typeof timestamp !== 'number' || !Number.isFinite(timestamp)) {
+    throw new ApiError(400, -1102, "Mandatory parameter 'timestamp' was not sent, was empty/null, or malformed.");
+  }
+  const recvWindow = rw === undefined || rw === null ? 5000 : typeof rw === 'string' ? Number(rw) : rw;
+  if (typeof recvWindow !== 'number' || !Number.isFinite(recvWindow) || recvWindow <= 0 || recvWindow > WS_API.maxRecvWindowMs) {
+    throw new ApiError(400, -1131, 'recvWindow must be less than 60000');
+  }
+  if (!(timestamp < now + 1000 && now - timestamp <= recvWindow)) {
+    throw new ApiError(400, -1021, 'Timestamp for this request is outside of the recvWindow.');
   }
 }

@@ -1,0 +1,81 @@
+/** What `FakeBinance` reports about itself: URLs, client options, connections and counters. */
+import type { MarketId, Route } from './profile';
+import type { ControlMessage } from './streams/connection-host';
+
+export interface FakeBinanceUrls {
+  /** Stream base, no trailing slash: append `/ws/<s>`, `/stream?streams=…`, or USD-M `/public|/market|/private/…`. */
+  readonly ws: string;
+  /** REST base. */
+  readonly http: string;
+  /** Spot WebSocket API URL. */
+  readonly wsApi: string;
+}
+
+/** What `BinanceStreamClient` accepts to talk to this emulator. */
+export interface FakeBinanceClientOptions {
+  readonly market: MarketId;
+  readonly baseUrl: string;
+  readonly restBaseUrl: string;
+  readonly wsApiUrl: string;
+}
+
+export interface ConnectionInfo {
+  readonly id: number;
+  readonly path: string;
+  readonly route: Route;
+  readonly combined: boolean;
+  /** Every stream subscribed (deliverable or not), in subscription order. */
+  readonly streams: string[];
+  readonly openedAt: number;
+  readonly remoteAddress: string;
+  /** Frames the client sent (JSON control messages, pings, pongs), oldest first. */
+  readonly received: ControlMessage[];
+  readonly framesSent: number;
+  readonly stalled: boolean;
+  readonly blackholed: boolean;
+  readonly latencyMs: number;
+}
+
+export interface EmulatorStats {
+  connectionsOpened: number;
+  connectionsClosed: number;
+  connectionsOpen: number;
+  upgradesRejected: { rateLimited429: number; banned418: number; injected: number; notFound: number };
+  /** Stream connections and WS-API sessions over a limit (WS API: request weight → 429, pong timeout). */
+  limitViolations: { messageRate: number; streamCount: number; pongTimeout: number; connectionAttempts: number };
+  /** Frames sent per stream (counting each subscriber). */
+  framesSent: Record<string, number>;
+  framesSentTotal: number;
+  eventsPublished: number;
+  restRequests: number;
+}
+
+/** The mutable counters behind `stats()`. */
+export class Counters {
+  connectionsOpened = 0;
+  connectionsClosed = 0;
+  readonly upgradesRejected = { rateLimited429: 0, banned418: 0, injected: 0, notFound: 0 };
+  readonly limitViolations = { messageRate: 0, streamCount: 0, pongTimeout: 0, connectionAttempts: 0 };
+  readonly framesSent = new Map<string, number>();
+  framesSentTotal = 0;
+  restRequests = 0;
+
+  frameSent(stream: string, count: number): void {
+    this.framesSent.set(stream, (this.framesSent.get(stream) ?? 0) + count);
+    this.framesSentTotal += count;
+  }
+
+  snapshot(connectionsOpen: number, eventsPublished: number): EmulatorStats {
+    return {
+      connectionsOpened: this.connectionsOpened,
+      connectionsClosed: this.connectionsClosed,
+      connectionsOpen,
+      upgradesRejected: { ...this.upgradesRejected },
+      limitViolations: { ...this.limitViolations },
+      framesSent: Object.fromEntries(this.framesSent),
+      framesSentTotal: this.framesSentTotal,
+      eventsPublished,
+      restRequests: this.restRequests,
+    };
+  }
+}

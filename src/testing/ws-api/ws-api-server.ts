@@ -1,0 +1,199 @@
+/**
+ * The spot WebSocket API's protocol side (`/ws-api/v3`, protocol reference §6.2, §6.3, §7):
+ * sessions and request dispatch. Implemented: `session.logon` (Ed25519 only),
+ * `session.status`, `session.logout`, `session.subscriptions`, `userDataStream.subscribe`,
+ * `userDataStream.subscribe.signature`, `userDataStream.subscribe.listenToken`,
+ * `userDataStream.unsubscribe`, `ping`, `time`; real signature checks (-1022), timestamp /
+ * recvWindow checks (-1021), request weight (429 / -1003). The test API on top of it is
+ * {@link WsApiEmulator} (`ex.wsApi`).
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import type { WebSocket } from 'ws';
+import type { Clock } from '../clock';
+import type { HeartbeatPolicy } from '../heartbeat';
+import type { Logger } from '../log';
+import { mask } from '../log';
+import type { Account } from './accounts';
+import { ApiError, checkTimestamp, verifySignature, wsSignaturePayload } from './accounts';
+import { ListenTokens } from './listen-tokens';
+import type { SessionHost } from './session';
+import { Session } from './session';
+
+/** One request as received (signature removed, apiKey masked), with the answer's status. */
+export interface WsApiRequestRecord {
+  connectionId: number;
+  at: number;
+  method: string;
+  params: Record<string, unknown>;
+  status: number;
+  errorCode: number | undefined;
+}
+
+export interface WsApiContext {
+  readonly clock: Clock;
+  readonly log: Logger;
+  readonly heartbeat: HeartbeatPolicy;
+  /** A WS-API session went over a limit (counted in `stats().limitViolations`). */
+  violation(kind: 'messageRate' | 'pongTimeout'): void;
+}
+
+const REQUEST_LOG_LIMIT = 1000;
+
+export class WsApiServer implements SessionHost {
+  readonly accounts = new Map<string, Account>();
+  readonly sessions = new Map<number, Session>();
+  readonly tokens: ListenTokens;
+  readonly requestLog: WsApiRequestRecord[] = [];
+  private nextSessionId = 1;
+  private isClosed = false;
+
+  constructor(private readonly ctx: WsApiContext) {
+    this.tokens = new ListenTokens(ctx.clock, ctx.log);
+  }
+
+  get clock(): Clock {
+    return this.ctx.clock;
+  }
+
+  get log(): Logger {
+    return this.ctx.log;
+  }
+
+  get heartbeat(): HeartbeatPolicy {
+    return this.ctx.heartbeat;
+  }
+
+  /** REST served by the WS-API side (margin listenTokens); false for other paths. */
+  http(req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean> {
+    return this.tokens.handle(req, res, url, this.accounts);
+  }
+
+  /** An upgraded connection on the WS-API path. */
+  accept(ws: WebSocket, socket: Socket): void {
+    if (this.isClosed) return void ws.terminate();
+    const s = new Session(this.nextSessionId++, ws, socket, this);
+    if (s.closed) return;
+    this.sessions.set(s.id, s);
+    this.log.info({ wsApiConnection: s.id }, 'WS-API connection opened');
+  }
+
+  closed(s: Session): void {
+    if (this.sessions.delete(s.id)) this.log.info({ wsApiConnection: s.id }, 'WS-API connection closed');
+  }
+
+  violation(kind: 'messageRate' | 'pongTimeout'): void {
+    this.ctx.violation(kind);
+  }
+
+  close(): void {
+    if (this.isClosed) return;
+    this.isClosed = true;
+    for (const s of [...this.sessions.values()]) s.terminate();
+  }
+
+  frame(s: Session, text: string): void {
+    let msg: { id?: unknown; method?: unknown; params?: unknown };
+    try {
+      msg = JSON.parse(text) as typeof msg;
+    } catch {
+      return s.send({ id: null, status: 400, error: { code: -1000, msg: 'Malformed request: invalid JSON.' } });
+    }
+    const id = typeof msg.id === 'string' || typeof msg.id === 'number' ? msg.id : null;
+    const method = typeof msg.method === 'string' ? msg.method.replace(/^v3\//, '') : '';
+    const params = msg.params && typeof msg.params === 'object' ? (msg.params as Record<string, unknown>) : {};
+    let status = 200;
+    let errorCode: number | undefined;
+    try {
+      s.charge(method);
+      const result = this.dispatch(s, method, params);
+      s.send({ id, status: 200, result });
+    } catch (err) {
+      const e = err instanceof ApiError ? err : new ApiError(500, -1000, 'An unknown error occurred while processing the request.');
+      status = e.status;
+      errorCode = e.code;
+      s.send({ id, status: e.status, error: { code: e.code, msg: e.message, ...(e.data ? { data: e.data } : {}) } });
+    }
+    const { signature: _sig, ...rest } = params;
+    if (typeof rest.apiKey === 'string') rest.apiKey = mask(rest.apiKey);
+    if (typeof rest.listenToken === 'string') rest.listenToken = mask(rest.listenToken);
+    this.requestLog.push({ connectionId: s.id, at: this.clock.now(), method, params: rest, status, errorCode });
+    if (this.requestLog.length > REQUEST_LOG_LIMIT) this.requestLog.shift();
+  }
+
+  private dispatch(s: Session, method: string, params: Record<string, unknown>): unknown {
+    switch (method) {
+      case 'ping':
+        return {};
+      case 'time':
+        return { serverTime: this.clock.now() };
+      case 'session.logon': {
+        const account = this.authenticate(params);
+        if (account.keyType !== 'ed25519') throw new ApiError(400, -2028, 'session.logon supports Ed25519 API keys only.');
+        s.logon = account;
+        s.authorizedSince = this.clock.now();
+        return this.status(s);
+      }
+      case 'session.status':
+        return this.status(s);
+      case 'session.logout': {
+        for (const sub of [...s.subs.values()]) if (sub.kind === 'logon') s.endSub(sub);
+        s.logon = undefined;
+        s.authorizedSince = undefined;
+        return this.status(s);
+      }
+      case 'session.subscriptions':
+        return [...s.subs.values()].map((x) => ({ subscriptionId: x.id }));
+      case 'userDataStream.subscribe': {
+        if (!s.logon) throw new ApiError(400, -1193, 'WebSocket session not authenticated.');
+        return { subscriptionId: s.addSub('logon', s.logon.apiKey, undefined) };
+      }
+      case 'userDataStream.subscribe.signature': {
+        const account = this.authenticate(params);
+        return { subscriptionId: s.addSub('signature', account.apiKey, undefined) };
+      }
+      case 'userDataStream.subscribe.listenToken': {
+        const t = this.tokens.valid(params.listenToken);
+        if (!t) throw new ApiError(400, -1209, 'Invalid listenToken.');
+        return { subscriptionId: s.addSub('listenToken', t.apiKey, t) };
+      }
+      case 'userDataStream.unsubscribe': {
+        const want = params.subscriptionId;
+        if (want === undefined) {
+          for (const sub of [...s.subs.values()]) s.endSub(sub);
+          return {};
+        }
+        const sub = typeof want === 'number' ? s.subs.get(want) : undefined;
+        if (!sub) throw new ApiError(400, -2036, 'Subscription not found.');
+        s.endSub(sub);
+        return {};
+      }
+      default:
+        throw new ApiError(400, -1000, `Unknown method ${JSON.stringify(method)}.`);
+    }
+  }
+
+  private status(s: Session): object {
+    return {
+      apiKey: s.logon?.apiKey ?? null,
+      authorizedSince: s.authorizedSince ?? null,
+      connectedSince: s.openedAt,
+      returnRateLimits: false,
+      serverTime: this.clock.now(),
+      userDataStream: s.subs.size > 0,
+    };
+  }
+
+  /** Check apiKey + timestamp + signature of a SIGNED request. */
+  private authenticate(params: Record<string, unknown>): Account {
+    const apiKey = params.apiKey;
+    if (typeof apiKey !== 'string' || !apiKey) throw new ApiError(400, -1102, "Mandatory parameter 'apiKey' was not sent, was empty/null, or malformed.");
+    const signature = params.signature;
+    if (typeof signature !== 'string' || !signature) throw new ApiError(400, -1102, "Mandatory parameter 'signature' was not sent, was empty/null, or malformed.");
+    const account = this.accounts.get(apiKey);
+    if (!account) throw new ApiError(401, -2015, 'Invalid API-key, IP, or permissions for action.');
+    checkTimestamp(params.timestamp, params.recvWindow, this.clock.now());
+    if (!verifySignature(account, wsSignaturePayload(params), signature)) throw new ApiError(400, -1022, 'Signature for this request is not valid.');
+    return account;
+  }
+}
