@@ -5,6 +5,8 @@
  * - Data goes through `deliver` (the hot path): the base emit with fixed arguments, no
  *   rest array, each event guarded on its own.
  * - `error` with no listener is logged, never lost and never thrown.
+ * - A listener that returns a promise (an `async` listener) has its rejection handled
+ *   exactly like a throw, for every event: never an unhandled rejection.
  */
 import EventEmitter from 'eventemitter3';
 import { BinanceStreamError, describeError } from '../core/errors';
@@ -17,12 +19,65 @@ import type { StreamMessage } from '../streams/types';
 /** eventemitter3's own emit, called with fixed arguments on the hot path. */
 const baseEmit = EventEmitter.prototype.emit as unknown as (this: unknown, event: string, a?: unknown, b?: unknown) => boolean;
 
+type AnyListener = (this: unknown, a?: unknown, b?: unknown) => unknown;
+
+function isThenable(v: unknown): v is PromiseLike<unknown> {
+  return v !== null && (typeof v === 'object' || typeof v === 'function') && typeof (v as { then?: unknown }).then === 'function';
+}
+
 /** Emit any client event by name (what the layers below are handed). */
 export type EmitFn = <K extends ClientEventName>(event: K, ...args: Parameters<ClientEvents[K]>) => void;
 
 export class ClientEmitter extends EventEmitter<ClientEvents> {
   /** Set by the subclass once its options are resolved. */
   protected log: Logger = silentLogger;
+  /** listener → its guard per event (so `off(fn)` finds it), and back. */
+  private readonly guards = new WeakMap<AnyListener, Map<string | symbol, AnyListener>>();
+  private readonly originals = new WeakMap<AnyListener, AnyListener>();
+
+  override on<T extends EventEmitter.EventNames<ClientEvents>>(event: T, fn: EventEmitter.EventListener<ClientEvents, T>, context?: unknown): this {
+    return super.on(event, this.guard(event, fn as AnyListener) as never, context);
+  }
+
+  override addListener<T extends EventEmitter.EventNames<ClientEvents>>(event: T, fn: EventEmitter.EventListener<ClientEvents, T>, context?: unknown): this {
+    return this.on(event, fn, context);
+  }
+
+  override once<T extends EventEmitter.EventNames<ClientEvents>>(event: T, fn: EventEmitter.EventListener<ClientEvents, T>, context?: unknown): this {
+    return super.once(event, this.guard(event, fn as AnyListener) as never, context);
+  }
+
+  override removeListener<T extends EventEmitter.EventNames<ClientEvents>>(event: T, fn?: EventEmitter.EventListener<ClientEvents, T>, context?: unknown, once?: boolean): this {
+    const guard = fn === undefined ? undefined : this.guards.get(fn as AnyListener)?.get(event);
+    return super.removeListener(event, (guard ?? fn) as never, context, once);
+  }
+
+  override off<T extends EventEmitter.EventNames<ClientEvents>>(event: T, fn?: EventEmitter.EventListener<ClientEvents, T>, context?: unknown, once?: boolean): this {
+    return this.removeListener(event, fn, context, once);
+  }
+
+  override listeners<T extends EventEmitter.EventNames<ClientEvents>>(event: T): Array<EventEmitter.EventListener<ClientEvents, T>> {
+    return super.listeners(event).map((g) => (this.originals.get(g as AnyListener) ?? g) as EventEmitter.EventListener<ClientEvents, T>);
+  }
+
+  /** Wrap `fn` so a returned rejected promise is reported like a throw. Two fixed arguments: no rest array on the hot path. */
+  private guard(event: string | symbol, fn: AnyListener): AnyListener {
+    if (typeof fn !== 'function') return fn;
+    let byEvent = this.guards.get(fn);
+    const existing = byEvent?.get(event);
+    if (existing) return existing;
+    const name = String(event);
+    const onRejected = (err: unknown): void => this.listenerThrew(name, err, true);
+    const guard: AnyListener = function (this: unknown, a, b) {
+      const r = fn.call(this, a, b);
+      if (isThenable(r)) r.then(undefined, onRejected);
+      return r;
+    };
+    if (!byEvent) this.guards.set(fn, (byEvent = new Map()));
+    byEvent.set(event, guard);
+    this.originals.set(guard, fn);
+    return guard;
+  }
 
   override emit<K extends EventEmitter.EventNames<ClientEvents>>(event: K, ...args: EventEmitter.EventArgs<ClientEvents, K>): boolean {
     if (event === 'error') {
@@ -76,9 +131,11 @@ export class ClientEmitter extends EventEmitter<ClientEvents> {
     }
   }
 
-  private listenerThrew(event: string, err: unknown): void {
-    const error = new BinanceStreamError('ERR_LISTENER', `a "${event}" listener threw: ${describeError(err)}`, { cause: err });
-    if (this.listenerCount('error') === 0) this.log.error({ event, error: errorFields(error) }, 'listener threw');
+  private listenerThrew(event: string, err: unknown, rejected = false): void {
+    const how = rejected ? 'rejected' : 'threw';
+    const error = new BinanceStreamError('ERR_LISTENER', `a "${event}" listener ${how}: ${describeError(err)}`, { cause: err });
+    // A failing `error` listener is only logged: reporting it as an `error` event could loop.
+    if (event === 'error' || this.listenerCount('error') === 0) this.log.error({ event, error: errorFields(error) }, `listener ${how}`);
     else this.emitError({ error });
   }
 }
