@@ -61,7 +61,10 @@ async function main(): Promise<void> {
     host: values.host,
     port: num('port', values.port),
     seed: values.seed === undefined ? undefined : /^\d+$/.test(values.seed) ? Number(values.seed) : values.seed,
-    symbols: values.symbols?.split(',').map((s) => s.trim()).filter(Boolean),
+    symbols: values.symbols
+      ?.split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
     symbolCount: num('symbol-count', values['symbol-count']),
     timeScale: num('time-scale', values['time-scale']),
     stampField: values['stamp-field'],

@@ -8,9 +8,21 @@ const D = 24 * H;
 
 /** Fixed-length kline intervals in ms (`1M` is calendar-aligned, handled apart). */
 const FIXED: Readonly<Record<string, number>> = {
-  '1s': S, '1m': M, '3m': 3 * M, '5m': 5 * M, '15m': 15 * M, '30m': 30 * M,
-  '1h': H, '2h': 2 * H, '4h': 4 * H, '6h': 6 * H, '8h': 8 * H, '12h': 12 * H,
-  '1d': D, '3d': 3 * D, '1w': 7 * D,
+  '1s': S,
+  '1m': M,
+  '3m': 3 * M,
+  '5m': 5 * M,
+  '15m': 15 * M,
+  '30m': 30 * M,
+  '1h': H,
+  '2h': 2 * H,
+  '4h': 4 * H,
+  '6h': 6 * H,
+  '8h': 8 * H,
+  '12h': 12 * H,
+  '1d': D,
+  '3d': 3 * D,
+  '1w': 7 * D,
 };
 
 export function isKlineInterval(i: string, futures: boolean): boolean {
@@ -68,7 +80,12 @@ export class KlineSeries {
   current: Bar;
   private nextTradeId: number;
 
-  constructor(readonly sym: SymbolState, readonly interval: string, private readonly rng: Rng, now: number) {
+  constructor(
+    readonly sym: SymbolState,
+    readonly interval: string,
+    private readonly rng: Rng,
+    now: number,
+  ) {
     this.nextTradeId = 1_000_000 + rng.int(1_000_000_000);
     const open = klineOpenTime(interval, now);
     // Synthesize plausible past bars walking backwards from the current price.

@@ -25,7 +25,10 @@ export class OrderBook {
   private readonly trackers = new Set<BookTracker>();
   private readonly rng: Rng;
 
-  constructor(readonly sym: SymbolState, seed: number) {
+  constructor(
+    readonly sym: SymbolState,
+    seed: number,
+  ) {
     this.rng = new Rng(hashString(`${sym.symbol}#book`, seed));
     this.updateId = sym.futures ? 8_000_000_000_000 + this.rng.int(1e12) : 40_000_000_000 + this.rng.int(1e10);
     const mid = sym.mid;
@@ -83,8 +86,14 @@ export class OrderBook {
 
   /** Best `n` levels per side, best first. */
   top(n: number): { bids: Level[]; asks: Level[] } {
-    const bids = [...this.bids.keys()].sort((a, b) => b - a).slice(0, n).map((p): Level => [p, this.bids.get(p) ?? 0]);
-    const asks = [...this.asks.keys()].sort((a, b) => a - b).slice(0, n).map((p): Level => [p, this.asks.get(p) ?? 0]);
+    const bids = [...this.bids.keys()]
+      .sort((a, b) => b - a)
+      .slice(0, n)
+      .map((p): Level => [p, this.bids.get(p) ?? 0]);
+    const asks = [...this.asks.keys()]
+      .sort((a, b) => a - b)
+      .slice(0, n)
+      .map((p): Level => [p, this.asks.get(p) ?? 0]);
     return { bids, asks };
   }
 

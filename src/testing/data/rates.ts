@@ -3,14 +3,45 @@ import type { MarketId } from '../profile';
 import type { RateTable } from '../options';
 
 const SPOT_RATES: RateTable = {
-  aggTrade: 10, trade: 10, bookTicker: 20, depth: 1, 'depth@100ms': 10, 'depth@1000ms': 1, depthN: 1, 'depthN@100ms': 10,
-  'depthN@1000ms': 1, kline: 0.5, 'kline_1s': 1, miniTicker: 1, ticker: 1, avgPrice: 1, '!miniTicker@arr': 1,
+  aggTrade: 10,
+  trade: 10,
+  bookTicker: 20,
+  depth: 1,
+  'depth@100ms': 10,
+  'depth@1000ms': 1,
+  depthN: 1,
+  'depthN@100ms': 10,
+  'depthN@1000ms': 1,
+  kline: 0.5,
+  kline_1s: 1,
+  miniTicker: 1,
+  ticker: 1,
+  avgPrice: 1,
+  '!miniTicker@arr': 1,
 };
 
 const FUTURES_RATES: RateTable = {
-  aggTrade: 10, trade: 10, bookTicker: 20, depth: 4, 'depth@100ms': 10, 'depth@250ms': 4, 'depth@500ms': 2, depthN: 4,
-  'depthN@100ms': 10, 'depthN@250ms': 4, 'depthN@500ms': 2, kline: 4, markPrice: 1 / 3, 'markPrice@1s': 1, miniTicker: 0.5,
-  ticker: 0.5, '!markPrice@arr': 1 / 3, '!markPrice@arr@1s': 1, '!miniTicker@arr': 1, '!ticker@arr': 1, '!bookTicker': 0.2,
+  aggTrade: 10,
+  trade: 10,
+  bookTicker: 20,
+  depth: 4,
+  'depth@100ms': 10,
+  'depth@250ms': 4,
+  'depth@500ms': 2,
+  depthN: 4,
+  'depthN@100ms': 10,
+  'depthN@250ms': 4,
+  'depthN@500ms': 2,
+  kline: 4,
+  markPrice: 1 / 3,
+  'markPrice@1s': 1,
+  miniTicker: 0.5,
+  ticker: 0.5,
+  '!markPrice@arr': 1 / 3,
+  '!markPrice@arr@1s': 1,
+  '!miniTicker@arr': 1,
+  '!ticker@arr': 1,
+  '!bookTicker': 0.2,
 };
 
 /** The realistic default rates (msgs/s) of a market, by kind key. */

@@ -50,7 +50,11 @@ export function aggTradeGenerator(stream: string, sym: SymbolState, rng: Rng, fu
     },
     flood: {
       // One trade per aggTrade in a flood: a, f and l all advance by one.
-      ids: [{ key: 'a', step: 1 }, { key: 'f', step: 1 }, { key: 'l', step: 1 }],
+      ids: [
+        { key: 'a', step: 1 },
+        { key: 'f', step: 1 },
+        { key: 'l', step: 1 },
+      ],
       timeKeys: ['E', 'T'],
       peek: () => [a, tradeId, tradeId],
       render: (count, ids, now) => times(count, () => json(now, ids[0] ?? a, ids[1] ?? tradeId, 1, price(), sym.randomQty(rng), rng.bool())),
@@ -134,11 +138,19 @@ export function depthGenerator(stream: string, suffix: string, sym: SymbolState,
           ? `{"e":"depthUpdate","E":${now},"T":${now},"s":"${sym.upper}",${ps}"U":${U},"u":${u},"pu":${pu},"b":${b},"a":${a}}`
           : `{"e":"depthUpdate","E":${now},"s":"${sym.upper}","U":${U},"u":${u},"b":${b},"a":${a}}`;
     // Flood: every event spans 3 update ids (U = previous u + 1, u = U + 2, pu = previous u).
-    const floodIds = partial && !fut
-      ? [{ key: 'lastUpdateId', step: 3 }]
-      : fut
-        ? [{ key: 'U', step: 3 }, { key: 'u', step: 3 }, { key: 'pu', step: 3 }]
-        : [{ key: 'U', step: 3 }, { key: 'u', step: 3 }];
+    const floodIds =
+      partial && !fut
+        ? [{ key: 'lastUpdateId', step: 3 }]
+        : fut
+          ? [
+              { key: 'U', step: 3 },
+              { key: 'u', step: 3 },
+              { key: 'pu', step: 3 },
+            ]
+          : [
+              { key: 'U', step: 3 },
+              { key: 'u', step: 3 },
+            ];
     return {
       stream,
       next: (now) => {

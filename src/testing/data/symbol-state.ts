@@ -2,8 +2,26 @@ import { Rng, hashString } from './rng';
 
 /** Plausible reference prices for well-known bases; others are drawn from the seed. */
 const BASE_PRICES: Readonly<Record<string, number>> = {
-  btc: 65_000, eth: 3_200, bnb: 600, sol: 150, xrp: 0.6, doge: 0.15, ada: 0.45, trx: 0.12, link: 15, avax: 30,
-  dot: 6.5, ltc: 80, bch: 400, near: 5, uni: 8, atom: 7, etc: 25, fil: 5, apt: 9, arb: 0.9,
+  btc: 65_000,
+  eth: 3_200,
+  bnb: 600,
+  sol: 150,
+  xrp: 0.6,
+  doge: 0.15,
+  ada: 0.45,
+  trx: 0.12,
+  link: 15,
+  avax: 30,
+  dot: 6.5,
+  ltc: 80,
+  bch: 400,
+  near: 5,
+  uni: 8,
+  atom: 7,
+  etc: 25,
+  fil: 5,
+  apt: 9,
+  arb: 0.9,
 };
 
 /**
@@ -30,12 +48,16 @@ export class SymbolState {
   /** Price increment of the walk and spacing of book levels (about 1e-5 of the price, at least one tick). */
   readonly stepTicks: number;
 
-  constructor(readonly symbol: string, seed: number, readonly futures: boolean) {
+  constructor(
+    readonly symbol: string,
+    seed: number,
+    readonly futures: boolean,
+  ) {
     this.upper = symbol.toUpperCase();
     this.pair = this.upper.split('_')[0] ?? this.upper;
     this.rng = new Rng(hashString(symbol, seed));
     const base = Object.keys(BASE_PRICES).find((b) => symbol.startsWith(b) && /^(usdt|usd_|usdc|busd)/.test(symbol.slice(b.length)));
-    const ref = base ? BASE_PRICES[base] ?? 1 : Math.exp(this.rng.range(Math.log(0.01), Math.log(500)));
+    const ref = base ? (BASE_PRICES[base] ?? 1) : Math.exp(this.rng.range(Math.log(0.01), Math.log(500)));
     const mag = Math.floor(Math.log10(ref));
     // Spot BTC ticks 0.01, futures BTC 0.1: about 6 (spot) / 5 (futures) significant digits.
     const dec = Math.min(8, Math.max(1, (futures ? 5 : 6) - mag));

@@ -16,8 +16,7 @@ export interface RestContext {
   acceptsApiKey(key: string): boolean;
 }
 
-const GONE_HTML =
-  '<html>\r\n<head><title>410 Gone</title></head>\r\n<body>\r\n<center><h1>410 Gone</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n';
+const GONE_HTML = '<html>\r\n<head><title>410 Gone</title></head>\r\n<body>\r\n<center><h1>410 Gone</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n';
 
 const RETIRED: ReadonlySet<string> = new Set(RETIRED_REST_PATHS);
 
@@ -75,28 +74,28 @@ export async function handleRest(ctx: RestContext, req: IncomingMessage, res: Se
   if (endpoint === '/listenKey' && ctx.market !== 'spot') {
     const apiKey = req.headers['x-mbx-apikey'];
     const key = Array.isArray(apiKey) ? apiKey[0] : apiKey;
-    if (!key) return error(res, 401, -2014, 'API-key format invalid.'), true;
-    if (!ctx.acceptsApiKey(key)) return error(res, 401, -2015, 'Invalid API-key, IP, or permissions for action.'), true;
+    if (!key) return (error(res, 401, -2014, 'API-key format invalid.'), true);
+    if (!ctx.acceptsApiKey(key)) return (error(res, 401, -2015, 'Invalid API-key, IP, or permissions for action.'), true);
     const body = method === 'GET' ? '' : await readBody(req);
     const given = q.get('listenKey') ?? new URLSearchParams(body).get('listenKey') ?? undefined;
-    if (method === 'POST') return send(res, 200, { listenKey: ctx.listenKeys.create(key).listenKey }), true;
+    if (method === 'POST') return (send(res, 200, { listenKey: ctx.listenKeys.create(key).listenKey }), true);
     if (method === 'PUT') {
-      if (!ctx.listenKeys.keepalive(key, given)) return error(res, 400, -1125, 'This listenKey does not exist.'), true;
-      return send(res, 200, { listenKey: ctx.listenKeys.activeFor(key) }), true;
+      if (!ctx.listenKeys.keepalive(key, given)) return (error(res, 400, -1125, 'This listenKey does not exist.'), true);
+      return (send(res, 200, { listenKey: ctx.listenKeys.activeFor(key) }), true);
     }
     if (method === 'DELETE') {
-      if (!ctx.listenKeys.remove(key, given)) return error(res, 400, -1125, 'This listenKey does not exist.'), true;
-      return send(res, 200, {}), true;
+      if (!ctx.listenKeys.remove(key, given)) return (error(res, 400, -1125, 'This listenKey does not exist.'), true);
+      return (send(res, 200, {}), true);
     }
-    return error(res, 405, -1000, `Method ${method} not allowed.`), true;
+    return (error(res, 405, -1000, `Method ${method} not allowed.`), true);
   }
 
   if (method !== 'GET') return false;
   switch (endpoint) {
     case '/ping':
-      return send(res, 200, {}), true;
+      return (send(res, 200, {}), true);
     case '/time':
-      return send(res, 200, { serverTime: now }), true;
+      return (send(res, 200, { serverTime: now }), true);
     case '/exchangeInfo':
       return (
         send(res, 200, {
@@ -117,30 +116,37 @@ export async function handleRest(ctx: RestContext, req: IncomingMessage, res: Se
 
   if (endpoint !== '/klines' && endpoint !== '/aggTrades' && endpoint !== '/depth') return false;
   const symbolParam = q.get('symbol');
-  if (!symbolParam) return error(res, 400, -1102, "Mandatory parameter 'symbol' was not sent, was empty/null, or malformed."), true;
+  if (!symbolParam) return (error(res, 400, -1102, "Mandatory parameter 'symbol' was not sent, was empty/null, or malformed."), true);
   const symbol = symbolParam.toLowerCase();
-  if (!ctx.data.hasSymbol(symbol)) return error(res, 400, -1121, 'Invalid symbol.'), true;
+  if (!ctx.data.hasSymbol(symbol)) return (error(res, 400, -1121, 'Invalid symbol.'), true);
   const limitRaw = intParam(q, 'limit');
   const startTime = intParam(q, 'startTime');
   const endTime = intParam(q, 'endTime');
   const fromId = intParam(q, 'fromId');
   if (limitRaw === 'bad' || startTime === 'bad' || endTime === 'bad' || fromId === 'bad') {
-    return error(res, 400, -1100, 'Illegal characters found in a parameter.'), true;
+    return (error(res, 400, -1100, 'Illegal characters found in a parameter.'), true);
   }
 
   if (endpoint === '/depth') {
     const max = ctx.market === 'spot' ? 5000 : 1000;
     const limit = Math.min(Math.max(limitRaw ?? 100, 1), max);
-    return send(res, 200, ctx.data.depthSnapshot(symbol, limit, now) ?? '{}'), true;
+    return (send(res, 200, ctx.data.depthSnapshot(symbol, limit, now) ?? '{}'), true);
   }
 
   if (endpoint === '/klines') {
     const interval = q.get('interval');
-    if (!interval) return error(res, 400, -1102, "Mandatory parameter 'interval' was not sent, was empty/null, or malformed."), true;
+    if (!interval) return (error(res, 400, -1102, "Mandatory parameter 'interval' was not sent, was empty/null, or malformed."), true);
     const series = ctx.data.klines(symbol, interval, now);
-    if (!series) return error(res, 400, -1120, 'Invalid interval.'), true;
+    if (!series) return (error(res, 400, -1120, 'Invalid interval.'), true);
     const limit = Math.min(Math.max(limitRaw ?? 500, 1), ctx.market === 'spot' ? 1000 : 1500);
-    return send(res, 200, series.select(startTime, endTime, limit).map((b) => series.restRow(b))), true;
+    return (
+      send(
+        res,
+        200,
+        series.select(startTime, endTime, limit).map((b) => series.restRow(b)),
+      ),
+      true
+    );
   }
 
   // aggTrades: served from the ground truth of `<symbol>@aggTrade`, so a client can backfill exactly what it missed.
@@ -163,5 +169,5 @@ export async function handleRest(ctx: RestContext, req: IncomingMessage, res: Se
   else if (startTime !== undefined || endTime !== undefined) {
     sel = sel.filter((r) => (startTime === undefined || (r['T'] as number) >= startTime) && (endTime === undefined || (r['T'] as number) <= endTime)).slice(0, limit);
   } else sel = sel.slice(-limit);
-  return send(res, 200, sel), true;
+  return (send(res, 200, sel), true);
 }

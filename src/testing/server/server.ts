@@ -5,8 +5,17 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 
 const STATUS_TEXT: Readonly<Record<number, string>> = {
-  400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 410: 'Gone', 418: "I'm a teapot",
-  429: 'Too Many Requests', 500: 'Internal Server Error', 502: 'Bad Gateway', 503: 'Service Unavailable', 504: 'Gateway Timeout',
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  410: 'Gone',
+  418: "I'm a teapot",
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  502: 'Bad Gateway',
+  503: 'Service Unavailable',
+  504: 'Gateway Timeout',
 };
 
 export interface ServerHandlers {
@@ -53,12 +62,7 @@ export class EmulatorServer {
 
   /** Answer an upgrade with an HTTP status instead of switching protocols. */
   static rejectUpgrade(socket: Socket, status: number, retryAfterSec: number | undefined, body: string): void {
-    const lines = [
-      `HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? 'Error'}`,
-      'Content-Type: application/json;charset=UTF-8',
-      `Content-Length: ${Buffer.byteLength(body)}`,
-      'Connection: close',
-    ];
+    const lines = [`HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? 'Error'}`, 'Content-Type: application/json;charset=UTF-8', `Content-Length: ${Buffer.byteLength(body)}`, 'Connection: close'];
     if (retryAfterSec !== undefined) lines.push(`Retry-After: ${retryAfterSec}`);
     try {
       socket.end(`${lines.join('\r\n')}\r\n\r\n${body}`);

@@ -3,7 +3,6 @@ import type { Logger } from '../log';
 import type { ResolvedOptions } from '../options';
 import type { BinanceProfile, Route } from '../profile';
 import type { RequestId } from './control-protocol';
-import type { StreamConnection } from './stream-connection';
 
 /** One frame a client sent on a stream connection. */
 export interface ControlMessage {
@@ -22,22 +21,22 @@ export interface ControlMessage {
 
 export type ViolationKind = 'messageRate' | 'streamCount' | 'pongTimeout';
 
-/** What a connection needs from the emulator. */
-export interface ConnectionHost {
+/** What a stream connection (`C`) needs from the emulator. */
+export interface ConnectionHost<C> {
   readonly opts: ResolvedOptions;
   readonly clock: Clock;
   readonly profile: BinanceProfile;
   readonly log: Logger;
-  isDeliverable(conn: StreamConnection, stream: string): boolean;
-  addSubscriber(conn: StreamConnection, stream: string): void;
-  removeSubscriber(conn: StreamConnection, stream: string): void;
-  connectionClosed(conn: StreamConnection): void;
+  isDeliverable(conn: C, stream: string): boolean;
+  addSubscriber(conn: C, stream: string): void;
+  removeSubscriber(conn: C, stream: string): void;
+  connectionClosed(conn: C): void;
   recordControl(msg: ControlMessage): void;
-  violation(conn: StreamConnection, kind: ViolationKind): void;
+  violation(conn: C, kind: ViolationKind): void;
   /** `count` frames of `stream` went to one connection. */
   frameSent(stream: string, count: number): void;
   /** The connection's socket drained after a write returned false (floods resume). */
-  drained(conn: StreamConnection): void;
+  drained(conn: C): void;
 }
 
 export interface ConnectionInit {

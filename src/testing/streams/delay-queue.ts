@@ -14,10 +14,12 @@ export class DelayQueue {
 
   constructor(
     private readonly clock: Clock,
-    /** False once closed or while blackholed: due sends are dropped. */
-    private readonly canSend: () => boolean,
-    /** Held flood bytes were written or dropped: floods may resume. */
-    private readonly drained: () => void,
+    private readonly owner: {
+      /** False once closed or while blackholed: due sends are dropped. */
+      canSend(): boolean;
+      /** Held flood bytes were written or dropped: floods may resume. */
+      drained(): void;
+    },
   ) {}
 
   get latencyMs(): number {
@@ -52,7 +54,7 @@ export class DelayQueue {
     this.run(() => {
       this.held -= copy.length;
       write(copy);
-      if (this.held === 0) this.drained();
+      if (this.held === 0) this.owner.drained();
     });
   }
 
@@ -66,19 +68,22 @@ export class DelayQueue {
   private pump(): void {
     const head = this.queue[0];
     if (this.timer || !head) return;
-    this.timer = this.clock.timeout(() => {
-      this.timer = undefined;
-      const now = this.clock.now();
-      while (this.queue.length && (this.queue[0]?.at ?? Infinity) <= now) {
-        const item = this.queue.shift();
-        if (item && this.canSend()) safeSend(item.send);
-      }
-      if (!this.queue.length && this.held) {
-        this.held = 0; // dropped while blackholed
-        this.drained();
-      }
-      this.pump();
-    }, Math.max(0, head.at - this.clock.now()));
+    this.timer = this.clock.timeout(
+      () => {
+        this.timer = undefined;
+        const now = this.clock.now();
+        while (this.queue.length && (this.queue[0]?.at ?? Infinity) <= now) {
+          const item = this.queue.shift();
+          if (item && this.owner.canSend()) safeSend(item.send);
+        }
+        if (!this.queue.length && this.held) {
+          this.held = 0; // dropped while blackholed
+          this.owner.drained();
+        }
+        this.pump();
+      },
+      Math.max(0, head.at - this.clock.now()),
+    );
   }
 }
 

@@ -16,7 +16,10 @@ export interface StreamPath {
 export function parseStreamPath(market: BinanceProfile, url: URL): StreamPath | undefined {
   let segs: string[];
   try {
-    segs = url.pathname.split('/').filter(Boolean).map((s) => decodeURIComponent(s));
+    segs = url.pathname
+      .split('/')
+      .filter(Boolean)
+      .map((s) => decodeURIComponent(s));
   } catch {
     return undefined;
   }
@@ -41,7 +44,10 @@ export function parseStreamPath(market: BinanceProfile, url: URL): StreamPath | 
   } else return undefined;
   let userEvents: string[] | undefined;
   if (route === 'private') {
-    const keys = url.searchParams.getAll('listenKey').flatMap((k) => k.split('/')).filter(Boolean);
+    const keys = url.searchParams
+      .getAll('listenKey')
+      .flatMap((k) => k.split('/'))
+      .filter(Boolean);
     streams = [...streams, ...keys];
     const ev = url.searchParams.get('events');
     if (ev !== null) userEvents = ev.split('/').filter(Boolean);

@@ -44,7 +44,7 @@ export class StreamConnection implements FaultableConnection, FloodTarget {
     private readonly socket: Socket,
     req: IncomingMessage,
     init: ConnectionInit,
-    private readonly host: ConnectionHost,
+    private readonly host: ConnectionHost<StreamConnection>,
   ) {
     const { clock, opts } = host;
     this.id = init.id;
@@ -54,7 +54,7 @@ export class StreamConnection implements FaultableConnection, FloodTarget {
     this.openedAt = clock.now();
     this.remoteAddress = req.socket.remoteAddress ?? '';
     this.userEvents = init.userEvents ? new Set(init.userEvents) : undefined;
-    this.out = new DelayQueue(clock, () => !this.isClosed && !this.isBlackholed, () => host.drained(this));
+    this.out = new DelayQueue(clock, { canSend: () => !this.isClosed && !this.isBlackholed, drained: () => host.drained(this) });
     this.rate = new RateLimit(clock, opts.maxIncomingMessagesPerSecond, 1000);
 
     ws.on('message', (data, isBinary) => this.onMessage(data as Buffer, isBinary));

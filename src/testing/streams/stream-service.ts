@@ -18,7 +18,7 @@ import type { Hub } from './hub';
 import type { StreamPath } from './routes';
 import { StreamConnection } from './stream-connection';
 
-export class StreamService implements ConnectionHost {
+export class StreamService implements ConnectionHost<StreamConnection> {
   private readonly conns = new Map<number, StreamConnection>();
   private readonly control: ControlMessage[] = [];
   private nextId = 1;

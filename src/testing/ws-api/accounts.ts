@@ -53,7 +53,9 @@ export function wsSignaturePayload(params: Record<string, unknown>): string {
 export function verifySignature(account: Account, payload: string, signature: string): boolean {
   try {
     if (account.keyType === 'hmac') {
-      const expected = createHmac('sha256', account.secret as string).update(payload).digest();
+      const expected = createHmac('sha256', account.secret as string)
+        .update(payload)
+        .digest();
       if (!/^[0-9a-fA-F]{64}$/.test(signature)) return false;
       return timingSafeEqual(expected, Buffer.from(signature, 'hex'));
     }

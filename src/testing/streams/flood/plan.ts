@@ -83,9 +83,7 @@ export class Plan {
     const i = combined ? 1 : 0;
     let t = this.formats[i];
     if (!t) {
-      t = combined
-        ? new FrameTemplate(`{"stream":${JSON.stringify(this.stream)},"data":`, '}', this.variants, this.patches, this.k)
-        : new FrameTemplate('', '', this.variants, this.patches, this.k);
+      t = combined ? new FrameTemplate(`{"stream":${JSON.stringify(this.stream)},"data":`, '}', this.variants, this.patches, this.k) : new FrameTemplate('', '', this.variants, this.patches, this.k);
       this.formats[i] = t;
     }
     return t;
@@ -160,4 +158,3 @@ export function genericSource(next: (now: number) => string | string[] | undefin
     commit: () => undefined,
   };
 }
-
