@@ -76,7 +76,13 @@ describe('flood (full speed)', () => {
       const bu = of('btcusdt@bookTicker').map((d) => d.u as number);
       expect(bu.every((u, i) => i === 0 || u > bu[i - 1]!)).toBe(true);
       const partial = of('btcusdt@depth5');
-      if (market === 'spot') expect(consecutive(partial.map((d) => d.lastUpdateId), 3)).toBe(true);
+      if (market === 'spot')
+        expect(
+          consecutive(
+            partial.map((d) => d.lastUpdateId),
+            3,
+          ),
+        ).toBe(true);
       else expect(partial.every((d, i) => i === 0 || d.pu === partial[i - 1].u)).toBe(true);
       expect(of(streams[4]!)).toHaveLength(3000);
       for (const st of streams) {

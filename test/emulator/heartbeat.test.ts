@@ -3,6 +3,7 @@ import WebSocket from 'ws';
 import { FakeBinance } from '../../src/testing/index';
 import { openSocket, sleep } from '../helpers/emulator-client';
 import type { TestSocket } from '../helpers/emulator-client';
+import { until } from '../helpers/wait';
 
 let ex: FakeBinance | undefined;
 const socks: TestSocket[] = [];
@@ -80,5 +81,36 @@ describe('heartbeat', () => {
     ex = await FakeBinance.start({ maxConnectionLifetimeMs: 100 });
     const s = await open(`${ex.urls.ws}/ws`);
     expect((await s.closed).code).toBe(1001);
+  });
+
+  it('WS API: the same policy — at timeScale 1440 pings stay at least 500 ms apart (not ~14 ms)', async () => {
+    ex = await FakeBinance.start({ timeScale: 1440 });
+    const stamps: number[] = [];
+    const s = await open(ex.urls.wsApi);
+    s.ws.on('ping', () => stamps.push(Date.now()));
+    await until(() => stamps.length >= 2, { timeoutMs: 3000, message: 'two WS-API pings' });
+    expect((stamps[1] ?? 0) - (stamps[0] ?? 0)).toBeGreaterThanOrEqual(450);
+    expect(s.ws.readyState).toBe(WebSocket.OPEN);
+  });
+
+  it('WS API: a pong timeout disconnects with 1008 and counts as a violation; unsolicited pongs do not help', async () => {
+    ex = await FakeBinance.start({ pingIntervalMs: 50, pongTimeoutMs: 150 });
+    const s = await open(ex.urls.wsApi, { autoPong: false });
+    const timer = setInterval(() => s.ws.readyState === WebSocket.OPEN && s.ws.pong('unsolicited'), 60);
+    try {
+      expect(await s.closed).toEqual({ code: 1008, reason: 'Pong timeout' });
+    } finally {
+      clearInterval(timer);
+    }
+    expect(ex.stats().limitViolations.pongTimeout).toBe(1);
+    expect(ex.wsApi.connections()).toEqual([]);
+  });
+
+  it('WS API: a client that echoes pings stays connected', async () => {
+    ex = await FakeBinance.start({ pingIntervalMs: 50, pongTimeoutMs: 150 });
+    const s = await open(ex.urls.wsApi);
+    await until(() => s.pings.length >= 6, { message: 'six WS-API pings' });
+    expect(s.ws.readyState).toBe(WebSocket.OPEN);
+    expect(ex.stats().limitViolations.pongTimeout).toBe(0);
   });
 });

@@ -168,24 +168,28 @@ describe('generated market data', () => {
 
 describe('REST market data consistent with streams', () => {
   it('depth snapshot lastUpdateId falls inside the diff stream [U;u] ranges (spot procedure)', async () => {
-    const ex = await start({ rates: { 'depth@100ms': 50 } });
-    const s = await open(`${ex.urls.ws}/ws/btcusdt@depth@100ms`);
+    const ex = await start({ rates: { 'depth@100ms': 50 }, generatorLingerMs: 0 });
+    const stream = 'btcusdt@depth@100ms';
+    const s = await open(`${ex.urls.ws}/ws/${stream}`);
     await waitFor(() => s.messages.length >= 2);
     const snap = (await (await fetch(`${ex.urls.http}/api/v3/depth?symbol=BTCUSDT&limit=1000`)).json()) as any;
     await waitFor(() => (s.messages as any[]).some((m) => m.u > snap.lastUpdateId));
-    const events = (s.messages as any[]).filter((m) => m.u > snap.lastUpdateId);
+    // Stop the stream, then compare against everything it published (the ground truth): events
+    // published while the client was closing never reach it, but they do change the book.
+    s.close();
+    await waitFor(() => ex.connections().length === 0 && ex.generatingStreams().length === 0);
+    const published = ex.groundTruth(stream).map((e) => e.payload as any);
+    expect(s.messages).toEqual(published.slice(0, s.messages.length));
+    const events = published.filter((m) => m.u > snap.lastUpdateId);
     expect(events[0].U).toBeLessThanOrEqual(snap.lastUpdateId + 1);
     // Apply the events to the snapshot: the result equals a later snapshot at the same update id.
     const book = { bids: new Map<string, string>(snap.bids), asks: new Map<string, string>(snap.asks) };
-    s.close();
-    await waitFor(() => ex.connections().length === 0);
-    const last = (s.messages as any[]).at(-1);
     for (const e of events) {
       for (const [p, q] of e.b) q === '0.00000000' ? book.bids.delete(p) : book.bids.set(p, q);
       for (const [p, q] of e.a) q === '0.00000000' ? book.asks.delete(p) : book.asks.set(p, q);
     }
     const snap2 = (await (await fetch(`${ex.urls.http}/api/v3/depth?symbol=BTCUSDT&limit=5000`)).json()) as any;
-    expect(snap2.lastUpdateId).toBe(last.u);
+    expect(snap2.lastUpdateId).toBe(published.at(-1).u);
     expect(new Map(snap2.bids)).toEqual(book.bids);
     expect(new Map(snap2.asks)).toEqual(book.asks);
   });

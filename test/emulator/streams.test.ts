@@ -70,14 +70,38 @@ describe('stream connections (spot)', () => {
     const s = await open(`${ex.urls.ws}/ws`);
     const cases: [unknown, unknown][] = [
       ['{"method":', { code: 3, msg: expect.stringMatching(/^Invalid JSON: expected value at line 1 column \d+$/) }],
-      [{ method: 'FOO', id: 1 }, { code: 2, msg: expect.stringContaining('Invalid request: unknown variant `FOO`, expected one of `SUBSCRIBE`') }],
-      [{ method: 'SUBSCRIBE', params: ['btcusdt@trade'], id: -1 }, { code: 2, msg: 'Invalid request: request ID must be an unsigned integer' }],
-      [{ method: 'SUBSCRIBE', params: ['btcusdt@trade'] }, { code: 2, msg: 'Invalid request: request ID must be an unsigned integer' }],
-      [{ params: [], id: 4 }, { code: 2, msg: expect.stringContaining('missing field `method`') }],
-      [{ method: 'SET_PROPERTY', params: ['foo', true], id: 5 }, { code: 0, msg: 'Unknown property', id: 5 }],
-      [{ method: 'SET_PROPERTY', params: ['combined', 'yes'], id: 6 }, { code: 1, msg: 'Invalid value type: expected Boolean' }],
-      [{ method: 'GET_PROPERTY', params: [7], id: 7 }, { code: 2, msg: 'Invalid request: property name must be a string' }],
-      [{ method: 'LIST_SUBSCRIPTIONS', params: ['x'], id: 8 }, { code: 2, msg: 'Invalid request: too many parameters' }],
+      [
+        { method: 'FOO', id: 1 },
+        { code: 2, msg: expect.stringContaining('Invalid request: unknown variant `FOO`, expected one of `SUBSCRIBE`') },
+      ],
+      [
+        { method: 'SUBSCRIBE', params: ['btcusdt@trade'], id: -1 },
+        { code: 2, msg: 'Invalid request: request ID must be an unsigned integer' },
+      ],
+      [
+        { method: 'SUBSCRIBE', params: ['btcusdt@trade'] },
+        { code: 2, msg: 'Invalid request: request ID must be an unsigned integer' },
+      ],
+      [
+        { params: [], id: 4 },
+        { code: 2, msg: expect.stringContaining('missing field `method`') },
+      ],
+      [
+        { method: 'SET_PROPERTY', params: ['foo', true], id: 5 },
+        { code: 0, msg: 'Unknown property', id: 5 },
+      ],
+      [
+        { method: 'SET_PROPERTY', params: ['combined', 'yes'], id: 6 },
+        { code: 1, msg: 'Invalid value type: expected Boolean' },
+      ],
+      [
+        { method: 'GET_PROPERTY', params: [7], id: 7 },
+        { code: 2, msg: 'Invalid request: property name must be a string' },
+      ],
+      [
+        { method: 'LIST_SUBSCRIPTIONS', params: ['x'], id: 8 },
+        { code: 2, msg: 'Invalid request: too many parameters' },
+      ],
     ];
     for (const [req, expected] of cases) {
       const from = s.messages.length;

@@ -193,4 +193,16 @@ describe('FakeBinance WS-API', () => {
     expect(JSON.stringify(rec)).not.toContain(HMAC_KEY);
     expect(rec[0]?.params.signature).toBeUndefined();
   });
+
+  it('request weight: over 6000 per minute a request is answered 429 / -1003 with retryAfter, not executed', async () => {
+    const c = await open();
+    const n = 3001; // session.status weighs 2
+    for (let id = 1; id <= n; id++) c.ws.send(JSON.stringify({ id: `w${id}`, method: 'session.status' }));
+    const last = await c.waitFor((f) => f.id === `w${n}`, 5000);
+    expect(last).toMatchObject({ status: 429, error: { code: -1003 } });
+    expect(last.error.data.retryAfter).toBeGreaterThan(Date.now());
+    expect(c.frames.filter((f) => f.status === 200)).toHaveLength(n - 1);
+    expect(ex.stats().limitViolations.messageRate).toBe(1);
+    expect(wsApi.requests().at(-1)).toMatchObject({ method: 'session.status', status: 429, errorCode: -1003 });
+  });
 });
