@@ -1,21 +1,15 @@
 /** User data through the client facade: subscribeUserData(), typed events, reconnect() with a gap, stop(). */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { BinanceStreamClient, ConnectionBudget, ConstantBackoff, consoleLogger, type ListenKeyLifecycleEvent, type UserDataGapEvent } from 'binance-stream-client';
-import { FakeBinance } from 'binance-stream-client/testing';
+import { onCleanup, startEmulator } from '../helpers/emulator';
 import { until } from '../helpers/wait';
 
 const API_KEY = 'client-facade-key-0123456789abcdef';
 const API_SECRET = 'client-facade-secret-0123456789abcdef';
 
-const cleanups: (() => Promise<unknown>)[] = [];
-afterEach(async () => {
-  while (cleanups.length) await cleanups.pop()!();
-});
-
 describe('BinanceStreamClient user data', () => {
   it('USD-M: listenKey lifecycle, typed events beside market data, reconnect() with a gap, key closed on stop', async () => {
-    const ex = await FakeBinance.start({ market: 'usdm', rates: { aggTrade: 20 } });
-    cleanups.push(() => ex.close());
+    const ex = await startEmulator({ market: 'usdm', rates: { aggTrade: 20 } });
     const lines: string[] = [];
     const sink = (l: string) => void lines.push(l);
     const client = new BinanceStreamClient({
@@ -25,7 +19,7 @@ describe('BinanceStreamClient user data', () => {
       retryPolicy: new ConstantBackoff({ delayMs: 20 }),
       logger: consoleLogger('debug', { console: { debug: sink, info: sink, warn: sink, error: sink } }),
     });
-    cleanups.push(() => client.stop());
+    onCleanup(() => client.stop());
     const keys: ListenKeyLifecycleEvent[] = [];
     const gaps: UserDataGapEvent[] = [];
     const orders: number[] = [];
@@ -41,17 +35,22 @@ describe('BinanceStreamClient user data', () => {
     const key = ex.listenKeys()[0]!.listenKey;
     expect(keys.map((k) => k.action)).toEqual(['created']);
     expect(keys[0]!.listenKey).not.toBe(key); // masked
-    expect(ex.connections().map((c) => c.route).sort()).toEqual(['market', 'private']);
+    expect(
+      ex
+        .connections()
+        .map((c) => c.route)
+        .sort(),
+    ).toEqual(['market', 'private']);
 
     ex.pushUserEvent(API_KEY, { e: 'ORDER_TRADE_UPDATE', E: Date.now(), T: Date.now(), o: { s: 'BTCUSDT', i: 1, X: 'NEW', x: 'NEW' } });
-    await until(() => orders.length === 1 && trades > 2, 3_000, 'an order update and trades');
+    await until(() => orders.length === 1 && trades > 2, { timeoutMs: 3_000, message: 'an order update and trades' });
 
     client.reconnect('test');
-    await until(() => gaps.length === 1, 3_000, 'a userDataGap');
+    await until(() => gaps.length === 1, { timeoutMs: 3_000, message: 'a userDataGap' });
     expect(gaps[0]).toMatchObject({ source: 'usdm' });
     expect(gaps[0]!.to).toBeGreaterThanOrEqual(gaps[0]!.from);
     ex.pushUserEvent(API_KEY, { e: 'ORDER_TRADE_UPDATE', E: Date.now(), T: Date.now(), o: { s: 'BTCUSDT', i: 2, X: 'NEW', x: 'NEW' } });
-    await until(() => orders.length === 2, 3_000, 'the order update after the reconnect');
+    await until(() => orders.length === 2, { timeoutMs: 3_000, message: 'the order update after the reconnect' });
     expect(client.stats().userData[0]).toMatchObject({ product: 'usdm', state: 'live' });
 
     await client.stop();
@@ -62,8 +61,7 @@ describe('BinanceStreamClient user data', () => {
   });
 
   it('spot: the WebSocket API subscription, with the API key and secret never in a log line', async () => {
-    const ex = await FakeBinance.start({ market: 'spot' });
-    cleanups.push(() => ex.close());
+    const ex = await startEmulator({ market: 'spot' });
     ex.wsApi.addAccount({ apiKey: API_KEY, secret: API_SECRET });
     const lines: string[] = [];
     const sink = (l: string) => void lines.push(l);
@@ -74,12 +72,12 @@ describe('BinanceStreamClient user data', () => {
       connectionBudget: new ConnectionBudget(),
       logger: consoleLogger('debug', { console: { debug: sink, info: sink, warn: sink, error: sink } }),
     });
-    cleanups.push(() => client.stop());
+    onCleanup(() => client.stop());
     const reports: string[] = [];
     client.on('executionReport', (r) => reports.push(r.c));
     await client.subscribeUserData();
     ex.wsApi.pushEvent(API_KEY, { e: 'executionReport', E: Date.now(), s: 'BTCUSDT', c: 'order-1', S: 'BUY', x: 'NEW', X: 'NEW' });
-    await until(() => reports.length === 1, 3_000, 'an executionReport');
+    await until(() => reports.length === 1, { timeoutMs: 3_000, message: 'an executionReport' });
     expect(reports).toEqual(['order-1']);
     await client.stop();
     for (const l of lines) {

@@ -1,18 +1,14 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { BinanceStreamClient, ConnectionBudget, ConstantBackoff, consoleLogger, streams, type KlineEvent, type StreamMessage } from 'binance-stream-client';
-import { FakeBinance } from 'binance-stream-client/testing';
+import type { FakeBinance } from 'binance-stream-client/testing';
+import { onCleanup, startEmulator, type EmulatorOptions } from '../helpers/emulator';
+import { until } from '../helpers/wait';
 
-const cleanups: (() => Promise<unknown>)[] = [];
-afterEach(async () => {
-  while (cleanups.length) await cleanups.pop()!();
+afterEach(() => {
   vi.useRealTimers();
 });
 
-async function emulator(opts: Parameters<typeof FakeBinance.start>[0] = {}): Promise<FakeBinance> {
-  const ex = await FakeBinance.start({ seed: 7, ...opts });
-  cleanups.push(() => ex.close());
-  return ex;
-}
+const emulator = (opts: EmulatorOptions = {}): Promise<FakeBinance> => startEmulator({ seed: 7, ...opts });
 
 interface Captured {
   lines: string[];
@@ -26,7 +22,7 @@ function captureLogs(): Captured {
 
 function client(ex: FakeBinance, extra: ConstructorParameters<typeof BinanceStreamClient>[0] = {}): BinanceStreamClient {
   const c = new BinanceStreamClient({ ...ex.clientOptions(), connectionBudget: new ConnectionBudget(), ...extra });
-  cleanups.push(() => c.stop());
+  onCleanup(() => c.stop());
   return c;
 }
 
@@ -43,7 +39,7 @@ describe('BinanceStreamClient against the emulator', () => {
     });
     c.subscribe(names);
     await c.start();
-    await vi.waitFor(() => expect(got.size).toBe(280), { timeout: 5_000 });
+    await until(() => got.size === 280, { timeoutMs: 5_000, message: () => `280 kline streams (got ${got.size})` });
     expect(ex.connections()).toHaveLength(1);
     expect(ex.connections()[0]!.streams).toHaveLength(280);
     expect(typed[0]!.e).toBe('kline');
@@ -59,11 +55,11 @@ describe('BinanceStreamClient against the emulator', () => {
     const msgs: StreamMessage[] = [];
     c.on('message', (m) => msgs.push(m));
     c.subscribe('BTCUSDT@aggTrade'); // symbol part normalised
-    await vi.waitFor(() => expect(msgs.length).toBeGreaterThan(3), { timeout: 5_000 });
+    await until(() => msgs.length > 3, { timeoutMs: 5_000, message: 'four messages' });
     expect(msgs[0]!.stream).toBe('btcusdt@aggTrade');
     expect(typeof msgs[0]!.receivedAt).toBe('number');
     c.subscribe(['ethusdt@aggTrade']);
-    await vi.waitFor(() => expect(msgs.some((m) => m.stream === 'ethusdt@aggTrade')).toBe(true), { timeout: 5_000 });
+    await until(() => msgs.some((m) => m.stream === 'ethusdt@aggTrade'), { timeoutMs: 5_000, message: 'ethusdt@aggTrade data' });
     expect(ex.connections()).toHaveLength(1);
   });
 
@@ -84,12 +80,17 @@ describe('BinanceStreamClient against the emulator', () => {
     const ex = await emulator({ rates: { aggTrade: 50 } });
     const c = client(ex, { retryPolicy: new ConstantBackoff({ delayMs: 50 }) });
     let reconnected = 0;
+    let trades = 0;
     c.on('reconnected', () => reconnected++);
+    c.on('aggTrade', () => trades++);
     c.subscribe(['btcusdt@aggTrade']);
     await c.start();
     for (let i = 0; i < 10; i++) c.reconnect('test');
-    await vi.waitFor(() => expect(reconnected).toBe(1), { timeout: 5_000 });
-    await new Promise((r) => setTimeout(r, 300));
+    await until(() => reconnected >= 1, { timeoutMs: 5_000, message: 'reconnected' });
+    expect(reconnected).toBe(1);
+    const n = trades;
+    // 15 trades on the new connection (≈ 300 ms at 50/s): a second reconnect from the burst would show by then.
+    await until(() => trades >= n + 15, { timeoutMs: 5_000, message: '15 trades on the new connection' });
     expect(reconnected).toBe(1);
     expect(ex.stats().connectionsOpened).toBe(2);
   });
@@ -106,7 +107,7 @@ describe('BinanceStreamClient against the emulator', () => {
     });
     c.subscribe(['btcusdt@aggTrade']);
     await c.start();
-    await vi.waitFor(() => expect(n).toBeGreaterThan(5), { timeout: 5_000 });
+    await until(() => n > 5, { timeoutMs: 5_000, message: () => `six deliveries (got ${n})` });
     expect(errors[0]).toBe('ERR_LISTENER');
     expect(c.stats().pool.sockets[0]!.state).toBe('open');
   });
@@ -120,7 +121,7 @@ describe('BinanceStreamClient against the emulator', () => {
     });
     c.subscribe(['btcusdt@aggTrade']);
     await c.start();
-    await vi.waitFor(() => expect(log.lines.some((l) => l.includes('listener threw'))).toBe(true), { timeout: 5_000 });
+    await until(() => log.lines.some((l) => l.includes('listener threw')), { timeoutMs: 5_000, message: "a 'listener threw' log line" });
     expect(log.lines.find((l) => l.includes('listener threw'))).toContain('TypeError (no message)');
   });
 
@@ -134,7 +135,7 @@ describe('BinanceStreamClient against the emulator', () => {
     c.subscribe(['btcusdt@aggTrade']);
     await c.start();
     ex.faults.close({ all: true }, { code: 1006 });
-    await vi.waitFor(() => expect(events).toContain('reconnected 1'), { timeout: 5_000 });
+    await until(() => events.includes('reconnected 1'), { timeoutMs: 5_000, message: () => `'reconnected 1' (events: ${events.join(', ')})` });
     expect(events[0]).toBe('close 1006 true');
     expect(events[1]).toMatch(/^reconnecting 1 ERR_CLOSED$/);
   });
@@ -148,7 +149,7 @@ describe('BinanceStreamClient against the emulator', () => {
       retryPolicy: new ConstantBackoff({ delayMs: 20, maxRetries: 2 }),
       logger: log.logger,
     });
-    cleanups.push(() => c.stop());
+    onCleanup(() => c.stop());
     const gaveUp: string[] = [];
     const retries: number[] = [];
     c.on('gaveUp', (e) => gaveUp.push(`${e.attempts} ${e.error.code} ${e.streams.join(',')}`));
@@ -168,7 +169,7 @@ describe('BinanceStreamClient against the emulator', () => {
     const c = client(ex);
     c.subscribe(['btcusdt@aggTrade', 'ethusdt@aggTrade']);
     await c.start();
-    await vi.waitFor(() => expect(c.stats().pool.streams.every((s) => s.messages > 2)).toBe(true), { timeout: 5_000 });
+    await until(() => c.stats().pool.streams.every((s) => s.messages > 2), { timeoutMs: 5_000, message: 'three messages on every stream' });
     const st = c.stats();
     expect(st.market).toBe('spot');
     const s = st.pool.streams.find((x) => x.stream === 'btcusdt@aggTrade')!;
@@ -191,7 +192,7 @@ describe('BinanceStreamClient against the emulator', () => {
     await c.start();
     await Promise.all([c.stop(), c.stop()]);
     await c.stop();
-    await vi.waitFor(() => expect(ex.connections()).toHaveLength(0), { timeout: 2_000 });
+    await until(() => ex.connections().length === 0, { timeoutMs: 2_000, message: 'zero server-side connections' });
     expect(() => c.subscribe(['ethusdt@trade'])).toThrow(/after stop\(\)/);
   });
 
@@ -203,7 +204,7 @@ describe('BinanceStreamClient against the emulator', () => {
     c.on('aggTrade', () => n++);
     c.subscribe(['btcusdt@aggTrade']);
     await c.start();
-    await vi.waitFor(() => expect(n).toBeGreaterThan(2), { timeout: 5_000 });
+    await until(() => n > 2, { timeoutMs: 5_000, message: 'three deliveries' });
     expect(vi.getTimerCount()).toBeGreaterThan(0);
     await c.stop();
     expect(vi.getTimerCount()).toBe(0);

@@ -44,10 +44,7 @@ describe('examples', () => {
   }, 40_000);
 
   it('user-data-futures and user-data-spot run against the emulator', async () => {
-    const [fut, spot] = await Promise.all([
-      run('examples/user-data-futures.ts', ['--duration', '3'], 30_000),
-      run('examples/user-data-spot.ts', ['--duration', '3'], 30_000),
-    ]);
+    const [fut, spot] = await Promise.all([run('examples/user-data-futures.ts', ['--duration', '3'], 30_000), run('examples/user-data-spot.ts', ['--duration', '3'], 30_000)]);
     expect(fut.code, fut.out.slice(-3000)).toBe(0);
     expect(spot.code, spot.out.slice(-3000)).toBe(0);
   }, 40_000);

@@ -3,23 +3,18 @@
  * attempt limit (a shrunken window keeps the test fast; the rule is the same), and a 429
  * with Retry-After pauses every dial.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { MARKETS } from '../../src/core/markets';
 import { ConnectionBudget } from '../../src/pool/connection-budget';
 import { StreamPool } from '../../src/pool/stream-pool';
 import { ConstantBackoff } from '../../src/retry/constant-backoff';
-import { FakeBinance } from '../../src/testing';
-import { until } from '../helpers/wait';
-
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  while (cleanups.length) await cleanups.pop()!();
-});
+import { onCleanup, startEmulator } from '../helpers/emulator';
+import { sleep, until } from '../helpers/wait';
 
 describe('connection budget with the emulator', () => {
   it('spreads 380+ connection attempts (five mass drops of 64 sockets) inside the IP limit: no 429', async () => {
     // Binance's rule (N attempts per window per IP) with the window shrunk from 5 min to 1 s.
-    const fake = await FakeBinance.start({ market: 'spot', autoGenerate: false, maxConnectionAttempts: 200, connectionAttemptWindowMs: 1_000 });
+    const fake = await startEmulator({ market: 'spot', autoGenerate: false, maxConnectionAttempts: 200, connectionAttemptWindowMs: 1_000 });
     const budget = new ConnectionBudget({ maxAttempts: 200, windowMs: 1_000, minIntervalMs: 1, jitterMs: 1 });
     const streams = Array.from({ length: 64 }, (_, i) => `s${i}usdt@trade`);
     // Two pools (two clients in one process) share the budget, as they share the IP.
@@ -35,17 +30,14 @@ describe('connection budget with the emulator', () => {
           idPrefix: `p${i}`,
         }),
     );
-    cleanups.push(async () => {
-      await Promise.all(pools.map((p) => p.stop()));
-      await fake.close();
-    });
+    onCleanup(() => Promise.all(pools.map((p) => p.stop())));
     pools[0]!.subscribe(streams.slice(0, 32));
     pools[1]!.subscribe(streams.slice(32));
     await Promise.all(pools.map((p) => p.start()));
     expect(fake.stats().connectionsOpen).toBe(64);
     for (let round = 1; round <= 5; round++) {
       fake.faults.close({ all: true }, { code: 1001, reason: 'maintenance' });
-      await until(() => fake.stats().connectionsOpened === 64 * (round + 1) && fake.stats().connectionsOpen === 64, 4_000, `round ${round}`);
+      await until(() => fake.stats().connectionsOpened === 64 * (round + 1) && fake.stats().connectionsOpen === 64, { timeoutMs: 4_000, message: `round ${round}` });
     }
     const s = fake.stats();
     expect(s.connectionsOpened).toBe(384);
@@ -58,7 +50,7 @@ describe('connection budget with the emulator', () => {
   it('holds 320 sockets and their reconnects inside the real 300-per-5-minutes limit: no 429, the rest wait', async () => {
     // Binance's real numbers on both sides. Only the politeness spacing between the first
     // dials is shortened (it is ours, not Binance's), so the test does not wait for it.
-    const fake = await FakeBinance.start({ market: 'spot', autoGenerate: false });
+    const fake = await startEmulator({ market: 'spot', autoGenerate: false });
     const budget = new ConnectionBudget({ minIntervalMs: 1, jitterMs: 1 });
     const pool = new StreamPool({
       market: MARKETS.spot,
@@ -68,14 +60,11 @@ describe('connection budget with the emulator', () => {
       maxStreamsPerConnection: 1,
       retryPolicy: new ConstantBackoff({ delayMs: 10 }),
     });
-    cleanups.push(async () => {
-      await pool.stop();
-      await fake.close();
-    });
+    onCleanup(() => pool.stop());
     pool.subscribe(Array.from({ length: 320 }, (_, i) => `s${i}usdt@trade`));
     void pool.start().catch(() => undefined); // cannot complete within the test: most sockets must wait
     // Half of the budget (135 of 270) goes at once; the rest is spread over the 5-minute window.
-    await until(() => fake.stats().connectionsOpen >= 135, 8_000, '135 connections');
+    await until(() => fake.stats().connectionsOpen >= 135, { timeoutMs: 8_000, message: '135 connections' });
     const half = budget.state();
     expect(half).toMatchObject({ limit: 300, effectiveLimit: 270 });
     expect(half.attemptsInWindow).toBeGreaterThanOrEqual(135);
@@ -83,8 +72,8 @@ describe('connection budget with the emulator', () => {
     expect(half.queued).toBe(320 - half.attemptsInWindow);
     // A mass drop: every reconnect joins the queue instead of stampeding into a 429.
     fake.faults.close({ all: true }, { code: 1001, reason: 'maintenance' });
-    await until(() => budget.state().queued >= 319, 4_000, 'every socket queued');
-    await new Promise((r) => setTimeout(r, 500));
+    await until(() => budget.state().queued >= 319, { timeoutMs: 4_000, message: 'every socket queued' });
+    await sleep(500); // no condition can show a dial that must not happen: a stampede would dial within this window
     const s = fake.stats();
     expect(s.connectionsOpened).toBeLessThanOrEqual(half.attemptsInWindow + 1); // one more dial at most (≥ 1.1 s apart)
     expect(s.upgradesRejected).toEqual({ rateLimited429: 0, banned418: 0, injected: 0, notFound: 0 });
@@ -93,7 +82,7 @@ describe('connection budget with the emulator', () => {
   }, 15_000);
 
   it('answers a 429 with Retry-After by pausing every dial, then connects (real limits)', async () => {
-    const fake = await FakeBinance.start({ market: 'spot', autoGenerate: false });
+    const fake = await startEmulator({ market: 'spot', autoGenerate: false });
     const budget = new ConnectionBudget();
     const pool = new StreamPool({
       market: MARKETS.spot,
@@ -103,10 +92,7 @@ describe('connection budget with the emulator', () => {
       maxStreamsPerConnection: 1,
       retryPolicy: new ConstantBackoff({ delayMs: 10 }),
     });
-    cleanups.push(async () => {
-      await pool.stop();
-      await fake.close();
-    });
+    onCleanup(() => pool.stop());
     fake.faults.rejectUpgrades({ status: 429, retryAfterSec: 1, count: 1 });
     pool.subscribe(['a@trade', 'b@trade', 'c@trade']);
     const t0 = Date.now();

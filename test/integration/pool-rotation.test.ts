@@ -2,7 +2,7 @@
  * Make-before-break rotation and serverShutdown handover against the emulator, proven
  * against its ground truth: no event lost or doubled across the handover.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { RotatedEvent } from '../../src/pool/events';
 import { MARKETS } from '../../src/core/markets';
 import type { MarketId } from '../../src/core/markets';
@@ -11,17 +11,12 @@ import { StreamPool } from '../../src/pool/stream-pool';
 import type { StreamPoolOptions } from '../../src/pool/types';
 import { ConstantBackoff } from '../../src/retry/constant-backoff';
 import type { StreamMessage } from '../../src/streams/types';
-import type { FakeBinanceOptions } from '../../src/testing';
-import { FakeBinance } from '../../src/testing';
-import { until } from '../helpers/wait';
-
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  while (cleanups.length) await cleanups.pop()!();
-});
+import type { FakeBinance, FakeBinanceOptions } from '../../src/testing';
+import { onCleanup, startEmulator } from '../helpers/emulator';
+import { sleep, until } from '../helpers/wait';
 
 async function setup(market: MarketId, fakeOpts: FakeBinanceOptions, poolOpts: Partial<StreamPoolOptions> = {}) {
-  const fake = await FakeBinance.start({ market, ...fakeOpts });
+  const fake = await startEmulator({ market, ...fakeOpts });
   const delivered = new Map<string, string[]>();
   const pool = new StreamPool({
     market: MARKETS[market],
@@ -36,10 +31,7 @@ async function setup(market: MarketId, fakeOpts: FakeBinanceOptions, poolOpts: P
     retryPolicy: new ConstantBackoff({ delayMs: 50 }),
     ...poolOpts,
   });
-  cleanups.push(async () => {
-    await pool.stop();
-    await fake.close();
-  });
+  onCleanup(() => pool.stop());
   return { fake, pool, delivered };
 }
 
@@ -63,8 +55,8 @@ describe('rotation under full-speed data', () => {
     pool.subscribe(streams);
     await pool.start();
     await Promise.all(streams.map((stream) => fake.flood({ stream, durationMs: 1_500 })));
-    await until(() => streams.every((s) => (delivered.get(s)?.length ?? 0) >= fake.publishedCount(s)), 3_000, 'every flooded event');
-    await new Promise((r) => setTimeout(r, 100)); // any late duplicate would show up now
+    await until(() => streams.every((s) => (delivered.get(s)?.length ?? 0) >= fake.publishedCount(s)), { timeoutMs: 3_000, message: 'every flooded event' });
+    await sleep(100); // no condition can show a duplicate that must not come: give a late one the time to arrive
     for (const s of streams) {
       const t = truth(fake, s);
       expect(t.length).toBeGreaterThan(1_000);
@@ -91,7 +83,7 @@ describe('rotation under full-speed data', () => {
     pool.on('rotated', () => rotations++);
     pool.subscribe([stream]);
     await pool.start();
-    await until(() => rotations >= 2, 4_000, 'two rotations');
+    await until(() => rotations >= 2, { timeoutMs: 4_000, message: 'two rotations' });
     const firstDelivered = delivered.get(stream)![0]!;
     const lastDelivered = delivered.get(stream)!.at(-1)!;
     const t = truth(fake, stream);
@@ -110,14 +102,14 @@ describe('serverShutdown handover', () => {
     pool.on('rotated', (e) => rotated.push(e));
     pool.subscribe([stream]);
     await pool.start();
-    await until(() => (delivered.get(stream)?.length ?? 0) > 20, 2_000, 'data');
+    await until(() => (delivered.get(stream)?.length ?? 0) > 20, { timeoutMs: 2_000, message: 'data' });
     fake.faults.serverShutdown({ all: true }, { closeAfterMs: 1_000 });
-    await until(() => rotated.length === 1, 3_000, 'rotated');
+    await until(() => rotated.length === 1, { timeoutMs: 3_000, message: 'rotated' });
     expect(rotated[0]).toMatchObject({ oldSocketId: 'spot-1', newSocketId: 'spot-2', reason: 'serverShutdown', streams: 1 });
     expect(rotated[0]!.handoverMs).toBeLessThan(1_000); // before the server closed the old connection
-    await until(() => fake.stats().connectionsOpen === 1 && fake.stats().connectionsOpened === 2, 2_000, 'old connection gone');
+    await until(() => fake.stats().connectionsOpen === 1 && fake.stats().connectionsOpened === 2, { timeoutMs: 2_000, message: 'old connection gone' });
     const n = delivered.get(stream)!.length;
-    await until(() => delivered.get(stream)!.length > n + 20, 2_000, 'data on the replacement');
+    await until(() => delivered.get(stream)!.length > n + 20, { timeoutMs: 2_000, message: 'data on the replacement' });
     const d = delivered.get(stream)!;
     const t = truth(fake, stream);
     const from = t.indexOf(d[0]!);

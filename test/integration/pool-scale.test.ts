@@ -3,7 +3,7 @@
  * 1024/200 streams per connection; 300 attempts per 5 min): thousands of streams at once,
  * runtime subscribe/unsubscribe on a live connection, per-stream silence repair.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { StaleEvent } from '../../src/connection/events';
 import type { ConnectingProgressEvent } from '../../src/pool/events';
 import { MARKETS } from '../../src/core/markets';
@@ -13,16 +13,11 @@ import { StreamPool } from '../../src/pool/stream-pool';
 import type { StreamPoolOptions } from '../../src/pool/types';
 import { ConstantBackoff } from '../../src/retry/constant-backoff';
 import type { StreamMessage } from '../../src/streams/types';
-import { FakeBinance } from '../../src/testing';
+import { onCleanup, startEmulator } from '../helpers/emulator';
 import { until } from '../helpers/wait';
 
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  while (cleanups.length) await cleanups.pop()!();
-});
-
 async function setup(market: MarketId, fakeOpts: ConstructorParameters<typeof Object>[0] = {}, poolOpts: Partial<StreamPoolOptions> = {}) {
-  const fake = await FakeBinance.start({ market, ...(fakeOpts as object) });
+  const fake = await startEmulator({ market, ...(fakeOpts as object) });
   const delivered: StreamMessage[] = [];
   const pool = new StreamPool({
     market: MARKETS[market],
@@ -32,10 +27,7 @@ async function setup(market: MarketId, fakeOpts: ConstructorParameters<typeof Ob
     retryPolicy: new ConstantBackoff({ delayMs: 50 }),
     ...poolOpts,
   });
-  cleanups.push(async () => {
-    await pool.stop();
-    await fake.close();
-  });
+  onCleanup(() => pool.stop());
   return { fake, pool, delivered };
 }
 
@@ -53,7 +45,7 @@ describe('StreamPool at scale, real limits', () => {
     pool.on('connecting', (e) => progress.push(e));
     pool.subscribe(streams);
     await pool.start();
-    await until(() => progress.at(-1)?.streamsReady === 5000, 4_500, 'all 5,000 acknowledged');
+    await until(() => progress.at(-1)?.streamsReady === 5000, { timeoutMs: 4_500, message: 'all 5,000 acknowledged' });
     const conns = fake.connections();
     expect(conns).toHaveLength(5);
     expect(conns.reduce((n, c) => n + c.streams.length, 0)).toBe(5000);
@@ -66,7 +58,7 @@ describe('StreamPool at scale, real limits', () => {
     expect(s.budget).toMatchObject({ limit: 300, attemptsInWindow: 5 });
     expect(progress.length).toBeLessThan(100);
     await pool.stop();
-    await until(() => fake.stats().connectionsOpen === 0, 2_000, 'zero sockets after stop()');
+    await until(() => fake.stats().connectionsOpen === 0, { timeoutMs: 2_000, message: 'zero sockets after stop()' });
   });
 
   it('subscribes 5,000 USD-M streams at once, split by route, without a limit disconnect', async () => {
@@ -76,7 +68,7 @@ describe('StreamPool at scale, real limits', () => {
     pool.on('connecting', (e) => progress.push(e));
     pool.subscribe(streams);
     await pool.start();
-    await until(() => progress.at(-1)?.streamsReady === 5000, 4_500, 'all 5,000 acknowledged');
+    await until(() => progress.at(-1)?.streamsReady === 5000, { timeoutMs: 4_500, message: 'all 5,000 acknowledged' });
     const conns = fake.connections();
     expect(conns).toHaveLength(25);
     expect(conns.filter((c) => c.route === 'public').reduce((n, c) => n + c.streams.length, 0)).toBe(2000);
@@ -92,40 +84,40 @@ describe('StreamPool runtime changes on a live connection', () => {
     const { fake, pool, delivered } = await setup('spot', { symbols: ['btcusdt', 'ethusdt', 'bnbusdt'], rates: { aggTrade: 50, bookTicker: 50 } });
     pool.subscribe(['btcusdt@aggTrade']);
     await pool.start();
-    await until(() => delivered.length > 0, 2_000, 'first message');
+    await until(() => delivered.length > 0, { timeoutMs: 2_000, message: 'first message' });
     pool.subscribe(['ethusdt@aggTrade', 'bnbusdt@bookTicker']);
-    await until(() => delivered.some((m) => m.stream === 'ethusdt@aggTrade') && delivered.some((m) => m.stream === 'bnbusdt@bookTicker'), 3_000, 'new streams');
+    await until(() => delivered.some((m) => m.stream === 'ethusdt@aggTrade') && delivered.some((m) => m.stream === 'bnbusdt@bookTicker'), { timeoutMs: 3_000, message: 'new streams' });
     expect(fake.stats().connectionsOpened).toBe(1);
     expect(fake.connections()[0]!.streams.sort()).toEqual(['bnbusdt@bookTicker', 'btcusdt@aggTrade', 'ethusdt@aggTrade']);
 
     pool.unsubscribe(['btcusdt@aggTrade']);
-    await until(() => !fake.connections()[0]?.streams.includes('btcusdt@aggTrade'), 3_000, 'UNSUBSCRIBE');
+    await until(() => !fake.connections()[0]?.streams.includes('btcusdt@aggTrade'), { timeoutMs: 3_000, message: 'UNSUBSCRIBE' });
     const n = delivered.length;
-    await new Promise((r) => setTimeout(r, 200));
+    // Ten more messages of the other streams (≈ 200 ms at 50/s) on the same connection, none of the unsubscribed one.
+    await until(() => delivered.slice(n).filter((m) => m.stream === 'ethusdt@aggTrade').length >= 10, { timeoutMs: 3_000, message: 'ten more ethusdt@aggTrade' });
     expect(delivered.slice(n).some((m) => m.stream === 'btcusdt@aggTrade')).toBe(false);
     expect(fake.stats().connectionsOpened).toBe(1);
 
     pool.unsubscribe(['ethusdt@aggTrade', 'bnbusdt@bookTicker']);
-    await until(() => fake.stats().connectionsOpen === 0, 3_000, 'emptied connection to close');
+    await until(() => fake.stats().connectionsOpen === 0, { timeoutMs: 3_000, message: 'emptied connection to close' });
     expect(pool.stats().sockets).toHaveLength(0);
     // A new subscription opens a new connection.
     pool.subscribe(['ethusdt@aggTrade']);
-    await until(() => fake.stats().connectionsOpen === 1, 3_000, 'new connection');
+    await until(() => fake.stats().connectionsOpen === 1, { timeoutMs: 3_000, message: 'new connection' });
   });
 
   it('repairs a per-stream silence by re-subscribing that stream, not by reconnecting', async () => {
-    const { fake, pool } = await setup(
-      'spot',
-      { symbols: ['btcusdt'], rates: { bookTicker: 50 } },
-      { streamStaleAfterMs: 400, sweepIntervalMs: 100 },
-    );
+    const { fake, pool, delivered } = await setup('spot', { symbols: ['btcusdt'], rates: { bookTicker: 50 } }, { streamStaleAfterMs: 400, sweepIntervalMs: 100 });
     const stale: StaleEvent[] = [];
     pool.on('stale', (e) => stale.push(e));
     // `nosuchusdt` is acknowledged by Binance (and the emulator) and then never delivers.
     pool.subscribe(['btcusdt@bookTicker', 'nosuchusdt@bookTicker']);
     await pool.start();
-    await until(() => stale.length > 0, 3_000, 'per-stream stale');
-    await new Promise((r) => setTimeout(r, 600));
+    await until(() => stale.length > 0, { timeoutMs: 3_000, message: 'per-stream stale' });
+    // 30 more messages of the healthy stream (≈ 600 ms at 50/s, past another 400 ms stale threshold and its sweeps):
+    // the repaired stream is not reported stale a second time meanwhile.
+    const n = delivered.length;
+    await until(() => delivered.length >= n + 30, { timeoutMs: 3_000, message: '30 more btcusdt@bookTicker' });
     expect(stale).toHaveLength(1);
     expect(stale[0]).toMatchObject({ scope: 'stream', streams: ['nosuchusdt@bookTicker'], action: 'resubscribe' });
     expect(stale[0]!.silentMs).toBeGreaterThanOrEqual(400);
@@ -135,6 +127,6 @@ describe('StreamPool runtime changes on a live connection', () => {
     expect(fake.stats().connectionsOpened).toBe(1);
     // Data for it now flows on the same connection (the "repaired" stream delivers).
     fake.publish('nosuchusdt@bookTicker', { u: 1, s: 'NOSUCHUSDT', b: '1', B: '1', a: '2', A: '1' });
-    await until(() => (pool.stats().streams.find((s) => s.stream === 'nosuchusdt@bookTicker')?.messages ?? 0) === 1, 2_000, 'repaired stream');
+    await until(() => (pool.stats().streams.find((s) => s.stream === 'nosuchusdt@bookTicker')?.messages ?? 0) === 1, { timeoutMs: 2_000, message: 'repaired stream' });
   });
 });

@@ -52,7 +52,12 @@ describe('ResilientSocket ⇄ FakeBinance', () => {
     expect(fb.connections()[0]!.streams).toEqual(['btcusdt@aggTrade']);
     socket.addStreams(['ethusdt@depth@100ms']);
     await until(() => of('subscribed').some((e) => e.payload.requestId !== undefined), { timeoutMs: 2000, message: 'SUBSCRIBE ack' });
-    expect(fb.connections()[0]!.received.filter((m) => m.kind === 'text').map((m) => [m.method, m.params])).toEqual([['SUBSCRIBE', ['ethusdt@depth@100ms']]]);
+    expect(
+      fb
+        .connections()[0]!
+        .received.filter((m) => m.kind === 'text')
+        .map((m) => [m.method, m.params]),
+    ).toEqual([['SUBSCRIBE', ['ethusdt@depth@100ms']]]);
     await until(() => messages.some((m) => m.stream === 'ethusdt@depth@100ms'), { timeoutMs: 2000, message: 'depth data' });
     expect(fb.stats().connectionsOpened).toBe(1);
     // One dial in the whole test, and it carried the stream in its URL: start() with no stream dialled nothing.
@@ -172,7 +177,7 @@ describe('ResilientSocket ⇄ FakeBinance', () => {
     for (let i = 0; i < 10; i++) socket.reconnect(`burst ${i}`);
     await until(() => of('reconnected').length === 1, { timeoutMs: 2000 });
     const n = messages.length;
-    await until(() => messages.length > n + 2, { timeoutMs: 2000, message: 'data on the new connection' }); // a second reconnect would come first
+    await until(() => messages.length > n + 2, { timeoutMs: 2000, message: 'data on the new connection' }); // a second reconnect from the burst would show by then
     expect(fb.stats().connectionsOpened).toBe(2);
     expect(of('reconnecting')).toHaveLength(1);
   });

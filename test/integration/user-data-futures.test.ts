@@ -1,13 +1,12 @@
 /** Futures user data (USD-M `/private`, COIN-M) against the emulator: listenKey lifecycle, routing, gaps. */
 import { afterEach, describe, expect, it } from 'vitest';
-import { FakeBinance } from '../../src/testing/fake-binance';
+import type { FakeBinance } from '../../src/testing/fake-binance';
 import type { UserDataController } from '../../src/user-data/user-data-stream';
 import { createUserDataStream } from '../../src/user-data/user-data-stream';
 import type { CreateUserDataStreamOptions } from '../../src/user-data/user-data-stream';
 import { captureLogger, fastPolicy, recorder } from '../unit/user-data/harness';
-import { until as waitUntil } from '../helpers/wait';
-
-const until = (cond: () => boolean, timeoutMs = 3000): Promise<void> => waitUntil(cond, timeoutMs);
+import { startEmulator } from '../helpers/emulator';
+import { sleep, until } from '../helpers/wait';
 
 const API_KEY = 'futures-api-key-0123456789abcdef';
 
@@ -23,13 +22,12 @@ describe('futures user data against the emulator', () => {
   let ctl: UserDataController | undefined;
   afterEach(async () => {
     await ctl?.stop();
-    await ex?.close();
     ctl = undefined;
-    ex = undefined;
+    ex = undefined; // closed by the global afterEach (test/helpers/setup.ts)
   });
 
   async function setup(market: 'usdm' | 'coinm', extra: Partial<CreateUserDataStreamOptions> = {}) {
-    ex = await FakeBinance.start({ market });
+    ex = await startEmulator({ market });
     const rec = recorder();
     const log = captureLogger();
     const u = ex.urls;
@@ -73,7 +71,7 @@ describe('futures user data against the emulator', () => {
   });
 
   it('portfolio margin: /papi/v1/listenKey, then /pm/ws/<key>', async () => {
-    ex = await FakeBinance.start({ market: 'usdm' });
+    ex = await startEmulator({ market: 'usdm' });
     const rec = recorder();
     const u = ex.urls;
     ctl = createUserDataStream({
@@ -124,7 +122,7 @@ describe('futures user data against the emulator', () => {
     expect(second).not.toBe(first);
     expect(rec.of('listenKey').map((e) => e.action)).toEqual(['created', 'expired', 'replaced']);
     // The socket now listens with the new key.
-    await until(() => ex.connections().length === 1);
+    await until(() => ex.connections().length === 1, { timeoutMs: 3000 });
     expect(ex.connections().map((c) => c.path)).toEqual([`/private/ws?listenKey=${second}&events=ORDER_TRADE_UPDATE/listenKeyExpired`]);
     ex.pushUserEvent(API_KEY, orderUpdate(3));
     await rec.waitFor('orderUpdate', (e: any) => e.o.i === 3);
@@ -135,7 +133,7 @@ describe('futures user data against the emulator', () => {
     await ctl.start();
     const puts = () => ex.listenKeys()[0]!.keepalives;
     const k0 = puts();
-    await new Promise((r) => setTimeout(r, 20));
+    await sleep(20); // time itself is the condition: the drop must come measurably after the open, so gap.from is provably the drop
     const dropAt = Date.now();
     expect(ex.faults.close({ all: true }, { code: 1006 })).toBe(1);
     const gap = await rec.waitFor('userDataGap');
@@ -151,18 +149,30 @@ describe('futures user data against the emulator', () => {
   }, 10_000);
 
   it('the socket never opens before a key exists (POST failing first)', async () => {
-    ex = await FakeBinance.start({ market: 'usdm' });
+    ex = await startEmulator({ market: 'usdm' });
     ex.faults.failRest({ path: '/fapi/v1/listenKey', method: 'POST', status: 503, times: 1 });
     const rec = recorder();
     const u = ex.urls;
-    ctl = createUserDataStream({ product: 'usdm', apiKey: API_KEY, restBaseUrl: u.http, streamBaseUrl: u.ws, wsApiUrl: u.wsApi, logger: captureLogger().logger, retryPolicy: fastPolicy(), emit: rec.emit });
+    ctl = createUserDataStream({
+      product: 'usdm',
+      apiKey: API_KEY,
+      restBaseUrl: u.http,
+      streamBaseUrl: u.ws,
+      wsApiUrl: u.wsApi,
+      logger: captureLogger().logger,
+      retryPolicy: fastPolicy(),
+      emit: rec.emit,
+    });
     const started = ctl.start();
-    await new Promise((r) => setTimeout(r, 300));
+    await until(() => ex!.stats().restRequests >= 1, { timeoutMs: 3000, message: 'the failing POST' });
     expect(ex.connections()).toHaveLength(0);
     expect(ex.stats().connectionsOpened).toBe(0);
     await started;
     expect(ex.connections()).toHaveLength(1);
     expect(ex.connections()[0]!.path).toContain(ex.listenKeys()[0]!.listenKey);
+    // The one dial of the whole test came after the key existed.
+    expect(ex.stats().connectionsOpened).toBe(1);
+    expect(ex.connections()[0]!.openedAt).toBeGreaterThanOrEqual(ex.listenKeys()[0]!.createdAt);
   }, 10_000);
 
   it('stop() closes the key it created, the socket, and emits closed/stopped', async () => {
@@ -172,17 +182,26 @@ describe('futures user data against the emulator', () => {
     expect(ex.listenKeys()[0]!.state).toBe('deleted');
     expect(rec.of('listenKey').at(-1)?.action).toBe('closed');
     expect(rec.of('userDataState').at(-1)?.state).toBe('stopped');
-    await until(() => ex.connections().length === 0);
+    await until(() => ex.connections().length === 0, { timeoutMs: 3000 });
     await ctl.stop(); // idempotent
   });
 
   it("stop() leaves a key another process already had ('owned' default)", async () => {
-    ex = await FakeBinance.start({ market: 'usdm' });
+    ex = await startEmulator({ market: 'usdm' });
     const other = await fetch(`${ex.urls.http}/fapi/v1/listenKey`, { method: 'POST', headers: { 'X-MBX-APIKEY': API_KEY } });
     const theirs = ((await other.json()) as { listenKey: string }).listenKey;
     const rec = recorder();
     const u = ex.urls;
-    ctl = createUserDataStream({ product: 'usdm', apiKey: API_KEY, restBaseUrl: u.http, streamBaseUrl: u.ws, wsApiUrl: u.wsApi, logger: captureLogger().logger, retryPolicy: fastPolicy(), emit: rec.emit });
+    ctl = createUserDataStream({
+      product: 'usdm',
+      apiKey: API_KEY,
+      restBaseUrl: u.http,
+      streamBaseUrl: u.ws,
+      wsApiUrl: u.wsApi,
+      logger: captureLogger().logger,
+      retryPolicy: fastPolicy(),
+      emit: rec.emit,
+    });
     await ctl.start();
     expect(ex.connections()[0]!.path).toContain(theirs);
     await ctl.stop();
@@ -205,13 +224,16 @@ describe('futures user data against the emulator', () => {
     ctl.reconnect('test again');
     ctl.reconnect('and again');
     await rec.waitFor('userDataGap');
-    await new Promise((r) => setTimeout(r, 100));
+    // Live again, and an event arrives on the new connection: a second re-dial from the burst would show by then.
+    await until(() => ex.connections().length === 1 && rec.of('userDataState').at(-1)?.state === 'live', { timeoutMs: 3000, message: 'live again' });
+    ex.pushUserEvent(API_KEY, orderUpdate(6));
+    await rec.waitFor('orderUpdate');
     expect(ex.stats().connectionsOpened).toBe(2);
     expect(ex.connections()).toHaveLength(1);
   });
 
   it('a retired spot-style listenKey path fails start() at once (410, not retried)', async () => {
-    ex = await FakeBinance.start({ market: 'usdm' });
+    ex = await startEmulator({ market: 'usdm' });
     const { ListenKeyManager } = await import('../../src/user-data/listen-key-manager');
     const m = new ListenKeyManager({ product: 'usdm', apiKey: API_KEY, restBaseUrl: ex.urls.http, path: '/api/v3/userDataStream' });
     const before = ex.stats().restRequests;

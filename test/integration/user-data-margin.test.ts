@@ -1,10 +1,11 @@
 /** Margin user data: listenToken (signed REST) + userDataStream.subscribe.listenToken, renewal on the same connection. */
 import { afterEach, describe, expect, it } from 'vitest';
-import { FakeBinance } from '../../src/testing/fake-binance';
+import type { FakeBinance } from '../../src/testing/fake-binance';
 import type { WsApiEmulator } from '../../src/testing/ws-api/ws-api-emulator';
 import type { CreateUserDataStreamOptions, UserDataController } from '../../src/user-data/user-data-stream';
 import { createUserDataStream } from '../../src/user-data/user-data-stream';
 import { captureLogger, fastPolicy, recorder } from '../unit/user-data/harness';
+import { startEmulator } from '../helpers/emulator';
 import { until } from '../helpers/wait';
 
 const API_KEY = 'margin-api-key-0123456789abcdef';
@@ -15,13 +16,12 @@ describe('margin user data (listenToken) against the emulator', () => {
   let ctl: UserDataController | undefined;
   afterEach(async () => {
     await ctl?.stop();
-    await ex?.close();
     ctl = undefined;
-    ex = undefined;
+    ex = undefined; // closed by the global afterEach (test/helpers/setup.ts)
   });
 
   async function setup(extra: Partial<CreateUserDataStreamOptions> = {}) {
-    ex = await FakeBinance.start({ market: 'spot' });
+    ex = await startEmulator({ market: 'spot' });
     const wsApi: WsApiEmulator = ex.wsApi;
     wsApi.addAccount({ apiKey: API_KEY, secret: SECRET });
     const rec = recorder();
@@ -72,7 +72,9 @@ describe('margin user data (listenToken) against the emulator', () => {
     expect(rec.of('reconnecting')).toHaveLength(0);
     wsApi.pushEvent(API_KEY, { e: 'balanceUpdate', E: 1, a: 'BTC', d: '1', T: 1 });
     await rec.waitFor('balanceUpdate');
-    await new Promise((r) => setTimeout(r, 50));
+    // A later event on the same connection: a duplicate balanceUpdate (one per live subscription) would arrive before it.
+    wsApi.pushEvent(API_KEY, { e: 'executionReport', E: 2, s: 'BTCUSDT', i: 8 });
+    await rec.waitFor('executionReport', (e: any) => e.i === 8);
     expect(rec.of('balanceUpdate')).toHaveLength(1);
   });
 

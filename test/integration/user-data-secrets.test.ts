@@ -4,12 +4,13 @@
  * API key, the secret, the private key, and raw listenKeys / listenTokens.
  */
 import { generateKeyPairSync } from 'node:crypto';
-import { afterEach, describe, expect, it } from 'vitest';
-import { FakeBinance } from '../../src/testing/fake-binance';
+import { describe, expect, it } from 'vitest';
+import type { FakeBinance } from '../../src/testing/fake-binance';
 import type { CreateUserDataStreamOptions, UserDataController } from '../../src/user-data/user-data-stream';
 import { createUserDataStream } from '../../src/user-data/user-data-stream';
 import { maskSecret } from '../../src/core/logger';
 import { captureLogger, dump, fastPolicy, recorder } from '../unit/user-data/harness';
+import { onCleanup, startEmulator } from '../helpers/emulator';
 import { until } from '../helpers/wait';
 
 const API_KEY = 'SeCrEtApIkEy0123456789abcdefXYZ';
@@ -20,15 +21,11 @@ const edPem = ed.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
 const edBody = edPem.split('\n')[1]!.slice(8, 40); // a chunk of the key material
 
 describe('secrets never appear in logs, events or errors', () => {
-  const cleanups: (() => Promise<void>)[] = [];
-  afterEach(async () => {
-    for (const c of cleanups.splice(0).reverse()) await c();
-  });
-
   it('across futures, spot and margin scenarios, including failures', async () => {
     const log = captureLogger();
     const rec = recorder();
     const errors: unknown[] = [];
+    const controllers: UserDataController[] = [];
     const make = (ex: FakeBinance, o: Partial<CreateUserDataStreamOptions> & Pick<CreateUserDataStreamOptions, 'product'>): UserDataController => {
       const c = createUserDataStream({
         apiKey: API_KEY,
@@ -41,13 +38,13 @@ describe('secrets never appear in logs, events or errors', () => {
         statusProbeIntervalMs: 50,
         ...o,
       });
-      cleanups.push(() => c.stop());
+      controllers.push(c);
+      onCleanup(() => c.stop());
       return c;
     };
 
     // Futures: create, event, expiry → replacement, drop → reconnect, stop (DELETE).
-    const fx = await FakeBinance.start({ market: 'usdm' });
-    cleanups.push(() => fx.close());
+    const fx = await startEmulator({ market: 'usdm' });
     const fut = make(fx, { product: 'usdm', events: ['ORDER_TRADE_UPDATE'] });
     await fut.start();
     const key1 = fx.listenKeys()[0]!.listenKey;
@@ -61,8 +58,7 @@ describe('secrets never appear in logs, events or errors', () => {
     const futureKeys = fx.listenKeys().map((k) => k.listenKey);
 
     // Spot: HMAC (events, termination, drop), Ed25519 logon, and a wrong secret.
-    const sx = await FakeBinance.start({ market: 'spot' });
-    cleanups.push(() => sx.close());
+    const sx = await startEmulator({ market: 'spot' });
     const wsApi = sx.wsApi;
     wsApi.addAccount({ apiKey: API_KEY, secret: SECRET });
     wsApi.addAccount({ apiKey: ED_KEY, publicKeyPem: ed.publicKey.export({ type: 'spki', format: 'pem' }) as string });
@@ -73,7 +69,9 @@ describe('secrets never appear in logs, events or errors', () => {
     await rec.waitCount('userDataGap', 3);
     wsApi.disconnectAll();
     await rec.waitCount('userDataGap', 4);
-    await new Promise((r) => setTimeout(r, 120)); // a status probe or two
+    const probes = () => wsApi.requests().filter((r) => r.method === 'session.subscriptions').length;
+    const probed = probes();
+    await until(() => probes() >= probed + 2, { message: 'two status probes' });
     const edc = make(sx, { product: 'spot', apiKey: ED_KEY, privateKey: edPem });
     await edc.start();
     const bad = make(sx, { product: 'spot', apiSecret: `${SECRET}x` });
@@ -88,7 +86,8 @@ describe('secrets never appear in logs, events or errors', () => {
     const badMargin = make(sx, { product: 'margin', apiSecret: 'nope-nope-nope' });
     errors.push(await badMargin.start().catch((e: unknown) => e));
 
-    for (const c of cleanups.splice(0).reverse()) await c();
+    // Stopped here, not after the test, so their stop-time log lines and events are searched too.
+    for (const c of controllers.reverse()) await c.stop();
 
     const haystack = [log.lines.join('\n'), dump(rec.all), dump(errors), errors.map(String).join('\n')].join('\n');
     expect(log.lines.some((l) => l.startsWith('debug'))).toBe(true);

@@ -1,14 +1,13 @@
 /** Spot user data over the emulated WebSocket API: HMAC / Ed25519 / RSA signatures checked by the emulator. */
 import { generateKeyPairSync } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FakeBinance } from '../../src/testing/fake-binance';
+import type { FakeBinance } from '../../src/testing/fake-binance';
 import type { WsApiEmulator } from '../../src/testing/ws-api/ws-api-emulator';
 import type { CreateUserDataStreamOptions, UserDataController } from '../../src/user-data/user-data-stream';
 import { createUserDataStream } from '../../src/user-data/user-data-stream';
 import { captureLogger, fastPolicy, recorder } from '../unit/user-data/harness';
-import { until as waitUntil } from '../helpers/wait';
-
-const until = (cond: () => boolean, timeoutMs = 3000): Promise<void> => waitUntil(cond, timeoutMs);
+import { startEmulator } from '../helpers/emulator';
+import { until } from '../helpers/wait';
 
 const HMAC_KEY = 'spot-hmac-api-key-0123456789';
 const HMAC_SECRET = 'spot-hmac-secret-abcdefghijklmnopqrstuvwxyz';
@@ -26,13 +25,12 @@ describe('spot user data (WebSocket API) against the emulator', () => {
   let ctl: UserDataController | undefined;
   afterEach(async () => {
     await ctl?.stop();
-    await ex?.close();
     ctl = undefined;
-    ex = undefined;
+    ex = undefined; // closed by the global afterEach (test/helpers/setup.ts)
   });
 
   async function setup(extra: Partial<CreateUserDataStreamOptions> = {}) {
-    ex = await FakeBinance.start({ market: 'spot' });
+    ex = await startEmulator({ market: 'spot' });
     const wsApi: WsApiEmulator = ex.wsApi;
     wsApi.addAccount({ apiKey: HMAC_KEY, secret: HMAC_SECRET });
     wsApi.addAccount({ apiKey: ED_KEY, publicKeyPem: pub(ed.publicKey) });
@@ -89,7 +87,7 @@ describe('spot user data (WebSocket API) against the emulator', () => {
     await a.ctl.start();
     expect(a.wsApi.requests().map((r) => r.method)).toEqual(['userDataStream.subscribe.signature']);
     await a.ctl.stop();
-    await a.ex.close();
+    await a.ex.close(); // before the second setup() takes its place; the global afterEach closes it again (a no-op)
 
     const b = await setup({ apiKey: RSA_KEY, apiSecret: undefined, privateKey: pem(rsa.privateKey) });
     await b.ctl.start();
@@ -116,7 +114,7 @@ describe('spot user data (WebSocket API) against the emulator', () => {
     const gap = await rec.waitFor('userDataGap');
     expect(gap).toMatchObject({ source: 'spot', reason: 'eventStreamTerminated' });
     expect(gap.from).toBeGreaterThanOrEqual(before - 5);
-    await until(() => wsApi.connections()[0]?.subscriptions.length === 1);
+    await until(() => wsApi.connections()[0]?.subscriptions.length === 1, { timeoutMs: 3000 });
     expect(wsApi.connections()).toHaveLength(1);
     expect(wsApi.requests().map((r) => r.method)).toEqual(['userDataStream.subscribe.signature', 'userDataStream.subscribe.signature']);
     wsApi.pushEvent(HMAC_KEY, execReport(4));
@@ -127,11 +125,13 @@ describe('spot user data (WebSocket API) against the emulator', () => {
   it('a dropped connection reconnects and re-subscribes with a fresh signature; userDataGap', async () => {
     const { wsApi, ctl, rec } = await setup();
     await ctl.start();
-    await new Promise((r) => setTimeout(r, 5));
+    // So the re-subscribe's fresh signature has a different timestamp: the clock passes the first one.
+    const firstTimestamp = Number(wsApi.requests()[0]!.params.timestamp);
+    await until(() => Date.now() > firstTimestamp, { message: 'the clock to pass the first signature timestamp' });
     expect(wsApi.disconnectAll()).toBe(1);
     const gap = await rec.waitFor('userDataGap');
     expect(gap.reason).toMatch(/1006|ERR_CLOSED/);
-    await until(() => wsApi.connections()[0]?.subscriptions.length === 1);
+    await until(() => wsApi.connections()[0]?.subscriptions.length === 1, { timeoutMs: 3000 });
     const subs = wsApi.requests().filter((r) => r.method === 'userDataStream.subscribe.signature');
     expect(subs).toHaveLength(2);
     expect(subs[1]!.params.timestamp).not.toBe(subs[0]!.params.timestamp);
@@ -146,18 +146,18 @@ describe('spot user data (WebSocket API) against the emulator', () => {
     wsApi.serverShutdown();
     await rec.waitFor('serverShutdown');
     await rec.waitFor('userDataGap');
-    await until(() => wsApi.requests().filter((r) => r.method === 'userDataStream.subscribe.signature').length === 2);
+    await until(() => wsApi.requests().filter((r) => r.method === 'userDataStream.subscribe.signature').length === 2, { timeoutMs: 3000 });
   });
 
   it('the status probe asks session.subscriptions and re-subscribes when ours is gone', async () => {
     const { wsApi, ctl, rec } = await setup({ statusProbeIntervalMs: 100 });
     await ctl.start();
-    await until(() => wsApi.requests().some((r) => r.method === 'session.subscriptions'));
+    await until(() => wsApi.requests().some((r) => r.method === 'session.subscriptions'), { timeoutMs: 3000 });
     // Remove the subscription silently (no eventStreamTerminated reaches the client).
     const conn = wsApi.connections()[0]!;
-    (wsApi as any).sessions.get(conn.id).subs.clear();
+    (wsApi as any).server.sessions.get(conn.id).subs.clear();
     await rec.waitFor('userDataGap', (g: any) => g.reason === 'subscription missing');
-    await until(() => wsApi.connections()[0]?.subscriptions.length === 1);
+    await until(() => wsApi.connections()[0]?.subscriptions.length === 1, { timeoutMs: 3000 });
     expect(rec.of('reconnecting')).toHaveLength(0);
   });
 
