@@ -2,11 +2,12 @@
  * Per-stream state, created once at subscribe time and found by the router with one Map
  * lookup per message. Plain fields with a fixed shape (a class, so V8 keeps one hidden
  * class); the hot path only touches counters and, during a handover, the dedup fields.
+ * Recovery stages see it as a `StreamView` (recovery/stage.ts), never as this class.
  */
 import type { ResilientSocketLike } from '../connection/types';
 import type { EventKey } from '../recovery/dedup';
 import { newEventKey } from '../recovery/dedup';
-import type { RecoveryStage } from '../recovery/stage';
+import type { RecoveryStage, StreamView } from '../recovery/stage';
 import type { StreamInfo } from '../streams/classify';
 import type { StreamMessage } from '../streams/types';
 
@@ -20,7 +21,7 @@ export interface Handover {
   onAllSwitched: () => void;
 }
 
-export class StreamState {
+export class StreamState implements StreamView {
   readonly name: string;
   readonly info: StreamInfo;
   /** Group the stream was subscribed in (`''` = default). */
@@ -65,5 +66,15 @@ export class StreamState {
     this.group = group;
     this.subscribedAt = subscribedAt;
     this.stages = stages && stages.length ? stages : undefined;
+  }
+
+  /** The stream's socket went away (pool stopped): no source, no handover, not ready. */
+  unplace(): void {
+    this.primary = undefined;
+    this.next = undefined;
+    this.handover = undefined;
+    this.held = undefined;
+    this.filtering = false;
+    this.ready = false;
   }
 }

@@ -3,9 +3,24 @@
  * state with one Map lookup) and the listener. Stages are chained per stream, installed
  * at subscribe time, and see the already-parsed message: a gap tracker or a backfill
  * buffer fits here without a second parse.
+ *
+ * A stage sees the stream through {@link StreamView}, declared here: recovery/ never
+ * imports pool/ (the pool's per-stream record satisfies this view structurally).
  */
+import type { StreamInfo } from '../streams/classify';
 import type { StreamMessage } from '../streams/types';
-import type { StreamState } from '../pool/stream-state';
+
+/** What a stage may read about its stream (the pool's StreamState provides it). */
+export interface StreamView {
+  readonly name: string;
+  readonly info: StreamInfo;
+  /** Group the stream was subscribed in (`''` = default). */
+  readonly group: string;
+  /** Messages delivered so far (this one included). */
+  readonly messages: number;
+  /** `receivedAt` of the last delivered message, 0 if none yet. */
+  readonly lastMessageAt: number;
+}
 
 export interface RecoveryStage {
   /** For stats and logs. */
@@ -15,5 +30,5 @@ export interface RecoveryStage {
    * to swallow the message (e.g. buffered for later). Must not throw; must not keep a
    * reference to `message.data` unless it owns the message from then on.
    */
-  accept(state: StreamState, message: StreamMessage): boolean;
+  accept(stream: StreamView, message: StreamMessage): boolean;
 }
