@@ -12,10 +12,14 @@
  *    burnt at once). When several dials are queued, each gap gets up to `jitterMs` of random
  *    extra so that sockets cut at the same moment do not re-dial in lock-step.
  * The queue is FIFO; a waiter leaves it when its AbortSignal aborts (ERR_ABORTED).
- * The budget holds no timer while its queue is empty.
+ * The budget's one timer (slot `'wake'`) is armed only while its queue is not empty.
+ * A bad option throws ERR_INVALID_OPTION naming it.
  */
 import type { DialGate } from '../connection/types';
-import { BinanceStreamError } from '../core/errors';
+import type { BinanceStreamError } from '../core/errors';
+import { aborted, invalidOption } from '../core/errors';
+import { TimerSlots } from '../core/timers';
+import { num } from '../core/validate';
 
 export interface ConnectionBudgetOptions {
   /** Binance's limit of connection attempts per IP per window. @default 300 */
@@ -70,11 +74,10 @@ interface Waiter {
   onAbort: () => void;
 }
 
-function checkNumber(name: string, v: unknown, min: number, integer = false): number {
-  if (typeof v !== 'number' || Number.isNaN(v) || v < min || !Number.isFinite(v) || (integer && !Number.isInteger(v))) {
-    throw new RangeError(`ConnectionBudget option ${name}: expected ${integer ? 'an integer' : 'a number'} >= ${min}, got ${String(v)}`);
-  }
-  return v;
+function fraction(name: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !(value > 0 && value <= 1)) throw invalidOption(name, 'a number in (0, 1]', value);
+  return value;
 }
 
 let sharedInstance: ConnectionBudget | undefined;
@@ -104,28 +107,27 @@ export class ConnectionBudget implements DialGate {
   private readonly queue: Waiter[] = [];
   private lastGrantAt = -Infinity;
   private pausedUntil = 0;
-  private timer: ReturnType<typeof setTimeout> | undefined;
+  private readonly timers = new TimerSlots<'wake'>();
   private timerAt = 0;
   private granted = 0;
   private rejections = 0;
 
   constructor(options: ConnectionBudgetOptions = {}) {
-    this.limit = checkNumber('maxAttempts', options.maxAttempts ?? 300, 1, true);
-    this.windowMs = checkNumber('windowMs', options.windowMs ?? 300_000, 1);
-    const headroom = checkNumber('headroom', options.headroom ?? 0.9, 0);
-    if (headroom > 1 || headroom === 0) throw new RangeError(`ConnectionBudget option headroom: expected a fraction in (0, 1], got ${headroom}`);
-    this.effectiveLimit = Math.max(1, Math.floor(this.limit * headroom));
-    this.minIntervalMs = checkNumber('minIntervalMs', options.minIntervalMs ?? 50, 0);
-    this.jitterMs = checkNumber('jitterMs', options.jitterMs ?? 50, 0);
-    this.pause429 = checkNumber('defaultPause429Ms', options.defaultPause429Ms ?? 60_000, 0);
-    this.pause418 = checkNumber('defaultPause418Ms', options.defaultPause418Ms ?? 120_000, 0);
-    this.now = options.now ?? Date.now;
-    this.random = options.random ?? Math.random;
+    const ms = { min: 0, unit: 'ms' };
+    this.limit = num('maxAttempts', options.maxAttempts, 300, { integer: true, min: 1 });
+    this.windowMs = num('windowMs', options.windowMs, 300_000, { min: 1, unit: 'ms' });
+    this.effectiveLimit = Math.max(1, Math.floor(this.limit * fraction('headroom', options.headroom, 0.9)));
+    this.minIntervalMs = num('minIntervalMs', options.minIntervalMs, 50, ms);
+    this.jitterMs = num('jitterMs', options.jitterMs, 50, ms);
+    this.pause429 = num('defaultPause429Ms', options.defaultPause429Ms, 60_000, ms);
+    this.pause418 = num('defaultPause418Ms', options.defaultPause418Ms, 120_000, ms);
+    this.now = clock('now', options.now, Date.now);
+    this.random = clock('random', options.random, Math.random);
   }
 
   /** Resolves when `socketId` may dial (the attempt is counted then); rejects with ERR_ABORTED on abort. */
   acquire(socketId: string, signal: AbortSignal): Promise<void> {
-    if (signal.aborted) return Promise.reject(abortError(socketId));
+    if (signal.aborted) return Promise.reject(abortError(socketId, signal.reason));
     return new Promise<void>((resolve, reject) => {
       const waiter: Waiter = {
         socketId,
@@ -135,7 +137,7 @@ export class ConnectionBudget implements DialGate {
         onAbort: () => {
           const i = this.queue.indexOf(waiter);
           if (i >= 0) this.queue.splice(i, 1);
-          reject(abortError(socketId));
+          reject(abortError(socketId, signal.reason));
           this.pump();
         },
       };
@@ -145,15 +147,29 @@ export class ConnectionBudget implements DialGate {
     });
   }
 
-  /** A handshake was answered 429/418/403: pause every dial for `retryAfterMs` (or the default for that status). */
-  reportRejection(status: number, retryAfterMs: number | undefined): void {
+  /**
+   * A handshake was answered 429/418/403: pause every dial for `retryAfterMs` (or the default
+   * for that status). Returns the pause now in force, in ms (a longer earlier pause stays).
+   */
+  reportRejection(status: number, retryAfterMs: number | undefined): number {
     this.rejections++;
     const pause = retryAfterMs !== undefined && retryAfterMs >= 0 ? retryAfterMs : status === 418 ? this.pause418 : this.pause429;
     const until = this.now() + pause;
     if (until > this.pausedUntil) this.pausedUntil = until;
     // Re-plan the wake-up for the longer wait.
-    this.clearTimer();
+    this.timers.clearAll();
     this.pump();
+    return this.pausedForMs();
+  }
+
+  /** How long every dial is paused from now, in ms (0: not paused). */
+  pausedForMs(): number {
+    return Math.max(0, this.pausedUntil - this.now());
+  }
+
+  /** Timers armed right now (0 or 1; 0 whenever the queue is empty). For tests. */
+  get timersArmed(): number {
+    return this.timers.size;
   }
 
   state(): ConnectionBudgetState {
@@ -211,27 +227,22 @@ export class ConnectionBudget implements DialGate {
       if (this.queue.length && this.jitterMs > 0) this.lastGrantAt = now + this.random() * this.jitterMs;
       waiter.resolve();
     }
-    this.clearTimer();
+    this.timers.clearAll();
   }
 
   private arm(at: number, now: number): void {
-    if (this.timer !== undefined && this.timerAt === at) return;
-    this.clearTimer();
+    if (this.timers.has('wake') && this.timerAt === at) return;
     this.timerAt = at;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.pump();
-    }, Math.max(0, Math.ceil(at - now)));
-  }
-
-  private clearTimer(): void {
-    if (this.timer !== undefined) {
-      clearTimeout(this.timer);
-      this.timer = undefined;
-    }
+    this.timers.set('wake', Math.ceil(at - now), () => this.pump());
   }
 }
 
-function abortError(socketId: string): BinanceStreamError {
-  return new BinanceStreamError('ERR_ABORTED', `dial of ${socketId} aborted while waiting for the connection budget`);
+function clock(name: string, value: unknown, fallback: () => number): () => number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'function') throw invalidOption(name, 'a function returning a number', value);
+  return value as () => number;
+}
+
+function abortError(socketId: string, reason: unknown): BinanceStreamError {
+  return aborted(`dial of ${socketId} (waiting for the connection budget)`, reason);
 }

@@ -102,14 +102,37 @@ describe('ConnectionBudget', () => {
     ac.abort();
     await expect(p).rejects.toMatchObject({ code: 'ERR_ABORTED' });
     expect(b.state().queued).toBe(0);
+    expect(b.timersArmed).toBe(0);
     expect(vi.getTimerCount()).toBe(0);
-    await expect(b.acquire('s2', ac.signal)).rejects.toMatchObject({ code: 'ERR_ABORTED' });
+    await expect(b.acquire('s2', ac.signal)).rejects.toMatchObject({ code: 'ERR_ABORTED', message: expect.stringContaining('s2') });
   });
 
-  it('validates its options, naming them', () => {
-    expect(() => new ConnectionBudget({ maxAttempts: 0 })).toThrow(/maxAttempts/);
-    expect(() => new ConnectionBudget({ headroom: 1.5 })).toThrow(/headroom/);
-    expect(() => new ConnectionBudget({ minIntervalMs: -1 })).toThrow(/minIntervalMs/);
+  it('validates its options: ERR_INVALID_OPTION naming the option, the expected form and the value', () => {
+    const bad = (o: ConstructorParameters<typeof ConnectionBudget>[0], message: string) =>
+      expect(() => new ConnectionBudget(o)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_OPTION', message }));
+    bad({ maxAttempts: 0 }, 'option maxAttempts: expected an integer >= 1, got 0');
+    bad({ maxAttempts: 2.5 }, 'option maxAttempts: expected an integer >= 1, got 2.5');
+    bad({ headroom: 1.5 }, 'option headroom: expected a number in (0, 1], got 1.5');
+    bad({ headroom: 0 }, 'option headroom: expected a number in (0, 1], got 0');
+    bad({ minIntervalMs: -1 }, 'option minIntervalMs: expected a number >= 0 ms, got -1');
+    bad({ windowMs: Number.NaN }, 'option windowMs: expected a number >= 1 ms, got NaN');
+    bad({ jitterMs: '5' as unknown as number }, 'option jitterMs: expected a number >= 0 ms, got "5"');
+    bad({ defaultPause429Ms: Infinity }, 'option defaultPause429Ms: expected a number >= 0 ms, got Infinity');
+    bad({ now: 5 as unknown as () => number }, 'option now: expected a function returning a number, got 5');
+  });
+
+  it('reportRejection returns the pause in force and pausedForMs() counts it down; a shorter pause never shortens it', async () => {
+    const b = new ConnectionBudget({ minIntervalMs: 0, jitterMs: 0 });
+    expect(b.pausedForMs()).toBe(0);
+    expect(b.reportRejection(429, 10_000)).toBe(10_000);
+    await vi.advanceTimersByTimeAsync(4_000);
+    expect(b.pausedForMs()).toBe(6_000);
+    expect(b.reportRejection(429, 1_000)).toBe(6_000);
+    expect(b.reportRejection(418, undefined)).toBe(120_000);
+    await vi.advanceTimersByTimeAsync(120_000);
+    expect(b.pausedForMs()).toBe(0);
+    expect(b.timersArmed).toBe(0);
+    expect(vi.getTimerCount()).toBe(0);
   });
 
   it('has one process-wide shared instance', () => {
