@@ -2,12 +2,13 @@
  * Events of the user-data streams: lifecycle payloads and the user-data part of the
  * client's event map.
  */
+import type { SocketEvents } from '../connection/events';
 import type { BinanceStreamError } from '../core/errors';
-import type { UserDataEvents, UserDataMessage } from './types';
+import type { ListenKeyProduct, UserDataEvents, UserDataMessage } from './types';
 
 export interface ListenKeyLifecycleEvent {
   action: 'created' | 'refreshed' | 'expired' | 'replaced' | 'closed' | 'refreshFailed';
-  market: 'usdm' | 'coinm' | 'portfolio';
+  market: ListenKeyProduct;
   /** Masked listenKey. */
   listenKey: string;
   /** For `replaced`: the masked previous key. */
@@ -40,3 +41,9 @@ export type UserDataClientEvents = {
   userDataGap: (e: UserDataGapEvent) => void;
   userDataState: (e: UserDataStateEvent) => void;
 };
+
+/** Everything a user-data stream emits through its owner: its own events and its socket's (`user-<product>`). */
+export type UserDataStreamEvents = UserDataClientEvents & SocketEvents;
+
+/** How a user-data stream hands an event to its owner (the client's typed emit). */
+export type UserDataEmit = <K extends keyof UserDataStreamEvents>(event: K, ...args: Parameters<UserDataStreamEvents[K]>) => void;

@@ -1,19 +1,24 @@
 /**
- * A tiny fetch-based Binance REST caller for the user-data endpoints (listenKey,
- * listenToken). Not a general REST client.
+ * ONE Binance REST request for the user-data endpoints (listenKey, listenToken), signed or
+ * not. Not a general REST client.
  *
  * - `X-MBX-APIKEY` header; SIGNED calls add `timestamp` (+ `recvWindow`) and `signature`.
- * - Every call has a timeout (AbortSignal) and honours the caller's abort signal.
+ * - Every attempt has a timeout and honours the caller's abort signal.
  * - Failures become BinanceStreamError: `ERR_HTTP` (httpStatus, binanceCode, retryAfterMs),
  *   `ERR_LISTEN_KEY` for -1125, `ERR_AUTH` for rejected keys, `ERR_ENDPOINT_RETIRED` for
- *   HTTP 410 (spot/margin listenKeys, retired 2026-02-20), `ERR_ABORTED` when aborted.
- * - {@link restCall} retries transient failures (network, timeout, 5xx, 429/418 after
- *   `Retry-After`, -1021/-1001/-1003) with p-retry; never permanent ones.
+ *   HTTP 410 (spot/margin listenKeys, retired 2026-02-20), `ERR_ABORTED` when aborted;
+ *   `permanent` when trying again cannot help.
+ * - {@link restCall} retries under a RetryPolicy through `retry/retry-operation.ts`, the
+ *   same decision as socket reconnects: a server's `Retry-After` always wins.
  *
  * Secrets: the API key, the signature and the query string never appear in errors.
  */
-import pRetry from 'p-retry';
-import { BinanceStreamError, describeError, parseRetryAfter } from '../core/errors';
+import { throwIfAborted } from '../core/abort';
+import { aborted, BinanceStreamError, describeError, parseRetryAfter } from '../core/errors';
+import { ExponentialBackoff } from '../retry/exponential-backoff';
+import type { RetryPolicy } from '../retry/policy';
+import type { FailedAttemptInfo } from '../retry/retry-operation';
+import { retryOperation } from '../retry/retry-operation';
 import type { Signer, SignatureParamValue } from './signing';
 import { signaturePayload } from './signing';
 
@@ -46,34 +51,24 @@ export interface RestRequest {
   now?: (() => number) | undefined;
 }
 
-export interface RestRetryOptions {
-  /** Retries after the first attempt. @default 3 */
-  retries?: number | undefined;
-  /** First backoff delay. @default 1000 */
-  minDelayMs?: number | undefined;
-  /** Longest backoff delay (a server's Retry-After may be longer and wins). @default 30_000 */
-  maxDelayMs?: number | undefined;
-  /** Called before each retry (for logging). */
-  onRetry?: ((info: { attempt: number; retriesLeft: number; error: BinanceStreamError; delayMs: number }) => void) | undefined;
+/**
+ * The default retry of a user-data REST call: 3 retries after 1 s, 2 s, 4 s (30 s cap, no
+ * jitter; 15 s first for a 429/418 without Retry-After). A server's Retry-After wins.
+ */
+export function defaultRestRetryPolicy(): RetryPolicy {
+  return new ExponentialBackoff({ maxRetries: 3, initialDelayMs: 1000, maxDelayMs: 30_000, jitter: 0 });
 }
 
 /** Binance codes where a new attempt (re-signed, later) can succeed. */
 const TRANSIENT_BINANCE_CODES = new Set([-1000, -1001, -1003, -1006, -1007, -1008, -1021]);
 /** Binance codes that mean the API key itself is refused. */
 const AUTH_BINANCE_CODES = new Set([-2014, -2015, -1002, -1022]);
-
-function requestLabel(method: string, path: string): string {
-  return `${method} ${path}`;
-}
-
-function abortedError(label: string, reason: unknown): BinanceStreamError {
-  if (reason instanceof BinanceStreamError && reason.code === 'ERR_ABORTED') return reason;
-  return new BinanceStreamError('ERR_ABORTED', `${label} aborted`, { cause: reason, permanent: true });
-}
+const RETIRED =
+  'Binance retired this endpoint. Spot and margin listenKeys ended on 2026-02-20; spot user data now comes through the WebSocket API (userDataStream.subscribe.signature) and margin through a listenToken (POST /sapi/v1/userListenToken + userDataStream.subscribe.listenToken). Use product "spot" or "margin", which do this for you.';
 
 /** Turn a non-2xx answer into a BinanceStreamError. Exported for tests. */
 export function httpError(method: string, path: string, status: number, bodyText: string, retryAfterHeader: string | null, now = Date.now()): BinanceStreamError {
-  const label = requestLabel(method, path);
+  const label = `${method} ${path}`;
   let binanceCode: number | undefined;
   let msg: string | undefined;
   try {
@@ -84,57 +79,40 @@ export function httpError(method: string, path: string, status: number, bodyText
     /* HTML or empty body (e.g. nginx 410 page) */
   }
   const retryAfterMs = parseRetryAfter(retryAfterHeader, now);
-  const details = {
-    httpStatus: status,
-    ...(binanceCode !== undefined ? { binanceCode } : {}),
-    ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
-  };
+  const details = { httpStatus: status, ...(binanceCode !== undefined ? { binanceCode } : {}), ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) };
   const what = `${label} answered HTTP ${status}${binanceCode !== undefined ? ` (Binance ${binanceCode}${msg ? `: ${msg}` : ''})` : ''}`;
-  if (status === 410) {
-    return new BinanceStreamError(
-      'ERR_ENDPOINT_RETIRED',
-      `${label} answered HTTP 410 Gone: Binance retired this endpoint. Spot and margin listenKeys ended on 2026-02-20; spot user data now comes through the WebSocket API (userDataStream.subscribe.signature) and margin through a listenToken (POST /sapi/v1/userListenToken + userDataStream.subscribe.listenToken). Use product "spot" or "margin", which do this for you.`,
-      { ...details, permanent: true },
-    );
-  }
-  if (binanceCode === -1125) {
-    return new BinanceStreamError('ERR_LISTEN_KEY', `${what}: the listenKey does not exist (expired or closed)`, { ...details, permanent: true });
-  }
+  if (status === 410) return new BinanceStreamError('ERR_ENDPOINT_RETIRED', `${label} answered HTTP 410 Gone: ${RETIRED}`, { ...details, permanent: true });
+  if (binanceCode === -1125) return new BinanceStreamError('ERR_LISTEN_KEY', `${what}: the listenKey does not exist (expired or closed)`, { ...details, permanent: true });
   if (status === 401 || (binanceCode !== undefined && AUTH_BINANCE_CODES.has(binanceCode))) {
     return new BinanceStreamError('ERR_AUTH', `${what}: the API key or signature was rejected (check the key, its permissions and IP whitelist)`, { ...details, permanent: true });
   }
-  const transient =
-    status === 408 || status === 425 || status === 429 || status === 418 || status >= 500 || (binanceCode !== undefined && TRANSIENT_BINANCE_CODES.has(binanceCode));
+  const transient = status === 408 || status === 425 || status === 429 || status === 418 || status >= 500 || (binanceCode !== undefined && TRANSIENT_BINANCE_CODES.has(binanceCode));
   return new BinanceStreamError('ERR_HTTP', what, { ...details, permanent: !transient });
 }
 
-/** True when retrying the same call later can help. */
-export function isRetryableRestError(err: unknown): boolean {
-  return err instanceof BinanceStreamError && !err.permanent && err.code !== 'ERR_ABORTED';
-}
-
-/** One attempt. Resolves with the parsed JSON body (`{}` for an empty body). */
-export async function restRequest<T = unknown>(req: RestRequest): Promise<T> {
-  const label = requestLabel(req.method, req.path);
-  if (req.signal?.aborted) throw abortedError(label, req.signal.reason);
-  const doFetch: FetchLike | undefined = req.fetch ?? (globalThis.fetch as unknown as FetchLike | undefined);
-  if (!doFetch) throw new BinanceStreamError('ERR_UNEXPECTED', `${label}: no fetch() available in this runtime; pass options.fetch`, { permanent: true });
-
+/** The query string: the signed pairs in the signed (sorted) order, the signature last. */
+async function queryString(req: RestRequest): Promise<string> {
   let params: Record<string, SignatureParamValue | undefined> = { ...(req.params ?? {}) };
   if (req.signer) {
     params.timestamp = (req.now ?? Date.now)();
     if (req.recvWindow !== undefined) params.recvWindow = req.recvWindow;
-    const signature = await req.signer.sign(signaturePayload(params));
-    params = { ...params, signature };
+    params = { ...params, signature: await req.signer.sign(signaturePayload(params)) };
   }
-  // Query string: the signed pairs in the signed order, then the signature last.
   const keys = Object.keys(params)
     .filter((k) => k !== 'signature' && params[k] !== undefined)
     .sort();
   if (params.signature !== undefined) keys.push('signature');
-  const query = keys.map((k) => `${encodeURIComponent(k)}=${encodeURIComponent(String(params[k]))}`).join('&');
-  const url = `${req.baseUrl.replace(/\/+$/, '')}${req.path}${query ? `?${query}` : ''}`;
+  return keys.map((k) => `${encodeURIComponent(k)}=${encodeURIComponent(String(params[k]))}`).join('&');
+}
 
+/** One attempt. Resolves with the parsed JSON body (`{}` for an empty body). */
+export async function restRequest<T = unknown>(req: RestRequest): Promise<T> {
+  const label = `${req.method} ${req.path}`;
+  throwIfAborted(req.signal, label);
+  const doFetch: FetchLike | undefined = req.fetch ?? (globalThis.fetch as unknown as FetchLike | undefined);
+  if (!doFetch) throw new BinanceStreamError('ERR_UNEXPECTED', `${label}: no fetch() available in this runtime; pass options.fetch`, { permanent: true });
+  const query = await queryString(req);
+  const url = `${req.baseUrl.replace(/\/+$/, '')}${req.path}${query ? `?${query}` : ''}`;
   const timeoutMs = req.timeoutMs ?? 10_000;
   const ctrl = new AbortController();
   let timedOut = false;
@@ -148,14 +126,10 @@ export async function restRequest<T = unknown>(req: RestRequest): Promise<T> {
     let res: Awaited<ReturnType<FetchLike>>;
     let text: string;
     try {
-      res = await doFetch(url, {
-        method: req.method,
-        headers: { 'X-MBX-APIKEY': req.apiKey, 'Content-Type': 'application/x-www-form-urlencoded' },
-        signal: ctrl.signal,
-      });
+      res = await doFetch(url, { method: req.method, headers: { 'X-MBX-APIKEY': req.apiKey, 'Content-Type': 'application/x-www-form-urlencoded' }, signal: ctrl.signal });
       text = await res.text();
     } catch (cause) {
-      if (req.signal?.aborted) throw abortedError(label, req.signal.reason);
+      if (req.signal?.aborted) throw aborted(label, req.signal.reason);
       if (timedOut) throw new BinanceStreamError('ERR_HTTP', `${label} timed out after ${timeoutMs} ms`, { permanent: false });
       // Network errors from undici carry the URL (with the signature) in nested causes: keep only the type.
       throw new BinanceStreamError('ERR_HTTP', `${label} failed: ${describeError(cause).replace(/https?:\/\/\S+/g, '<url>')}`, { permanent: false });
@@ -164,8 +138,8 @@ export async function restRequest<T = unknown>(req: RestRequest): Promise<T> {
     if (!text.trim()) return {} as T;
     try {
       return JSON.parse(text) as T;
-    } catch (cause) {
-      throw new BinanceStreamError('ERR_PARSE', `${label} answered HTTP ${res.status} with a body that is not JSON`, { cause, httpStatus: res.status, permanent: false });
+    } catch {
+      throw new BinanceStreamError('ERR_PARSE', `${label} answered HTTP ${res.status} with a body that is not JSON`, { httpStatus: res.status, permanent: false });
     }
   } finally {
     clearTimeout(timer);
@@ -173,52 +147,23 @@ export async function restRequest<T = unknown>(req: RestRequest): Promise<T> {
   }
 }
 
-function abortableSleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const onAbort = (): void => {
-      clearTimeout(t);
-      reject(signal?.reason);
-    };
-    const t = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
+export interface RestRetry {
+  /** Whether and when to try again (`decide()`: permanent errors stop, Retry-After wins). */
+  policy: RetryPolicy;
+  /** Called before each wait (for logging). */
+  onRetry?: ((info: FailedAttemptInfo) => void) | undefined;
 }
 
 /**
- * {@link restRequest} with bounded retries (p-retry, exponential backoff without jitter so
- * fake-timer tests are exact). A server's `Retry-After` is waited out first and wins over
- * the curve. Permanent errors and aborts are never retried.
+ * {@link restRequest}, retried under `retry.policy` (retry/retry-operation.ts). Permanent
+ * errors are never retried; aborting `req.signal` rejects with ERR_ABORTED at once.
  */
-export async function restCall<T = unknown>(req: RestRequest, retry: RestRetryOptions = {}): Promise<T> {
-  const label = requestLabel(req.method, req.path);
-  const retries = retry.retries ?? 3;
-  const minDelayMs = retry.minDelayMs ?? 1000;
-  const maxDelayMs = retry.maxDelayMs ?? 30_000;
-  try {
-    return await pRetry(() => restRequest<T>(req), {
-      retries,
-      minTimeout: minDelayMs,
-      maxTimeout: maxDelayMs,
-      factor: 2,
-      randomize: false,
-      ...(req.signal ? { signal: req.signal } : {}),
-      shouldRetry: ({ error }) => isRetryableRestError(error),
-      onFailedAttempt: async ({ error, attemptNumber, retriesLeft }) => {
-        if (!isRetryableRestError(error) || retriesLeft <= 0) return;
-        const err = error as BinanceStreamError;
-        const curve = Math.min(maxDelayMs, minDelayMs * 2 ** (attemptNumber - 1));
-        retry.onRetry?.({ attempt: attemptNumber, retriesLeft, error: err, delayMs: Math.max(curve, err.retryAfterMs ?? 0) });
-        // Retry-After wins: wait out whatever it asks beyond the curve's own delay.
-        if (err.retryAfterMs !== undefined && err.retryAfterMs > curve) await abortableSleep(err.retryAfterMs - curve, req.signal);
-      },
-    });
-  } catch (err) {
-    if (req.signal?.aborted) throw abortedError(label, req.signal.reason);
-    if (err instanceof BinanceStreamError) throw err;
-    throw new BinanceStreamError('ERR_HTTP', `${label} failed`, { cause: err });
-  }
+export function restCall<T = unknown>(req: RestRequest, retry: RestRetry): Promise<T> {
+  return retryOperation(() => restRequest<T>(req), {
+    policy: retry.policy,
+    signal: req.signal,
+    id: `${req.method} ${req.path}`,
+    onFailedAttempt: retry.onRetry,
+    ...(req.now ? { now: req.now } : {}),
+  });
 }

@@ -1,7 +1,36 @@
 /**
  * Typed user-data payloads (Binance field names). Open to extra fields: Binance adds
  * them without notice. Numbers that Binance sends as strings stay strings.
+ *
+ * Also the ONE product list ({@link USER_DATA_PRODUCTS}) and the product → listenKey REST
+ * path table ({@link LISTEN_KEY_PATHS}).
  */
+
+// ---------- Products ----------
+
+/** Every product with a user-data stream, in one list. */
+export const USER_DATA_PRODUCTS = Object.freeze(['spot', 'margin', 'usdm', 'coinm', 'portfolio'] as const);
+
+/**
+ * - `spot`: WebSocket API (`userDataStream.subscribe.signature`, or `session.logon` + `userDataStream.subscribe`);
+ * - `margin`: listenToken + WebSocket API `userDataStream.subscribe.listenToken`;
+ * - `usdm` / `coinm` / `portfolio`: a futures listenKey and a stream connection.
+ */
+export type UserDataProduct = (typeof USER_DATA_PRODUCTS)[number];
+
+/** The products whose user data still uses a listenKey (futures; spot and margin keys were retired on 2026-02-20). */
+export type ListenKeyProduct = Extract<UserDataProduct, 'usdm' | 'coinm' | 'portfolio'>;
+
+/** REST path of each futures product's listenKey endpoint (POST create, PUT keepalive, DELETE close). */
+export const LISTEN_KEY_PATHS: Readonly<Record<ListenKeyProduct, string>> = Object.freeze({
+  usdm: '/fapi/v1/listenKey',
+  coinm: '/dapi/v1/listenKey',
+  portfolio: '/papi/v1/listenKey',
+});
+
+export function isListenKeyProduct(product: UserDataProduct): product is ListenKeyProduct {
+  return product in LISTEN_KEY_PATHS;
+}
 
 // ---------- Spot / margin (WebSocket API `userDataStream.subscribe*`) ----------
 
@@ -198,7 +227,7 @@ export const USER_DATA_EVENT_NAMES: Readonly<Record<string, UserDataEventName>> 
 /** Any user-data payload, as delivered by the generic `userData` event. */
 export interface UserDataMessage {
   /** Which product the event came from. */
-  source: 'spot' | 'margin' | 'usdm' | 'coinm' | 'portfolio';
+  source: UserDataProduct;
   data: { e: string; E: number | string; [k: string]: unknown };
   receivedAt: number;
 }

@@ -2,47 +2,56 @@
  * The user-data facade the client calls (`client.subscribeUserData()`): one typed state
  * machine per product over a driver —
  *
- * - `usdm` / `coinm` / `portfolio`: listenKey ({@link ListenKeyManager}) + stream socket;
+ * - `usdm` / `coinm` / `portfolio`: listenKey ({@link ListenKeyManager}) + stream socket
+ *   (futures/futures-user-stream.ts);
  * - `spot`: WebSocket API (`userDataStream.subscribe.signature`, or `session.logon` +
  *   `userDataStream.subscribe` with an Ed25519 key);
- * - `margin`: listenToken + WebSocket API `userDataStream.subscribe.listenToken`.
+ * - `margin`: listenToken + WebSocket API `userDataStream.subscribe.listenToken`
+ *   (ws-api/ws-api-user-stream.ts).
  *
  * Events it emits through `emit`: the typed user-data events (`executionReport`,
- * `orderUpdate`…) and `userData`; `listenKey` (masked); `userDataState`
- * (subscribing → live → reconnecting → live … → stopped | failed); `userDataGap` after
- * ANY interruption (reconnect, key expiry, terminated subscription) with the window in
- * which events may have been missed — reconcile orders and balances over REST then;
- * and the socket's own `stateChange`, `open`, `close`, `reconnecting`, `reconnected`,
- * `gaveUp`, `error`, `serverShutdown` (socket ids `user-<product>`).
+ * `orderUpdate`…) and `userData`; `listenKey` (masked); `userDataState` (see the table
+ * below); `userDataGap` after ANY interruption (reconnect, key expiry, terminated
+ * subscription) with the window in which events may have been missed — reconcile orders
+ * and balances over REST then; and the socket's own `stateChange`, `open`, `close`,
+ * `reconnecting`, `reconnected`, `gaveUp`, `error`, `serverShutdown` (socket ids `user-<product>`).
  *
  * Secrets: the API key, secret and private key never reach a log line, an event or an
  * error message; listenKeys and listenTokens are masked.
  */
-import type { DialGate, HeartbeatOptions, SocketStats, WebSocketFactory } from '../connection/types';
-import { BinanceStreamError, describeError, toStreamError } from '../core/errors';
-import type { SocketEvents } from '../connection/events';
-import type { UserDataClientEvents, UserDataStateEvent } from './events';
-
-/** Everything a user-data stream emits through its owner: its own events and its socket's. */
-export type UserDataStreamEvents = UserDataClientEvents & SocketEvents;
+import { BinanceStreamError, aborted, invalidOption, toStreamError } from '../core/errors';
 import type { Logger } from '../core/logger';
-import { normalizeLogger } from '../core/logger';
-import { MARKETS } from '../core/markets';
-import type { RetryPolicy } from '../retry/policy';
-import { FuturesUserStream } from './futures-user-stream';
-import type { CloseListenKeyPolicy } from './listen-key-manager';
-import { ListenKeyManager } from './listen-key-manager';
-import type { FetchLike } from './rest';
-import type { KeyType } from './signing';
-import { createSigner } from './signing';
-import type { UserDataMessage } from './types';
+import type { ListenKeyLifecycleEvent, UserDataEmit, UserDataStateEvent, UserDataStreamEvents } from './events';
+import type { SocketStats, UserStreamContext, UserStreamDriver } from './driver';
+import { FuturesUserStream } from './futures/futures-user-stream';
+import { errorFields } from './log';
+import type { CreateUserDataStreamOptions, ResolvedUserDataOptions } from './options';
+import { hasSigner, resolveUserDataOptions } from './options';
+import type { UserDataMessage, UserDataProduct } from './types';
 import { USER_DATA_EVENT_NAMES } from './types';
-import type { UserStreamContext, UserStreamDriver } from './user-stream-context';
-import { WsApiUserStream } from './ws-api-user-stream';
+import { WsApiUserStream } from './ws-api/ws-api-user-stream';
 
-export type UserDataProduct = 'spot' | 'margin' | 'usdm' | 'coinm' | 'portfolio';
+export type { CreateUserDataStreamOptions, ResolvedUserDataOptions, UserDataProduct, UserDataStreamEvents };
+export { resolveUserDataOptions };
 
 export type UserDataState = UserDataStateEvent['state'] | 'idle';
+
+/**
+ * Legal moves; anything else is a bug and throws. `live → subscribing`: the subscription
+ * ended on a live connection (key expired, `eventStreamTerminated`, probe found it gone).
+ */
+const TRANSITIONS: Readonly<Record<UserDataState, readonly UserDataState[]>> = {
+  idle: ['subscribing', 'stopped'], // start(); stop() before any start()
+  subscribing: ['live', 'reconnecting', 'failed', 'stopped'], // subscribed; the connection dropped; the policy gave up; stop()
+  live: ['subscribing', 'reconnecting', 'failed', 'stopped'],
+  reconnecting: ['live', 'failed', 'stopped'], // open (and subscribed) again; gave up; stop()
+  failed: ['stopped'], // stop() after giving up
+  stopped: [], // terminal
+};
+
+export function canTransition(from: UserDataState, to: UserDataState): boolean {
+  return TRANSITIONS[from].includes(to);
+}
 
 export interface UserDataStats {
   product: UserDataProduct;
@@ -54,6 +63,8 @@ export interface UserDataStats {
   lastEventAt: number | undefined;
   /** `userDataGap` events emitted. */
   gaps: number;
+  /** Timers the stream's own parts (listenKey refresh, status probe, token renewal) hold right now: 0 after `stop()`. */
+  timers: number;
   /** Masked listenKey (futures), subscription id / flow / token expiry (spot, margin). */
   details: Record<string, unknown>;
   socket: SocketStats;
@@ -69,114 +80,16 @@ export interface UserDataController {
   stats(): UserDataStats;
 }
 
-type Emit = <K extends keyof UserDataStreamEvents>(event: K, ...args: Parameters<UserDataStreamEvents[K]>) => void;
-
-export interface CreateUserDataStreamOptions {
-  product: UserDataProduct;
-  apiKey: string;
-  /** HMAC secret (spot/margin with an HMAC key). Futures listenKeys need only the apiKey. */
-  apiSecret?: string | undefined;
-  /** Ed25519 / RSA private key: PKCS#8 PEM or CryptoKey. */
-  privateKey?: string | CryptoKey | undefined;
-  /** @default inferred: privateKey → its algorithm; apiSecret → 'hmac' */
-  keyType?: KeyType | undefined;
-  /** REST base of the product (`https://fapi.binance.com`, `https://api.binance.com`…). Live Binance hosts of another product are corrected (see {@link productUrls}). */
-  restBaseUrl: string;
-  /** Stream base (futures): `wss://fstream.binance.com`, `wss://dstream.binance.com`. */
-  streamBaseUrl: string;
-  /** Spot WebSocket API URL (spot, margin): `wss://ws-api.binance.com:443/ws-api/v3`. */
-  wsApiUrl: string;
-  logger: Logger;
-  retryPolicy: RetryPolicy;
-  dialGate?: DialGate | undefined;
-  /** USD-M: the `/private` route's `events=` allow-list (`listenKeyExpired` is always added). @default every event */
-  events?: readonly string[] | undefined;
-  /** Futures: see {@link ListenKeyManagerOptions.closeListenKeyOnStop}. @default 'owned' */
-  closeListenKeyOnStop?: CloseListenKeyPolicy | undefined;
-  /** Futures: listenKey keepalive period. @default 1_800_000 (30 min) */
-  refreshIntervalMs?: number | undefined;
-  /** Margin: isolated-margin symbol (cross margin when omitted). */
-  symbol?: string | undefined;
-  /** Spot with an Ed25519 key: use `session.logon` + `userDataStream.subscribe`. @default true */
-  useSessionLogon?: boolean | undefined;
-  /** SIGNED WS-API / REST requests' recvWindow (ms, ≤ 60000). @default Binance's 5000 */
-  recvWindow?: number | undefined;
-  /** Spot/margin: `session.subscriptions` probe period; 0 disables. @default 300_000 */
-  statusProbeIntervalMs?: number | undefined;
-  /** Margin: listenToken validity. @default 86_400_000 */
-  listenTokenValidityMs?: number | undefined;
-  /** Margin: renew when this fraction of the token's validity has passed. @default 0.8 */
-  listenTokenRenewFraction?: number | undefined;
-  /** REST and WS-API request timeout. @default 10_000 */
-  requestTimeoutMs?: number | undefined;
-  heartbeat?: Partial<HeartbeatOptions> | false | undefined;
-  connectTimeoutMs?: number | undefined;
-  webSocketFactory?: WebSocketFactory | undefined;
-  fetch?: FetchLike | undefined;
-  now?: (() => number) | undefined;
-  emit: Emit;
-}
-
-const LIVE_HOSTS: Readonly<Record<string, string>> = {
-  'https://fapi.binance.com': 'usdm',
-  'https://dapi.binance.com': 'coinm',
-  'https://papi.binance.com': 'portfolio',
-  'https://api.binance.com': 'spot',
-};
-
-/**
- * Correct live Binance REST hosts that belong to another product (a USD-M client asking
- * for portfolio-margin or margin user data): portfolio → `papi.binance.com`, margin/spot
- * → `api.binance.com` and the spot WS API. Any other URL (testnet, emulator, proxy) is
- * used as given.
- */
-export function productUrls(product: UserDataProduct, restBaseUrl: string, wsApiUrl: string): { restBaseUrl: string; wsApiUrl: string } {
-  const rest = restBaseUrl.replace(/\/+$/, '');
-  const known = LIVE_HOSTS[rest];
-  if (known === undefined) return { restBaseUrl: rest, wsApiUrl };
-  if (product === 'portfolio') return { restBaseUrl: 'https://papi.binance.com', wsApiUrl };
-  if (product === 'spot' || product === 'margin') return { restBaseUrl: MARKETS.spot.urls.live.restBase, wsApiUrl: /ws-[fd]api\./.test(wsApiUrl) ? MARKETS.spot.urls.live.wsApi : wsApiUrl };
-  return { restBaseUrl: rest, wsApiUrl };
-}
-
-function invalid(msg: string): BinanceStreamError {
-  return new BinanceStreamError('ERR_INVALID_OPTION', msg, { permanent: true });
-}
-
-function validate(o: CreateUserDataStreamOptions): void {
-  if (!o || typeof o !== 'object') throw new TypeError('createUserDataStream: expected an options object');
-  if (!['spot', 'margin', 'usdm', 'coinm', 'portfolio'].includes(o.product)) {
-    throw invalid(`user data option product: expected "spot", "margin", "usdm", "coinm" or "portfolio", got ${JSON.stringify(o.product)}`);
-  }
-  if (typeof o.apiKey !== 'string' || !o.apiKey) throw new BinanceStreamError('ERR_AUTH', 'user data needs an apiKey', { permanent: true });
-  if (typeof o.emit !== 'function') throw new TypeError('createUserDataStream option emit: expected a function');
-  if (o.events !== undefined && (!Array.isArray(o.events) || o.events.some((e) => typeof e !== 'string' || !/^[A-Za-z_]+$/.test(e)))) {
-    throw invalid('user data option events: expected an array of event names like "ORDER_TRADE_UPDATE"');
-  }
-  if (o.events !== undefined && o.product !== 'usdm') throw invalid(`user data option events: only USD-M's /private route filters events (product is "${o.product}")`);
-  if (o.recvWindow !== undefined && (typeof o.recvWindow !== 'number' || !(o.recvWindow > 0) || o.recvWindow > 60_000)) {
-    throw invalid(`user data option recvWindow: expected a number in (0, 60000], got ${String(o.recvWindow)}`);
-  }
-  const f = o.listenTokenRenewFraction;
-  if (f !== undefined && (typeof f !== 'number' || !(f > 0 && f < 1))) throw invalid(`user data option listenTokenRenewFraction: expected a number between 0 and 1, got ${String(f)}`);
-  if (o.symbol !== undefined && (typeof o.symbol !== 'string' || !/^[A-Za-z0-9]+$/.test(o.symbol))) throw invalid(`user data option symbol: expected a symbol like "BTCUSDT", got ${JSON.stringify(o.symbol)}`);
-  for (const k of ['statusProbeIntervalMs', 'listenTokenValidityMs', 'requestTimeoutMs', 'connectTimeoutMs'] as const) {
-    const v = o[k];
-    if (v !== undefined && (typeof v !== 'number' || !Number.isFinite(v) || v < 0)) throw invalid(`user data option ${k}: expected a finite number >= 0, got ${String(v)}`);
-  }
-}
-
-/** Build the controller (no I/O until `start()`). Throws ERR_INVALID_OPTION / ERR_AUTH for bad options. */
-export function createUserDataStream(opts: CreateUserDataStreamOptions): UserDataController {
-  validate(opts);
-  return new UserDataStream(opts);
+/** Build the controller (no I/O until `start()`). Throws ERR_INVALID_OPTION for bad options (see resolveUserDataOptions). */
+export function createUserDataStream(options: CreateUserDataStreamOptions | ResolvedUserDataOptions): UserDataController {
+  return new UserDataStream(resolveUserDataOptions(options));
 }
 
 class UserDataStream implements UserDataController, UserStreamContext {
   readonly source: UserDataProduct;
   readonly logger: Logger;
   readonly now: () => number;
-  private readonly emitFn: Emit;
+  private readonly emitFn: UserDataEmit;
   private readonly driver: UserStreamDriver;
   private state: UserDataState = 'idle';
   private liveSince: number | undefined;
@@ -190,68 +103,21 @@ class UserDataStream implements UserDataController, UserStreamContext {
   private settleStart: { resolve: () => void; reject: (e: BinanceStreamError) => void } | undefined;
   private stopping: Promise<void> | undefined;
 
-  constructor(o: CreateUserDataStreamOptions) {
+  constructor(o: ResolvedUserDataOptions) {
     this.source = o.product;
-    this.logger = normalizeLogger(o.logger);
-    this.now = o.now ?? Date.now;
+    this.logger = o.logger;
+    this.now = o.now;
     this.emitFn = o.emit;
-    const urls = productUrls(o.product, o.restBaseUrl, o.wsApiUrl);
-    if (o.product === 'spot' || o.product === 'margin') {
-      const signer = createSigner({ keyType: o.keyType, apiSecret: o.apiSecret, privateKey: o.privateKey });
-      this.driver = new WsApiUserStream({
-        source: o.product,
-        apiKey: o.apiKey,
-        signer,
-        wsApiUrl: urls.wsApiUrl,
-        restBaseUrl: urls.restBaseUrl,
-        ctx: this,
-        retryPolicy: o.retryPolicy,
-        symbol: o.symbol,
-        useSessionLogon: o.useSessionLogon,
-        recvWindow: o.recvWindow,
-        requestTimeoutMs: o.requestTimeoutMs,
-        statusProbeIntervalMs: o.statusProbeIntervalMs,
-        listenTokenValidityMs: o.listenTokenValidityMs,
-        listenTokenRenewFraction: o.listenTokenRenewFraction,
-        dialGate: o.dialGate,
-        webSocketFactory: o.webSocketFactory,
-        heartbeat: o.heartbeat,
-        connectTimeoutMs: o.connectTimeoutMs,
-        fetch: o.fetch,
-      });
-    } else {
-      const manager = new ListenKeyManager({
-        product: o.product,
-        apiKey: o.apiKey,
-        restBaseUrl: urls.restBaseUrl,
-        refreshIntervalMs: o.refreshIntervalMs,
-        closeListenKeyOnStop: o.closeListenKeyOnStop,
-        requestTimeoutMs: o.requestTimeoutMs,
-        logger: this.logger,
-        fetch: o.fetch,
-        now: this.now,
-      });
-      manager.on('listenKey', (e) => this.safeEmit('listenKey', e));
-      this.driver = new FuturesUserStream({
-        product: o.product,
-        manager,
-        streamBaseUrl: o.streamBaseUrl,
-        events: o.events,
-        ctx: this,
-        retryPolicy: o.retryPolicy,
-        dialGate: o.dialGate,
-        webSocketFactory: o.webSocketFactory,
-        heartbeat: o.heartbeat,
-        connectTimeoutMs: o.connectTimeoutMs,
-      });
-    }
+    if (o.listenKey) this.driver = new FuturesUserStream(o, o.listenKey, this);
+    else if (hasSigner(o)) this.driver = new WsApiUserStream(o, this);
+    else throw invalidOption('apiSecret', 'credentials for spot/margin user data (apiSecret or privateKey)', undefined);
     this.wireSocket();
   }
 
   // ---------- controller ----------
 
   start(): Promise<void> {
-    if (this.stopping) return Promise.reject(new BinanceStreamError('ERR_ABORTED', `user data (${this.source}) is stopped`, { permanent: true }));
+    if (this.stopping) return Promise.reject(aborted(`user data (${this.source}) start: stopped`));
     this.started ??= new Promise<void>((resolve, reject) => {
       this.settleStart = { resolve, reject };
       this.setState('subscribing');
@@ -267,11 +133,11 @@ class UserDataStream implements UserDataController, UserStreamContext {
 
   stop(): Promise<void> {
     this.stopping ??= (async () => {
-      this.failStart(new BinanceStreamError('ERR_ABORTED', `user data (${this.source}) stopped before it was live`, { permanent: true }));
+      this.failStart(aborted(`user data (${this.source}) start: stopped before it was live`));
       try {
         await this.driver.stop();
       } catch (err) {
-        this.logger.warn({ source: this.source, error: describeError(err) }, 'error while stopping user data');
+        this.logger.warn({ source: this.source, error: errorFields(err) }, 'error while stopping user data');
       }
       this.liveSince = undefined;
       this.setState('stopped');
@@ -287,6 +153,7 @@ class UserDataStream implements UserDataController, UserStreamContext {
       events: this.events,
       lastEventAt: this.lastEventAt,
       gaps: this.gaps,
+      timers: this.driver.timerCount,
       details: this.driver.details(),
       socket: this.driver.socket.stats(),
     };
@@ -306,15 +173,10 @@ class UserDataStream implements UserDataController, UserStreamContext {
 
   markInterrupted(since: number, reason: string): void {
     this.recordInterruption(since, reason);
-    if (this.state === 'live') {
+    if (this.state === 'live' && !this.stopping) {
       this.liveSince = undefined;
       this.setState('subscribing');
     }
-  }
-
-  private recordInterruption(since: number, reason: string): void {
-    if (this.interruptedAt === undefined || since < this.interruptedAt) this.interruptedAt = since;
-    this.interruptReason ||= reason;
   }
 
   markLive(): void {
@@ -322,7 +184,7 @@ class UserDataStream implements UserDataController, UserStreamContext {
     this.lastProofAt = now;
     this.emitGap(now);
     if (this.liveSince === undefined) this.liveSince = now;
-    this.setState('live');
+    if (this.state !== 'live' && !this.stopping) this.setState('live');
   }
 
   markProof(): void {
@@ -333,41 +195,55 @@ class UserDataStream implements UserDataController, UserStreamContext {
     this.safeEmit('error', { error, socketId: this.driver.socket.id });
   }
 
+  listenKey(e: ListenKeyLifecycleEvent): void {
+    this.safeEmit('listenKey', e);
+  }
+
   // ---------- socket wiring ----------
 
   private wireSocket(): void {
     const s = this.driver.socket;
     s.on('stateChange', (e) => this.safeEmit('stateChange', e));
-    s.on('reconnecting', (e) => {
-      this.safeEmit('reconnecting', e);
-      if (this.state === 'live' || this.state === 'subscribing') this.setState('reconnecting', e.error);
-    });
     s.on('reconnected', (e) => this.safeEmit('reconnected', e));
     s.on('serverShutdown', (e) => this.safeEmit('serverShutdown', e));
     s.on('error', (e) => this.safeEmit('error', e));
+    s.on('reconnecting', (e) => {
+      this.safeEmit('reconnecting', e);
+      this.toReconnecting(e.error);
+    });
     s.on('close', (e) => {
       this.safeEmit('close', e);
       // Heartbeat death: the peer was last known alive at the last proof; otherwise we learned of the close as it happened.
       const code = e.error?.code;
       const since = code === 'ERR_HEARTBEAT_TIMEOUT' || code === 'ERR_STALE' ? Math.max(this.lastProofAt, s.stats().lastMessageAt ?? 0) || this.now() : this.now();
-      this.recordInterruption(since, e.error ? describeError(e.error) : `closed ${e.code}${e.reason ? ` ${e.reason}` : ''}`);
+      this.recordInterruption(since, e.error ? `${e.error.code}: ${e.error.message}` : `closed ${e.code}${e.reason ? ` ${e.reason}` : ''}`);
       this.liveSince = undefined;
-      if (e.willReconnect) this.setState('reconnecting', e.error);
+      if (e.willReconnect) this.toReconnecting(e.error);
     });
     s.on('open', (e) => {
       this.safeEmit('open', e);
       this.markLive();
-      if (this.settleStart) {
-        this.settleStart.resolve();
-        this.settleStart = undefined;
-      }
+      const settle = this.settleStart;
+      this.settleStart = undefined;
+      settle?.resolve();
     });
     s.on('gaveUp', (e) => {
       this.safeEmit('gaveUp', e);
       this.liveSince = undefined;
-      this.setState('failed', e.error);
+      this.logger.error({ source: this.source, socketId: e.socketId, attempts: e.attempts, error: errorFields(e.error) }, 'user data gave up');
+      if (!this.stopping && this.state !== 'failed') this.setState('failed', e.error);
       this.failStart(e.error);
     });
+  }
+
+  private toReconnecting(error: BinanceStreamError | undefined): void {
+    if (this.stopping || (this.state !== 'live' && this.state !== 'subscribing')) return;
+    this.setState('reconnecting', error);
+  }
+
+  private recordInterruption(since: number, reason: string): void {
+    if (this.interruptedAt === undefined || since < this.interruptedAt) this.interruptedAt = since;
+    this.interruptReason ||= reason;
   }
 
   private failStart(err: BinanceStreamError): void {
@@ -387,19 +263,21 @@ class UserDataStream implements UserDataController, UserStreamContext {
     this.safeEmit('userDataGap', { source: this.source, from, to: now, reason });
   }
 
-  private setState(state: UserDataStateEvent['state'], error?: BinanceStreamError): void {
-    if (this.state === state || this.state === 'stopped') return;
+  /** Assert the move, assign, log `from → to`, and emit `userDataState` after the transition (deferred). */
+  private setState(to: UserDataStateEvent['state'], error?: BinanceStreamError): void {
     const from = this.state;
-    this.state = state;
-    this.logger.debug({ source: this.source, from, to: state }, `user data ${from} → ${state}`);
-    this.safeEmit('userDataState', { source: this.source, state, ...(error ? { error: toStreamError(error) } : {}) });
+    if (!canTransition(from, to)) throw new BinanceStreamError('ERR_UNEXPECTED', `user data (${this.source}): illegal state change ${from} → ${to}`, { permanent: true });
+    this.state = to;
+    this.logger.debug({ source: this.source, from, to }, `user data ${from} → ${to}`);
+    const event: UserDataStateEvent = { source: this.source, state: to, ...(error ? { error: toStreamError(error) } : {}) };
+    queueMicrotask(() => this.safeEmit('userDataState', event));
   }
 
   private safeEmit<K extends keyof UserDataStreamEvents>(event: K, ...args: Parameters<UserDataStreamEvents[K]>): void {
     try {
       this.emitFn(event, ...args);
     } catch (err) {
-      this.logger.error({ source: this.source, event, error: describeError(err) }, 'a user-data listener threw; the stream keeps going');
+      this.logger.warn({ source: this.source, event, error: errorFields(err) }, 'a user-data listener threw; the stream keeps going');
     }
   }
 }

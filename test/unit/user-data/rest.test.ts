@@ -1,7 +1,10 @@
 import { createHmac } from 'node:crypto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { FetchLike } from '../../../src/user-data/rest';
-import { httpError, restCall, restRequest } from '../../../src/user-data/rest';
+import { ConstantBackoff } from '../../../src/retry/constant-backoff';
+import { ExponentialBackoff } from '../../../src/retry/exponential-backoff';
+import type { RetryContext } from '../../../src/retry/policy';
+import { defaultRestRetryPolicy, httpError, restCall, restRequest } from '../../../src/user-data/rest';
 import { createSigner } from '../../../src/user-data/signing';
 
 type Answer = { status: number; body?: string; headers?: Record<string, string> } | Error;
@@ -72,32 +75,77 @@ describe('restRequest', () => {
   });
 });
 
-describe('restCall (retries)', () => {
+describe('restCall (retries under a RetryPolicy, via retry-operation)', () => {
   afterEach(() => vi.useRealTimers());
 
-  it('retries transient failures with backoff and honours Retry-After', async () => {
+  it('the default policy: 3 retries after 1 s, 2 s, 4 s, then the last error', async () => {
+    vi.useFakeTimers();
+    const s = scripted([{ status: 503 }, { status: 503 }, { status: 503 }, { status: 500 }]);
+    const p = restCall({ ...base, method: 'PUT', fetch: s.fetch }, { policy: defaultRestRetryPolicy() });
+    const done = expect(p).rejects.toMatchObject({ code: 'ERR_HTTP', httpStatus: 500 });
+    await vi.advanceTimersByTimeAsync(999);
+    expect(s.calls).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(s.calls).toHaveLength(2);
+    await vi.advanceTimersByTimeAsync(2000);
+    expect(s.calls).toHaveLength(3);
+    await vi.advanceTimersByTimeAsync(4000);
+    await done;
+    expect(s.calls).toHaveLength(4);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('retries transient failures with backoff and Retry-After wins over the curve', async () => {
     vi.useFakeTimers();
     const s = scripted([{ status: 503 }, { status: 429, body: '{"code":-1003,"msg":"slow down"}', headers: { 'retry-after': '10' } }, { status: 200, body: '{"ok":1}' }]);
-    const p = restCall({ ...base, method: 'PUT', fetch: s.fetch }, { retries: 3, minDelayMs: 1000 });
+    const p = restCall({ ...base, method: 'PUT', fetch: s.fetch }, { policy: defaultRestRetryPolicy() });
     await vi.advanceTimersByTimeAsync(1000);
     expect(s.calls).toHaveLength(2);
-    await vi.advanceTimersByTimeAsync(9_000);
-    expect(s.calls).toHaveLength(2); // Retry-After (10 s) wins over the curve (2 s)
-    await vi.advanceTimersByTimeAsync(1_000);
+    await vi.advanceTimersByTimeAsync(9_999);
+    expect(s.calls).toHaveLength(2); // Retry-After (10 s) wins over the policy (15 s for a 429, 2 s by attempt)
+    await vi.advanceTimersByTimeAsync(1);
     await expect(p).resolves.toEqual({ ok: 1 });
     expect(s.calls).toHaveLength(3);
   });
 
+  it('obeys a custom policy (a ConstantBackoff subclass), and Retry-After still wins', async () => {
+    vi.useFakeTimers();
+    class TwiceEvery250 extends ConstantBackoff {
+      constructor() {
+        super({ delayMs: 250, maxRetries: 2 });
+      }
+      override delayMs(ctx: RetryContext): number {
+        seen.push({ attempt: ctx.attempt, status: ctx.error.httpStatus });
+        return super.delayMs(ctx);
+      }
+    }
+    const seen: { attempt: number; status: number | undefined }[] = [];
+    const retries: number[] = [];
+    const s = scripted([{ status: 502 }, { status: 429, headers: { 'retry-after': '3' } }, { status: 502 }, { status: 200, body: '{}' }]);
+    const p = restCall({ ...base, method: 'POST', fetch: s.fetch }, { policy: new TwiceEvery250(), onRetry: (i) => retries.push(i.delayMs) });
+    const done = expect(p).rejects.toMatchObject({ code: 'ERR_HTTP', httpStatus: 502 });
+    await vi.advanceTimersByTimeAsync(250);
+    expect(s.calls).toHaveLength(2);
+    await vi.advanceTimersByTimeAsync(2_999);
+    expect(s.calls).toHaveLength(2);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(s.calls).toHaveLength(3);
+    await done; // maxRetries 2: the third failure is final, the 200 is never asked for
+    expect(s.calls).toHaveLength(3);
+    expect(retries).toEqual([250, 3000]);
+    expect(seen).toEqual([{ attempt: 1, status: 502 }]); // Retry-After answered the second wait without asking the policy
+  });
+
   it('never retries permanent errors', async () => {
     const s = scripted([{ status: 410, body: '<html/>' }]);
-    await expect(restCall({ ...base, method: 'POST', fetch: s.fetch }, { retries: 5 })).rejects.toMatchObject({ code: 'ERR_ENDPOINT_RETIRED' });
+    await expect(restCall({ ...base, method: 'POST', fetch: s.fetch }, { policy: new ConstantBackoff({ delayMs: 0 }) })).rejects.toMatchObject({ code: 'ERR_ENDPOINT_RETIRED' });
     expect(s.calls).toHaveLength(1);
   });
 
   it('gives up after its retries with the last error', async () => {
     vi.useFakeTimers();
     const s = scripted([{ status: 500 }, { status: 500 }, { status: 500 }]);
-    const p = restCall({ ...base, method: 'PUT', fetch: s.fetch }, { retries: 2, minDelayMs: 100 });
+    const p = restCall({ ...base, method: 'PUT', fetch: s.fetch }, { policy: new ExponentialBackoff({ maxRetries: 2, initialDelayMs: 100, jitter: 0 }) });
     const done = expect(p).rejects.toMatchObject({ code: 'ERR_HTTP', httpStatus: 500 });
     await vi.advanceTimersByTimeAsync(1000);
     await done;
@@ -108,11 +156,12 @@ describe('restCall (retries)', () => {
     vi.useFakeTimers();
     const s = scripted([{ status: 500 }, { status: 500 }]);
     const ctrl = new AbortController();
-    const p = restCall({ ...base, method: 'PUT', fetch: s.fetch, signal: ctrl.signal }, { retries: 5, minDelayMs: 10_000 });
+    const p = restCall({ ...base, method: 'PUT', fetch: s.fetch, signal: ctrl.signal }, { policy: new ConstantBackoff({ delayMs: 10_000, maxRetries: 5 }) });
     const done = expect(p).rejects.toMatchObject({ code: 'ERR_ABORTED' });
     await vi.advanceTimersByTimeAsync(100);
     ctrl.abort();
     await done;
+    expect(s.calls).toHaveLength(1);
     expect(vi.getTimerCount()).toBe(0);
   });
 });

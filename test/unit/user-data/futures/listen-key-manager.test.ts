@@ -1,11 +1,14 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { ListenKeyLifecycleEvent } from '../../../src/user-data/events';
-import type { KeyChange, ListenKeyManagerOptions } from '../../../src/user-data/listen-key-manager';
-import { ListenKeyManager, sharedListenKeyCount } from '../../../src/user-data/listen-key-manager';
-import type { MockRest } from './mock-rest';
-import { mockRest } from './mock-rest';
+import { isResolved } from '../../../../src/core/validate';
+import { ExponentialBackoff } from '../../../../src/retry/exponential-backoff';
+import type { ListenKeyLifecycleEvent } from '../../../../src/user-data/events';
+import type { KeyChange, ListenKeyManagerOptions } from '../../../../src/user-data/futures/listen-key-manager';
+import { ListenKeyManager, resolveListenKeyOptions, sharedListenKeyCount } from '../../../../src/user-data/futures/listen-key-manager';
+import type { MockRest } from '../mock-rest';
+import { mockRest } from '../mock-rest';
 
 const MIN = 60_000;
+const retrying = (maxRetries: number, initialDelayMs: number) => new ExponentialBackoff({ maxRetries, initialDelayMs, maxDelayMs: 30_000, jitter: 0 });
 const API_KEY = 'apikey-SECRET-abcdefghijklmnopqrstuvwxyz';
 
 function manager(rest: MockRest, extra: Partial<ListenKeyManagerOptions> = {}) {
@@ -47,6 +50,7 @@ describe('ListenKeyManager (fake timers)', () => {
 
     await m.stop();
     expect(vi.getTimerCount()).toBe(0);
+    expect(m.timerCount).toBe(0);
     expect(sharedListenKeyCount()).toBe(0);
   });
 
@@ -81,7 +85,7 @@ describe('ListenKeyManager (fake timers)', () => {
 
   it('a refresh failing after all its retries → refreshFailed, then a new key', async () => {
     const rest = mockRest();
-    const { m, events, changes } = manager(rest, { retries: 3, retryMinDelayMs: 1000 });
+    const { m, events, changes } = manager(rest, { restRetryPolicy: retrying(3, 1000) });
     const first = await m.start();
     rest.failNext('PUT', 4); // first attempt + 3 retries
     rest.expireActive(); // the key lapsed while Binance was failing
@@ -96,7 +100,7 @@ describe('ListenKeyManager (fake timers)', () => {
 
   it('a refresh failing while the key is still alive keeps the key (POST extends it), no reconnect', async () => {
     const rest = mockRest();
-    const { m, events, changes } = manager(rest, { retries: 2, retryMinDelayMs: 1000 });
+    const { m, events, changes } = manager(rest, { restRetryPolicy: retrying(2, 1000) });
     const first = await m.start();
     rest.failNext('PUT', 3);
     await vi.advanceTimersByTimeAsync(30 * MIN + 1000 + 2000);
@@ -254,20 +258,75 @@ describe('ListenKeyManager (fake timers)', () => {
     expect(vi.getTimerCount()).toBe(0);
   });
 
-  it('validates its options', () => {
+  it('validates its options once (ERR_INVALID_OPTION naming the option, the API key never echoed)', () => {
     const rest = mockRest();
-    expect(() => manager(rest, { product: 'spot' as never })).toThrow(/retired on 2026-02-20/);
-    expect(() => manager(rest, { apiKey: '' })).toThrow(/apiKey/);
-    expect(() => manager(rest, { restBaseUrl: 'fapi' })).toThrow(/restBaseUrl/);
-    expect(() => manager(rest, { closeListenKeyOnStop: 'sometimes' as never })).toThrow(/closeListenKeyOnStop/);
-    expect(() => manager(rest, { refreshIntervalMs: 2 * 60 * MIN })).toThrow(/60-minute/);
+    const bad = (extra: Partial<ListenKeyManagerOptions>) => {
+      try {
+        manager(rest, extra);
+      } catch (e) {
+        return e as { code: string; message: string };
+      }
+      throw new Error('no error');
+    };
+    expect(bad({ product: 'spot' as never })).toMatchObject({ code: 'ERR_INVALID_OPTION', message: expect.stringMatching(/^option product: .*retired on 2026-02-20/) });
+    expect(bad({ apiKey: '' }).message).toMatch(/^option apiKey: expected a non-empty string/);
+    expect(bad({ restBaseUrl: 'fapi' }).message).toMatch(/^option restBaseUrl: expected an? http:\/\/ or https:\/\/ URL, got "fapi"/);
+    expect(bad({ closeListenKeyOnStop: 'sometimes' as never }).message).toMatch(/^option closeListenKeyOnStop: expected one of "owned", "always", "never", got "sometimes"/);
+    expect(bad({ refreshIntervalMs: 2 * 60 * MIN }).message).toMatch(/^option refreshIntervalMs: .*60-minute validity.*got 7200000/);
+    expect(bad({ refreshIntervalMs: 0 }).message).toMatch(/^option refreshIntervalMs: expected a number >= 1 ms, got 0/);
+    expect(bad({ restRetryPolicy: {} as never }).message).toMatch(/^option restRetryPolicy: expected a RetryPolicy/);
+    expect(bad({ retries: 3 } as never).message).toMatch(/^option retries: expected a known option/); // renamed: restRetryPolicy
+    const secret = bad({ apiKey: 42 as never, product: 'usdm' });
+    expect(secret.message).not.toContain('42');
+  });
+
+  it('resolved options are used as they are (validated once)', async () => {
+    const rest = mockRest();
+    const resolved = resolveListenKeyOptions({ product: 'usdm', apiKey: API_KEY, restBaseUrl: 'https://fapi.test/', fetch: rest.fetch });
+    expect(isResolved(resolved)).toBe(true);
+    expect(Object.isFrozen(resolved)).toBe(true);
+    expect(resolved).toMatchObject({ restBaseUrl: 'https://fapi.test', path: '/fapi/v1/listenKey', refreshIntervalMs: 30 * MIN, closeListenKeyOnStop: 'owned', requestTimeoutMs: 10_000, shared: true });
+    const m = new ListenKeyManager(resolved);
+    await m.start();
+    expect(rest.calls[0]?.path).toBe('/fapi/v1/listenKey');
+    await m.stop();
+  });
+
+  it('logs a REST 503 while replacing a key at WARN (recovered later), a permanent refusal at ERROR', async () => {
+    const levels: { level: string; msg: string; fields: any }[] = [];
+    const mk = (level: string) => (fields: object, msg: string) => levels.push({ level, msg, fields });
+    const logger = { debug: mk('debug'), info: mk('info'), warn: mk('warn'), error: mk('error') };
+    const rest = mockRest();
+    const { m, events } = manager(rest, { logger, restRetryPolicy: retrying(1, 1000) });
+    await m.start();
+    rest.expireActive();
+    rest.failNext('POST', 2, 503);
+    m.handleExpired();
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(events.map((e) => e.action)).toEqual(['created', 'expired', 'refreshFailed']);
+    expect(levels.filter((l) => l.level === 'error')).toEqual([]);
+    const failed = levels.find((l) => l.msg.startsWith('listenKey could not be created'));
+    expect(failed).toMatchObject({ level: 'warn', fields: { retryInMs: 60_000, error: { name: 'BinanceStreamError', code: 'ERR_HTTP', httpStatus: 503 } } });
+    // The timer tries again a minute later and succeeds (a key created afresh).
+    await vi.advanceTimersByTimeAsync(MIN);
+    expect(events.map((e) => e.action)).toEqual(['created', 'expired', 'refreshFailed', 'created']);
+    expect(m.listenKey).toBe(rest.active);
+    // A permanent refusal cannot recover by itself: ERROR.
+    rest.expireActive();
+    rest.failNext('PUT', 1, 401, { code: -2015, msg: 'Invalid API-key, IP, or permissions for action.' });
+    rest.failNext('POST', 1, 401, { code: -2015, msg: 'Invalid API-key, IP, or permissions for action.' });
+    m.handleExpired();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(levels.filter((l) => l.level === 'error').map((l) => l.fields.error.code)).toEqual(['ERR_AUTH']);
+    await m.stop();
+    expect(vi.getTimerCount()).toBe(0);
   });
 
   it('never puts the API key in events or logs', async () => {
     const rest = mockRest();
     const lines: string[] = [];
     const log = (f: object, msg: string) => lines.push(`${msg} ${JSON.stringify(f)}`);
-    const { m, events } = manager(rest, { logger: { debug: log, info: log, warn: log, error: log }, retryMinDelayMs: 10 });
+    const { m, events } = manager(rest, { logger: { debug: log, info: log, warn: log, error: log }, restRetryPolicy: retrying(3, 10) });
     const key = await m.start();
     rest.failNext('PUT', 4);
     rest.expireActive();

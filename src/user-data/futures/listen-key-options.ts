@@ -1,0 +1,119 @@
+/**
+ * Options of a {@link ListenKeyManager} (each documented once, with its default), and their
+ * one resolution: `resolveListenKeyOptions()` validates with core/validate and returns a
+ * frozen, marked object that the manager and its shared core use as it is.
+ */
+import { invalidOption } from '../../core/errors';
+import type { Logger } from '../../core/logger';
+import { normalizeLogger } from '../../core/logger';
+import { knownKeys, markResolved, num, oneOf, optFunction, optImplementation, optObject, optString, bool, url } from '../../core/validate';
+import type { RetryPolicy } from '../../retry/policy';
+import type { FetchLike } from '../rest';
+import { defaultRestRetryPolicy } from '../rest';
+import type { ListenKeyProduct } from '../types';
+import { LISTEN_KEY_PATHS } from '../types';
+
+/** What to do with the key on the last `stop()` (see {@link ListenKeyManagerOptions.closeListenKeyOnStop}). */
+export type CloseListenKeyPolicy = 'owned' | 'always' | 'never';
+
+export interface ListenKeyManagerOptions {
+  /** `usdm` (/fapi/v1/listenKey), `coinm` (/dapi/v1/listenKey) or `portfolio` (/papi/v1/listenKey). */
+  product: ListenKeyProduct;
+  /** Sent as the `X-MBX-APIKEY` header. Never logged. */
+  apiKey: string;
+  /** e.g. `https://fapi.binance.com`, `https://dapi.binance.com`, `https://papi.binance.com`. */
+  restBaseUrl: string;
+  /** Override the REST path (advanced; e.g. a proxy). @default LISTEN_KEY_PATHS[product] */
+  path?: string | undefined;
+  /**
+   * Keepalive (PUT) cadence. Keys live 60 minutes after creation or keepalive; refresh at
+   * most every 30 minutes so a failed refresh still leaves time for retries.
+   * @default 1_800_000 (30 min)
+   */
+  refreshIntervalMs?: number | undefined;
+  /**
+   * What `stop()` (of the last manager sharing the key) does with the key:
+   * - `'owned'`: DELETE it only if this process created it fresh. Before each POST the
+   *   manager sends a keepalive without a key (PUT, no params): success means the account
+   *   already had an active key (another process, or an earlier run, made it), so the POST
+   *   merely returns that shared key and it is left open; `-1125` means there was none, so
+   *   the POST created a fresh key that this process owns. If the probe is inconclusive
+   *   the key is treated as shared. Costs one extra request weight per key creation.
+   * - `'always'`: DELETE the key on stop, even if other processes use it (their streams die
+   *   with `listenKeyExpired`).
+   * - `'never'`: never DELETE; the key expires by itself 60 minutes after the last keepalive.
+   * @default 'owned'
+   */
+  closeListenKeyOnStop?: CloseListenKeyPolicy | undefined;
+  /** Timeout of each REST attempt. @default 10_000 */
+  requestTimeoutMs?: number | undefined;
+  /**
+   * Retries of each REST call (network errors, timeouts, 5xx, 429/418). Permanent answers
+   * (bad key, retired endpoint, -1125) are never retried, and a server's `Retry-After`
+   * always wins over the policy's delay.
+   * @default new ExponentialBackoff({ maxRetries: 3, initialDelayMs: 1000, maxDelayMs: 30_000, jitter: 0 }) (1 s, 2 s, 4 s)
+   */
+  restRetryPolicy?: RetryPolicy | undefined;
+  /** Share one key per account within this process (see ListenKeyManager). @default true */
+  shared?: boolean | undefined;
+  /** @default silent */
+  logger?: Partial<Logger> | undefined;
+  /** @default globalThis.fetch */
+  fetch?: FetchLike | undefined;
+  /** @default Date.now */
+  now?: (() => number) | undefined;
+}
+
+/** {@link ListenKeyManagerOptions} with every default applied (frozen, marked resolved). */
+export interface ResolvedListenKeyOptions {
+  readonly product: ListenKeyProduct;
+  readonly apiKey: string;
+  /** Without a trailing slash. */
+  readonly restBaseUrl: string;
+  readonly path: string;
+  readonly refreshIntervalMs: number;
+  readonly closeListenKeyOnStop: CloseListenKeyPolicy;
+  readonly requestTimeoutMs: number;
+  readonly restRetryPolicy: RetryPolicy;
+  readonly shared: boolean;
+  readonly logger: Logger;
+  readonly fetch: FetchLike | undefined;
+  readonly now: () => number;
+}
+
+const KNOWN = ['product', 'apiKey', 'restBaseUrl', 'path', 'refreshIntervalMs', 'closeListenKeyOnStop', 'requestTimeoutMs', 'restRetryPolicy', 'shared', 'logger', 'fetch', 'now'];
+const PRODUCTS = Object.keys(LISTEN_KEY_PATHS) as ListenKeyProduct[];
+/** A key lives 60 minutes after its last keepalive: a longer interval would let it lapse. */
+const MAX_REFRESH_MS = 3_600_000;
+
+export function resolveListenKeyOptions(o: ListenKeyManagerOptions): ResolvedListenKeyOptions {
+  const given = optObject('ListenKeyManager options', o);
+  if (given === undefined) throw invalidOption('ListenKeyManager options', 'an object', o);
+  knownKeys('', given, KNOWN);
+  const retired = o.product === ('spot' as never) || o.product === ('margin' as never);
+  if (!PRODUCTS.includes(o.product)) {
+    const note = retired ? ' (spot and margin listenKeys were retired on 2026-02-20: use the WebSocket API user stream, product "spot" or "margin")' : '';
+    throw invalidOption('product', `one of ${PRODUCTS.map((p) => JSON.stringify(p)).join(', ')}${note}`, o.product);
+  }
+  const apiKey = optString('apiKey', o.apiKey, { secret: true });
+  if (apiKey === undefined) throw invalidOption('apiKey', 'a non-empty string', o.apiKey, { secret: true });
+  if (o.restBaseUrl === undefined) throw invalidOption('restBaseUrl', 'an http:// or https:// URL', o.restBaseUrl);
+  const path = optString('path', o.path, { expected: 'a path starting with "/"' }) ?? LISTEN_KEY_PATHS[o.product];
+  if (!path.startsWith('/')) throw invalidOption('path', 'a path starting with "/"', path);
+  const refreshIntervalMs = num('refreshIntervalMs', o.refreshIntervalMs, 1_800_000, { min: 1, unit: 'ms' });
+  if (refreshIntervalMs > MAX_REFRESH_MS) throw invalidOption('refreshIntervalMs', `a number from 1 to ${MAX_REFRESH_MS} ms (a key's 60-minute validity)`, refreshIntervalMs);
+  return markResolved({
+    product: o.product,
+    apiKey,
+    restBaseUrl: url('restBaseUrl', o.restBaseUrl, ['http:', 'https:'], '').replace(/\/+$/, ''),
+    path,
+    refreshIntervalMs,
+    closeListenKeyOnStop: oneOf('closeListenKeyOnStop', o.closeListenKeyOnStop, ['owned', 'always', 'never'], 'owned'),
+    requestTimeoutMs: num('requestTimeoutMs', o.requestTimeoutMs, 10_000, { min: 1, unit: 'ms' }),
+    restRetryPolicy: optImplementation<RetryPolicy>('restRetryPolicy', o.restRetryPolicy, ['shouldRetry', 'delayMs'], 'a RetryPolicy') ?? defaultRestRetryPolicy(),
+    shared: bool('shared', o.shared, true),
+    logger: normalizeLogger(optObject('logger', o.logger, 'a logger object') as Partial<Logger> | undefined),
+    fetch: optFunction<FetchLike>('fetch', o.fetch),
+    now: optFunction<() => number>('now', o.now) ?? Date.now,
+  });
+}
