@@ -11,8 +11,9 @@
  *                              "timed out after <timeoutMs> ms waiting for <message>" (default 'condition');
  *                              `message` may be a function, called at the timeout, to report what was seen.
  *                              A condition that throws rejects at once with that error.
- * sleep(ms)                    a plain delay. Only for letting time pass where no condition can exist,
- *                              i.e. before asserting that something did NOT happen; anything else waits with until().
+ * sleep(ms)                    a plain delay, only where time itself is what the test needs and no condition can
+ *                              exist: a window before asserting that something did NOT happen, or two timestamps
+ *                              that must differ. Say why in a comment; everything else waits with until().
  *
  * Under vi.useFakeTimers() use `shouldAdvanceTime: true` (or vi.waitFor), since until() waits on setTimeout.
  */
