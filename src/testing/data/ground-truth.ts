@@ -2,7 +2,7 @@
  * Ground truth: every event the emulator published, per stream, in a bounded ring.
  * Frames are stored as the exact JSON text that went out (the unwrapped payload),
  * so recording costs no allocation beyond the string the sender already built.
- * Flood batches (flood.ts) are recorded as one lazy segment each (template + first ids),
+ * Flood batches (streams/flood/) are recorded as one lazy segment each (template + first ids),
  * turned into the exact payload texts only when read: O(1) per batch to record.
  */
 
