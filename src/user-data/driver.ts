@@ -46,10 +46,7 @@ export type { SocketStats };
 const defaultSocketFactory: SocketFactory = (o) => new ResilientSocket(o);
 
 /** The socket of a driver: raw framing named after the socket, the resolved tuning (or its fields), no stale watchdog. */
-export function createDriverSocket(
-  o: ResolvedUserDataOptions,
-  spec: Pick<ResilientSocketOptions, 'url' | 'onMessage' | 'onOpen'> & { id: string; market: MarketProfile },
-): ResilientSocketLike {
+export function createDriverSocket(o: ResolvedUserDataOptions, spec: Pick<ResilientSocketOptions, 'url' | 'onMessage' | 'onOpen'> & { id: string; market: MarketProfile }): ResilientSocketLike {
   // An account stream is silent for hours by nature: liveness is the heartbeat (and, on the WS API, the status probe).
   const tuning = o.tuning ? markResolved({ ...o.tuning, staleAfterMs: false as const }) : undefined;
   return (o.socketFactory ?? defaultSocketFactory)({

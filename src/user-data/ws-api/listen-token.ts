@@ -46,7 +46,19 @@ export interface MintListenTokenOptions {
 export async function mintListenToken(o: MintListenTokenOptions): Promise<ListenToken> {
   const now = o.now ?? Date.now;
   const params = { ...(o.symbol !== undefined ? { isIsolated: 'TRUE', symbol: o.symbol } : {}), ...(o.validityMs !== undefined ? { validity: o.validityMs } : {}) };
-  const req = { method: 'POST' as const, baseUrl: o.restBaseUrl, path: LISTEN_TOKEN_PATH, apiKey: o.apiKey, signer: o.signer, params, recvWindow: o.recvWindow, timeoutMs: o.timeoutMs, signal: o.signal, fetch: o.fetch, now };
+  const req = {
+    method: 'POST' as const,
+    baseUrl: o.restBaseUrl,
+    path: LISTEN_TOKEN_PATH,
+    apiKey: o.apiKey,
+    signer: o.signer,
+    params,
+    recvWindow: o.recvWindow,
+    timeoutMs: o.timeoutMs,
+    signal: o.signal,
+    fetch: o.fetch,
+    now,
+  };
   const body = await restCall<{ token?: unknown; expirationTime?: unknown }>(req, {
     policy: o.retryPolicy,
     onRetry: ({ attempt, delayMs, error }) => o.logger.warn({ attempt, delayMs, error: errorFields(error) }, 'listenToken request failed, retrying'),

@@ -37,7 +37,14 @@ describe('createUserDataStream (futures, fake timers)', () => {
 
   it('builds a raw-framed socket without a stale watchdog, with the user-data tuning', () => {
     const { socket } = make(undefined, { connectTimeoutMs: 5000, requestTimeoutMs: 3000 });
-    expect(socket().options).toMatchObject({ id: 'user-usdm', framing: { kind: 'raw', streamName: 'user-usdm' }, staleAfterMs: false, heartbeat: false, connectTimeoutMs: 5000, requestTimeoutMs: 3000 });
+    expect(socket().options).toMatchObject({
+      id: 'user-usdm',
+      framing: { kind: 'raw', streamName: 'user-usdm' },
+      staleAfterMs: false,
+      heartbeat: false,
+      connectTimeoutMs: 5000,
+      requestTimeoutMs: 3000,
+    });
     expect(socket().options.market.id).toBe('usdm');
   });
 
@@ -136,9 +143,8 @@ describe('createUserDataStream (futures, fake timers)', () => {
 
   it('userDataState is emitted after the transition (deferred): a listener sees the new state', async () => {
     const seen: [string, string][] = [];
-    let ctl!: ReturnType<typeof createUserDataStream>;
     const rest = mockRest();
-    ctl = createUserDataStream({
+    const ctl: ReturnType<typeof createUserDataStream> = createUserDataStream({
       product: 'usdm',
       apiKey: 'k-0123456789',
       restBaseUrl: 'https://fapi.test',

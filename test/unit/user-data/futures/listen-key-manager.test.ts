@@ -285,7 +285,14 @@ describe('ListenKeyManager (fake timers)', () => {
     const resolved = resolveListenKeyOptions({ product: 'usdm', apiKey: API_KEY, restBaseUrl: 'https://fapi.test/', fetch: rest.fetch });
     expect(isResolved(resolved)).toBe(true);
     expect(Object.isFrozen(resolved)).toBe(true);
-    expect(resolved).toMatchObject({ restBaseUrl: 'https://fapi.test', path: '/fapi/v1/listenKey', refreshIntervalMs: 30 * MIN, closeListenKeyOnStop: 'owned', requestTimeoutMs: 10_000, shared: true });
+    expect(resolved).toMatchObject({
+      restBaseUrl: 'https://fapi.test',
+      path: '/fapi/v1/listenKey',
+      refreshIntervalMs: 30 * MIN,
+      closeListenKeyOnStop: 'owned',
+      requestTimeoutMs: 10_000,
+      shared: true,
+    });
     const m = new ListenKeyManager(resolved);
     await m.start();
     expect(rest.calls[0]?.path).toBe('/fapi/v1/listenKey');

@@ -47,7 +47,12 @@ describe('WsApiClient', () => {
   it('matches answers by id (through the socket); id:null errors are session errors; the connection end fails pending', async () => {
     const session: BinanceStreamError[] = [];
     const s = await openSocket();
-    client = new WsApiClient(s, 1000, () => 1_000_000, (e) => session.push(e));
+    client = new WsApiClient(
+      s,
+      1000,
+      () => 1_000_000,
+      (e) => session.push(e),
+    );
     const a = client.call('session.status');
     const b = client.call('userDataStream.subscribe.signature', { apiKey: 'k' });
     expect(s.sent).toEqual([
@@ -68,7 +73,12 @@ describe('WsApiClient', () => {
 
   it('an error answer rejects with wsApiError; a late answer is consumed', async () => {
     const s = await openSocket();
-    client = new WsApiClient(s, 1000, () => 0, () => undefined);
+    client = new WsApiClient(
+      s,
+      1000,
+      () => 0,
+      () => undefined,
+    );
     const p = client.call('userDataStream.subscribe.signature', { apiKey: 'k' });
     s.push({ id: 1, status: 400, error: { code: -1022, msg: 'Signature for this request is not valid.' } });
     await expect(p).rejects.toMatchObject({ code: 'ERR_WS_API', binanceCode: -1022, message: expect.stringContaining('Signature for this request is not valid.') });
@@ -79,7 +89,12 @@ describe('WsApiClient', () => {
   it('no answer within the timeout → ERR_WS_API without httpStatus, and no timer left', async () => {
     const s = await openSocket();
     vi.useFakeTimers();
-    client = new WsApiClient(s, 500, () => 0, () => undefined);
+    client = new WsApiClient(
+      s,
+      500,
+      () => 0,
+      () => undefined,
+    );
     const p = client.call('session.subscriptions');
     const done = expect(p).rejects.toMatchObject({ code: 'ERR_WS_API', httpStatus: undefined, message: 'session.subscriptions got no answer within 500 ms' });
     await vi.advanceTimersByTimeAsync(500);
@@ -90,7 +105,12 @@ describe('WsApiClient', () => {
 
   it('an abort signal rejects with ERR_ABORTED', async () => {
     const s = await openSocket();
-    client = new WsApiClient(s, 1000, () => 0, () => undefined);
+    client = new WsApiClient(
+      s,
+      1000,
+      () => 0,
+      () => undefined,
+    );
     const ctrl = new AbortController();
     const p = client.call('session.logon', {}, { signal: ctrl.signal });
     ctrl.abort();
