@@ -234,7 +234,7 @@ describe('futures user data against the emulator', () => {
 
   it('a retired spot-style listenKey path fails start() at once (410, not retried)', async () => {
     ex = await startEmulator({ market: 'usdm' });
-    const { ListenKeyManager } = await import('../../src/user-data/listen-key-manager');
+    const { ListenKeyManager } = await import('../../src/user-data/futures/listen-key-manager');
     const m = new ListenKeyManager({ product: 'usdm', apiKey: API_KEY, restBaseUrl: ex.urls.http, path: '/api/v3/userDataStream' });
     const before = ex.stats().restRequests;
     await expect(m.start()).rejects.toMatchObject({ code: 'ERR_ENDPOINT_RETIRED', httpStatus: 410, permanent: true });
