@@ -84,7 +84,7 @@ interface PemInfo {
 function parsePem(pem: string): PemInfo {
   const m = /-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)-----END \1-----/.exec(pem);
   if (!m) {
-    throw new BinanceStreamError('ERR_INVALID_OPTION', 'privateKey: expected a PEM string ("-----BEGIN PRIVATE KEY-----" …) or a CryptoKey', { permanent: true });
+    throw new BinanceStreamError('ERR_INVALID_OPTION', 'option privateKey: expected a PEM string ("-----BEGIN PRIVATE KEY-----" …) or a CryptoKey', { permanent: true });
   }
   const label = m[1] as string;
   const body = (m[2] as string).replace(/[\r\n\t ]/g, '');
@@ -92,7 +92,7 @@ function parsePem(pem: string): PemInfo {
   try {
     der = fromBase64(body);
   } catch (cause) {
-    throw new BinanceStreamError('ERR_INVALID_OPTION', 'privateKey: the PEM body is not valid base64', { cause, permanent: true });
+    throw new BinanceStreamError('ERR_INVALID_OPTION', 'option privateKey: the PEM body is not valid base64', { cause, permanent: true });
   }
   return { label, der };
 }
@@ -155,17 +155,17 @@ function pkcs8KeyType(der: Uint8Array): 'ed25519' | 'rsa' | undefined {
 function normalisePem(pem: string): { keyType: 'ed25519' | 'rsa'; pkcs8: Uint8Array } {
   const { label, der } = parsePem(pem);
   if (label === 'ENCRYPTED PRIVATE KEY') {
-    throw new BinanceStreamError('ERR_INVALID_OPTION', 'privateKey: encrypted PEM keys are not supported; decrypt it first (openssl pkcs8 -in key.pem -nocrypt -out plain.pem)', { permanent: true });
+    throw new BinanceStreamError('ERR_INVALID_OPTION', 'option privateKey: encrypted PEM keys are not supported; decrypt it first (openssl pkcs8 -in key.pem -nocrypt -out plain.pem)', { permanent: true });
   }
   if (label === 'PUBLIC KEY') {
-    throw new BinanceStreamError('ERR_INVALID_OPTION', 'privateKey: this PEM is a PUBLIC key; pass the PRIVATE key (Binance keeps the public one)', { permanent: true });
+    throw new BinanceStreamError('ERR_INVALID_OPTION', 'option privateKey: this PEM is a PUBLIC key; pass the PRIVATE key (Binance keeps the public one)', { permanent: true });
   }
   if (label === 'RSA PRIVATE KEY') return { keyType: 'rsa', pkcs8: wrapPkcs1(der) };
   if (label !== 'PRIVATE KEY') {
-    throw new BinanceStreamError('ERR_INVALID_OPTION', `privateKey: unsupported PEM type "${label}" (expected "PRIVATE KEY", PKCS#8)`, { permanent: true });
+    throw new BinanceStreamError('ERR_INVALID_OPTION', `option privateKey: unsupported PEM type "${label}" (expected "PRIVATE KEY", PKCS#8)`, { permanent: true });
   }
   const keyType = pkcs8KeyType(der);
-  if (!keyType) throw new BinanceStreamError('ERR_INVALID_OPTION', 'privateKey: not an Ed25519 or RSA PKCS#8 key', { permanent: true });
+  if (!keyType) throw new BinanceStreamError('ERR_INVALID_OPTION', 'option privateKey: not an Ed25519 or RSA PKCS#8 key', { permanent: true });
   return { keyType, pkcs8: der };
 }
 
@@ -185,18 +185,18 @@ function isCryptoKey(v: unknown): v is CryptoKey {
 export function inferKeyType(opts: SignerOptions): KeyType {
   if (opts.keyType !== undefined) {
     if (opts.keyType !== 'hmac' && opts.keyType !== 'ed25519' && opts.keyType !== 'rsa') {
-      throw new BinanceStreamError('ERR_INVALID_OPTION', `keyType: expected "hmac", "ed25519" or "rsa", got ${JSON.stringify(opts.keyType)}`, { permanent: true });
+      throw new BinanceStreamError('ERR_INVALID_OPTION', `option keyType: expected "hmac", "ed25519" or "rsa", got ${JSON.stringify(opts.keyType)}`, { permanent: true });
     }
     return opts.keyType;
   }
   if (opts.privateKey !== undefined) {
     if (isCryptoKey(opts.privateKey)) {
       const t = cryptoKeyType(opts.privateKey);
-      if (!t) throw new BinanceStreamError('ERR_INVALID_OPTION', `privateKey: unsupported CryptoKey algorithm ${JSON.stringify(opts.privateKey.algorithm?.name)}`, { permanent: true });
+      if (!t) throw new BinanceStreamError('ERR_INVALID_OPTION', `option privateKey: unsupported CryptoKey algorithm ${JSON.stringify(opts.privateKey.algorithm?.name)}`, { permanent: true });
       return t;
     }
     if (typeof opts.privateKey === 'string') return normalisePem(opts.privateKey).keyType;
-    throw new BinanceStreamError('ERR_INVALID_OPTION', 'privateKey: expected a PEM string or a CryptoKey', { permanent: true });
+    throw new BinanceStreamError('ERR_INVALID_OPTION', 'option privateKey: expected a PEM string or a CryptoKey', { permanent: true });
   }
   if (typeof opts.apiSecret === 'string' && opts.apiSecret) return 'hmac';
   throw new BinanceStreamError('ERR_INVALID_OPTION', 'user data needs credentials: apiSecret (HMAC key) or privateKey (Ed25519 / RSA key)', { permanent: true });
@@ -207,23 +207,23 @@ async function importKey(keyType: KeyType, opts: SignerOptions): Promise<CryptoK
   if (keyType === 'hmac') {
     if (isCryptoKey(opts.privateKey)) return opts.privateKey;
     if (typeof opts.apiSecret !== 'string' || !opts.apiSecret) {
-      throw new BinanceStreamError('ERR_INVALID_OPTION', 'apiSecret: required for an HMAC key', { permanent: true });
+      throw new BinanceStreamError('ERR_INVALID_OPTION', 'option apiSecret: required for an HMAC key', { permanent: true });
     }
     return s.importKey('raw', encoder.encode(opts.apiSecret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
   }
   if (opts.privateKey === undefined) {
-    throw new BinanceStreamError('ERR_INVALID_OPTION', `privateKey: required for an ${keyType === 'rsa' ? 'RSA' : 'Ed25519'} key`, { permanent: true });
+    throw new BinanceStreamError('ERR_INVALID_OPTION', `option privateKey: required for an ${keyType === 'rsa' ? 'RSA' : 'Ed25519'} key`, { permanent: true });
   }
   if (isCryptoKey(opts.privateKey)) {
     const actual = cryptoKeyType(opts.privateKey);
     if (actual !== keyType) {
-      throw new BinanceStreamError('ERR_INVALID_OPTION', `privateKey: the CryptoKey is ${actual ?? 'of an unsupported algorithm'}, but keyType is "${keyType}"`, { permanent: true });
+      throw new BinanceStreamError('ERR_INVALID_OPTION', `option privateKey: the CryptoKey is ${actual ?? 'of an unsupported algorithm'}, but keyType is "${keyType}"`, { permanent: true });
     }
     return opts.privateKey;
   }
-  if (typeof opts.privateKey !== 'string') throw new BinanceStreamError('ERR_INVALID_OPTION', 'privateKey: expected a PEM string or a CryptoKey', { permanent: true });
+  if (typeof opts.privateKey !== 'string') throw new BinanceStreamError('ERR_INVALID_OPTION', 'option privateKey: expected a PEM string or a CryptoKey', { permanent: true });
   const { keyType: actual, pkcs8 } = normalisePem(opts.privateKey);
-  if (actual !== keyType) throw new BinanceStreamError('ERR_INVALID_OPTION', `privateKey: the PEM holds an ${actual} key, but keyType is "${keyType}"`, { permanent: true });
+  if (actual !== keyType) throw new BinanceStreamError('ERR_INVALID_OPTION', `option privateKey: the PEM holds an ${actual} key, but keyType is "${keyType}"`, { permanent: true });
   const algorithm = keyType === 'ed25519' ? { name: 'Ed25519' } : { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' };
   return s.importKey('pkcs8', new Uint8Array(pkcs8), algorithm, false, ['sign']);
 }
@@ -236,10 +236,10 @@ export function createSigner(opts: SignerOptions): Signer {
   const keyType = inferKeyType(opts);
   // Fail fast on missing material (no I/O).
   if (keyType === 'hmac' && !(typeof opts.apiSecret === 'string' && opts.apiSecret) && !isCryptoKey(opts.privateKey)) {
-    throw new BinanceStreamError('ERR_INVALID_OPTION', 'apiSecret: required for an HMAC key', { permanent: true });
+    throw new BinanceStreamError('ERR_INVALID_OPTION', 'option apiSecret: required for an HMAC key', { permanent: true });
   }
   if (keyType !== 'hmac' && opts.privateKey === undefined) {
-    throw new BinanceStreamError('ERR_INVALID_OPTION', `privateKey: required for an ${keyType === 'rsa' ? 'RSA' : 'Ed25519'} key`, { permanent: true });
+    throw new BinanceStreamError('ERR_INVALID_OPTION', `option privateKey: required for an ${keyType === 'rsa' ? 'RSA' : 'Ed25519'} key`, { permanent: true });
   }
   let keyPromise: Promise<CryptoKey> | undefined;
   const getKey = (): Promise<CryptoKey> => {
