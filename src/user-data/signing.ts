@@ -155,7 +155,9 @@ function pkcs8KeyType(der: Uint8Array): 'ed25519' | 'rsa' | undefined {
 function normalisePem(pem: string): { keyType: 'ed25519' | 'rsa'; pkcs8: Uint8Array } {
   const { label, der } = parsePem(pem);
   if (label === 'ENCRYPTED PRIVATE KEY') {
-    throw new BinanceStreamError('ERR_INVALID_OPTION', 'option privateKey: encrypted PEM keys are not supported; decrypt it first (openssl pkcs8 -in key.pem -nocrypt -out plain.pem)', { permanent: true });
+    throw new BinanceStreamError('ERR_INVALID_OPTION', 'option privateKey: encrypted PEM keys are not supported; decrypt it first (openssl pkcs8 -in key.pem -nocrypt -out plain.pem)', {
+      permanent: true,
+    });
   }
   if (label === 'PUBLIC KEY') {
     throw new BinanceStreamError('ERR_INVALID_OPTION', 'option privateKey: this PEM is a PUBLIC key; pass the PRIVATE key (Binance keeps the public one)', { permanent: true });

@@ -52,7 +52,9 @@ describe('createSigner', () => {
   it('rejects bad credentials clearly, without echoing them', () => {
     expect(() => createSigner({})).toThrow(/apiSecret \(HMAC key\) or privateKey/);
     expect(() => createSigner({ keyType: 'ed25519', apiSecret: 's3cr3t' })).toThrow(/^option privateKey: required/);
-    expect(() => createSigner({ keyType: 'dsa' as never, apiSecret: 's' })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_OPTION', message: expect.stringMatching(/^option keyType: expected/) }));
+    expect(() => createSigner({ keyType: 'dsa' as never, apiSecret: 's' })).toThrow(
+      expect.objectContaining({ code: 'ERR_INVALID_OPTION', message: expect.stringMatching(/^option keyType: expected/) }),
+    );
     expect(() => createSigner({ privateKey: 'not a pem s3cr3t' })).toThrow(/PEM/);
     try {
       createSigner({ privateKey: 'not a pem s3cr3t' });
