@@ -1,6 +1,7 @@
 /**
- * When to rotate a connection before Binance's 24-hour cut. Pure functions: the pool's
- * sweep calls {@link rotationDue} for each open socket.
+ * When to rotate a connection before Binance's 24-hour cut. Pure due-time math: the pool's
+ * sweep calls {@link rotationDue} for each open socket (the window itself is validated by
+ * `resolvePoolOptions`, ./options.ts).
  *
  * Without a window: a socket rotates at `rotateAfterMs − jitter` of age, where each socket
  * draws its own jitter in [0, rotationJitterMs) so that sockets opened together do not
@@ -38,19 +39,6 @@ export interface RotationPlan {
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
-
-export function validateRotationWindow(w: unknown): RotationWindow | undefined {
-  if (w === undefined) return undefined;
-  if (w === null || typeof w !== 'object') throw new TypeError('rotationWindow: expected { startHourUtc, endHourUtc }');
-  const { startHourUtc, endHourUtc } = w as RotationWindow;
-  if (typeof startHourUtc !== 'number' || !Number.isInteger(startHourUtc) || startHourUtc < 0 || startHourUtc > 23) {
-    throw new RangeError(`rotationWindow.startHourUtc: expected an integer hour 0..23, got ${String(startHourUtc)}`);
-  }
-  if (typeof endHourUtc !== 'number' || !Number.isInteger(endHourUtc) || endHourUtc < 1 || endHourUtc > 24 || endHourUtc === startHourUtc) {
-    throw new RangeError(`rotationWindow.endHourUtc: expected an integer hour 1..24 different from startHourUtc, got ${String(endHourUtc)}`);
-  }
-  return { startHourUtc, endHourUtc };
-}
 
 /** If `t` is inside the window, the end of that window occurrence; otherwise undefined. */
 export function windowEndIfInside(t: number, w: RotationWindow): number | undefined {

@@ -78,7 +78,7 @@ export class StreamRouter {
     if (typeof e === 'number') st.lagMs = at - e;
     const stages = st.stages;
     if (stages !== undefined) {
-      for (let i = 0; i < stages.length; i++) if (!(stages[i] as NonNullable<typeof stages[0]>).accept(st, message)) return;
+      for (let i = 0; i < stages.length; i++) if (!(stages[i] as NonNullable<(typeof stages)[0]>).accept(st, message)) return;
     }
     try {
       this.sink(message, st.info);
@@ -180,6 +180,16 @@ export class StreamRouter {
       st.filtering = false;
     }
     handover.pending = 0;
+  }
+
+  /** The states of those of `names` the router carries. */
+  statesOf(names: Iterable<string>): StreamState[] {
+    const out: StreamState[] = [];
+    for (const n of names) {
+      const st = this.states.get(n);
+      if (st !== undefined) out.push(st);
+    }
+    return out;
   }
 
   add(state: StreamState): void {

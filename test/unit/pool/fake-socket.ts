@@ -1,6 +1,7 @@
-/** A scripted ResilientSocketLike for pool unit tests: no I/O, the test drives open/close/data. */
+/** A scripted ResilientSocketLike (the connection/types.ts contract) for pool unit tests: no I/O, the test drives open/close/data. */
 import EventEmitter from 'eventemitter3';
 import type { ResilientSocketLike, ResilientSocketOptions, SocketEvents, SocketState, SocketStats } from '../../../src/connection/types';
+import { BinanceStreamError } from '../../../src/core/errors';
 
 export class FakeSocket extends EventEmitter<SocketEvents> implements ResilientSocketLike {
   readonly id: string;
@@ -10,7 +11,9 @@ export class FakeSocket extends EventEmitter<SocketEvents> implements ResilientS
   started = false;
   stopped = false;
   readonly calls: { method: string; args: unknown[] }[] = [];
-  private sawFirst = false;
+  /** Data arrived on the current connection. */
+  private delivered = false;
+  private firstDataWaiters: ((delivering: boolean) => void)[] = [];
   private sent = 0;
 
   constructor(readonly options: ResilientSocketOptions) {
@@ -35,7 +38,7 @@ export class FakeSocket extends EventEmitter<SocketEvents> implements ResilientS
   open(): void {
     this.state = 'open';
     this.connectedAt = this.now();
-    this.sawFirst = false;
+    this.delivered = false;
     this.emit('open', { socketId: this.id, url: 'ws://fake', streams: this.streams.size, retries: 0 });
     this.emit('subscribed', { socketId: this.id, streams: [...this.streams] });
   }
@@ -47,15 +50,42 @@ export class FakeSocket extends EventEmitter<SocketEvents> implements ResilientS
     this.emit('close', { socketId: this.id, code: 1006, reason: '', willReconnect: true });
   }
 
+  /** Test: the retry policy gives up (as the real socket: state closed, `gaveUp`, firstData() false). */
+  giveUp(): void {
+    this.state = 'closed';
+    this.emit('gaveUp', { socketId: this.id, streams: [...this.streams], attempts: 3, error: new BinanceStreamError('ERR_GAVE_UP', 'gave up') });
+    this.settleFirstData(false);
+  }
+
   /** Test: Binance pushes `data` on `stream`. */
   deliver(stream: string, data: unknown, receivedAt = this.now()): void {
     this.options.onMessage({ stream, data, receivedAt }, this);
-    if (!this.sawFirst) {
-      this.sawFirst = true;
-      this.emit('firstMessage', { socketId: this.id, afterOpenMs: receivedAt - (this.connectedAt ?? receivedAt) });
-    }
+    this.delivered = true;
+    this.settleFirstData(true);
   }
 
+  /** Test: Binance announces serverShutdown: the event first, then the owner's hook (default: reconnect). */
+  serverShutdown(): void {
+    this.emit('serverShutdown', { socketId: this.id, at: this.now() });
+    if (this.options.onServerShutdown) this.options.onServerShutdown(this);
+    else this.reconnect('serverShutdown');
+  }
+
+  firstData(): Promise<boolean> {
+    if (this.stopped || this.state === 'closed') return Promise.resolve(false);
+    if (this.state === 'open' && this.delivered) return Promise.resolve(true);
+    return new Promise((resolve) => this.firstDataWaiters.push(resolve));
+  }
+
+  private settleFirstData(delivering: boolean): void {
+    const waiters = this.firstDataWaiters;
+    this.firstDataWaiters = [];
+    for (const w of waiters) w(delivering);
+  }
+
+  expectSilence(): void {
+    this.calls.push({ method: 'expectSilence', args: [] });
+  }
   addStreams(streams: readonly string[]): void {
     this.calls.push({ method: 'addStreams', args: [[...streams]] });
     for (const s of streams) this.streams.add(s);
@@ -67,9 +97,14 @@ export class FakeSocket extends EventEmitter<SocketEvents> implements ResilientS
   resubscribe(streams: readonly string[]): void {
     this.calls.push({ method: 'resubscribe', args: [[...streams]] });
   }
-  send(frame: object): void {
+  send(frame: object): boolean {
     this.sent++;
     this.calls.push({ method: 'send', args: [frame] });
+    return this.state === 'open';
+  }
+  request<T = unknown>(label: string): Promise<T> {
+    this.calls.push({ method: 'request', args: [label] });
+    return Promise.reject(new BinanceStreamError('ERR_UNEXPECTED', `FakeSocket: no request support (${label})`));
   }
   reconnect(reason: string): void {
     this.calls.push({ method: 'reconnect', args: [reason] });
@@ -80,6 +115,7 @@ export class FakeSocket extends EventEmitter<SocketEvents> implements ResilientS
     this.stopped = true;
     const was = this.state;
     this.state = 'closed';
+    this.settleFirstData(false);
     if (was === 'open') this.emit('close', { socketId: this.id, code: 1000, reason: 'stopped', willReconnect: false });
   }
   count(method: string): number {

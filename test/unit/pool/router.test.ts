@@ -135,9 +135,7 @@ describe('StreamRouter', () => {
     const out: number[] = [];
     const router = new StreamRouter((m) => out.push((m.data as { t: number }).t));
     const seen: number[] = [];
-    const st = new StreamState('x@trade', classifyStream('x@trade'), '', 0, [
-      { name: 'evenOnly', accept: (_s, m) => (seen.push((m.data as { t: number }).t), (m.data as { t: number }).t % 2 === 0) },
-    ]);
+    const st = new StreamState('x@trade', classifyStream('x@trade'), '', 0, [{ name: 'evenOnly', accept: (_s, m) => (seen.push((m.data as { t: number }).t), (m.data as { t: number }).t % 2 === 0) }]);
     st.primary = A;
     router.add(st);
     for (let t = 1; t <= 4; t++) router.route({ stream: 'x@trade', data: { t }, receivedAt: t }, A);

@@ -1,0 +1,71 @@
+/**
+ * The pool's sockets as objects: built with the pool's resolved settings (one tuning for
+ * all), listened to by the pool first and then forwarded to the pool's emitter unchanged,
+ * and stopped in the background with every stop awaited by `drain()`.
+ */
+import type EventEmitter from 'eventemitter3';
+import { SOCKET_EVENT_NAMES } from '../connection/events';
+import type { SocketEvents } from '../connection/events';
+import { ResilientSocket } from '../connection/resilient-socket';
+import type { ResilientSocketLike, ResilientSocketOptions } from '../connection/types';
+import type { Route } from '../core/markets';
+import { combinedStreamUrl } from '../streams/routes';
+import { forward } from './forward';
+import { errorFields } from './log-fields';
+import type { ResolvedPoolOptions } from './options';
+import type { StreamRouter } from './router';
+
+export class PoolSockets {
+  private readonly build: (o: ResilientSocketOptions) => ResilientSocketLike;
+  private readonly stopping = new Set<Promise<void>>();
+  private seq = 0;
+
+  constructor(
+    private readonly o: ResolvedPoolOptions,
+    private readonly router: StreamRouter,
+    private readonly target: Pick<EventEmitter<SocketEvents>, 'emit'>,
+    private readonly onServerShutdown: (socket: ResilientSocketLike) => void,
+  ) {
+    this.build = o.socketFactory ?? ((so) => new ResilientSocket(so) as unknown as ResilientSocketLike);
+  }
+
+  /** A new socket for `streams` on `route`; `listen` registers the pool's own handlers before the forwarding ones. */
+  create(group: string, route: Route, streams: readonly string[], listen: (socket: ResilientSocketLike) => void): ResilientSocketLike {
+    const o = this.o;
+    const base = o.baseUrl;
+    const socket = this.build({
+      id: `${o.idPrefix}${group ? `-${group}` : ''}${route ? `-${route}` : ''}-${++this.seq}`,
+      market: o.market,
+      url: (ctx) => combinedStreamUrl(base, route, ctx.streams),
+      streams,
+      onMessage: this.router.route,
+      onServerShutdown: this.onServerShutdown,
+      retryPolicy: o.retryPolicy,
+      logger: o.logger,
+      dialGate: o.budget,
+      tuning: o.tuning,
+      webSocketFactory: o.webSocketFactory,
+      now: o.now,
+    });
+    listen(socket);
+    forward(socket, this.target, SOCKET_EVENT_NAMES);
+    return socket;
+  }
+
+  /** Stop `socket` in the background (its last events are still forwarded), then detach from it. */
+  stop(socket: ResilientSocketLike): void {
+    const p = Promise.resolve()
+      .then(() => socket.stop())
+      .catch((err: unknown) => this.o.logger.warn({ socketId: socket.id, error: errorFields(err) }, 'socket stop failed'))
+      .finally(() => {
+        socket.removeAllListeners();
+        this.stopping.delete(p);
+      });
+    this.stopping.add(p);
+  }
+
+  /** Resolves when every socket stopped so far is down. */
+  async drain(): Promise<void> {
+    while (this.stopping.size) await Promise.all([...this.stopping]);
+  }
+}
