@@ -4,6 +4,7 @@
  * endpoint (410), server pings answered by the client itself, and zero sockets after stop().
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { rawFraming } from '../../src/connection/framing';
 import { ConstantBackoff } from '../../src/retry/constant-backoff';
 import { startLoopbackServer } from '../helpers/ws-server';
 import type { LoopbackServer } from '../helpers/ws-server';
@@ -57,7 +58,7 @@ describe('ResilientSocket ⇄ loopback server', () => {
   it('410 on the upgrade is permanent: gaveUp without retrying', async () => {
     server = await startLoopbackServer();
     server.rejectUpgrades(410);
-    live = makeLiveSocket(server.url, { mode: 'raw', url: () => `${server!.url}/ws/listenKeyAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA` });
+    live = makeLiveSocket(server.url, { framing: rawFraming('user-data'), url: () => `${server!.url}/ws/listenKeyAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA` });
     live.socket.start();
     await until(() => live!.of('gaveUp').length === 1, { timeoutMs: 2000 });
     expect(live.of('gaveUp')[0]!.payload.error.code).toBe('ERR_ENDPOINT_RETIRED');

@@ -6,7 +6,7 @@
  */
 import { ResilientSocket } from '../../src/connection/resilient-socket';
 import type { ResilientSocketOptions, WebSocketLike } from '../../src/connection/types';
-import { defaultWebSocketFactory } from '../../src/connection/websocket-factory';
+import { defaultWebSocketFactory } from '../../src/connection/transport';
 import { MARKETS } from '../../src/core/markets';
 import { combinedStreamUrl } from '../../src/streams/routes';
 import { ExponentialBackoff } from '../../src/retry/exponential-backoff';
