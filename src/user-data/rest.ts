@@ -15,6 +15,7 @@
  */
 import { throwIfAborted } from '../core/abort';
 import { aborted, BinanceStreamError, describeError, parseRetryAfter } from '../core/errors';
+import { TimerSlots } from '../core/timers';
 import { ExponentialBackoff } from '../retry/exponential-backoff';
 import type { RetryPolicy } from '../retry/policy';
 import type { FailedAttemptInfo } from '../retry/retry-operation';
@@ -119,10 +120,12 @@ export async function restRequest<T = unknown>(req: RestRequest): Promise<T> {
   const timeoutMs = req.timeoutMs ?? 10_000;
   const ctrl = new AbortController();
   let timedOut = false;
-  const timer = setTimeout(() => {
+  // The attempt's one timer, owned by the attempt and cleared when it settles.
+  const timers = new TimerSlots<'timeout'>();
+  timers.set('timeout', timeoutMs, () => {
     timedOut = true;
     ctrl.abort();
-  }, timeoutMs);
+  });
   const onAbort = (): void => ctrl.abort();
   req.signal?.addEventListener('abort', onAbort, { once: true });
   try {
@@ -145,7 +148,7 @@ export async function restRequest<T = unknown>(req: RestRequest): Promise<T> {
       throw new BinanceStreamError('ERR_PARSE', `${label} answered HTTP ${res.status} with a body that is not JSON`, { httpStatus: res.status, permanent: false });
     }
   } finally {
-    clearTimeout(timer);
+    timers.clearAll();
     req.signal?.removeEventListener('abort', onAbort);
   }
 }
