@@ -12,7 +12,12 @@
  * whether they sent something (false: nothing to send any more, no budget used). This
  * lets the subscription code build each SUBSCRIBE at send time from what is still
  * wanted, so a stream added and removed before its turn costs nothing.
+ *
+ * One scheduler per connection: created with it, disposed with it (a new connection
+ * starts from an empty window with a new scheduler; there is no reset).
  */
+import { invalidOption } from '../core/errors';
+import { TimerSlots } from '../core/timers';
 
 /** Performs one send; returns false if there was nothing to send after all. */
 export type OutboundAction = () => boolean;
@@ -28,6 +33,8 @@ export interface OutboundSchedulerOptions {
   now?: (() => number) | undefined;
   /** Called when an action throws (the scheduler keeps going). */
   onError?: ((err: unknown) => void) | undefined;
+  /** The owner's timers (the connection's); the scheduler uses the slot `outbox`. @default its own */
+  slots?: TimerSlots | undefined;
 }
 
 export class OutboundScheduler {
@@ -43,7 +50,7 @@ export class OutboundScheduler {
   private filled = 0;
   private high: OutboundAction[] = [];
   private normal: OutboundAction[] = [];
-  private timer: ReturnType<typeof setTimeout> | undefined;
+  private readonly slots: TimerSlots;
   private draining = false;
   private disposed = false;
   /** Frames sent (or recorded) over the scheduler's life. */
@@ -51,12 +58,13 @@ export class OutboundScheduler {
 
   constructor(options: OutboundSchedulerOptions) {
     const max = options.maxPerWindow;
-    if (!Number.isInteger(max) || max < 1) throw new RangeError(`maxOutgoingPerSecond must be an integer >= 1, got ${String(max)}`);
+    if (!Number.isInteger(max) || max < 1) throw invalidOption('maxOutgoingPerSecond', 'an integer >= 1', max);
     this.max = max;
     this.windowMs = options.windowMs ?? 1000;
     this.spacingMs = options.minSpacingMs ?? this.windowMs / max;
     this.now = options.now ?? Date.now;
     this.onError = options.onError;
+    this.slots = options.slots ?? new TimerSlots();
     this.stamps = new Array<number>(max).fill(0);
   }
 
@@ -85,20 +93,11 @@ export class OutboundScheduler {
     return this.high.length + this.normal.length;
   }
 
-  /** Drop everything queued and forget the window (a new connection starts from zero). */
-  reset(): void {
+  /** Drop everything queued, clear the timer and refuse further work (the connection ended). */
+  dispose(): void {
     this.high = [];
     this.normal = [];
-    this.filled = 0;
-    this.next = 0;
-    this.lastSentAt = -Infinity;
-    if (this.timer !== undefined) clearTimeout(this.timer);
-    this.timer = undefined;
-  }
-
-  /** Reset and refuse further work. */
-  dispose(): void {
-    this.reset();
+    this.slots.clear('outbox');
     this.disposed = true;
   }
 
@@ -119,14 +118,14 @@ export class OutboundScheduler {
   }
 
   private drain(): void {
-    if (this.draining || this.timer !== undefined) return;
+    if (this.draining || this.disposed || this.slots.has('outbox')) return;
     this.draining = true;
     try {
       while (this.high.length + this.normal.length > 0) {
         const now = this.now();
         const wait = this.waitMs(now);
         if (wait > 0) {
-          this.timer = setTimeout(this.onTimer, wait);
+          this.slots.set('outbox', wait, this.onTimer);
           return;
         }
         const action = (this.high.length ? this.high.shift() : this.normal.shift()) as OutboundAction;
@@ -144,7 +143,6 @@ export class OutboundScheduler {
   }
 
   private readonly onTimer = (): void => {
-    this.timer = undefined;
     this.drain();
   };
 }

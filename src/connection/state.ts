@@ -1,27 +1,55 @@
 /**
  * The socket's state machine: the only legal transitions. `ResilientSocket.setState()`
- * checks every change against this table.
+ * calls `assertTransition()` on every change; an illegal move THROWS (every caller is
+ * internal, so it is a bug for the tests to catch, not a log line).
  *
  * ```
- *   idle ──start()──▶ connecting ──open──▶ open
- *    ▲                  │  ▲                │
- *    │ (no streams)     │  └──backoff──┐    │ drop / reconnect() / stale / serverShutdown
- *    │                  ▼              │    ▼
- *    └──────────────── reconnecting ◀──┴────┘
- *   any ──stop()──▶ closing ──▶ closed      (gave up: ──▶ closed)
+ *   idle ──start()──▶ connecting ──ready──▶ open
+ *    ▲                  │  ▲                  │
+ *    │ (no streams)     │  └──backoff over──┐ │ drop / reconnect() / stale / serverShutdown
+ *    │                  ▼                   │ ▼
+ *    └──────────────── reconnecting ◀───────┴─┘
+ *   any ──stop()──▶ closing ──▶ closed      (gave up: ──▶ closed; idle ──stop()──▶ closed)
  * ```
  */
+import { BinanceStreamError } from '../core/errors';
 import type { SocketState } from './events';
 
 export const SOCKET_TRANSITIONS: Readonly<Record<SocketState, readonly SocketState[]>> = Object.freeze({
-  idle: ['connecting', 'closed'],
-  connecting: ['open', 'reconnecting', 'idle', 'closing', 'closed'],
-  open: ['reconnecting', 'idle', 'closing', 'closed'],
-  reconnecting: ['connecting', 'idle', 'closing', 'closed'],
-  closing: ['closed'],
-  closed: [],
+  idle: [
+    'connecting', // start() with streams to carry, or streams added to a started socket
+    'closed', // stop() with nothing open: no closing phase needed
+  ],
+  connecting: [
+    'open', // handshake and onOpen hook done
+    'reconnecting', // the attempt failed and the policy retries
+    'idle', // every stream removed while dialing
+    'closing', // stop()
+    'closed', // the policy gave up (or a permanent error)
+  ],
+  open: [
+    'reconnecting', // the connection ended (drop, reconnect(), stale, heartbeat, serverShutdown)
+    'idle', // every stream removed
+    'closing', // stop()
+    'closed', // the policy gave up after the connection ended
+  ],
+  reconnecting: [
+    'connecting', // backoff over (or skipped by reconnect())
+    'idle', // every stream removed during the backoff
+    'closing', // stop()
+    'closed', // (reserved: a give-up decided during the backoff)
+  ],
+  closing: [
+    'closed', // every socket and timer gone
+  ],
+  closed: [], // terminal
 });
 
 export function canTransition(from: SocketState, to: SocketState): boolean {
   return SOCKET_TRANSITIONS[from].includes(to);
+}
+
+/** Throws on a move the table does not allow (a bug in the socket, never a user error). */
+export function assertTransition(from: SocketState, to: SocketState): void {
+  if (!canTransition(from, to)) throw new BinanceStreamError('ERR_UNEXPECTED', `illegal socket state transition ${from} → ${to}`);
 }

@@ -31,7 +31,8 @@ export function maskUrl(url: string): string {
 
 export type UrlProvider = (ctx: UrlContext) => string | Promise<string>;
 
-async function callProvider(provider: UrlProvider, ctx: UrlContext): Promise<string> {
+/** Call the url provider once and check it returned a ws:// or wss:// URL (permanent ERR_INVALID_OPTION otherwise). */
+export async function callProvider(provider: UrlProvider, ctx: UrlContext): Promise<string> {
   const url = await provider(ctx);
   if (typeof url !== 'string' || !/^wss?:\/\//i.test(url)) {
     throw new BinanceStreamError('ERR_INVALID_OPTION', `url provider returned ${typeof url === 'string' ? JSON.stringify(maskUrl(url)) : typeof url}; expected a ws:// or wss:// URL`, {

@@ -75,6 +75,21 @@ export class FakeNodeWebSocket extends FakeBrowserWebSocket {
     return this;
   }
 
+  off(event: string, fn: Handler): this {
+    this.handlers.set(
+      event,
+      (this.handlers.get(event) ?? []).filter((h) => h !== fn),
+    );
+    return this;
+  }
+
+  /** Listeners attached right now (a detached connection leaves none but the error absorber). */
+  listenerCount(): number {
+    let n = 0;
+    for (const list of this.handlers.values()) n += list.length;
+    return n + (this.onopen ? 1 : 0) + (this.onmessage ? 1 : 0);
+  }
+
   emitNode(event: string, ...args: unknown[]): void {
     for (const fn of this.handlers.get(event) ?? []) fn(...args);
   }

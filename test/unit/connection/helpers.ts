@@ -1,6 +1,7 @@
 import { vi } from 'vitest';
 import { ResilientSocket } from '../../../src/connection/resilient-socket';
 import type { ResilientSocketOptions } from '../../../src/connection/types';
+import { SOCKET_EVENT_NAMES } from '../../../src/connection/types';
 import { MARKETS } from '../../../src/core/markets';
 import { combinedStreamUrl } from '../../../src/streams/routes';
 import { ExponentialBackoff } from '../../../src/retry/exponential-backoff';
@@ -9,9 +10,13 @@ import { FakeNodeWebSocket, fakeFactory, recordingLogger } from './fake-websocke
 
 export const BASE = 'wss://fake.test:9443';
 
-/** Let pending promise chains run (dial: gate → url provider → factory). */
+/** Let pending promise chains run (dial: gate → url provider → factory; deferred events). */
 export async function settle(): Promise<void> {
   for (let i = 0; i < 5; i++) await vi.advanceTimersByTimeAsync(0);
+}
+
+export function combined(stream: string, data: object = { e: 'x', E: 1 }) {
+  return { stream, data };
 }
 
 export function makeSocket(overrides: Partial<ResilientSocketOptions> = {}, Ctor: new (url: string) => FakeNodeWebSocket = FakeNodeWebSocket) {
@@ -28,10 +33,16 @@ export function makeSocket(overrides: Partial<ResilientSocketOptions> = {}, Ctor
     webSocketFactory: fake.factory,
     ...overrides,
   });
-  const events: { name: string; payload: any }[] = [];
-  for (const name of ['stateChange', 'open', 'close', 'reconnecting', 'reconnected', 'stale', 'gaveUp', 'error', 'subscribed', 'unsubscribed', 'subscribeFailed', 'serverShutdown', 'firstMessage'] as const) {
-    socket.on(name, (payload: any) => events.push({ name, payload }));
-  }
+  const events: { name: string; payload: any; state: string }[] = [];
+  for (const name of SOCKET_EVENT_NAMES) socket.on(name, (payload: any) => events.push({ name, payload, state: socket.state }));
   const of = (name: string) => events.filter((e) => e.name === name).map((e) => e.payload);
-  return { socket, fake, rec, messages, events, of };
+  /** Start and open the first connection. */
+  const open = async () => {
+    socket.start();
+    await settle();
+    fake.last().open();
+    await settle();
+    return fake.last();
+  };
+  return { socket, fake, rec, messages, events, of, open };
 }

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { OutboundScheduler } from '../../../src/connection/outbound-scheduler';
+import { TimerSlots } from '../../../src/core/timers';
 
 beforeEach(() => vi.useFakeTimers({ now: 0 }));
 afterEach(() => vi.useRealTimers());
@@ -38,7 +39,7 @@ describe('OutboundScheduler', () => {
     expect(order).toEqual(['pong', 'a', 'b', 'c']);
   });
 
-  it('actions with nothing to send use no budget; throwing actions are reported; reset clears', async () => {
+  it('actions with nothing to send use no budget; throwing actions are reported; dispose clears and refuses more', async () => {
     const errors: unknown[] = [];
     const s = new OutboundScheduler({ maxPerWindow: 1, onError: (e) => errors.push(e) });
     s.enqueue(() => false);
@@ -51,15 +52,26 @@ describe('OutboundScheduler', () => {
     expect(errors).toHaveLength(1);
     s.enqueue(() => (sent++, true));
     expect(vi.getTimerCount()).toBe(1);
-    s.reset();
+    s.dispose();
     expect(vi.getTimerCount()).toBe(0);
     expect(s.queued).toBe(0);
-    s.dispose();
     s.enqueue(() => (sent++, true));
     expect(sent).toBe(1);
+    expect(vi.getTimerCount()).toBe(0);
+    expect('reset' in s).toBe(false); // one scheduler per connection: never reset, always replaced
   });
 
-  it('rejects a non-positive limit', () => {
-    expect(() => new OutboundScheduler({ maxPerWindow: 0 })).toThrow(RangeError);
+  it("its timer lives in the owner's TimerSlots (slot 'outbox')", () => {
+    const slots = new TimerSlots();
+    const s = new OutboundScheduler({ maxPerWindow: 1, slots });
+    s.enqueue(() => true);
+    s.enqueue(() => true);
+    expect(slots.has('outbox')).toBe(true);
+    slots.clearAll();
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('rejects a non-positive limit with ERR_INVALID_OPTION', () => {
+    expect(() => new OutboundScheduler({ maxPerWindow: 0 })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_OPTION', message: 'option maxOutgoingPerSecond: expected an integer >= 1, got 0' }));
   });
 });

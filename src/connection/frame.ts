@@ -1,0 +1,88 @@
+/**
+ * What one text frame is, decided in ONE place (pure; the connection acts on the result):
+ * - `data`: a message for `onMessage` (the hot path: one JSON.parse, a few property checks);
+ * - `answer`: a frame with an `id` (SUBSCRIBE acknowledgement, WebSocket-API response);
+ * - `shutdown`: Binance's `serverShutdown` notice, in any of its three forms
+ *   (combined `{stream: '!serverShutdown', data}`, raw `{e: 'serverShutdown'}`, WS-API `{event: {e}}`);
+ * - `serverError`: an error object without id (`{code, msg}`), blamed on the oldest request;
+ * - `invalid`: not JSON, or not an object (ERR_PARSE);
+ * - `other`: a control frame nobody asked for (logged at debug).
+ */
+import { BinanceStreamError, describeError } from '../core/errors';
+import type { StreamMessage } from '../streams/types';
+import type { Framing } from './types';
+
+export type Frame =
+  | { readonly kind: 'data'; readonly message: StreamMessage }
+  | { readonly kind: 'answer'; readonly id: unknown; readonly frame: Record<string, unknown> }
+  | { readonly kind: 'shutdown'; readonly at: number | undefined }
+  | { readonly kind: 'serverError'; readonly frame: Record<string, unknown> }
+  | { readonly kind: 'invalid'; readonly error: BinanceStreamError }
+  | { readonly kind: 'other'; readonly keys: readonly string[] };
+
+function invalid(cause: unknown, text: string): Frame {
+  const sample = text.length > 80 ? `${text.slice(0, 80)}…` : text;
+  const error = new BinanceStreamError('ERR_PARSE', `could not parse a frame (${text.length} chars): ${describeError(cause)}; starts with ${JSON.stringify(sample)}`, { cause });
+  return { kind: 'invalid', error };
+}
+
+function shutdownAt(notice: unknown): Frame {
+  const at = (notice as { E?: unknown } | null)?.E;
+  return { kind: 'shutdown', at: typeof at === 'number' ? at : undefined };
+}
+
+function isShutdown(msg: any): boolean {
+  return msg.e === 'serverShutdown' || msg.event?.e === 'serverShutdown';
+}
+
+/** Classify one frame. `receivedAt` is stamped on a data message (the message object is the parsed frame itself). */
+export function parseFrame(text: string, framing: Framing, receivedAt = 0): Frame {
+  let msg: any;
+  try {
+    msg = JSON.parse(text);
+  } catch (err) {
+    return invalid(err, text);
+  }
+  if (msg === null || typeof msg !== 'object') return invalid(new TypeError(`expected a JSON object, got ${msg === null ? 'null' : typeof msg}`), text);
+  if (framing.kind === 'raw') {
+    if (isShutdown(msg)) return shutdownAt(msg.event ?? msg);
+    if (msg.id !== undefined && msg.id !== null) return { kind: 'answer', id: msg.id, frame: msg };
+    return { kind: 'data', message: { stream: framing.streamName, data: msg, receivedAt } };
+  }
+  const stream = msg.stream;
+  if (typeof stream === 'string' && msg.data !== undefined) {
+    if (stream === '!serverShutdown') return shutdownAt(msg.data);
+    msg.receivedAt = receivedAt;
+    return { kind: 'data', message: msg as StreamMessage };
+  }
+  if (msg.id !== undefined && msg.id !== null) return { kind: 'answer', id: msg.id, frame: msg };
+  if (isShutdown(msg)) return shutdownAt(msg.event ?? msg);
+  if (msg.code !== undefined && (typeof msg.msg === 'string' || msg.msg === undefined)) return { kind: 'serverError', frame: msg };
+  return { kind: 'other', keys: Object.keys(msg).slice(0, 5) };
+}
+
+/** A raw-framing answer nobody waits for is an ordinary data message (e.g. a late WS-API response). */
+export function answerAsData(frame: Record<string, unknown>, framing: Framing, receivedAt: number): StreamMessage | undefined {
+  return framing.kind === 'raw' ? { stream: framing.streamName, data: frame, receivedAt } : undefined;
+}
+
+/**
+ * The receive time of the frames of one TCP chunk: `ws` delivers a chunk's frames
+ * synchronously, so the clock is read once per chunk and invalidated by a microtask
+ * instead of once per frame (a measurable share of the per-message cost at 500k msg/s).
+ */
+export function frameClock(now: () => number): () => number {
+  let at = 0;
+  let valid = false;
+  const invalidate = (): void => {
+    valid = false;
+  };
+  return () => {
+    if (!valid) {
+      at = now();
+      valid = true;
+      queueMicrotask(invalidate);
+    }
+    return at;
+  };
+}

@@ -1,0 +1,119 @@
+/**
+ * Socket option defaults and validation, built from core/validate (every bad option is
+ * an `ERR_INVALID_OPTION` naming it as the user wrote it). Each option is documented once,
+ * with its default, on `SocketTuning` / `ResilientSocketOptions` in ./types.ts.
+ *
+ * The pool and the client resolve the tuning once (`resolveSocketTuning`) and hand it to
+ * every socket as `options.tuning`; a socket built alone resolves its own fields.
+ */
+import { BinanceStreamError, invalidOption } from '../core/errors';
+import type { MarketProfile } from '../core/markets';
+import { classifyStream } from '../streams/classify';
+import { isResolved, markResolved, num, numOrFalse, optFunction, optImplementation, optObject, optString } from '../core/validate';
+import type { RetryPolicy } from '../retry/policy';
+import type { DialGate, HeartbeatOptions, ResilientSocketOptions, ResolvedSocketTuning, SocketTuning } from './types';
+
+/** Client heartbeat defaults per market: never kill a healthy connection, barely cost messages. */
+export const DEFAULT_HEARTBEAT: Readonly<{ spot: HeartbeatOptions; futures: HeartbeatOptions }> = Object.freeze({
+  /** Binance pings spot sockets every 20 s, so 30 s of total silence already means trouble. */
+  spot: Object.freeze({ idlePingMs: 30_000, pongTimeoutMs: 10_000 }),
+  /** Futures servers ping only every 3 min; 60 s of silence on a data socket is worth one ping. */
+  futures: Object.freeze({ idlePingMs: 60_000, pongTimeoutMs: 15_000 }),
+});
+
+/** Market-independent defaults (the market-dependent ones: heartbeat, maxStreamsPerRequest, maxOutgoingPerSecond). */
+export const SOCKET_DEFAULTS = Object.freeze({
+  staleDebounceMs: 30_000,
+  connectTimeoutMs: 10_000,
+  maxUrlLength: 4096,
+  requestTimeoutMs: 10_000,
+});
+
+const TUNING_KEYS = ['heartbeat', 'staleAfterMs', 'staleDebounceMs', 'connectTimeoutMs', 'maxUrlLength', 'maxStreamsPerRequest', 'maxOutgoingPerSecond', 'requestTimeoutMs'] as const;
+
+/**
+ * Apply defaults to `input` and validate it. `prefix` is the path of the tuning inside the
+ * caller's options (`groups.fast`), so a message names `option groups.fast.staleAfterMs`.
+ */
+export function resolveSocketTuning(input: SocketTuning, market: MarketProfile, prefix = ''): ResolvedSocketTuning {
+  const n = (name: string): string => (prefix ? `${prefix.replace(/\.$/, '')}.${name}` : name);
+  const o = optObject(prefix || 'tuning', input) ?? {};
+  let heartbeat: HeartbeatOptions | false = false;
+  if (o.heartbeat !== false) {
+    const d = market.futures ? DEFAULT_HEARTBEAT.futures : DEFAULT_HEARTBEAT.spot;
+    const hb = optObject(n('heartbeat'), o.heartbeat, 'false or an object { idlePingMs, pongTimeoutMs }') ?? {};
+    heartbeat = {
+      idlePingMs: num(n('heartbeat.idlePingMs'), hb.idlePingMs, d.idlePingMs, { min: 0, unit: 'ms' }),
+      pongTimeoutMs: num(n('heartbeat.pongTimeoutMs'), hb.pongTimeoutMs, d.pongTimeoutMs, { min: 1, unit: 'ms' }),
+    };
+  }
+  const limit = market.limits.maxIncomingMessagesPerSecond;
+  return markResolved<ResolvedSocketTuning>({
+    heartbeat,
+    staleAfterMs: numOrFalse(n('staleAfterMs'), o.staleAfterMs, undefined, { min: 1, unit: 'ms' }),
+    staleDebounceMs: num(n('staleDebounceMs'), o.staleDebounceMs, SOCKET_DEFAULTS.staleDebounceMs, { min: 0, unit: 'ms' }),
+    connectTimeoutMs: num(n('connectTimeoutMs'), o.connectTimeoutMs, SOCKET_DEFAULTS.connectTimeoutMs, { min: 1, unit: 'ms' }),
+    maxUrlLength: num(n('maxUrlLength'), o.maxUrlLength, SOCKET_DEFAULTS.maxUrlLength, { integer: true, min: 64 }),
+    maxStreamsPerRequest: num(n('maxStreamsPerRequest'), o.maxStreamsPerRequest, market.limits.maxStreamsPerConnection, { integer: true, min: 1 }),
+    maxOutgoingPerSecond: num(n('maxOutgoingPerSecond'), o.maxOutgoingPerSecond, Math.max(1, limit - 1), { integer: true, min: 1 }),
+    requestTimeoutMs: num(n('requestTimeoutMs'), o.requestTimeoutMs, SOCKET_DEFAULTS.requestTimeoutMs, { min: 1, unit: 'ms' }),
+  });
+}
+
+/** The socket's wiring checked (ERR_INVALID_OPTION), and its tuning: `options.tuning` as it is, else resolved here. */
+export function checkSocketOptions(options: ResilientSocketOptions): ResolvedSocketTuning {
+  if (options === null || typeof options !== 'object') throw invalidOption('options', 'a ResilientSocketOptions object', options);
+  if (options.id === undefined) throw invalidOption('id', 'a non-empty string', undefined);
+  optString('id', options.id);
+  const market = optObject('market', options.market, 'a MarketProfile') as MarketProfile | undefined;
+  if (!market || typeof market.limits !== 'object' || market.limits === null) throw invalidOption('market', 'a MarketProfile', options.market);
+  const fn = (name: string, value: unknown, expected: string): void => {
+    if (value === undefined) throw invalidOption(name, expected, value);
+    optFunction(name, value, expected);
+  };
+  fn('url', options.url, 'a function ({ streams, attempt, signal }) => string | Promise<string>');
+  fn('onMessage', options.onMessage, 'a function (message, socket) => void');
+  const policy = options.retryPolicy;
+  if (policy === undefined) throw invalidOption('retryPolicy', 'a RetryPolicy', policy);
+  optImplementation<RetryPolicy>('retryPolicy', policy, ['delayMs', 'shouldRetry'], 'a RetryPolicy');
+  optFunction('onOpen', options.onOpen, 'a function (socket, signal) => void | Promise<void>');
+  optFunction('onServerShutdown', options.onServerShutdown, 'a function (socket) => void');
+  optFunction('webSocketFactory', options.webSocketFactory, 'a function (url) => WebSocket');
+  optFunction('now', options.now, 'a function () => number');
+  optImplementation<DialGate>('dialGate', options.dialGate, ['acquire', 'reportRejection'], 'a DialGate (acquire, reportRejection)');
+  const framing = optObject('framing', options.framing, "{ kind: 'combined' } or { kind: 'raw', streamName }");
+  if (framing && framing.kind !== 'combined' && !(framing.kind === 'raw' && typeof framing.streamName === 'string' && framing.streamName)) {
+    throw invalidOption('framing', "{ kind: 'combined' } or { kind: 'raw', streamName: a non-empty string }", options.framing);
+  }
+  if (options.tuning !== undefined) {
+    if (!isResolved(options.tuning)) throw invalidOption('tuning', 'a tuning object returned by resolveSocketTuning()', options.tuning);
+    return options.tuning;
+  }
+  const tuning: SocketTuning = {};
+  for (const key of TUNING_KEYS) if (options[key] !== undefined) (tuning as Record<string, unknown>)[key] = options[key];
+  return resolveSocketTuning(tuning, market);
+}
+
+/** Stream names given to addStreams/removeStreams/resubscribe/`streams`: ERR_INVALID_STREAM naming the call. */
+export function checkStreams(method: string, streams: readonly string[]): void {
+  if (!Array.isArray(streams)) {
+    throw new BinanceStreamError('ERR_INVALID_STREAM', `${method}: expected an array of stream names, got ${streams === null ? 'null' : typeof streams}`, { permanent: true });
+  }
+  for (const s of streams) {
+    if (typeof s !== 'string' || !s || /[\s/?&#]/.test(s)) {
+      const shown = typeof s === 'string' ? JSON.stringify(s) : String(s);
+      throw new BinanceStreamError('ERR_INVALID_STREAM', `${method}: invalid stream name ${shown} (a non-empty string without spaces, "/", "?", "&" or "#")`, {
+        ...(typeof s === 'string' ? { streams: [s] } : {}),
+        permanent: true,
+      });
+    }
+  }
+}
+
+/** The connection's stale threshold in ms (0: off): the option, else the smallest default among the streams. */
+export function staleThreshold(tuning: ResolvedSocketTuning, streams: Iterable<string>, futures: boolean): number {
+  if (tuning.staleAfterMs !== undefined) return tuning.staleAfterMs === false ? 0 : tuning.staleAfterMs;
+  let min = Infinity;
+  for (const s of streams) min = Math.min(min, classifyStream(s, futures).staleAfterMs);
+  return Number.isFinite(min) ? min : 0;
+}
