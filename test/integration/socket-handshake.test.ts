@@ -52,7 +52,31 @@ describe('ResilientSocket ⇄ loopback server', () => {
     expect(r.error).toMatchObject({ code: 'ERR_HANDSHAKE_REJECTED', httpStatus: 403 });
     expect(r.delayMs).toBeGreaterThan(500); // HTTP-date precision is 1 s
     expect(reported[0]![0]).toBe(403);
-    expect(live.lines.some((l) => l.level === 'warn' && String(l.fields.error).includes('http=403'))).toBe(true);
+    expect(live.lines.some((l) => l.level === 'warn' && (l.fields.error as { message?: string } | undefined)?.message?.includes('http=403'))).toBe(true);
+  });
+
+  it('429 without Retry-After: the dial pause is the delay logged, emitted and actually waited', async () => {
+    server = await startLoopbackServer();
+    server.rejectUpgrades(429);
+    let pausedUntil = 0;
+    live = makeLiveSocket(server.url, {
+      streams: ['a@trade'],
+      retryPolicy: new ConstantBackoff({ delayMs: 20 }),
+      dialGate: {
+        acquire: async () => {},
+        reportRejection: () => ((pausedUntil = Date.now() + 600), 600),
+        pausedForMs: () => Math.max(0, pausedUntil - Date.now()),
+      },
+    });
+    live.socket.start();
+    await until(() => live!.of('reconnecting').length === 1);
+    const r = live.of('reconnecting')[0]!;
+    expect(r.payload.delayMs).toBeGreaterThan(500);
+    expect(r.payload.delayMs).toBeLessThanOrEqual(600);
+    const warn = live.lines.find((l) => l.level === 'warn')!;
+    expect(warn.fields).toMatchObject({ delayMs: r.payload.delayMs, delaySource: 'pause', attempt: 1, maxRetries: null });
+    await until(() => live!.socket.state === 'open', { timeoutMs: 2000 });
+    expect(live.of('open')[0]!.at - r.at).toBeGreaterThanOrEqual(r.payload.delayMs - 5);
   });
 
   it('410 on the upgrade is permanent: gaveUp without retrying', async () => {

@@ -6,6 +6,7 @@
  */
 import { ResilientSocket } from '../../src/connection/resilient-socket';
 import type { ResilientSocketOptions, WebSocketLike } from '../../src/connection/types';
+import { SOCKET_EVENT_NAMES } from '../../src/connection/types';
 import { defaultWebSocketFactory } from '../../src/connection/transport';
 import { MARKETS } from '../../src/core/markets';
 import { combinedStreamUrl } from '../../src/streams/routes';
@@ -38,7 +39,7 @@ export function makeLiveSocket(baseUrl: string, overrides: Partial<ResilientSock
     ...overrides,
   });
   const events: { name: string; at: number; payload: any }[] = [];
-  for (const name of ['stateChange', 'open', 'close', 'reconnecting', 'reconnected', 'stale', 'gaveUp', 'error', 'subscribed', 'subscribeFailed', 'serverShutdown'] as const) {
+  for (const name of SOCKET_EVENT_NAMES) {
     socket.on(name, (payload: any) => events.push({ name, at: Date.now(), payload }));
   }
   const of = (name: string) => events.filter((e) => e.name === name);

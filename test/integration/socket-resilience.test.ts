@@ -32,7 +32,7 @@ afterEach(async () => {
     // no log line is an empty error text
     for (const l of live.lines) {
       expect(l.message.trim()).not.toBe('');
-      if ('error' in l.fields) expect(String(l.fields.error)).toMatch(/^\S.*\S$/);
+      if ('error' in l.fields && l.fields.error !== undefined) expect((l.fields.error as { message: string }).message).toMatch(/^\S.*\S$/);
     }
   }
   live = undefined;
