@@ -10,7 +10,7 @@ import { MARKETS } from '../../src/core/markets';
 import type { MarketId } from '../../src/core/markets';
 import { ConnectionBudget } from '../../src/pool/connection-budget';
 import { StreamPool } from '../../src/pool/stream-pool';
-import type { StreamPoolOptions } from '../../src/pool/types';
+import type { StreamPoolOptions } from '../../src/pool/options';
 import { ConstantBackoff } from '../../src/retry/constant-backoff';
 import type { StreamMessage } from '../../src/streams/types';
 import { onCleanup, startEmulator } from '../helpers/emulator';
