@@ -8,7 +8,9 @@ export default defineConfig([
   {
     entry: { index: 'src/index.ts', advanced: 'src/advanced.ts', 'testing/index': 'src/testing/index.ts' },
     format: ['esm', 'cjs'],
-    dts: true,
+    // stripInternal: members tagged @internal (the emulator's `ws`-typed plumbing) stay
+    // out of the declarations, so consumers need no @types/ws.
+    dts: { compilerOptions: { stripInternal: true } },
     sourcemap: true,
     clean: true,
     target: 'es2022',

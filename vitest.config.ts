@@ -4,6 +4,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   resolve: {
     alias: {
+      'binance-stream-client/advanced': fileURLToPath(new URL('./src/advanced.ts', import.meta.url)),
       'binance-stream-client/testing': fileURLToPath(new URL('./src/testing/index.ts', import.meta.url)),
       'binance-stream-client': fileURLToPath(new URL('./src/index.ts', import.meta.url)),
     },

@@ -1,45 +1,52 @@
 /**
- * binance-stream-client — public surface. Named exports only; everything here runs in
- * Node, Bun, Deno and browsers. The emulator lives in `binance-stream-client/testing`.
+ * binance-stream-client — the public surface a bot author uses: the client, retry
+ * policies, errors, logging, stream builders, and the event and payload types. Named
+ * exports only; everything here runs in Node, Bun, Deno and browsers.
+ *
+ * Building blocks (sockets, the pool, the connection budget, listenKeys, signers) are in
+ * `binance-stream-client/advanced`; the emulator is in `binance-stream-client/testing`.
  */
 
 // The client
-export { BinanceStreamClient } from './client';
-export type { ClientStats, SubscribeOptions, SubscribeUserDataOptions } from './client';
-export { validateClientOptions } from './options';
-export type { BinanceStreamClientOptions } from './options';
+export { BinanceStreamClient } from './client/client';
+export type { ClientStats, SubscribeOptions, SubscribeUserDataOptions } from './client/client';
+export type { BinanceStreamClientOptions } from './client/options';
+export type { AbortSignalLike, AbortSignalShape, ConsoleLike, WebCryptoKey } from './core/web-types';
 
 // Events
 export type {
   ClientEventName,
   ClientEvents,
-  SocketCloseEvent,
   ConnectingProgressEvent,
-  StreamErrorEvent,
   GaveUpEvent,
   ListenKeyLifecycleEvent,
-  SocketOpenEvent,
+  MarketDataClientEvents,
   ReconnectedEvent,
   ReconnectingEvent,
   RotatedEvent,
   ServerShutdownNotice,
+  SocketCloseEvent,
+  SocketOpenEvent,
+  SocketRef,
   SocketState,
   StaleEvent,
   StateChangeEvent,
+  StreamErrorEvent,
   SubscribedEvent,
   SubscribeFailedEvent,
   UnsubscribedEvent,
   UserDataGapEvent,
   UserDataStateEvent,
 } from './events';
+export type { UserDataClientEvents } from './user-data/events';
 
 // Errors
 export { BinanceStreamError, CLOSE_CODE_NAMES, describeError } from './core/errors';
 export type { BinanceStreamErrorDetails, ErrorCode } from './core/errors';
 
 // Logging
-export { consoleLogger, maskSecret, silentLogger } from './core/logger';
-export type { ConsoleLoggerOptions, LogFields, Logger, LogLevel, LogMethod } from './core/logger';
+export { consoleLogger, errorFields, maskSecret, silentLogger } from './core/logger';
+export type { ConsoleLoggerOptions, ErrorFields, LogFields, Logger, LogLevel, LogMethod } from './core/logger';
 
 // Retry policies
 export { RetryPolicy, failureKind } from './retry/policy';
@@ -48,17 +55,17 @@ export { ExponentialBackoff } from './retry/exponential-backoff';
 export type { ExponentialBackoffOptions } from './retry/exponential-backoff';
 export { ConstantBackoff } from './retry/constant-backoff';
 export type { ConstantBackoffOptions } from './retry/constant-backoff';
-export { retryOperation } from './retry/retry-operation';
-export type { FailedAttemptInfo, RetryOperationOptions } from './retry/retry-operation';
 
-// Markets and streams
-export { MARKETS, getMarket } from './core/markets';
-export { routeFor } from './streams/routes';
+// Markets and stream builders
+export { MARKETS } from './core/markets';
 export type { Environment, MarketHeartbeat, MarketId, MarketLimits, MarketProfile, MarketUrls, Route } from './core/markets';
 export { KLINE_INTERVALS, normalizeStreamName, streams } from './streams/names';
-export type { DepthLevels, DepthSpeed } from './streams/names';
-export { classifyStream, DEFAULT_STALE_AFTER_MS } from './streams/classify';
+export type { DepthLevels, DepthSpeed, TickerWindow } from './streams/names';
 export type { StreamInfo, StreamKind } from './streams/classify';
+export type { RotationWindow } from './pool/rotation-plan';
+export type { PoolSocketStats, PoolStats, PoolStreamStats } from './pool/types';
+
+// Payloads
 export type {
   AggTradeEvent,
   BookTickerEvent,
@@ -77,38 +84,6 @@ export type {
   TickerEvent,
   TradeEvent,
 } from './streams/types';
-
-// Building blocks, for users who assemble their own
-export { ResilientSocket } from './connection/resilient-socket';
-export { DEFAULT_HEARTBEAT } from './connection/socket-options';
-export { SOCKET_TRANSITIONS } from './connection/state';
-export type {
-  DialGate,
-  UrlContext,
-  HeartbeatOptions,
-  ResilientSocketLike,
-  ResilientSocketOptions,
-  SocketEvents,
-  SocketStats,
-  WebSocketFactory,
-  WebSocketLike,
-} from './connection/types';
-export { ConnectionBudget } from './pool/connection-budget';
-export type { ConnectionBudgetOptions, ConnectionBudgetState } from './pool/connection-budget';
-export { StreamPool } from './pool/stream-pool';
-export type { PoolEvents, PoolSocketStats, PoolStats, PoolStreamStats, StreamPoolOptions } from './pool/types';
-export type { RotationWindow } from './pool/rotation';
-export type { RecoveryStage } from './recovery/stage';
-
-// User data
-export { ListenKeyManager } from './user-data/listen-key-manager';
-export { createUserDataStream } from './user-data/user-data-stream';
-export type { CreateUserDataStreamOptions, UserDataController } from './user-data/user-data-stream';
-export { createSigner } from './user-data/signing';
-export type { Signer, SignerOptions } from './user-data/signing';
-export type { CloseListenKeyPolicy, ListenKeyManagerOptions, ListenKeyProduct } from './user-data/listen-key-manager';
-export type { UserDataProduct, UserDataStats } from './user-data/user-data-stream';
-export type { KeyType } from './user-data/signing';
 export { USER_DATA_EVENT_NAMES } from './user-data/types';
 export type {
   BalanceUpdateEvent,
@@ -125,4 +100,6 @@ export type {
   UserDataEventName,
   UserDataEvents,
   UserDataMessage,
+  UserDataProduct,
 } from './user-data/types';
+export type { UserDataStats } from './user-data/user-data-stream';

@@ -7,6 +7,7 @@
  * state, dedup) → `deliver` (./emitter.ts) → typed event + `message` event.
  */
 import { SOCKET_EVENT_NAMES } from '../connection/events';
+import { forward } from '../core/forward';
 import { BinanceStreamError, describeError, toStreamError } from '../core/errors';
 import { errorFields } from '../core/logger';
 import type { MarketId, MarketProfile } from '../core/markets';
@@ -71,7 +72,7 @@ export class BinanceStreamClient extends ClientEmitter {
     this.config = config;
     this.market = config.market;
     this.pool = new StreamPool(config.pool);
-    this.forward(this.pool, [...SOCKET_EVENT_NAMES, 'connecting', 'rotated'] as const);
+    forward(this.pool, this, [...SOCKET_EVENT_NAMES, 'connecting', 'rotated'] as const);
   }
 
   /**
@@ -159,7 +160,7 @@ export class BinanceStreamClient extends ClientEmitter {
       tuning: this.config.socket,
       webSocketFactory: this.config.webSocketFactory,
       emit: this.emitAny,
-    } as never);
+    });
     this.userData.set(product, controller);
     try {
       await controller.start();

@@ -8,7 +8,7 @@
  * - A listener that returns a promise (an `async` listener) has its rejection handled
  *   exactly like a throw, for every event: never an unhandled rejection.
  */
-import EventEmitter from 'eventemitter3';
+import { EventEmitter } from 'eventemitter3';
 import { BinanceStreamError, describeError } from '../core/errors';
 import { errorFields, silentLogger } from '../core/logger';
 import type { Logger } from '../core/logger';
@@ -113,11 +113,6 @@ export class ClientEmitter extends EventEmitter<ClientEvents> {
   protected readonly emitAny: EmitFn = (event, ...args) => {
     (this.emit as (event: string, ...args: unknown[]) => boolean)(event, ...args);
   };
-
-  /** Re-emit `names` of `source` on this emitter, unchanged (written once for every layer). */
-  protected forward<N extends string>(source: { on(event: N, fn: (e: never) => void): unknown }, names: readonly N[]): void {
-    for (const name of names) source.on(name, ((e: never) => this.emitAny(name as ClientEventName, e as never)) as never);
-  }
 
   private emitError(e: StreamErrorEvent): void {
     if (this.listenerCount('error') === 0) {

@@ -7,17 +7,9 @@ import type { Logger } from '../core/logger';
 import type { Environment, MarketId } from '../core/markets';
 import type { RotationWindow } from '../pool/rotation-plan';
 import type { RetryPolicy } from '../retry/policy';
+import type { WebCryptoKey } from '../core/web-types';
 
-/**
- * A Web Crypto key, structurally (so the declarations need no DOM types): what
- * `crypto.subtle.importKey` returns in Node, Bun, Deno and browsers.
- */
-export interface WebCryptoKey {
-  readonly type: string;
-  readonly algorithm: { readonly name: string };
-  readonly extractable: boolean;
-  readonly usages: readonly string[];
-}
+export type { WebCryptoKey };
 
 export interface BinanceStreamClientOptions {
   /** Which Binance market. @default 'spot' */

@@ -6,7 +6,7 @@
  * form and the value given (secrets are never echoed).
  */
 import { resolveSocketTuning } from '../connection/options';
-import type { DialGate, ResolvedSocketTuning, WebSocketFactory } from '../connection/types';
+import type { DialGate, ResolvedSocketTuning, SocketTuning, WebSocketFactory } from '../connection/types';
 import { invalidOption } from '../core/errors';
 import { normalizeLogger } from '../core/logger';
 import type { Logger } from '../core/logger';
@@ -15,13 +15,13 @@ import type { MarketId, MarketProfile } from '../core/markets';
 import { bool, knownKeys, oneOf, optFunction, optImplementation, optObject, optString, url } from '../core/validate';
 import { ConnectionBudget } from '../pool/connection-budget';
 import { resolvePoolOptions } from '../pool/options';
-import type { ResolvedPoolOptions } from '../pool/options';
+import type { ResolvedPoolOptions, StreamPoolOptions } from '../pool/options';
 import { ExponentialBackoff } from '../retry/exponential-backoff';
 import { RetryPolicy } from '../retry/policy';
 import type { StreamInfo } from '../streams/classify';
 import type { StreamMessage } from '../streams/types';
 import { CLIENT_OPTION_NAMES } from './options';
-import type { BinanceStreamClientOptions, WebCryptoKey } from './options';
+import type { WebCryptoKey } from './options';
 
 /** The REST retry default: bounded, like any single operation (Retry-After still wins). */
 export function defaultRestRetryPolicy(): RetryPolicy {
@@ -42,6 +42,13 @@ export interface ResolvedClientConfig {
   /** Socket tuning shared by every socket of the client. */
   readonly socket: ResolvedSocketTuning;
   readonly pool: ResolvedPoolOptions;
+}
+
+/** The given keys of `o` that are set (the layer below validates their values). */
+function pick(o: Readonly<Record<string, unknown>>, keys: readonly string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const k of keys) if (o[k] !== undefined) out[k] = o[k];
+  return out;
 }
 
 function policy(name: string, value: unknown): RetryPolicy | undefined {
@@ -74,7 +81,8 @@ export function resolveClientOptions(options: unknown, sink: (message: StreamMes
   const pk = o.privateKey;
   if (pk !== undefined && typeof pk !== 'string' && (typeof pk !== 'object' || pk === null)) throw invalidOption('privateKey', 'a PEM string or a Web Crypto key', pk, { secret: true });
   if (pk === '') throw invalidOption('privateKey', 'a PEM string or a Web Crypto key', pk, { secret: true });
-  const socket = resolveSocketTuning({ heartbeat: o.heartbeat, staleAfterMs: o.staleAfterMs, staleDebounceMs: o.staleDebounceMs, connectTimeoutMs: o.connectTimeoutMs } as never, market);
+  const tuning = { heartbeat: o.heartbeat, staleAfterMs: o.staleAfterMs, staleDebounceMs: o.staleDebounceMs, connectTimeoutMs: o.connectTimeoutMs } as SocketTuning;
+  const socket = resolveSocketTuning(tuning, market);
   const allowUnknownStreams = bool('allowUnknownStreams', o.allowUnknownStreams, false);
   const pool = resolvePoolOptions({
     market,
@@ -85,12 +93,9 @@ export function resolveClientOptions(options: unknown, sink: (message: StreamMes
     sink,
     tuning: socket,
     allowUnknownStreams,
-    maxStreamsPerConnection: o.maxStreamsPerConnection,
-    rotateAfterMs: o.rotateAfterMs,
-    rotationWindow: o.rotationWindow,
-    groups: o.groups,
+    ...(pick(o, ['maxStreamsPerConnection', 'rotateAfterMs', 'rotationWindow', 'groups']) as Partial<StreamPoolOptions>),
     webSocketFactory,
-  } as never);
+  });
   return {
     market,
     urls,

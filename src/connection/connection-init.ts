@@ -1,4 +1,5 @@
 /** What a Connection is built from (ConnectionInit) and whom it reports to (ConnectionHost, the socket). */
+import type { AbortSignalLike } from '../core/web-types';
 import type { BinanceStreamError } from '../core/errors';
 import type { StreamMessage } from '../streams/types';
 import type { EndCause } from './end-cause';
@@ -36,7 +37,7 @@ export interface ConnectionInit {
   now: () => number;
   host: ConnectionHost;
   /** The socket's onOpen hook, bound to the socket. */
-  hook: ((signal: AbortSignal) => void | Promise<void>) | undefined;
+  hook: ((signal: AbortSignalLike) => void | Promise<void>) | undefined;
 }
 
 const noop = (): void => {};

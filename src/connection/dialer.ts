@@ -3,6 +3,7 @@
  * Connection. Every failure is a BinanceStreamError the loop turns into an EndCause; an
  * abort at any step leaves nothing behind.
  */
+import type { AbortSignalLike } from '../core/web-types';
 import { throwIfAborted } from '../core/abort';
 import { BinanceStreamError, describeError } from '../core/errors';
 import type { Connection } from './connection';
@@ -25,7 +26,7 @@ export interface DialPlan {
 export type Connect = (ws: ExtendedWebSocket, maskedUrl: string, urlStreams: readonly string[]) => Connection;
 
 /** Dial once. `streams()` is read after the gate opens (it may have changed meanwhile). */
-export async function dial(plan: DialPlan, attempt: number, streams: () => readonly string[], signal: AbortSignal, connect: Connect): Promise<Connection> {
+export async function dial(plan: DialPlan, attempt: number, streams: () => readonly string[], signal: AbortSignalLike, connect: Connect): Promise<Connection> {
   await plan.gate.acquire(plan.socketId, signal);
   throwIfAborted(signal, `dial of ${plan.socketId}`);
   const { url, urlStreams } = await dialUrl(plan.framing, plan.provider, streams(), plan.maxUrlLength, { attempt, signal });

@@ -5,13 +5,14 @@
  * `failAll(cause)` settles everything still pending and refuses later requests, so no
  * timer and no promise outlives the connection.
  */
+import type { AbortSignalLike } from '../core/web-types';
 import { aborted, BinanceStreamError } from '../core/errors';
 
 export interface RequestOptions {
   /** Overrides the engine's default timeout for this request. */
   timeoutMs?: number | undefined;
   /** Aborting settles the request with ERR_ABORTED. */
-  signal?: AbortSignal | undefined;
+  signal?: AbortSignalLike | undefined;
   /** Builds the error of a request that got no answer in time. */
   onTimeout: (id: number, timeoutMs: number) => BinanceStreamError;
 }

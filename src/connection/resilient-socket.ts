@@ -5,6 +5,7 @@
  * bottom: dial → ready → open → wait for the end → decide → back off → again. State and
  * events: ./socket-emitter.ts; what the connection reports: ./socket-host.ts.
  */
+import type { AbortSignalLike } from '../core/web-types';
 import { abortableSleep, raceAbort } from '../core/abort';
 import { aborted, BinanceStreamError, describeError, invalidOption, toStreamError } from '../core/errors';
 import { errorFields } from '../core/logger';
@@ -161,7 +162,7 @@ export class ResilientSocket extends SocketHost implements ResilientSocketLike {
     };
   }
 
-  private async run(signal: AbortSignal): Promise<void> {
+  private async run(signal: AbortSignalLike): Promise<void> {
     let reason = 'start()';
     while (!signal.aborted) {
       if (needsStreams(this.framing) && this.wanted.size === 0) {
@@ -186,7 +187,7 @@ export class ResilientSocket extends SocketHost implements ResilientSocketLike {
   }
 
   /** One dial and the life of its connection. `wasReady`: the connection reached `open`. */
-  private async connectOnce(signal: AbortSignal): Promise<{ cause: EndCause; conn: Connection | undefined; wasReady: boolean }> {
+  private async connectOnce(signal: AbortSignalLike): Promise<{ cause: EndCause; conn: Connection | undefined; wasReady: boolean }> {
     this.streak.dialing();
     const ac = (this.attemptAc = new AbortController());
     const attemptSignal = AbortSignal.any([signal, ac.signal]);
@@ -244,14 +245,14 @@ export class ResilientSocket extends SocketHost implements ResilientSocketLike {
     return d.delayMs;
   }
 
-  private async backoff(ms: number, signal: AbortSignal): Promise<void> {
+  private async backoff(ms: number, signal: AbortSignalLike): Promise<void> {
     const ac = (this.attemptAc = new AbortController());
     await abortableSleep(ms, AbortSignal.any([signal, ac.signal]), 'backoff').catch(() => undefined);
     if (this.attemptAc === ac) this.attemptAc = undefined;
   }
 
   /** Resolves true when a stream is added, false when the socket stops. */
-  private streamsAdded(signal: AbortSignal): Promise<boolean> {
+  private streamsAdded(signal: AbortSignalLike): Promise<boolean> {
     const added = new Promise<void>((resolve) => (this.wake = resolve));
     return raceAbort(added, [signal])
       .then(

@@ -7,7 +7,7 @@
  * that throws never breaks the socket: its error becomes an `error` event (ERR_LISTENER),
  * and an `error` nobody listens to is logged instead.
  */
-import EventEmitter from 'eventemitter3';
+import { EventEmitter } from 'eventemitter3';
 import { BinanceStreamError, describeError } from '../core/errors';
 import { errorFields } from '../core/logger';
 import type { Logger } from '../core/logger';

@@ -7,7 +7,8 @@
  * policy, re-subscribes its streams after every reconnect, answers pings, detects a dead
  * peer and a stale feed, paces what it sends, and never opens while it has nothing to carry.
  */
-import type EventEmitter from 'eventemitter3';
+import type { AbortSignalLike } from '../core/web-types';
+import type { EventEmitter } from 'eventemitter3';
 import type { BinanceStreamError } from '../core/errors';
 import type { SocketEvents as ConnectionEvents, SocketState } from './events';
 import type { Logger } from '../core/logger';
@@ -25,7 +26,7 @@ export { SOCKET_EVENT_NAMES } from './events';
  */
 export interface DialGate {
   /** Resolves when `socketId` may dial now; rejects with ERR_ABORTED when `signal` aborts. */
-  acquire(socketId: string, signal: AbortSignal): Promise<void>;
+  acquire(socketId: string, signal: AbortSignalLike): Promise<void>;
   /**
    * A handshake was answered 429/418 (or 403): pause every dial for `retryAfterMs` (or a
    * default). Returns the pause now in force, in ms (0 or undefined: none).
@@ -51,7 +52,7 @@ export interface UrlContext {
   streams: readonly string[];
   /** 0 for the first dial, then 1, 2… */
   attempt: number;
-  signal: AbortSignal;
+  signal: AbortSignalLike;
 }
 
 /** Something that can open a WebSocket (injectable for tests and other runtimes). */
@@ -83,7 +84,7 @@ export type Framing = { readonly kind: 'combined' } | { readonly kind: 'raw'; re
 export interface SocketRequestOptions {
   /** @default the socket's requestTimeoutMs */
   timeoutMs?: number | undefined;
-  signal?: AbortSignal | undefined;
+  signal?: AbortSignalLike | undefined;
   /** Builds the error of a request that got no answer in time. @default an ERR_UNEXPECTED naming the request */
   onTimeout?: ((id: number, timeoutMs: number) => BinanceStreamError) | undefined;
 }
@@ -143,7 +144,7 @@ export interface ResilientSocketOptions extends SocketTuning {
    * subscribe, with `socket.request()`). A rejection fails the attempt and goes through the
    * retry policy. Bounded by connectTimeoutMs + requestTimeoutMs.
    */
-  onOpen?: ((socket: ResilientSocketLike, signal: AbortSignal) => void | Promise<void>) | undefined;
+  onOpen?: ((socket: ResilientSocketLike, signal: AbortSignalLike) => void | Promise<void>) | undefined;
   /**
    * Binance announced `serverShutdown` on the current connection. The socket always emits
    * `serverShutdown` first. Default: reconnect at once. The pool passes its make-before-break

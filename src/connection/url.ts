@@ -2,6 +2,7 @@
  * URL helpers: secret masking for logs/events, and choosing how many streams fit in a
  * combined-stream URL (the rest are SUBSCRIBEd after open).
  */
+import type { AbortSignalLike } from '../core/web-types';
 import { BinanceStreamError } from '../core/errors';
 import { maskSecret } from '../core/logger';
 import type { UrlContext } from './types';
@@ -51,7 +52,7 @@ export async function fitStreamsInUrl(
   streams: readonly string[],
   maxLength: number,
   attempt: number,
-  signal: AbortSignal,
+  signal: AbortSignalLike,
 ): Promise<{ url: string; urlStreams: readonly string[] }> {
   const all = await callProvider(provider, { streams, attempt, signal });
   if (all.length <= maxLength || streams.length <= 1) return { url: all, urlStreams: streams };

@@ -3,15 +3,16 @@
  * `ERR_ABORTED` (see `aborted()` in ./errors.ts) the moment it aborts, leaving no timer
  * and no listener behind.
  */
+import type { AbortSignalLike } from './web-types';
 import { aborted } from './errors';
 
 /** Throw `ERR_ABORTED` if `signal` already aborted. */
-export function throwIfAborted(signal: AbortSignal | undefined, what: string): void {
+export function throwIfAborted(signal: AbortSignalLike | undefined, what: string): void {
   if (signal?.aborted) throw aborted(what, signal.reason);
 }
 
 /** Resolve after `ms`, or reject with `ERR_ABORTED` as soon as `signal` aborts. */
-export function abortableSleep(ms: number, signal: AbortSignal | undefined, what = 'wait'): Promise<void> {
+export function abortableSleep(ms: number, signal: AbortSignalLike | undefined, what = 'wait'): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     if (signal?.aborted) {
       reject(aborted(what, signal.reason));
@@ -34,8 +35,8 @@ export function abortableSleep(ms: number, signal: AbortSignal | undefined, what
  * The promise itself is not cancelled (its own owner does that); its late rejection is
  * absorbed, never unhandled.
  */
-export function raceAbort<T>(promise: Promise<T>, signals: readonly (AbortSignal | undefined)[], what = 'operation'): Promise<T> {
-  const live = signals.filter((s): s is AbortSignal => s !== undefined);
+export function raceAbort<T>(promise: Promise<T>, signals: readonly (AbortSignalLike | undefined)[], what = 'operation'): Promise<T> {
+  const live = signals.filter((s): s is AbortSignalLike => s !== undefined);
   const already = live.find((s) => s.aborted);
   if (already) {
     promise.catch(() => undefined);
@@ -49,7 +50,7 @@ export function raceAbort<T>(promise: Promise<T>, signals: readonly (AbortSignal
     const onAbort = (ev: Event): void => {
       cleanup();
       promise.catch(() => undefined);
-      reject(aborted(what, (ev.target as AbortSignal | null)?.reason));
+      reject(aborted(what, (ev.target as AbortSignalLike | null)?.reason));
     };
     for (const s of live) s.addEventListener('abort', onAbort, { once: true });
     promise.then(

@@ -7,6 +7,7 @@
  * ERROR; state changes are DEBUG; open/close are INFO.
  */
 import { describeError } from './describe-error';
+import type { ConsoleLike } from './web-types';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
 
@@ -38,13 +39,25 @@ export interface ErrorFields {
   code?: string | undefined;
   /** Never empty: names the error type even when the error's own message is empty. */
   message: string;
+  closeCode?: number | undefined;
+  httpStatus?: number | undefined;
+  binanceCode?: number | undefined;
+  retryAfterMs?: number | undefined;
 }
 
-/** Turn anything thrown into {@link ErrorFields} for a log line. */
+const NUMERIC_FIELDS = ['closeCode', 'httpStatus', 'binanceCode', 'retryAfterMs'] as const;
+
+/**
+ * Turn anything thrown into {@link ErrorFields} for a log line: never a live Error (a JSON
+ * logger would print `{}` or expand a stack), numbers as numbers. The library's messages
+ * never hold a secret.
+ */
 export function errorFields(err: unknown): ErrorFields {
   const name = err instanceof Error ? err.name || 'Error' : err === null ? 'null' : typeof err;
-  const code = (err as { code?: unknown } | null)?.code;
-  return { name, ...(typeof code === 'string' ? { code } : {}), message: describeError(err) };
+  const e = (typeof err === 'object' && err !== null ? err : {}) as Record<string, unknown>;
+  const out: ErrorFields = { name, ...(typeof e.code === 'string' ? { code: e.code } : {}), message: describeError(err) };
+  for (const k of NUMERIC_FIELDS) if (typeof e[k] === 'number') out[k] = e[k] as number;
+  return out;
 }
 
 function formatValue(v: unknown): string {
@@ -76,7 +89,7 @@ export interface ConsoleLoggerOptions {
   /** Include an ISO timestamp. @default true */
   timestamps?: boolean;
   /** Where to write. @default globalThis.console */
-  console?: Pick<Console, 'debug' | 'info' | 'warn' | 'error'>;
+  console?: ConsoleLike;
 }
 
 /**

@@ -8,7 +8,7 @@
  * already-resolved object (the client resolves once, then builds the pool and sockets)
  * uses it as it is instead of validating it again.
  */
-import { invalidOption } from './errors';
+import { BinanceStreamError, invalidOption } from './errors';
 
 export interface NumberRule {
   min?: number | undefined;
@@ -124,7 +124,8 @@ export function optString(name: string, value: unknown, opts: { secret?: boolean
 export function knownKeys(owner: string, value: Readonly<Record<string, unknown>>, known: readonly string[]): void {
   for (const key of Object.keys(value)) {
     if (!known.includes(key) && value[key] !== undefined) {
-      throw invalidOption(owner ? `${owner}.${key}` : key, `a known option (${known.join(', ')})`, 'an unknown option');
+      const name = owner ? `${owner}.${key}` : key;
+      throw new BinanceStreamError('ERR_INVALID_OPTION', `option ${name}: unknown option (known: ${known.join(', ')})`, { permanent: true });
     }
   }
 }

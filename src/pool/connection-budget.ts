@@ -15,6 +15,7 @@
  * The budget's one timer (slot `'wake'`) is armed only while its queue is not empty.
  * A bad option throws ERR_INVALID_OPTION naming it.
  */
+import type { AbortSignalLike } from '../core/web-types';
 import type { DialGate } from '../connection/types';
 import type { BinanceStreamError } from '../core/errors';
 import { aborted, invalidOption } from '../core/errors';
@@ -70,7 +71,7 @@ interface Waiter {
   socketId: string;
   resolve: () => void;
   reject: (err: BinanceStreamError) => void;
-  signal: AbortSignal;
+  signal: AbortSignalLike;
   onAbort: () => void;
 }
 
@@ -126,7 +127,7 @@ export class ConnectionBudget implements DialGate {
   }
 
   /** Resolves when `socketId` may dial (the attempt is counted then); rejects with ERR_ABORTED on abort. */
-  acquire(socketId: string, signal: AbortSignal): Promise<void> {
+  acquire(socketId: string, signal: AbortSignalLike): Promise<void> {
     if (signal.aborted) return Promise.reject(abortError(socketId, signal.reason));
     return new Promise<void>((resolve, reject) => {
       const waiter: Waiter = {

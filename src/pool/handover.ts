@@ -20,7 +20,7 @@ import type { ResilientSocketLike } from '../connection/types';
 import type { Logger } from '../core/logger';
 import { TimerSlots } from '../core/timers';
 import type { RotatedEvent } from './events';
-import type { Slot } from './placement';
+import type { Slot, SlotHandover } from './placement';
 import type { StreamRouter } from './router';
 import type { Handover, StreamState } from './stream-state';
 
@@ -42,7 +42,7 @@ export interface HandoverHost {
   rotated(e: RotatedEvent): void;
 }
 
-export class HandoverController implements Handover {
+export class HandoverController implements Handover, SlotHandover {
   readonly from: ResilientSocketLike;
   pending = 0;
   phase: HandoverPhase = 'opening';

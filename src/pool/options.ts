@@ -11,14 +11,15 @@ import { BinanceStreamError, invalidOption } from '../core/errors';
 import type { Logger } from '../core/logger';
 import { normalizeLogger } from '../core/logger';
 import type { MarketProfile } from '../core/markets';
-import { isResolved, knownKeys, markResolved, num, numOrFalse, optFunction, optImplementation, optObject, requireNum, url } from '../core/validate';
+import { bool, isResolved, knownKeys, markResolved, num, numOrFalse, optFunction, optImplementation, optObject, requireNum, url } from '../core/validate';
 import type { RecoveryStage } from '../recovery/stage';
 import { ExponentialBackoff } from '../retry/exponential-backoff';
 import type { RetryPolicy } from '../retry/policy';
 import type { StreamInfo } from '../streams/classify';
 import type { ConnectionBudgetState } from './connection-budget';
 import { ConnectionBudget } from './connection-budget';
-import { normalizeStreamName } from '../streams/names';
+import { checkStreamKind } from '../streams/catalog';
+import { normalizeStreamName, toStreamList } from '../streams/names';
 import { GROUP_NAME_RULE, isGroupName } from './group-name';
 import type { RotationPlan, RotationWindow } from './rotation-plan';
 import type { StreamSink } from './router';
@@ -60,6 +61,8 @@ export interface StreamPoolOptions extends SocketTuning {
   tuning?: ResolvedSocketTuning | undefined;
   /** Passed to every socket. @default isomorphic-ws */
   webSocketFactory?: WebSocketFactory | undefined;
+  /** Accept stream names the market's catalog does not list (streams newer than the library). @default false */
+  allowUnknownStreams?: boolean | undefined;
 
   /** Rotate (make-before-break) each socket at this age, before Binance's 24 h cut; `false` disables. @default 82_800_000 (23 h) */
   rotateAfterMs?: number | false | undefined;
@@ -117,6 +120,7 @@ export interface ResolvedPoolOptions {
   readonly idPrefix: string;
   readonly tuning: ResolvedSocketTuning;
   readonly webSocketFactory: WebSocketFactory | undefined;
+  readonly allowUnknownStreams: boolean;
   readonly rotation: Readonly<RotationPlan>;
   readonly handoverTimeoutMs: number;
   readonly handoverSettleMs: number;
@@ -131,7 +135,7 @@ const TUNING_KEYS = ['heartbeat', 'staleAfterMs', 'staleDebounceMs', 'connectTim
 const POOL_KEYS = [
   ...TUNING_KEYS,
   ...['market', 'baseUrl', 'logger', 'retryPolicy', 'budget', 'maxStreamsPerConnection', 'groups', 'sink', 'stages', 'socketFactory', 'idPrefix', 'tuning'],
-  ...['webSocketFactory', 'rotateAfterMs', 'rotationJitterMs', 'rotationWindow', 'rotationSafetyMs', 'handoverTimeoutMs', 'handoverSettleMs'],
+  ...['webSocketFactory', 'allowUnknownStreams', 'rotateAfterMs', 'rotationJitterMs', 'rotationWindow', 'rotationSafetyMs', 'handoverTimeoutMs', 'handoverSettleMs'],
   ...['streamStaleAfterMs', 'sweepIntervalMs', 'progressIntervalMs', 'now', 'random'],
 ];
 
@@ -172,6 +176,7 @@ export function resolvePoolOptions(input: StreamPoolOptions, prefix = ''): Resol
     idPrefix: idPrefix(n('idPrefix'), input.idPrefix, m.id),
     tuning: tuning(input, m, owner),
     webSocketFactory: optFunction(n('webSocketFactory'), input.webSocketFactory, 'a function (url) => WebSocket'),
+    allowUnknownStreams: bool(n('allowUnknownStreams'), input.allowUnknownStreams, false),
     rotation: Object.freeze({
       rotateAfterMs,
       rotationJitterMs: num(n('rotationJitterMs'), input.rotationJitterMs, POOL_DEFAULTS.rotationJitterMs, MS),
@@ -253,12 +258,17 @@ export function subscribeGroup(options: { group?: string | undefined }): string 
   return g;
 }
 
-/** Normalised names, all validated before any is used: ERR_INVALID_STREAM naming the bad one. */
-export function streamNames(method: string, streams: readonly string[]): string[] {
-  if (!Array.isArray(streams)) throw invalidOption(`${method} streams`, 'an array of stream names', streams);
-  return streams.map((raw: unknown) => {
+/**
+ * Normalised names, all validated before any is used: ERR_INVALID_STREAM naming the bad
+ * one. With `check`, each name must also be a stream the market serves (streams/catalog.ts)
+ * unless `allowUnknownStreams`; removal checks only the charset (a removal is never harmful).
+ */
+export function streamNames(method: string, streams: unknown, check?: Pick<ResolvedPoolOptions, 'market' | 'allowUnknownStreams'>): string[] {
+  return toStreamList(streams, `${method}()`).map((raw: unknown) => {
     try {
-      return normalizeStreamName(raw);
+      const name = normalizeStreamName(raw);
+      if (check) checkStreamKind(name, check.market.id, check.allowUnknownStreams);
+      return name;
     } catch (err) {
       throw new BinanceStreamError('ERR_INVALID_STREAM', `${method}: ${(err as Error).message}`, { streams: [String(raw)], permanent: true, cause: err });
     }

@@ -10,7 +10,24 @@
 import type { ResilientSocketLike } from '../connection/types';
 import type { MarketProfile, Route } from '../core/markets';
 import { routeFor } from '../streams/routes';
-import type { HandoverController } from './handover';
+import type { StreamState } from './stream-state';
+
+/**
+ * What a slot sees of the make-before-break handover running on it (implemented by
+ * `HandoverController` in ./handover.ts; declared here so the two files do not import
+ * each other).
+ */
+export interface SlotHandover {
+  /** The replacement socket. */
+  readonly to: ResilientSocketLike;
+  /** Resolves when the handover finished, fell back or was cancelled. */
+  readonly done: Promise<void>;
+  readonly timersArmed: number;
+  /** Streams added to the slot during the handover. */
+  add(streams: Iterable<StreamState>): void;
+  finish(): void;
+  cancel(): void;
+}
 
 /** A slot the plan asks to open. */
 export interface SlotSpec {
@@ -34,7 +51,7 @@ export interface Slot {
   /** Rotation jitter draw in [0, 1). */
   jitter: number;
   /** The make-before-break handover in progress, if any. */
-  handover: HandoverController | undefined;
+  handover: SlotHandover | undefined;
   /** True once the socket was open at least once (start() accounting). */
   everOpen: boolean;
   /** After a failed rotation, no new attempt before this time. */

@@ -3,15 +3,15 @@
  * all), listened to by the pool first and then forwarded to the pool's emitter unchanged,
  * and stopped in the background with every stop awaited by `drain()`.
  */
-import type EventEmitter from 'eventemitter3';
+import type { EventEmitter } from 'eventemitter3';
 import { SOCKET_EVENT_NAMES } from '../connection/events';
 import type { SocketEvents } from '../connection/events';
 import { ResilientSocket } from '../connection/resilient-socket';
 import type { ResilientSocketLike, ResilientSocketOptions } from '../connection/types';
 import type { Route } from '../core/markets';
 import { combinedStreamUrl } from '../streams/routes';
-import { forward } from './forward';
-import { errorFields } from './log-fields';
+import { forward } from '../core/forward';
+import { errorFields } from '../core/logger';
 import type { ResolvedPoolOptions } from './options';
 import type { StreamRouter } from './router';
 

@@ -14,7 +14,7 @@
  *   'subscribeFailed') run before every socket event is forwarded unchanged; the pool's own
  *   events (`rotated`, `connecting`, stream `stale`) go out after its bookkeeping.
  */
-import EventEmitter from 'eventemitter3';
+import { EventEmitter } from 'eventemitter3';
 import type { ResilientSocketLike } from '../connection/types';
 import type { Logger } from '../core/logger';
 import type { MarketProfile } from '../core/markets';
@@ -22,7 +22,7 @@ import { TimerSlots } from '../core/timers';
 import { classifyStream } from '../streams/classify';
 import type { HandoverHost, HandoverReason } from './handover';
 import { HandoverController } from './handover';
-import { errorFields } from './log-fields';
+import { errorFields } from '../core/logger';
 import type { ResolvedPoolOptions, StreamPoolOptions } from './options';
 import { poolOptions, streamNames, subscribeGroup } from './options';
 import type { PlacementPlan, Slot, SlotSpec } from './placement';
@@ -109,11 +109,11 @@ export class StreamPool extends EventEmitter<PoolEvents> {
    * a stream already in the pool stays where it is (even if `group` differs). Works before
    * and after start().
    */
-  subscribe(streams: readonly string[], options: SubscribeOptions = {}): void {
+  subscribe(streams: string | readonly string[], options: SubscribeOptions = {}): void {
     const group = subscribeGroup(options);
     const now = this.o.now();
     const added: string[] = [];
-    for (const name of streamNames('subscribe', streams)) {
+    for (const name of streamNames('subscribe', streams, this.o)) {
       if (this.router.states.has(name)) continue;
       const info = classifyStream(name, this.market.futures);
       this.router.add(new StreamState(name, info, group, now, this.o.stages?.(info)));
@@ -125,7 +125,7 @@ export class StreamPool extends EventEmitter<PoolEvents> {
   }
 
   /** Remove streams; unknown ones are ignored. Emptied sockets close. */
-  unsubscribe(streams: readonly string[]): void {
+  unsubscribe(streams: string | readonly string[]): void {
     const removed: string[] = [];
     for (const name of streamNames('unsubscribe', streams)) {
       const st = this.router.remove(name);

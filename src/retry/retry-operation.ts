@@ -3,6 +3,7 @@
  * with the same decision as socket reconnects (`decide()`: Retry-After wins, permanent
  * errors stop). p-retry runs the attempts; the library's only p-retry user.
  */
+import type { AbortSignalLike } from '../core/web-types';
 import pRetry from 'p-retry';
 import { abortableSleep } from '../core/abort';
 import { aborted, BinanceStreamError, toStreamError } from '../core/errors';
@@ -17,7 +18,7 @@ export interface FailedAttemptInfo extends RetryContext {
 export interface RetryOperationOptions {
   policy: RetryPolicy;
   /** Aborting rejects with ERR_ABORTED and cancels any wait at once. */
-  signal?: AbortSignal | undefined;
+  signal?: AbortSignalLike | undefined;
   /** Name used as `socketId` in the policy context and in logs. @default 'operation' */
   id?: string | undefined;
   /** Called after each failure that will be retried, before the wait. Exceptions are ignored. */

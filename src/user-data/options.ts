@@ -5,6 +5,7 @@
  * never echoed), applies the defaults, builds the signer and the listenKey sub-config,
  * and returns a frozen, marked object the stream and its parts use as it is.
  */
+import type { WebCryptoKey } from '../core/web-types';
 import type { ResilientSocketLike, ResilientSocketOptions, DialGate, HeartbeatOptions, ResolvedSocketTuning, WebSocketFactory } from '../connection/types';
 import { invalidOption } from '../core/errors';
 import type { Logger } from '../core/logger';
@@ -31,7 +32,7 @@ export interface CreateUserDataStreamOptions {
   /** HMAC secret (spot/margin with an HMAC key). Futures listenKeys need only the apiKey. */
   apiSecret?: string | undefined;
   /** Ed25519 / RSA private key: PKCS#8 PEM or CryptoKey. */
-  privateKey?: string | CryptoKey | undefined;
+  privateKey?: string | WebCryptoKey | undefined;
   /** @default inferred: privateKey → its algorithm; apiSecret → 'hmac' */
   keyType?: KeyType | undefined;
   /** REST base of the product (`https://fapi.binance.com`, `https://api.binance.com`…). Live Binance hosts of another product are corrected (see {@link productUrls}). */

@@ -13,6 +13,7 @@
  *
  * Secrets: the API key, the signature and the query string never appear in errors.
  */
+import type { AbortSignalLike } from '../core/web-types';
 import { throwIfAborted } from '../core/abort';
 import { aborted, BinanceStreamError, describeError, parseRetryAfter } from '../core/errors';
 import { TimerSlots } from '../core/timers';
@@ -27,7 +28,7 @@ export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
 export type FetchLike = (
   input: string,
-  init: { method: string; headers: Record<string, string>; signal: AbortSignal },
+  init: { method: string; headers: Record<string, string>; signal: AbortSignalLike },
 ) => Promise<{
   status: number;
   headers: { get(name: string): string | null };
@@ -48,7 +49,7 @@ export interface RestRequest {
   recvWindow?: number | undefined;
   /** Per-attempt timeout. @default 10_000 */
   timeoutMs?: number | undefined;
-  signal?: AbortSignal | undefined;
+  signal?: AbortSignalLike | undefined;
   /** @default globalThis.fetch */
   fetch?: FetchLike | undefined;
   /** Clock for `timestamp`. @default Date.now */

@@ -10,6 +10,7 @@
  * name, `name=value` joined with `&`, UTF-8 encoded. Values are not URL-encoded in the
  * payload; REST callers URL-encode the same pairs when building the query string.
  */
+import type { WebCryptoKey } from '../core/web-types';
 import { BinanceStreamError } from '../core/errors';
 
 export type KeyType = 'hmac' | 'ed25519' | 'rsa';
@@ -33,7 +34,7 @@ export interface SignerOptions {
    * an RSA `-----BEGIN RSA PRIVATE KEY-----` PKCS#1 PEM is accepted too) or a Web Crypto
    * `CryptoKey` with the `sign` usage.
    */
-  privateKey?: string | CryptoKey | undefined;
+  privateKey?: string | WebCryptoKey | undefined;
 }
 
 /** The canonical payload: params except `signature`, sorted by name, `k=v` joined with `&`. Undefined values are skipped. */

@@ -24,7 +24,7 @@ import type { Logger } from '../core/logger';
 import type { ListenKeyLifecycleEvent, UserDataEmit, UserDataStateEvent, UserDataStreamEvents } from './events';
 import type { SocketStats, UserStreamContext, UserStreamDriver } from './driver';
 import { FuturesUserStream } from './futures/futures-user-stream';
-import { errorFields } from './log';
+import { errorFields } from '../core/logger';
 import type { CreateUserDataStreamOptions, ResolvedUserDataOptions } from './options';
 import { hasSigner, resolveUserDataOptions } from './options';
 import type { UserDataMessage, UserDataProduct } from './types';

@@ -1,6 +1,7 @@
 /** User data through the client facade: subscribeUserData(), typed events, reconnect() with a gap, stop(). */
 import { describe, expect, it } from 'vitest';
-import { BinanceStreamClient, ConnectionBudget, ConstantBackoff, consoleLogger, type ListenKeyLifecycleEvent, type UserDataGapEvent } from 'binance-stream-client';
+import { ConnectionBudget } from 'binance-stream-client/advanced';
+import { BinanceStreamClient, ConstantBackoff, consoleLogger, type ListenKeyLifecycleEvent, type UserDataGapEvent } from 'binance-stream-client';
 import { onCleanup, startEmulator } from '../helpers/emulator';
 import { until } from '../helpers/wait';
 
@@ -90,6 +91,6 @@ describe('BinanceStreamClient user data', () => {
     const client = new BinanceStreamClient({ market: 'usdm' });
     await expect(client.subscribeUserData()).rejects.toMatchObject({ code: 'ERR_AUTH' });
     const keyed = new BinanceStreamClient({ market: 'usdm', apiKey: 'k' });
-    await expect(keyed.subscribeUserData({ product: 'options' as never })).rejects.toThrow(/product: expected spot, margin, usdm, coinm or portfolio, got "options"/);
+    await expect(keyed.subscribeUserData({ product: 'options' as never })).rejects.toThrow(/option subscribeUserData.product: expected one of "spot", "margin", "usdm", "coinm", "portfolio", got "options"/);
   });
 });

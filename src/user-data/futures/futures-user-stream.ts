@@ -19,7 +19,7 @@ import type { StreamMessage } from '../../streams/types';
 import { trimBase } from '../../streams/routes';
 import type { UserStreamContext, UserStreamDriver } from '../driver';
 import { createDriverSocket } from '../driver';
-import { errorFields } from '../log';
+import { errorFields } from '../../core/logger';
 import type { ResolvedUserDataOptions } from '../options';
 import type { ListenKeyProduct } from '../types';
 import type { ResolvedListenKeyOptions } from './listen-key-manager';

@@ -8,13 +8,14 @@
  * re-check and a `listenKeyExpired` push can never race each other into two keys. The
  * one timer (the next refresh) lives in this object's TimerSlots.
  */
+import type { AbortSignalLike } from '../../core/web-types';
 import { aborted, BinanceStreamError, toStreamError } from '../../core/errors';
 import { maskSecret } from '../../core/logger';
 import { TimerSlots } from '../../core/timers';
 import { ConstantBackoff } from '../../retry/constant-backoff';
 import type { RetryPolicy } from '../../retry/policy';
 import type { ListenKeyLifecycleEvent } from '../events';
-import { errorFields } from '../log';
+import { errorFields } from '../../core/logger';
 import type { HttpMethod } from '../rest';
 import { restCall } from '../rest';
 import type { ResolvedListenKeyOptions } from './listen-key-options';
@@ -150,7 +151,7 @@ export class ListenKeyCore {
     for (const s of this.sinks) this.safeCall(() => s.lifecycle(e));
   }
 
-  private request<T>(method: HttpMethod, signal: AbortSignal, policy = this.config.restRetryPolicy): Promise<T> {
+  private request<T>(method: HttpMethod, signal: AbortSignalLike, policy = this.config.restRetryPolicy): Promise<T> {
     const c = this.config;
     const req = { method, baseUrl: c.restBaseUrl, path: c.path, apiKey: c.apiKey, timeoutMs: c.requestTimeoutMs, signal, fetch: c.fetch, now: c.now };
     return restCall<T>(req, {

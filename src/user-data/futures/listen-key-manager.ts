@@ -17,7 +17,8 @@
  * (per `closeListenKeyOnStop`) only when the last of them stops. The first manager's
  * options (interval, retry policy, close policy) govern the shared key.
  */
-import EventEmitter from 'eventemitter3';
+import type { AbortSignalLike } from '../../core/web-types';
+import { EventEmitter } from 'eventemitter3';
 import { raceAbort } from '../../core/abort';
 import { aborted } from '../../core/errors';
 import { isResolved } from '../../core/validate';
@@ -98,7 +99,7 @@ export class ListenKeyManager extends EventEmitter<ListenKeyManagerEvents> {
    * A valid key, for a (re)dial: creates one when needed; re-checks an older one with a
    * keepalive and replaces it when Binance says it is gone. `signal` aborts only this wait.
    */
-  async ensureValid(signal?: AbortSignal): Promise<string> {
+  async ensureValid(signal?: AbortSignalLike): Promise<string> {
     if (this.stopped) throw aborted('ListenKeyManager (stopped)');
     return raceAbort(this.attach().ensure(), [this.ctrl.signal, signal], 'listenKey wait');
   }

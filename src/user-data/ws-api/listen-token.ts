@@ -5,11 +5,12 @@
  * SDKs (sieblyio/binance, thrasher-corp/gocryptotrader) sign it with `timestamp` +
  * `signature`, and a signature Binance does not need is harmless, so we sign it.
  */
+import type { AbortSignalLike } from '../../core/web-types';
 import { BinanceStreamError } from '../../core/errors';
 import type { Logger } from '../../core/logger';
 import { maskSecret } from '../../core/logger';
 import type { RetryPolicy } from '../../retry/policy';
-import { errorFields } from '../log';
+import { errorFields } from '../../core/logger';
 import type { ResolvedUserDataOptions } from '../options';
 import type { FetchLike } from '../rest';
 import { restCall } from '../rest';
@@ -37,7 +38,7 @@ export interface MintListenTokenOptions {
   recvWindow?: number | undefined;
   timeoutMs?: number | undefined;
   retryPolicy: RetryPolicy;
-  signal?: AbortSignal | undefined;
+  signal?: AbortSignalLike | undefined;
   fetch?: FetchLike | undefined;
   now?: (() => number) | undefined;
   logger: Logger;
@@ -93,7 +94,7 @@ export class ListenTokenSource {
   }
 
   /** The current token while it is not due for renewal, else a fresh one. */
-  async usable(signal: AbortSignal): Promise<ListenToken> {
+  async usable(signal: AbortSignalLike): Promise<ListenToken> {
     const o = this.o;
     const t = this.token;
     if (t && o.now() < this.renewAt(t)) return t;

@@ -6,6 +6,7 @@
  * - `subscribe.signature`: spot with any key, `userDataStream.subscribe.signature` {apiKey, timestamp, signature};
  * - `listenToken`: margin, a listenToken then `userDataStream.subscribe.listenToken`.
  */
+import type { AbortSignalLike } from '../../core/web-types';
 import { BinanceStreamError } from '../../core/errors';
 import type { ResolvedUserDataOptions } from '../options';
 import type { Signer } from '../signing';
@@ -32,13 +33,13 @@ function subscriptionIdOf(res: { subscriptionId?: unknown } | undefined, method:
 }
 
 /** `userDataStream.subscribe.listenToken` with the given token. Resolves with the subscription id. */
-export async function subscribeWithToken(client: WsApiClient, token: string, signal: AbortSignal): Promise<number> {
+export async function subscribeWithToken(client: WsApiClient, token: string, signal: AbortSignalLike): Promise<number> {
   const method = 'userDataStream.subscribe.listenToken';
   return subscriptionIdOf(await client.call<{ subscriptionId?: unknown }>(method, { listenToken: token }, { signal }), method);
 }
 
 /** Subscribe by `flow` on the current connection. Resolves with the subscription id. */
-export async function subscribe(o: ResolvedUserDataOptions & { readonly signer: Signer }, flow: SubscribeFlow, client: WsApiClient, tokens: ListenTokenSource, signal: AbortSignal): Promise<number> {
+export async function subscribe(o: ResolvedUserDataOptions & { readonly signer: Signer }, flow: SubscribeFlow, client: WsApiClient, tokens: ListenTokenSource, signal: AbortSignalLike): Promise<number> {
   if (flow === 'listenToken') {
     try {
       return await subscribeWithToken(client, (await tokens.usable(signal)).token, signal);

@@ -9,6 +9,7 @@
  * `permanent` when retrying cannot help (bad signature, unknown or revoked key, bad params).
  * A request left unanswered fails with `ERR_WS_API` without `httpStatus`.
  */
+import type { AbortSignalLike } from '../../core/web-types';
 import type { ResilientSocketLike } from '../../connection/types';
 import { BinanceStreamError } from '../../core/errors';
 
@@ -51,7 +52,7 @@ export function isWsApiResponse(frame: unknown): frame is WsApiResponse {
 }
 
 export interface WsApiCallOptions {
-  signal?: AbortSignal | undefined;
+  signal?: AbortSignalLike | undefined;
   /** @default the client's timeoutMs */
   timeoutMs?: number | undefined;
 }

@@ -14,6 +14,7 @@
  * The state of one connection (`Conn`) is created on open and dropped when it ends; the
  * two timers (`probe`, `renew`) live in this driver's TimerSlots, cleared with the Conn.
  */
+import type { AbortSignalLike } from '../../core/web-types';
 import type { ResilientSocketLike } from '../../connection/types';
 import { BinanceStreamError, toStreamError } from '../../core/errors';
 import { MARKETS } from '../../core/markets';
@@ -21,7 +22,7 @@ import { TimerSlots } from '../../core/timers';
 import type { StreamMessage } from '../../streams/types';
 import type { UserStreamContext, UserStreamDriver } from '../driver';
 import { createDriverSocket } from '../driver';
-import { errorFields } from '../log';
+import { errorFields } from '../../core/logger';
 import type { ResolvedUserDataOptions } from '../options';
 import type { Signer } from '../signing';
 import { ListenTokenSource } from './listen-token';
@@ -31,7 +32,7 @@ import { WsApiClient } from './ws-api-client';
 
 /** One WebSocket-API connection's subscription state. */
 interface Conn {
-  readonly signal: AbortSignal;
+  readonly signal: AbortSignalLike;
   subscriptionId: number | undefined;
   /** Subscriptions we are retiring (token renewal): their events and termination are ignored. */
   readonly retiring: Set<number>;
@@ -88,7 +89,7 @@ export class WsApiUserStream implements UserStreamDriver {
 
   // ---------- connection lifecycle ----------
 
-  private async onOpen(signal: AbortSignal): Promise<void> {
+  private async onOpen(signal: AbortSignalLike): Promise<void> {
     this.endConnection();
     const conn: Conn = { signal, subscriptionId: undefined, retiring: new Set(), op: undefined };
     this.conn = conn;

@@ -3,7 +3,8 @@
  * Compiled like snippet.ts; the emulator is a Node program, so this project lists
  * `types: ["node"]`, but still has no @types/ws and no DOM lib.
  */
-import { BinanceStreamClient, ExponentialBackoff, createSigner, retryOperation } from 'binance-stream-client';
+import { BinanceStreamClient, ExponentialBackoff } from 'binance-stream-client';
+import { createSigner, retryOperation } from 'binance-stream-client/advanced';
 import { FakeBinance } from 'binance-stream-client/testing';
 import type { FakeBinanceClientOptions } from 'binance-stream-client/testing';
 

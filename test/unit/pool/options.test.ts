@@ -70,7 +70,7 @@ describe('resolvePoolOptions', () => {
       [{ market: MARKETS.usdm, maxStreamsPerConnection: 201 }, 'option maxStreamsPerConnection: expected an integer from 1 to 200, got 201'],
       [{ groups: { fast: { maxStreamsPerConnection: 0 } } }, 'option groups.fast.maxStreamsPerConnection: expected an integer from 1 to 1024, got 0'],
       [{ groups: { 'bad name': {} } }, 'option groups key: expected a group name (1-32 of A-Z a-z 0-9 _ . -), got "bad name"'],
-      [{ groups: { fast: { cap: 1 } } }, 'option groups.fast.cap: expected a known option (maxStreamsPerConnection), got "an unknown option"'],
+      [{ groups: { fast: { cap: 1 } } }, 'option groups.fast.cap: unknown option (known: maxStreamsPerConnection)'],
       [{ baseUrl: 'http://x' }, 'option baseUrl: expected a ws:// or wss:// URL, got "http://x"'],
       [{ rotateAfterMs: 0 }, 'option rotateAfterMs: expected a number >= 1 ms, got 0'],
       [{ rotateAfterMs: 'soon' }, 'option rotateAfterMs: expected false or a number >= 1 ms, got "soon"'],
@@ -87,7 +87,7 @@ describe('resolvePoolOptions', () => {
       [{ socketFactory: 'ws' }, 'option socketFactory: expected a function (options) => socket, got "ws"'],
       [{ idPrefix: 'a b' }, 'option idPrefix: expected a socket-id prefix (1-32 of A-Z a-z 0-9 _ . -), got "a b"'],
       [{ tuning: { heartbeat: false } }, 'option tuning: expected a tuning object returned by resolveSocketTuning(), got an object'],
-      [{ rotationWindw: {} }, expect.stringContaining('option rotationWindw: expected a known option') as unknown as string],
+      [{ rotationWindw: {} }, expect.stringContaining('option rotationWindw: unknown option (known: ') as unknown as string],
     ];
     for (const [extra, message] of cases) expect(() => resolve(extra), JSON.stringify(extra)).toThrow(invalid(message));
   });
@@ -141,8 +141,12 @@ describe('StreamPool and resolved options', () => {
     const { pool, sockets } = makePool();
     expect(() => pool.subscribe(['a@trade'], { group: 'bad group' })).toThrow(invalid('option group: expected a group name (1-32 of A-Z a-z 0-9 _ . -), got "bad group"'));
     expect(() => pool.subscribe(['a@trade'], { group: 7 as unknown as string })).toThrow(invalid('option group: expected a group name (1-32 of A-Z a-z 0-9 _ . -), got 7'));
-    expect(() => pool.subscribe('a@trade' as unknown as string[])).toThrow(invalid('option subscribe streams: expected an array of stream names, got "a@trade"'));
-    expect(() => pool.unsubscribe(undefined as unknown as string[])).toThrow(expect.objectContaining({ code: 'ERR_INVALID_OPTION' }));
+    for (const bad of [undefined, null, 42, new Set(['a@trade']), { length: 1, 0: 'a@trade' }]) {
+      expect(() => pool.subscribe(bad as unknown as string[]), String(bad)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_STREAM', message: expect.stringMatching(/subscribe\(\): expected a stream name or an array of stream names/) }));
+    }
+    expect(() => pool.unsubscribe(undefined as unknown as string[])).toThrow(expect.objectContaining({ code: 'ERR_INVALID_STREAM' }));
+    // A name the market does not serve (a typo) is rejected naming the bad part.
+    expect(() => pool.subscribe(['btcusdt@klin_1m'])).toThrow(expect.objectContaining({ code: 'ERR_INVALID_STREAM', message: expect.stringMatching(/unknown stream type "klin_1m"/) }));
     for (const bad of ['bad stream', '', 42, null, 'nosymbol']) {
       expect(() => pool.subscribe(['ok@trade', bad as string]), String(bad)).toThrow(expect.objectContaining({ name: 'BinanceStreamError', code: 'ERR_INVALID_STREAM', permanent: true }));
     }

@@ -163,7 +163,7 @@ describe('StreamPool lifecycle and runtime changes', () => {
     sockets[0]!.deliver('a@trade', { t: 1 });
     sockets[0]!.deliver('a@trade', { t: 2 });
     expect(pool.stats()).toMatchObject({ sinkErrors: 2, streams: [{ stream: 'a@trade', messages: 2, errors: 2 }] });
-    expect(warns[0]).toEqual([{ stream: 'a@trade', error: { name: 'TypeError', code: undefined, message: 'listener bug' } }, 'stream listener threw; the pool keeps delivering']);
+    expect(warns[0]).toEqual([{ stream: 'a@trade', error: { name: 'TypeError', message: 'TypeError: listener bug' } }, 'stream listener threw; the pool keeps delivering']);
     await pool.stop();
   });
 

@@ -98,7 +98,7 @@ describe('resolveUserDataOptions', () => {
       [{ symbol: 'BTC/USDT' }, /^option symbol: expected a symbol like "BTCUSDT"/],
       [{ heartbeat: { idlePingMs: 'often' } }, /^option heartbeat.idlePingMs: expected a number >= 0 ms/],
       [{ tuning: { staleAfterMs: 1 } }, /^option tuning: expected socket tuning from resolveSocketTuning/],
-      [{ refreshIntervalMS: 1000 }, /^option refreshIntervalMS: expected a known option/],
+      [{ refreshIntervalMS: 1000 }, /^option refreshIntervalMS: unknown option \(known: /],
     ];
     for (const [extra, re] of cases) {
       const e = error(extra);

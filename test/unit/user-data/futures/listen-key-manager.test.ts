@@ -275,7 +275,7 @@ describe('ListenKeyManager (fake timers)', () => {
     expect(bad({ refreshIntervalMs: 2 * 60 * MIN }).message).toMatch(/^option refreshIntervalMs: .*60-minute validity.*got 7200000/);
     expect(bad({ refreshIntervalMs: 0 }).message).toMatch(/^option refreshIntervalMs: expected a number >= 1 ms, got 0/);
     expect(bad({ restRetryPolicy: {} as never }).message).toMatch(/^option restRetryPolicy: expected a RetryPolicy/);
-    expect(bad({ retries: 3 } as never).message).toMatch(/^option retries: expected a known option/); // renamed: restRetryPolicy
+    expect(bad({ retries: 3 } as never).message).toMatch(/^option retries: unknown option \(known: /); // renamed: restRetryPolicy
     const secret = bad({ apiKey: 42 as never, product: 'usdm' });
     expect(secret.message).not.toContain('42');
   });

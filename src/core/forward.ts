@@ -1,5 +1,5 @@
 /** Re-emit a source's events, unchanged, on a target emitter: the one forwarding helper. */
-import type EventEmitter from 'eventemitter3';
+import type { EventEmitter } from 'eventemitter3';
 
 /**
  * Forward `names` from `source` to `target` (one listener per name, none per message).

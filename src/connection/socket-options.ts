@@ -1,2 +1,0 @@
-/** @deprecated moved to ./options.ts; kept only until src/index.ts imports DEFAULT_HEARTBEAT from there. */
-export { DEFAULT_HEARTBEAT } from './options';
