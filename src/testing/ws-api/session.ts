@@ -45,6 +45,7 @@ export class Session {
   private readonly heartbeat: Heartbeat;
   private readonly weight: RateLimit;
 
+  /** @internal */
   constructor(
     readonly id: number,
     private readonly ws: WebSocket,

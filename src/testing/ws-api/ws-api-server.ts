@@ -70,6 +70,7 @@ export class WsApiServer implements SessionHost {
   }
 
   /** An upgraded connection on the WS-API path. */
+  /** @internal */
   accept(ws: WebSocket, socket: Socket): void {
     if (this.isClosed) return void ws.terminate();
     const s = new Session(this.nextSessionId++, ws, socket, this);
