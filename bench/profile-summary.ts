@@ -30,7 +30,11 @@ if (!file) {
 const top = Number(process.argv.find((a) => a.startsWith('--top='))?.slice(6) ?? 25);
 const filter = process.argv.find((a) => a.startsWith('--filter='))?.slice(9);
 /** Only samples between these offsets (ms from the profile's start), e.g. `--window=9000:13000`. */
-const windowArg = process.argv.find((a) => a.startsWith('--window='))?.slice(9).split(':').map(Number);
+const windowArg = process.argv
+  .find((a) => a.startsWith('--window='))
+  ?.slice(9)
+  .split(':')
+  .map(Number);
 
 const p = JSON.parse(readFileSync(file, 'utf8')) as Profile;
 const byId = new Map(p.nodes.map((n) => [n.id, n]));

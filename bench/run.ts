@@ -212,10 +212,7 @@ function figures(): Figure[] {
     {
       id: 'throughput',
       title: '1. Throughput at saturation (one connection, aggTrade)',
-      variants: [
-        ...(q ? [] : [{ label: '1 stream', n: 1 }]),
-        { label: '200 streams', n: 200 },
-      ].map(({ label, n }) => ({
+      variants: [...(q ? [] : [{ label: '1 stream', n: 1 }]), { label: '200 streams', n: 200 }].map(({ label, n }) => ({
         label,
         scenario: 'throughput' as const,
         streams: agg(n),

@@ -10,14 +10,7 @@
  *   npm run demo -- --live            # real Binance instead of the emulator (no faults)
  */
 import { parseArgs } from 'node:util';
-import {
-  BinanceStreamClient,
-  consoleLogger,
-  describeError,
-  streams as S,
-  type MarketId,
-  type StreamMessage,
-} from 'binance-stream-client';
+import { BinanceStreamClient, consoleLogger, describeError, streams as S, type MarketId, type StreamMessage } from 'binance-stream-client';
 import { FakeBinance } from 'binance-stream-client/testing';
 
 const { values: args } = parseArgs({
@@ -84,9 +77,7 @@ function pushLog(line: string): void {
 }
 
 // ---------------------------------------------------------------- setup
-const ex = live
-  ? undefined
-  : await FakeBinance.start({ market, symbolCount, seed: 42, rates: { kline: 1, aggTrade: 2, 'depth@100ms': 10, bookTicker: 5, ticker: 1 } });
+const ex = live ? undefined : await FakeBinance.start({ market, symbolCount, seed: 42, rates: { kline: 1, aggTrade: 2, 'depth@100ms': 10, bookTicker: 5, ticker: 1 } });
 
 const symbols = ex ? ex.options.symbols.slice(0, symbolCount) : await liveSymbols(symbolCount);
 const wanted: string[] = [];

@@ -30,7 +30,15 @@ function metricsFor(scenario: Scenario, variant: string): MetricDef[] {
   switch (scenario) {
     case 'throughput':
       return [
-        { key: 'rate', label: 'msgs/s to the listener', unit: 'k/s', get: (r) => (r.rate === undefined ? undefined : r.rate / 1000), compare: 'ratio', decimals: 1, target: { text: '≥ 0.95× raw', met: (o, raw) => (raw ? o / raw >= 0.95 : undefined) } },
+        {
+          key: 'rate',
+          label: 'msgs/s to the listener',
+          unit: 'k/s',
+          get: (r) => (r.rate === undefined ? undefined : r.rate / 1000),
+          compare: 'ratio',
+          decimals: 1,
+          target: { text: '≥ 0.95× raw', met: (o, raw) => (raw ? o / raw >= 0.95 : undefined) },
+        },
         {
           key: 'capacity',
           label: 'msgs per CPU-second (saturation rate on a free core)',
@@ -40,12 +48,28 @@ function metricsFor(scenario: Scenario, variant: string): MetricDef[] {
           decimals: 1,
           target: { text: '≥ 0.95× raw', met: (o, raw) => (raw ? o / raw >= 0.95 : undefined) },
         },
-        { key: 'cpuPer100k', label: 'CPU per 100k msgs', unit: 's', get: (r) => r.cpuPer100k, compare: 'ratio', decimals: 3, target: { text: '≤ 1.05× raw', met: (o, raw) => (raw ? o / raw <= 1 / 0.95 : undefined) } },
+        {
+          key: 'cpuPer100k',
+          label: 'CPU per 100k msgs',
+          unit: 's',
+          get: (r) => r.cpuPer100k,
+          compare: 'ratio',
+          decimals: 3,
+          target: { text: '≤ 1.05× raw', met: (o, raw) => (raw ? o / raw <= 1 / 0.95 : undefined) },
+        },
       ];
     case 'latency':
       return [
         { key: 'p50', label: 'p50 latency', unit: 'ms', get: (r) => r.p50, compare: 'delta', decimals: 3 },
-        { key: 'p99', label: 'p99 latency', unit: 'ms', get: (r) => r.p99, compare: 'delta', decimals: 3, target: { text: '≤ raw + 0.05 ms', met: (o, raw) => (raw === undefined ? undefined : o - raw <= 0.05) } },
+        {
+          key: 'p99',
+          label: 'p99 latency',
+          unit: 'ms',
+          get: (r) => r.p99,
+          compare: 'delta',
+          decimals: 3,
+          target: { text: '≤ raw + 0.05 ms', met: (o, raw) => (raw === undefined ? undefined : o - raw <= 0.05) },
+        },
         { key: 'max', label: 'max latency', unit: 'ms', get: (r) => r.max, compare: 'delta', decimals: 2 },
       ];
     case 'memory': {
@@ -71,7 +95,14 @@ function metricsFor(scenario: Scenario, variant: string): MetricDef[] {
           decimals: 1,
           ...(tenK ? { target: { text: '< 30 MB', met: (o: number) => o * MiB < 30e6 } } : {}),
         },
-        { key: 'heapOverBase', label: 'heap over the process baseline', unit: 'MiB', get: (r) => (r.memory && r.baseline ? (r.memory.heapUsed - r.baseline.heapUsed) / MiB : undefined), compare: 'ratio', decimals: 1 },
+        {
+          key: 'heapOverBase',
+          label: 'heap over the process baseline',
+          unit: 'MiB',
+          get: (r) => (r.memory && r.baseline ? (r.memory.heapUsed - r.baseline.heapUsed) / MiB : undefined),
+          compare: 'ratio',
+          decimals: 1,
+        },
       ];
     }
     case 'coldstart':
@@ -148,11 +179,7 @@ export interface FigureResult {
   variants: { label: string; scenario: Scenario; metrics: MetricRow[] }[];
 }
 
-export function summarize(
-  figs: { id: string; title: string; emulator: string; variants: { label: string; scenario: Scenario }[] }[],
-  records: RunRecord[],
-  subjects: SubjectName[],
-): FigureResult[] {
+export function summarize(figs: { id: string; title: string; emulator: string; variants: { label: string; scenario: Scenario }[] }[], records: RunRecord[], subjects: SubjectName[]): FigureResult[] {
   return figs.map((f) => ({
     id: f.id,
     title: f.title,
@@ -228,13 +255,7 @@ function rows(figs: FigureResult[]): { head: string[]; body: string[][]; notes: 
     for (const v of f.variants) {
       for (const m of v.metrics) {
         const target = m.target ? `${m.target}${m.targetMet === undefined ? '' : m.targetMet ? ' ✔' : ' ✘'}` : '';
-        body.push([
-          `${f.id}: ${v.label}`,
-          `${m.label} (${m.unit})`,
-          ...subjects.map((s) => cellText(m.cells[s], m.decimals)),
-          ...others.map((s) => compareText(m, s)),
-          target,
-        ]);
+        body.push([`${f.id}: ${v.label}`, `${m.label} (${m.unit})`, ...subjects.map((s) => cellText(m.cells[s], m.decimals)), ...others.map((s) => compareText(m, s)), target]);
       }
       const first = v.metrics[0];
       if (first) {

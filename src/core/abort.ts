@@ -22,10 +22,13 @@ export function abortableSleep(ms: number, signal: AbortSignalLike | undefined, 
       clearTimeout(timer);
       reject(aborted(what, signal?.reason));
     };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, Math.max(0, Math.min(ms, 2_147_483_647)));
+    const timer = setTimeout(
+      () => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      },
+      Math.max(0, Math.min(ms, 2_147_483_647)),
+    );
     signal?.addEventListener('abort', onAbort, { once: true });
   });
 }

@@ -72,4 +72,3 @@ export function describeError(err: unknown): string {
   }
   return out;
 }
-

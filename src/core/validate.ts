@@ -24,8 +24,7 @@ export interface NumberRule {
 function describeRule(r: NumberRule): string {
   const kind = r.integer ? 'an integer' : 'a number';
   const unit = r.unit ? ` ${r.unit}` : '';
-  const range =
-    r.min !== undefined && r.max !== undefined ? ` from ${r.min} to ${r.max}${unit}` : r.min !== undefined ? ` >= ${r.min}${unit}` : r.max !== undefined ? ` <= ${r.max}${unit}` : '';
+  const range = r.min !== undefined && r.max !== undefined ? ` from ${r.min} to ${r.max}${unit}` : r.min !== undefined ? ` >= ${r.min}${unit}` : r.max !== undefined ? ` <= ${r.max}${unit}` : '';
   return `${kind}${range}${r.infinity ? ' (or Infinity)' : ''}`;
 }
 

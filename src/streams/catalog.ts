@@ -57,13 +57,7 @@ const FUTURES_COMMON: readonly KindRule[] = [
   kline('kline', FUTURES_INTERVALS),
   kline('continuousKline', SPOT_INTERVALS),
 ];
-const FUTURES_ALL: readonly KindRule[] = [
-  arr('!miniTicker'),
-  arr('!ticker'),
-  arr('!forceOrder'),
-  arr('!markPrice', ['arr@1s']),
-  ...exact('!bookTicker', '!contractInfo'),
-];
+const FUTURES_ALL: readonly KindRule[] = [arr('!miniTicker'), arr('!ticker'), arr('!forceOrder'), arr('!markPrice', ['arr@1s']), ...exact('!bookTicker', '!contractInfo')];
 
 export const STREAM_CATALOG: Readonly<Record<MarketId, MarketCatalog>> = Object.freeze({
   spot: {
@@ -80,7 +74,12 @@ export const STREAM_CATALOG: Readonly<Record<MarketId, MarketCatalog>> = Object.
     },
   },
   usdm: {
-    symbol: [...FUTURES_COMMON, ...exact('trade', 'compositeIndex', 'assetIndex'), ...depth(['100ms', '250ms', '500ms']), { label: 'rpiDepth@500ms', base: 'rpiDepth', suffixes: ['500ms'], suffixOptional: false }],
+    symbol: [
+      ...FUTURES_COMMON,
+      ...exact('trade', 'compositeIndex', 'assetIndex'),
+      ...depth(['100ms', '250ms', '500ms']),
+      { label: 'rpiDepth@500ms', base: 'rpiDepth', suffixes: ['500ms'], suffixOptional: false },
+    ],
     allMarket: [...FUTURES_ALL, arr('!assetIndex')],
     retired: {},
   },

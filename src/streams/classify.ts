@@ -5,19 +5,7 @@
  */
 import type { MarketDataEventName } from './types';
 
-export type StreamKind =
-  | 'aggTrade'
-  | 'trade'
-  | 'kline'
-  | 'continuousKline'
-  | 'bookTicker'
-  | 'depth'
-  | 'partialDepth'
-  | 'miniTicker'
-  | 'ticker'
-  | 'markPrice'
-  | 'arr'
-  | 'other';
+export type StreamKind = 'aggTrade' | 'trade' | 'kline' | 'continuousKline' | 'bookTicker' | 'depth' | 'partialDepth' | 'miniTicker' | 'ticker' | 'markPrice' | 'arr' | 'other';
 
 export interface StreamInfo {
   readonly stream: string;

@@ -91,6 +91,8 @@ describe('BinanceStreamClient user data', () => {
     const client = new BinanceStreamClient({ market: 'usdm' });
     await expect(client.subscribeUserData()).rejects.toMatchObject({ code: 'ERR_AUTH' });
     const keyed = new BinanceStreamClient({ market: 'usdm', apiKey: 'k' });
-    await expect(keyed.subscribeUserData({ product: 'options' as never })).rejects.toThrow(/option subscribeUserData.product: expected one of "spot", "margin", "usdm", "coinm", "portfolio", got "options"/);
+    await expect(keyed.subscribeUserData({ product: 'options' as never })).rejects.toThrow(
+      /option subscribeUserData.product: expected one of "spot", "margin", "usdm", "coinm", "portfolio", got "options"/,
+    );
   });
 });

@@ -39,7 +39,13 @@ export async function subscribeWithToken(client: WsApiClient, token: string, sig
 }
 
 /** Subscribe by `flow` on the current connection. Resolves with the subscription id. */
-export async function subscribe(o: ResolvedUserDataOptions & { readonly signer: Signer }, flow: SubscribeFlow, client: WsApiClient, tokens: ListenTokenSource, signal: AbortSignalLike): Promise<number> {
+export async function subscribe(
+  o: ResolvedUserDataOptions & { readonly signer: Signer },
+  flow: SubscribeFlow,
+  client: WsApiClient,
+  tokens: ListenTokenSource,
+  signal: AbortSignalLike,
+): Promise<number> {
   if (flow === 'listenToken') {
     try {
       return await subscribeWithToken(client, (await tokens.usable(signal)).token, signal);

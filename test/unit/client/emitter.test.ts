@@ -34,7 +34,10 @@ describe('ClientEmitter', () => {
     em.push(kline, { event: 'kline' });
     await until(() => errors.length === 2);
     expect(errors.map((e) => e.error.code)).toEqual(['ERR_LISTENER', 'ERR_LISTENER']);
-    expect(errors.map((e) => e.error.message).sort()).toEqual([expect.stringMatching(/"kline" listener rejected: Error: async boom/), expect.stringMatching(/"message" listener threw: Error: sync boom/)]);
+    expect(errors.map((e) => e.error.message).sort()).toEqual([
+      expect.stringMatching(/"kline" listener rejected: Error: async boom/),
+      expect.stringMatching(/"message" listener threw: Error: sync boom/),
+    ]);
   });
 
   it('handles a rejecting lifecycle listener too, and logs when nobody listens to errors', async () => {

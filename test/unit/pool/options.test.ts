@@ -142,7 +142,9 @@ describe('StreamPool and resolved options', () => {
     expect(() => pool.subscribe(['a@trade'], { group: 'bad group' })).toThrow(invalid('option group: expected a group name (1-32 of A-Z a-z 0-9 _ . -), got "bad group"'));
     expect(() => pool.subscribe(['a@trade'], { group: 7 as unknown as string })).toThrow(invalid('option group: expected a group name (1-32 of A-Z a-z 0-9 _ . -), got 7'));
     for (const bad of [undefined, null, 42, new Set(['a@trade']), { length: 1, 0: 'a@trade' }]) {
-      expect(() => pool.subscribe(bad as unknown as string[]), String(bad)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_STREAM', message: expect.stringMatching(/subscribe\(\): expected a stream name or an array of stream names/) }));
+      expect(() => pool.subscribe(bad as unknown as string[]), String(bad)).toThrow(
+        expect.objectContaining({ code: 'ERR_INVALID_STREAM', message: expect.stringMatching(/subscribe\(\): expected a stream name or an array of stream names/) }),
+      );
     }
     expect(() => pool.unsubscribe(undefined as unknown as string[])).toThrow(expect.objectContaining({ code: 'ERR_INVALID_STREAM' }));
     // A name the market does not serve (a typo) is rejected naming the bad part.

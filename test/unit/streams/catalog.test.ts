@@ -26,9 +26,30 @@ describe('parseStreamName', () => {
 
 describe('checkStreamKind (the streams each market serves)', () => {
   it('accepts what Binance serves', () => {
-    const spot = ['btcusdt@aggTrade', 'btcusdt@kline_1s', 'btcusdt@kline_1h@+08:00', 'btcusdt@depth', 'btcusdt@depth@100ms', 'btcusdt@depth20@1000ms', 'btcusdt@ticker_4h', '!ticker_1d@arr', '!miniTicker@arr', 'btcusdt@avgPrice'];
+    const spot = [
+      'btcusdt@aggTrade',
+      'btcusdt@kline_1s',
+      'btcusdt@kline_1h@+08:00',
+      'btcusdt@depth',
+      'btcusdt@depth@100ms',
+      'btcusdt@depth20@1000ms',
+      'btcusdt@ticker_4h',
+      '!ticker_1d@arr',
+      '!miniTicker@arr',
+      'btcusdt@avgPrice',
+    ];
     for (const s of spot) expect(() => checkStreamKind(s, 'spot'), s).not.toThrow();
-    const usdm = ['btcusdt@markPrice@1s', '!markPrice@arr@1s', 'btcusdt@depth@500ms', 'btcusdt@rpiDepth@500ms', '!bookTicker', '!ticker@arr', 'btcusdt_perpetual@continuousKline_1s', 'btcusdt@forceOrder', '!contractInfo'];
+    const usdm = [
+      'btcusdt@markPrice@1s',
+      '!markPrice@arr@1s',
+      'btcusdt@depth@500ms',
+      'btcusdt@rpiDepth@500ms',
+      '!bookTicker',
+      '!ticker@arr',
+      'btcusdt_perpetual@continuousKline_1s',
+      'btcusdt@forceOrder',
+      '!contractInfo',
+    ];
     for (const s of usdm) expect(() => checkStreamKind(s, 'usdm'), s).not.toThrow();
     for (const s of ['btcusd_perp@indexPrice@1s', 'btcusd@markPrice@arr', 'btcusd_perp@markPriceKline_1m', '!ticker@arr']) expect(() => checkStreamKind(s, 'coinm'), s).not.toThrow();
   });

@@ -84,9 +84,7 @@ describe('markets', () => {
   });
 
   it('build combined URLs', () => {
-    expect(combinedStreamUrl('wss://fstream.binance.com/', 'market', ['a@kline_1m', 'b@aggTrade'])).toBe(
-      'wss://fstream.binance.com/market/stream?streams=a@kline_1m/b@aggTrade',
-    );
+    expect(combinedStreamUrl('wss://fstream.binance.com/', 'market', ['a@kline_1m', 'b@aggTrade'])).toBe('wss://fstream.binance.com/market/stream?streams=a@kline_1m/b@aggTrade');
     expect(combinedStreamUrl('wss://stream.binance.com:9443', '', [])).toBe('wss://stream.binance.com:9443/stream');
   });
 });
