@@ -29,7 +29,7 @@ export type HandoverPhase = 'opening' | 'settling' | 'done';
 
 /** What every handover of one pool shares: its settings and the pool's side of the outcome. */
 export interface HandoverHost {
-  readonly router: Pick<StreamRouter, 'beginHandover' | 'completeHandover' | 'cancelHandover'>;
+  readonly router: Pick<StreamRouter, 'beginHandover' | 'completeHandover' | 'cancelHandover' | 'oldStillDelivering'>;
   readonly logger: Logger;
   readonly now: () => number;
   /** Rotation jitter of the slot's next socket. */
@@ -113,7 +113,23 @@ export class HandoverController implements Handover, SlotHandover {
     if (this.phase !== 'opening') return;
     this.phase = 'settling';
     this.timers.clearAll();
-    this.timers.set('settling', this.host.settleMs, () => this.finish());
+    const since = this.host.now();
+    this.timers.set('settling', this.host.settleMs, () => this.settleCheck(since));
+  }
+
+  /**
+   * The settle window ended. A stream whose old socket is still working through a backlog
+   * (it delivered within the last window and has not reached the replacement yet) gets
+   * another window, up to `timeoutMs` of settling in all; then every stream switches.
+   */
+  private settleCheck(settlingSince: number): void {
+    const { host } = this;
+    const now = host.now();
+    if (now - settlingSince < host.timeoutMs && host.router.oldStillDelivering(this, now - host.settleMs)) {
+      this.timers.set('settling', host.settleMs, () => this.settleCheck(settlingSince));
+      return;
+    }
+    this.finish();
   }
 
   /** The replacement did not deliver: discard it, keep the old socket and reconnect it the plain way. */

@@ -162,12 +162,26 @@ export class StreamRouter {
 
   /**
    * End a handover: every stream still reading from the old socket switches now (their held
-   * messages newer than the last delivered one are flushed).
+   * messages newer than the last delivered one are flushed). A stream that still holds
+   * replacement messages never reached by the old socket switches before the sequences
+   * overlapped: counted in `forcedSwitches` (a gap is possible there).
    */
   completeHandover(handover: Handover): void {
     for (const st of this.states.values()) {
-      if (st.handover === handover) this.switchToNext(st, false);
+      if (st.handover === handover) this.switchToNext(st, st.held !== undefined && st.held.length !== 0);
     }
+  }
+
+  /**
+   * True while a stream of `handover` that has not switched yet still hears its old socket
+   * (a message delivered at or after `since`): the old socket has a backlog it is working
+   * through, and cutting it now would lose it.
+   */
+  oldStillDelivering(handover: Handover, since: number): boolean {
+    for (const st of this.states.values()) {
+      if (st.handover === handover && st.held !== undefined && st.held.length !== 0 && st.lastMessageAt >= since) return true;
+    }
+    return false;
   }
 
   /** Abort a handover: the old socket stays the source, the replacement's messages are discarded. */

@@ -252,6 +252,46 @@ describe('StreamPool rotation and handover', () => {
     expect(sockets).toHaveLength(4);
     await pool.stop();
   });
+
+  it('an old socket still working through a backlog keeps the handover open (window after window) instead of being cut mid-backlog', async () => {
+    const { pool, sockets, delivered } = makePool({ rotationJitterMs: 0, handoverSettleMs: 100, handoverTimeoutMs: 5_000, sweepIntervalMs: 60_000 });
+    pool.subscribe(['btcusdt@aggTrade']);
+    void pool.start();
+    openAll(sockets);
+    await vi.advanceTimersByTimeAsync(23 * 3_600_000);
+    const [from, to] = sockets as [FakeSocket, FakeSocket];
+    from.deliver('btcusdt@aggTrade', { e: 'aggTrade', a: 1 });
+    to.open();
+    // The replacement is ahead (a=50…); the old socket has a backlog (2…50) it delivers slowly,
+    // and overlaps the replacement at 50.
+    for (let a = 50; a <= 60; a++) to.deliver('btcusdt@aggTrade', { e: 'aggTrade', a });
+    for (let a = 2; a <= 50; a++) {
+      from.deliver('btcusdt@aggTrade', { e: 'aggTrade', a });
+      await vi.advanceTimersByTimeAsync(20); // 49 × 20 ms: far longer than one 100 ms settle window
+    }
+    await vi.advanceTimersByTimeAsync(200);
+    expect(delivered.map((m) => (m.data as { a: number }).a)).toEqual(Array.from({ length: 60 }, (_, i) => i + 1));
+    expect(from.stopped).toBe(true);
+    expect(pool.stats()).toMatchObject({ rotations: 1, forcedSwitches: 0 });
+    await pool.stop();
+  });
+
+  it('an old socket that stops short of the replacement is cut after the settle window, and the possible gap is counted', async () => {
+    const { pool, sockets, delivered } = makePool({ rotationJitterMs: 0, handoverSettleMs: 100, sweepIntervalMs: 60_000 });
+    pool.subscribe(['btcusdt@aggTrade']);
+    void pool.start();
+    openAll(sockets);
+    await vi.advanceTimersByTimeAsync(23 * 3_600_000);
+    const [from, to] = sockets as [FakeSocket, FakeSocket];
+    from.deliver('btcusdt@aggTrade', { e: 'aggTrade', a: 1 });
+    to.open();
+    to.deliver('btcusdt@aggTrade', { e: 'aggTrade', a: 5 });
+    await vi.advanceTimersByTimeAsync(250);
+    expect(delivered.map((m) => (m.data as { a: number }).a)).toEqual([1, 5]);
+    expect(from.stopped).toBe(true);
+    expect(pool.stats()).toMatchObject({ rotations: 1, forcedSwitches: 1 });
+    await pool.stop();
+  });
 });
 
 function old(sockets: FakeSocket[]): FakeSocket {
