@@ -4,7 +4,8 @@
  *   an `error` event (ERR_LISTENER) or logged, never breaks the client.
  * - Data goes through `deliver` (the hot path): the base emit with fixed arguments, no
  *   rest array, each event guarded on its own.
- * - `error` with no listener is logged, never lost and never thrown.
+ * - `error` with no listener is never lost and never thrown: the layer that raised it
+ *   logged it (once, at its level).
  * - A listener that returns a promise (an `async` listener) has its rejection handled
  *   exactly like a throw, for every event: never an unhandled rejection.
  */
@@ -114,9 +115,14 @@ export class ClientEmitter extends EventEmitter<ClientEvents> {
     (this.emit as (event: string, ...args: unknown[]) => boolean)(event, ...args);
   };
 
+  /**
+   * `error` with no listener: the layer that raised it logged it already, at its level
+   * (WARN for what the client recovers from by itself), so it is not logged again here:
+   * one line per event. A fault in a user listener is logged by `listenerThrew` at ERROR.
+   */
   private emitError(e: StreamErrorEvent): void {
     if (this.listenerCount('error') === 0) {
-      this.log.error({ socketId: e.socketId, stream: e.stream, error: errorFields(e.error) }, 'unhandled client error (add an "error" listener)');
+      this.log.debug({ socketId: e.socketId, stream: e.stream, error: errorFields(e.error) }, 'error event with no "error" listener (logged where it happened)');
       return;
     }
     try {
