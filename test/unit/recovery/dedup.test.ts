@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compareEventKeys, newEventKey, readEventKey } from '../../../src/recovery/dedup';
+import { compareEventKeys, copyEventKey, newEventKey, readEventKey } from '../../../src/recovery/dedup';
 
 function key(kind: Parameters<typeof readEventKey>[0], data: unknown) {
   const k = newEventKey();
@@ -34,5 +34,62 @@ describe('event identity', () => {
     expect(compareEventKeys(fin!, u2!)).toBeGreaterThan(0);
     expect(compareEventKeys(nextOpen!, fin!)).toBeGreaterThan(0);
     expect(compareEventKeys(u1!, { ...u1! })).toBe(0);
+  });
+});
+
+describe('all-market identity (issue 10, item 9)', () => {
+  const bt = (s: string, u: number, E = 1) => ({ e: 'bookTicker', u, E, T: E, s });
+
+  it('orders bookTicker per symbol: another symbol with a lower u is not a duplicate', () => {
+    const last = newEventKey();
+    const k = newEventKey();
+    expect(readEventKey('bookTicker', bt('BTCUSDT', 9_000), k)).toBe(true);
+    copyEventKey(k, last);
+    readEventKey('bookTicker', bt('ETHUSDT', 100), k);
+    expect(compareEventKeys(k, last), 'first ETHUSDT event is new').toBeGreaterThan(0);
+    copyEventKey(k, last);
+    readEventKey('bookTicker', bt('BTCUSDT', 9_000), k);
+    expect(compareEventKeys(k, last), 'BTCUSDT 9000 again is a duplicate').toBe(0);
+    readEventKey('bookTicker', bt('BTCUSDT', 8_999), k);
+    expect(compareEventKeys(k, last)).toBeLessThan(0);
+    readEventKey('bookTicker', bt('ETHUSDT', 101), k);
+    expect(compareEventKeys(k, last)).toBeGreaterThan(0);
+    readEventKey('bookTicker', bt('ETHUSDT', 100), k);
+    expect(compareEventKeys(k, last), 'ETHUSDT 100 again is a duplicate').toBe(0);
+  });
+
+  it('tells apart snapshots of an unchanged book (same u, later E)', () => {
+    const last = newEventKey();
+    const k = newEventKey();
+    readEventKey('bookTicker', bt('BTCUSDT', 5, 1_000), k);
+    copyEventKey(k, last);
+    readEventKey('bookTicker', bt('BTCUSDT', 5, 6_000), k);
+    expect(compareEventKeys(k, last)).toBeGreaterThan(0);
+  });
+
+  it('updates the per-symbol table in place (no allocation once a symbol is known)', () => {
+    const last = newEventKey();
+    const k = newEventKey();
+    readEventKey('bookTicker', bt('BTCUSDT', 1), k);
+    copyEventKey(k, last);
+    const entry = last.bySymbol?.get('BTCUSDT');
+    readEventKey('bookTicker', bt('BTCUSDT', 2), k);
+    copyEventKey(k, last);
+    expect(last.bySymbol?.get('BTCUSDT')).toBe(entry);
+    expect(entry?.k1).toBe(2);
+    // A key of a kind without symbols clears the symbol left in a shared scratch key.
+    readEventKey('aggTrade', { a: 3 }, k);
+    expect(k.sym).toBeUndefined();
+  });
+
+  it('identifies an all-market array by the highest E of its elements', () => {
+    expect(
+      key('arr', [
+        { e: '24hrMiniTicker', E: 70, s: 'A' },
+        { e: '24hrMiniTicker', E: 90, s: 'B' },
+        { e: '24hrMiniTicker', E: 80, s: 'C' },
+      ])?.k1,
+    ).toBe(90);
+    expect(key('arr', [{ s: 'A' }])).toBeUndefined();
   });
 });
