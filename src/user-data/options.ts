@@ -56,7 +56,7 @@ export interface CreateUserDataStreamOptions {
   dialGate?: DialGate | undefined;
   /** USD-M: the `/private` route's `events=` allow-list (`listenKeyExpired` is always added). @default every event */
   events?: readonly string[] | undefined;
-  /** Futures: see {@link ListenKeyManagerOptions.closeListenKeyOnStop}. @default 'owned' */
+  /** Futures: see {@link ListenKeyManagerOptions.closeListenKeyOnStop}. @default 'never' (an unused key expires after 60 min; a DELETE would end every process's stream of the account) */
   closeListenKeyOnStop?: CloseListenKeyPolicy | undefined;
   /** Futures: listenKey keepalive period (at most 60 min). @default 1_800_000 (30 min) */
   refreshIntervalMs?: number | undefined;

@@ -175,8 +175,8 @@ describe('futures user data against the emulator', () => {
     expect(ex.connections()[0]!.openedAt).toBeGreaterThanOrEqual(ex.listenKeys()[0]!.createdAt);
   }, 10_000);
 
-  it('stop() closes the key it created, the socket, and emits closed/stopped', async () => {
-    const { ex, ctl, rec } = await setup('usdm');
+  it("stop() closes the key it created ('owned'), the socket, and emits closed/stopped", async () => {
+    const { ex, ctl, rec } = await setup('usdm', { closeListenKeyOnStop: 'owned' });
     await ctl.start();
     await ctl.stop();
     expect(ex.listenKeys()[0]!.state).toBe('deleted');
@@ -186,7 +186,7 @@ describe('futures user data against the emulator', () => {
     await ctl.stop(); // idempotent
   });
 
-  it("stop() leaves a key another process already had ('owned' default)", async () => {
+  it("stop() leaves a key another process already had ('owned')", async () => {
     ex = await startEmulator({ market: 'usdm' });
     const other = await fetch(`${ex.urls.http}/fapi/v1/listenKey`, { method: 'POST', headers: { 'X-MBX-APIKEY': API_KEY } });
     const theirs = ((await other.json()) as { listenKey: string }).listenKey;
@@ -201,6 +201,7 @@ describe('futures user data against the emulator', () => {
       logger: captureLogger().logger,
       retryPolicy: fastPolicy(),
       emit: rec.emit,
+      closeListenKeyOnStop: 'owned',
     });
     await ctl.start();
     expect(ex.connections()[0]!.path).toContain(theirs);

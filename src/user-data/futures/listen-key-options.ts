@@ -32,17 +32,24 @@ export interface ListenKeyManagerOptions {
    */
   refreshIntervalMs?: number | undefined;
   /**
-   * What `stop()` (of the last manager sharing the key) does with the key:
-   * - `'owned'`: DELETE it only if this process created it fresh. Before each POST the
-   *   manager sends a keepalive without a key (PUT, no params): success means the account
-   *   already had an active key (another process, or an earlier run, made it), so the POST
-   *   merely returns that shared key and it is left open; `-1125` means there was none, so
-   *   the POST created a fresh key that this process owns. If the probe is inconclusive
-   *   the key is treated as shared. Costs one extra request weight per key creation.
+   * What `stop()` (of the last manager sharing the key in this process) does with the key:
+   * - `'never'` (default): never DELETE; an unused key expires by itself 60 minutes after
+   *   its last keepalive. Binance gives every caller of POST /listenKey the **same** active
+   *   key of the account, and a DELETE ends the stream of every process using it, so this
+   *   is the only policy under which stopping one process can never kill another's stream.
+   *   The cost: the key stays valid (usable by anyone holding it) for up to 60 minutes after
+   *   the last process stopped, and the next start within that time gets the same key.
+   * - `'owned'`: DELETE it only if this process seems to have created it. Before each POST
+   *   the manager sends a keepalive without a key (PUT, no params): success means the
+   *   account already had an active key (another process, or an earlier run, made it), so
+   *   the POST merely returns that shared key and it is left open; `-1125` means there was
+   *   none, so the key is taken as this process's own. If the probe is inconclusive the key
+   *   is treated as shared. Costs one extra request weight per key creation. **Racy:** two
+   *   processes starting together both see `-1125`, both think they own the key, and the
+   *   first to stop deletes it under the other. Use it only with one process per account.
    * - `'always'`: DELETE the key on stop, even if other processes use it (their streams die
    *   with `listenKeyExpired`).
-   * - `'never'`: never DELETE; the key expires by itself 60 minutes after the last keepalive.
-   * @default 'owned'
+   * @default 'never' (never kill another process's stream; the key expires by itself within 60 minutes)
    */
   closeListenKeyOnStop?: CloseListenKeyPolicy | undefined;
   /** Timeout of each REST attempt. @default 10_000 */
@@ -108,7 +115,7 @@ export function resolveListenKeyOptions(o: ListenKeyManagerOptions): ResolvedLis
     restBaseUrl: url('restBaseUrl', o.restBaseUrl, ['http:', 'https:'], '').replace(/\/+$/, ''),
     path,
     refreshIntervalMs,
-    closeListenKeyOnStop: oneOf('closeListenKeyOnStop', o.closeListenKeyOnStop, ['owned', 'always', 'never'], 'owned'),
+    closeListenKeyOnStop: oneOf('closeListenKeyOnStop', o.closeListenKeyOnStop, ['owned', 'always', 'never'], 'never'),
     requestTimeoutMs: num('requestTimeoutMs', o.requestTimeoutMs, 10_000, { min: 1, unit: 'ms' }),
     restRetryPolicy: optImplementation<RetryPolicy>('restRetryPolicy', o.restRetryPolicy, ['shouldRetry', 'delayMs'], 'a RetryPolicy') ?? defaultRestRetryPolicy(),
     shared: bool('shared', o.shared, true),

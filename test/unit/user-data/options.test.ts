@@ -57,7 +57,7 @@ describe('resolveUserDataOptions', () => {
       recvWindow: undefined,
       listenTokenValidityMs: undefined,
       signer: undefined,
-      listenKey: { product: 'usdm', path: '/fapi/v1/listenKey', refreshIntervalMs: 1_800_000, closeListenKeyOnStop: 'owned', requestTimeoutMs: 10_000 },
+      listenKey: { product: 'usdm', path: '/fapi/v1/listenKey', refreshIntervalMs: 1_800_000, closeListenKeyOnStop: 'never', requestTimeoutMs: 10_000 },
     });
     expect(r.restRetryPolicy).toBeInstanceOf(ExponentialBackoff);
     expect(r.restRetryPolicy).toMatchObject({ maxRetries: 3, initialDelayMs: 1000, maxDelayMs: 30_000, jitter: 0 });

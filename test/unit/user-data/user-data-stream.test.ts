@@ -62,7 +62,7 @@ describe('createUserDataStream (futures, fake timers)', () => {
     expect(rec.of('orderUpdate')).toHaveLength(1);
     expect(ctl.stats().timers).toBe(1); // the keepalive
     await ctl.stop();
-    expect(rest.deleted).toHaveLength(1);
+    expect(rest.deleted, "default closeListenKeyOnStop 'never': the key is left to expire").toHaveLength(0);
     expect(vi.getTimerCount()).toBe(0);
     expect(ctl.stats().timers).toBe(0);
     expect(rec.of('userDataState').map((e: any) => e.state)).toEqual(['subscribing', 'live', 'stopped']);
@@ -125,7 +125,7 @@ describe('createUserDataStream (futures, fake timers)', () => {
 
   it('a permanent failure gives up: failed, start() rejects, an ERROR log', async () => {
     const rest = mockRest();
-    rest.failNext('PUT', 5, 401, { code: -2015, msg: 'Invalid API-key, IP, or permissions for action.' });
+    rest.failNext('POST', 5, 401, { code: -2015, msg: 'Invalid API-key, IP, or permissions for action.' });
     const errors: string[] = [];
     const { ctl, rec } = make(rest, { logger: { ...silent, error: (_f: object, m: string) => errors.push(m) } });
     const p = ctl.start();

@@ -39,6 +39,7 @@ describe('FuturesUserStream (fake socket, fake timers)', () => {
       emit: rec.emit,
       fetch: rest.fetch,
       socketFactory: fakeSocketFactory(),
+      closeListenKeyOnStop: 'owned', // the scripted REST sequences below include its ownership probe
       ...extra,
     });
     return { ctl, rec, rest, socket: () => FakeSocket.all[0]! };

@@ -11,8 +11,9 @@ const MIN = 60_000;
 const retrying = (maxRetries: number, initialDelayMs: number) => new ExponentialBackoff({ maxRetries, initialDelayMs, maxDelayMs: 30_000, jitter: 0 });
 const API_KEY = 'apikey-SECRET-abcdefghijklmnopqrstuvwxyz';
 
+/** Most tests here script the 'owned' policy's REST sequence (PUT probe, POST, …, DELETE); the default 'never' has its own test. */
 function manager(rest: MockRest, extra: Partial<ListenKeyManagerOptions> = {}) {
-  const m = new ListenKeyManager({ product: 'usdm', apiKey: API_KEY, restBaseUrl: 'https://fapi.test', fetch: rest.fetch, ...extra });
+  const m = new ListenKeyManager({ product: 'usdm', apiKey: API_KEY, restBaseUrl: 'https://fapi.test', fetch: rest.fetch, closeListenKeyOnStop: 'owned', ...extra });
   const events: ListenKeyLifecycleEvent[] = [];
   const changes: KeyChange[] = [];
   m.on('listenKey', (e) => events.push(e));
@@ -204,6 +205,16 @@ describe('ListenKeyManager (fake timers)', () => {
     expect(rest2.count('DELETE')).toBe(0);
   });
 
+  it("default 'never': no ownership probe, and stop() never deletes the key (another process may use it)", async () => {
+    const rest = mockRest();
+    const m = new ListenKeyManager({ product: 'usdm', apiKey: API_KEY, restBaseUrl: 'https://fapi.test', fetch: rest.fetch });
+    await m.start();
+    expect(rest.calls.map((c) => c.method)).toEqual(['POST']);
+    await m.stop();
+    expect(rest.count('DELETE')).toBe(0);
+    expect(rest.active).toBeDefined();
+  });
+
   it('clients on one account share one key by reference count; the last stop closes it', async () => {
     const rest = mockRest();
     const a = manager(rest);
@@ -289,7 +300,7 @@ describe('ListenKeyManager (fake timers)', () => {
       restBaseUrl: 'https://fapi.test',
       path: '/fapi/v1/listenKey',
       refreshIntervalMs: 30 * MIN,
-      closeListenKeyOnStop: 'owned',
+      closeListenKeyOnStop: 'never',
       requestTimeoutMs: 10_000,
       shared: true,
     });
