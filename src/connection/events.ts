@@ -6,8 +6,12 @@
  */
 import type { BinanceStreamError } from '../core/errors';
 
-/** States of one resilient socket (transition table: ./state.ts). */
-export type SocketState = 'idle' | 'connecting' | 'open' | 'reconnecting' | 'closing' | 'closed';
+/**
+ * States of one resilient socket (transition table: ./state.ts). `failed`: the retry
+ * policy gave up; the socket carries nothing until revived (start(), reconnect() or a
+ * stream added), with a fresh retry budget. `closed`: stopped for good.
+ */
+export type SocketState = 'idle' | 'connecting' | 'open' | 'reconnecting' | 'failed' | 'closing' | 'closed';
 
 export interface SocketRef {
   /** Stable id of the logical connection (`spot-1`, `usdm-market-2`, `user-usdm`…). */
@@ -59,8 +63,8 @@ export interface StaleEvent extends SocketRef {
   scope: 'connection' | 'stream';
   streams: readonly string[];
   silentMs: number;
-  /** What the client does about it. */
-  action: 'reconnect' | 'resubscribe' | 'none';
+  /** What the client does about it (`move`: the stream goes to a fresh connection). */
+  action: 'reconnect' | 'resubscribe' | 'move' | 'none';
 }
 
 export interface GaveUpEvent extends SocketRef {

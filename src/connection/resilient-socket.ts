@@ -19,7 +19,7 @@ import { needsStreams } from './framing';
 import { Lingering } from './lingering';
 import { checkStreams } from './options';
 import { RetryStreak } from './retry-streak';
-import { SocketHost, seconds } from './socket-host';
+import { RECONNECT_DEBOUNCE_MS, SocketHost, seconds } from './socket-host';
 import { defaultWebSocketFactory } from './transport';
 import type { ResilientSocketLike, ResilientSocketOptions, SocketRequestOptions, SocketStats } from './types';
 
@@ -40,6 +40,8 @@ export class ResilientSocket extends SocketHost implements ResilientSocketLike {
   private warnedTooMany = false;
   /** Frames sent by connections that ended. */
   private sentBefore = 0;
+  /** When a reconnect() was last acted on (the debounce window starts there). */
+  private lastReconnectAt = -Infinity;
 
   constructor(options: ResilientSocketOptions) {
     super(options);
@@ -59,11 +61,18 @@ export class ResilientSocket extends SocketHost implements ResilientSocketLike {
     return this.conn?.readyAt;
   }
 
-  start(): void {
+  /** Idempotent; on a socket that gave up (`failed`) it revives the loop with a fresh retry budget. */
+  start(reason = 'start()'): void {
     if (this.state === 'closing' || this.state === 'closed') return this.logger.debug({ socketId: this.id, state: this.state }, 'start() ignored: socket is stopped');
-    this.loop ??= this.run(this.stopAc.signal)
+    if (this.loop !== undefined) return;
+    if (this.state === 'failed') this.logger.info({ socketId: this.id, reason, streams: this.wanted.size }, 'reviving a socket that gave up (fresh retry budget)');
+    if (this.state === 'failed') this.streak.restart();
+    const loop: Promise<void> = this.run(this.stopAc.signal, reason)
       .catch((err: unknown) => this.report(toStreamError(err), 'error', 'reconnect loop failed (a bug in the socket)'))
-      .finally(() => (this.loop = undefined));
+      .finally(() => {
+        if (this.loop === loop) this.loop = undefined;
+      });
+    this.loop = loop;
   }
 
   addStreams(streams: readonly string[]): void {
@@ -78,6 +87,7 @@ export class ResilientSocket extends SocketHost implements ResilientSocketLike {
     this.streamsChanged();
     this.conn?.subscriptions?.add(added);
     this.wake?.();
+    if (this.state === 'failed') this.start('streams added');
   }
 
   removeStreams(streams: readonly string[]): void {
@@ -114,7 +124,7 @@ export class ResilientSocket extends SocketHost implements ResilientSocketLike {
   }
 
   firstData(): Promise<boolean> {
-    if (this.state === 'closing' || this.state === 'closed') return Promise.resolve(false);
+    if (this.state === 'closing' || this.state === 'closed' || this.state === 'failed') return Promise.resolve(false);
     if (this.conn?.gotData) return Promise.resolve(true);
     return new Promise<boolean>((resolve) => this.waiters.push(resolve));
   }
@@ -125,13 +135,21 @@ export class ResilientSocket extends SocketHost implements ResilientSocketLike {
 
   reconnect(reason: string): void {
     const why = typeof reason === 'string' && reason ? reason : 'reconnect() called';
-    if (this.state === 'open' && this.conn) {
+    const now = this.now();
+    const acts = this.state === 'failed' || (this.state === 'open' && this.conn) || (this.state === 'reconnecting' && this.attemptAc);
+    if (acts && now - this.lastReconnectAt < RECONNECT_DEBOUNCE_MS) {
+      return this.logger.debug({ socketId: this.id, state: this.state, reason: why, debounceMs: RECONNECT_DEBOUNCE_MS }, 'reconnect() debounced');
+    }
+    if (acts) this.lastReconnectAt = now;
+    if (this.state === 'failed') {
+      this.start(`reconnect(): ${why}`);
+    } else if (this.state === 'open' && this.conn) {
       this.conn.end(endCause('reconnect', closed(`reconnect requested: ${why}`, why), 1000, why));
     } else if (this.state === 'reconnecting' && this.attemptAc) {
       this.logger.info({ socketId: this.id, reason: why }, 'reconnect requested during backoff: dialing now');
       this.attemptAc.abort();
     } else {
-      // connecting: a fresh dial is already under way; idle/closing/closed: nothing to do.
+      // connecting: a fresh dial is already under way; idle/closing/closed: nothing to do; calls within the window: debounced.
       this.logger.debug({ socketId: this.id, state: this.state, reason: why }, 'reconnect() ignored');
     }
   }
@@ -162,8 +180,8 @@ export class ResilientSocket extends SocketHost implements ResilientSocketLike {
     };
   }
 
-  private async run(signal: AbortSignalLike): Promise<void> {
-    let reason = 'start()';
+  private async run(signal: AbortSignalLike, startReason: string): Promise<void> {
+    let reason = startReason;
     while (!signal.aborted) {
       if (needsStreams(this.framing) && this.wanted.size === 0) {
         if (this.state !== 'idle') this.setState('idle', 'no streams to carry');
@@ -180,7 +198,7 @@ export class ResilientSocket extends SocketHost implements ResilientSocketLike {
         continue;
       }
       const delayMs = this.next(cause, uptimeMs, wasReady);
-      if (delayMs === undefined) return;
+      if (delayMs === undefined) return void (this.loop = undefined); // failed: a revival may start a new run at once
       reason = ROUTINE_KINDS.has(cause.kind) ? (cause.reason ?? cause.kind) : `retry ${this.streak.attempts}`;
       if (delayMs > 0) await this.backoff(delayMs, signal);
     }
@@ -234,7 +252,7 @@ export class ResilientSocket extends SocketHost implements ResilientSocketLike {
       this.logger.error({ socketId: this.id, error: errorFields(d.policyError) }, d.retry ? 'retryPolicy.delayMs failed; waiting 1 s' : 'retryPolicy.shouldRetry threw; giving up');
     if (wasReady) this.emitClose(cause.code ?? 1006, cause.reason ?? '', d.retry, error);
     if (!d.retry) {
-      this.setState('closed', 'gave up');
+      this.setState('failed', 'gave up');
       this.settleWaiters(false);
       return void this.announceGaveUp(error, this.streak.attempts);
     }
@@ -268,7 +286,7 @@ export class ResilientSocket extends SocketHost implements ResilientSocketLike {
   }
 
   private async doStop(): Promise<void> {
-    if (this.state === 'idle') this.setState('closed', 'stop()');
+    if (this.state === 'idle' || this.state === 'failed') this.setState('closed', 'stop()');
     else if (this.state !== 'closed') this.setState('closing', 'stop()');
     this.stopAc.abort(aborted(`socket ${this.id}`));
     this.conn?.end(endCause('stop', closed('stop()', 'stop'), 1000, 'stop'));

@@ -22,6 +22,12 @@ import type { DialGate, Framing, ResilientSocketLike, ResilientSocketOptions, Re
 /** Minimum spacing of repeated "onMessage threw" log lines. */
 const LISTENER_LOG_EVERY_MS = 5_000;
 
+/**
+ * reconnect() calls this close together cause ONE reconnect: a call within this window
+ * after a reconnect() that was acted on is ignored (logged at DEBUG).
+ */
+export const RECONNECT_DEBOUNCE_MS = 1_000;
+
 export const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
 
 export abstract class SocketHost extends SocketEmitter {

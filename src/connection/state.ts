@@ -9,8 +9,14 @@
  *    │ (no streams)     │  └──backoff over──┐ │ drop / reconnect() / stale / serverShutdown
  *    │                  ▼                   │ ▼
  *    └──────────────── reconnecting ◀───────┴─┘
- *   any ──stop()──▶ closing ──▶ closed      (gave up: ──▶ closed; idle ──stop()──▶ closed)
+ *   any ──stop()──▶ closing ──▶ closed      (idle / failed ──stop()──▶ closed)
+ *   connecting / open / reconnecting ──policy gave up──▶ failed ──start() / reconnect() / addStreams()──▶ connecting
  * ```
+ *
+ * `failed` (the retry policy gave up) is NOT terminal: the socket is visibly down (its
+ * streams count as down in the pool's health) until the owner revives it, which starts a
+ * new single-flight run of the loop with a fresh retry budget. `closed` (after stop()) is
+ * the only terminal state.
  */
 import { BinanceStreamError } from '../core/errors';
 import type { SocketState } from './events';
@@ -25,19 +31,24 @@ export const SOCKET_TRANSITIONS: Readonly<Record<SocketState, readonly SocketSta
     'reconnecting', // the attempt failed and the policy retries
     'idle', // every stream removed while dialing
     'closing', // stop()
-    'closed', // the policy gave up (or a permanent error)
+    'failed', // the policy gave up (or a permanent error)
   ],
   open: [
     'reconnecting', // the connection ended (drop, reconnect(), stale, heartbeat, serverShutdown)
     'idle', // every stream removed
     'closing', // stop()
-    'closed', // the policy gave up after the connection ended
+    'failed', // the policy gave up after the connection ended
   ],
   reconnecting: [
     'connecting', // backoff over (or skipped by reconnect())
     'idle', // every stream removed during the backoff
     'closing', // stop()
-    'closed', // (reserved: a give-up decided during the backoff)
+    'failed', // (reserved: a give-up decided during the backoff)
+  ],
+  failed: [
+    'connecting', // revived (start(), reconnect(), a stream added): a new run of the loop, fresh retry budget
+    'idle', // revived with no stream left to carry
+    'closed', // stop(): nothing open, no closing phase needed
   ],
   closing: [
     'closed', // every socket and timer gone

@@ -211,7 +211,11 @@ export interface ResilientSocketLike extends EventEmitter<SocketEvents> {
   readonly streams: ReadonlySet<string>;
   /** When the current connection opened, undefined when not open. */
   readonly connectedAt: number | undefined;
-  /** Begin connecting (combined mode: only once it has at least one stream). Idempotent. */
+  /**
+   * Begin connecting (combined mode: only once it has at least one stream). Idempotent.
+   * On a socket that gave up (`failed`) it starts the loop again with a fresh retry budget
+   * (so do `reconnect()` and `addStreams()`).
+   */
   start(): void;
   /** Carry more streams: SUBSCRIBE (paced, batched) if open, else they go in the next URL. */
   addStreams(streams: readonly string[]): void;
@@ -238,7 +242,10 @@ export interface ResilientSocketLike extends EventEmitter<SocketEvents> {
    * on it is expected, so the stale watchdog stays quiet until the next connection.
    */
   expectSilence(): void;
-  /** Drop the connection and dial again now (debounced, single-flight). */
+  /**
+   * Drop the connection and dial again now; revives a socket that gave up. Single-flight and
+   * debounced: calls within RECONNECT_DEBOUNCE_MS (1 s) of one acted on are ignored.
+   */
   reconnect(reason: string): void;
   /** Close for good. Idempotent; resolves when the socket and all its timers are gone. */
   stop(): Promise<void>;

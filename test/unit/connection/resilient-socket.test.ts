@@ -312,7 +312,7 @@ describe('ResilientSocket: reconnect loop and retry policy', () => {
     await socket.stop();
   });
 
-  it('a permanent error is never retried: gaveUp + ERROR log + closed', async () => {
+  it('a permanent error is never retried: gaveUp + ERROR log + failed', async () => {
     const { socket, of, rec } = makeSocket({
       streams: ['a@trade'],
       url: () => {
@@ -321,7 +321,7 @@ describe('ResilientSocket: reconnect loop and retry policy', () => {
     });
     socket.start();
     await settle();
-    expect(socket.state).toBe('closed');
+    expect(socket.state).toBe('failed');
     expect(of('gaveUp')[0]).toMatchObject({ socketId: 's1', streams: ['a@trade'], attempts: 0 });
     expect(rec.lines.filter((l) => l.level === 'error').map((l) => l.message)).toEqual(['gave up after 0 retries']);
     await socket.stop();
@@ -340,7 +340,7 @@ describe('ResilientSocket: reconnect loop and retry policy', () => {
     }
     expect(of('reconnecting')).toHaveLength(2);
     expect(of('gaveUp')[0]).toMatchObject({ attempts: 2 });
-    expect(socket.state).toBe('closed');
+    expect(socket.state).toBe('failed');
     expect(fake.sockets).toHaveLength(3);
     await socket.stop();
     expect(vi.getTimerCount()).toBe(0);
