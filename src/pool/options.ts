@@ -5,7 +5,7 @@
  * applies the defaults and resolves the socket tuning once for every socket of the pool.
  * The StreamPool uses a resolved object as it is and never validates it again.
  */
-import { resolveSocketTuning } from '../connection/options';
+import { keepShortTimings, resolveSocketTuning, timingMin } from '../connection/options';
 import type { DialGate, ResilientSocketLike, ResilientSocketOptions, ResolvedSocketTuning, SocketTuning, WebSocketFactory } from '../connection/types';
 import { BinanceStreamError, invalidOption } from '../core/errors';
 import type { Logger } from '../core/logger';
@@ -64,7 +64,7 @@ export interface StreamPoolOptions extends SocketTuning {
   /** Accept stream names the market's catalog does not list (streams newer than the library). @default false */
   allowUnknownStreams?: boolean | undefined;
 
-  /** Rotate (make-before-break) each socket at this age, before Binance's 24 h cut; `false` disables. @default 82_800_000 (23 h) */
+  /** Rotate (make-before-break) each socket at this age, before Binance's 24 h cut; `false` disables. At least 60_000 (1 min). @default 82_800_000 (23 h) */
   rotateAfterMs?: number | false | undefined;
   /** Each socket rotates up to this much earlier, at random, so sockets don't rotate together. @default 1_800_000 (30 min) */
   rotationJitterMs?: number | undefined;
@@ -72,7 +72,7 @@ export interface StreamPoolOptions extends SocketTuning {
   rotationWindow?: RotationWindow | undefined;
   /** With a window: the latest rotation is this long before the 24 h cut. @default 600_000 (10 min) */
   rotationSafetyMs?: number | undefined;
-  /** How long a replacement may take to open and deliver before the rotation falls back to a plain reconnect. @default 30_000 */
+  /** How long a replacement may take to open and deliver before the rotation falls back to a plain reconnect. At least 1_000. @default 30_000 */
   handoverTimeoutMs?: number | undefined;
   /** After the replacement delivered, how long every stream may take to line up on it before the old socket closes. @default 3_000 */
   handoverSettleMs?: number | undefined;
@@ -101,6 +101,15 @@ export const POOL_DEFAULTS = Object.freeze({
   handoverSettleMs: 3_000,
   sweepIntervalMs: 5_000,
   progressIntervalMs: 100,
+});
+
+/**
+ * Lower bounds of the pool's timing options (ms), below which an option is ERR_INVALID_OPTION
+ * naming the bound; `unsafeShortTimings` (connection/options.ts, test-only) lifts them to 1 ms.
+ */
+export const POOL_BOUNDS = Object.freeze({
+  rotateAfterMs: 60_000,
+  handoverTimeoutMs: 1_000,
 });
 
 /** Every pool option with its default applied; frozen and marked (`isResolved`). */
@@ -160,7 +169,7 @@ export function resolvePoolOptions(input: StreamPoolOptions, prefix = ''): Resol
   if (sink === undefined) throw invalidOption(n('sink'), 'a function (message, info) => void', undefined);
   const budget =
     optImplementation<PoolDialGate>(n('budget'), input.budget, ['acquire', 'reportRejection'], 'a DialGate (acquire, reportRejection), e.g. a ConnectionBudget') ?? ConnectionBudget.shared();
-  const rotateAfterMs = numOrFalse(n('rotateAfterMs'), input.rotateAfterMs, POOL_DEFAULTS.rotateAfterMs, POSITIVE_MS);
+  const rotateAfterMs = numOrFalse(n('rotateAfterMs'), input.rotateAfterMs, POOL_DEFAULTS.rotateAfterMs, { min: timingMin(input, POOL_BOUNDS.rotateAfterMs), unit: 'ms' });
   const stale = input.streamStaleAfterMs;
   return markResolved<ResolvedPoolOptions>({
     market: m,
@@ -184,7 +193,7 @@ export function resolvePoolOptions(input: StreamPoolOptions, prefix = ''): Resol
       maxLifetimeMs: m.limits.maxConnectionLifetimeMs,
       rotationSafetyMs: num(n('rotationSafetyMs'), input.rotationSafetyMs, POOL_DEFAULTS.rotationSafetyMs, MS),
     }),
-    handoverTimeoutMs: num(n('handoverTimeoutMs'), input.handoverTimeoutMs, POOL_DEFAULTS.handoverTimeoutMs, POSITIVE_MS),
+    handoverTimeoutMs: num(n('handoverTimeoutMs'), input.handoverTimeoutMs, POOL_DEFAULTS.handoverTimeoutMs, { min: timingMin(input, POOL_BOUNDS.handoverTimeoutMs), unit: 'ms' }),
     handoverSettleMs: num(n('handoverSettleMs'), input.handoverSettleMs, POOL_DEFAULTS.handoverSettleMs, MS),
     streamStaleAfterMs: typeof stale === 'function' ? stale : numOrFalse(n('streamStaleAfterMs'), stale, undefined, POSITIVE_MS),
     sweepIntervalMs: num(n('sweepIntervalMs'), input.sweepIntervalMs, POOL_DEFAULTS.sweepIntervalMs, POSITIVE_MS),
@@ -244,7 +253,7 @@ function tuning(input: StreamPoolOptions, market: MarketProfile, prefix: string)
     if (!isResolved(input.tuning)) throw invalidOption(prefix ? `${prefix}.tuning` : 'tuning', 'a tuning object returned by resolveSocketTuning()', input.tuning);
     return input.tuning;
   }
-  const t: SocketTuning = {};
+  const t: SocketTuning = keepShortTimings(input, {});
   for (const key of TUNING_KEYS) if (input[key] !== undefined) (t as Record<string, unknown>)[key] = input[key];
   return resolveSocketTuning(t, market, prefix);
 }

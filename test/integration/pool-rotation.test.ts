@@ -14,11 +14,13 @@ import type { StreamMessage } from '../../src/streams/types';
 import type { FakeBinance, FakeBinanceOptions } from '../../src/testing';
 import { onCleanup, startEmulator } from '../helpers/emulator';
 import { sleep, until } from '../helpers/wait';
+import { unsafeShortTimings } from '../../src/connection/options';
 
 async function setup(market: MarketId, fakeOpts: FakeBinanceOptions, poolOpts: Partial<StreamPoolOptions> = {}) {
   const fake = await startEmulator({ market, ...fakeOpts });
   const delivered = new Map<string, string[]>();
   const pool = new StreamPool({
+    ...unsafeShortTimings,
     market: MARKETS[market],
     baseUrl: fake.urls.ws,
     // Record the exact payload text per stream, to compare with the emulator's ground truth.

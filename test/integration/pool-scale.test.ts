@@ -15,11 +15,13 @@ import { ConstantBackoff } from '../../src/retry/constant-backoff';
 import type { StreamMessage } from '../../src/streams/types';
 import { onCleanup, startEmulator } from '../helpers/emulator';
 import { until } from '../helpers/wait';
+import { unsafeShortTimings } from '../../src/connection/options';
 
 async function setup(market: MarketId, fakeOpts: ConstructorParameters<typeof Object>[0] = {}, poolOpts: Partial<StreamPoolOptions> = {}) {
   const fake = await startEmulator({ market, ...(fakeOpts as object) });
   const delivered: StreamMessage[] = [];
   const pool = new StreamPool({
+    ...unsafeShortTimings,
     market: MARKETS[market],
     baseUrl: fake.urls.ws,
     sink: (m) => delivered.push(m),

@@ -12,6 +12,7 @@ import { MARKETS } from '../../src/core/markets';
 import { combinedStreamUrl } from '../../src/streams/routes';
 import { ExponentialBackoff } from '../../src/retry/exponential-backoff';
 import type { StreamMessage } from '../../src/streams/types';
+import { unsafeShortTimings } from '../../src/connection/options';
 
 export interface LogLine {
   level: string;
@@ -25,6 +26,7 @@ export function makeLiveSocket(baseUrl: string, overrides: Partial<ResilientSock
   const created: WebSocketLike[] = [];
   const messages: StreamMessage[] = [];
   const socket = new ResilientSocket({
+    ...unsafeShortTimings,
     id: 'it-1',
     market: MARKETS.spot,
     url: ({ streams }) => combinedStreamUrl(baseUrl, '', streams),

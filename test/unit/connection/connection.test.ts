@@ -7,7 +7,7 @@ import { Connection } from '../../../src/connection/connection';
 import type { ConnectionHost } from '../../../src/connection/connection';
 import { endCause } from '../../../src/connection/end-cause';
 import { combinedFraming } from '../../../src/connection/framing';
-import { resolveSocketTuning } from '../../../src/connection/options';
+import { resolveSocketTuning, unsafeShortTimings } from '../../../src/connection/options';
 import { BinanceStreamError } from '../../../src/core/errors';
 import { MARKETS } from '../../../src/core/markets';
 import { FakeBrowserWebSocket, FakeNodeWebSocket } from './fake-websocket';
@@ -375,7 +375,7 @@ describe('Connection: ends as a unit', () => {
       url: ws.url,
       urlStreams: ['a@trade'],
       framing: combinedFraming(),
-      tuning: resolveSocketTuning({ heartbeat: { idlePingMs: 1000, pongTimeoutMs: 500 } }, MARKETS.spot),
+      tuning: resolveSocketTuning({ ...unsafeShortTimings, heartbeat: { idlePingMs: 1000, pongTimeoutMs: 500 } }, MARKETS.spot),
       wanted: new Set(['a@trade']),
       staleAfterMs: 10_000,
       staleNotBefore: -Infinity,

@@ -7,6 +7,7 @@ import { combinedStreamUrl } from '../../../src/streams/routes';
 import { ExponentialBackoff } from '../../../src/retry/exponential-backoff';
 import type { StreamMessage } from '../../../src/streams/types';
 import { FakeNodeWebSocket, fakeFactory, recordingLogger } from './fake-websocket';
+import { unsafeShortTimings } from '../../../src/connection/options';
 
 export const BASE = 'wss://fake.test:9443';
 
@@ -24,6 +25,7 @@ export function makeSocket(overrides: Partial<ResilientSocketOptions> = {}, Ctor
   const rec = recordingLogger();
   const messages: StreamMessage[] = [];
   const socket = new ResilientSocket({
+    ...unsafeShortTimings,
     id: 's1',
     market: MARKETS.spot,
     url: ({ streams }) => combinedStreamUrl(BASE, '', streams),

@@ -72,10 +72,10 @@ describe('resolvePoolOptions', () => {
       [{ groups: { 'bad name': {} } }, 'option groups key: expected a group name (1-32 of A-Z a-z 0-9 _ . -), got "bad name"'],
       [{ groups: { fast: { cap: 1 } } }, 'option groups.fast.cap: unknown option (known: maxStreamsPerConnection)'],
       [{ baseUrl: 'http://x' }, 'option baseUrl: expected a ws:// or wss:// URL, got "http://x"'],
-      [{ rotateAfterMs: 0 }, 'option rotateAfterMs: expected a number >= 1 ms, got 0'],
-      [{ rotateAfterMs: 'soon' }, 'option rotateAfterMs: expected false or a number >= 1 ms, got "soon"'],
+      [{ rotateAfterMs: 0 }, 'option rotateAfterMs: expected a number >= 60000 ms, got 0'],
+      [{ rotateAfterMs: 'soon' }, 'option rotateAfterMs: expected false or a number >= 60000 ms, got "soon"'],
       [{ rotationJitterMs: -1 }, 'option rotationJitterMs: expected a number >= 0 ms, got -1'],
-      [{ handoverTimeoutMs: 0 }, 'option handoverTimeoutMs: expected a number >= 1 ms, got 0'],
+      [{ handoverTimeoutMs: 0 }, 'option handoverTimeoutMs: expected a number >= 1000 ms, got 0'],
       [{ handoverSettleMs: Number.NaN }, 'option handoverSettleMs: expected a number >= 0 ms, got NaN'],
       [{ streamStaleAfterMs: 0 }, 'option streamStaleAfterMs: expected a number >= 1 ms, got 0'],
       [{ sweepIntervalMs: 0 }, 'option sweepIntervalMs: expected a number >= 1 ms, got 0'],
@@ -93,13 +93,13 @@ describe('resolvePoolOptions', () => {
   });
 
   it('bad socket tuning fails through the connection layer’s one check set, same code', () => {
-    expect(() => resolve({ heartbeat: { idlePingMs: -1 } })).toThrow(invalid('option heartbeat.idlePingMs: expected a number >= 0 ms, got -1'));
-    expect(() => resolve({ connectTimeoutMs: 0 })).toThrow(invalid('option connectTimeoutMs: expected a number >= 1 ms, got 0'));
+    expect(() => resolve({ heartbeat: { idlePingMs: -1 } })).toThrow(invalid('option heartbeat.idlePingMs: expected 0 (off) or a number >= 1000 ms, got -1'));
+    expect(() => resolve({ connectTimeoutMs: 0 })).toThrow(invalid('option connectTimeoutMs: expected a number >= 1000 ms, got 0'));
   });
 
   it('a prefix names the options inside a larger object', () => {
     expect(() => resolvePoolOptions({ ...base, sweepIntervalMs: 0 }, 'pool')).toThrow(invalid('option pool.sweepIntervalMs: expected a number >= 1 ms, got 0'));
-    expect(() => resolvePoolOptions({ ...base, staleAfterMs: 0 }, 'pool.')).toThrow(invalid('option pool.staleAfterMs: expected a number >= 1 ms, got 0'));
+    expect(() => resolvePoolOptions({ ...base, staleAfterMs: 0 }, 'pool.')).toThrow(invalid('option pool.staleAfterMs: expected a number >= 1000 ms, got 0'));
   });
 });
 

@@ -6,6 +6,7 @@ import { StreamPool } from '../../../src/pool/stream-pool';
 import type { StreamMessage } from '../../../src/streams/types';
 import { fakeFactory } from './fake-socket';
 import type { FakeSocket } from './fake-socket';
+import { unsafeShortTimings } from '../../../src/connection/options';
 
 export const klines = (n: number): string[] => Array.from({ length: n }, (_, i) => `sym${i}usdt@kline_1h`);
 
@@ -16,6 +17,7 @@ export function makePool(extra: Partial<StreamPoolOptions> = {}) {
   const { sockets, factory } = fakeFactory();
   const delivered: StreamMessage[] = [];
   const pool = new StreamPool({
+    ...unsafeShortTimings,
     market: MARKETS.spot,
     baseUrl: 'ws://127.0.0.1:1',
     sink: (m) => delivered.push(m),
