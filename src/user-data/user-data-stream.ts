@@ -102,9 +102,12 @@ class UserDataStream implements UserDataController, UserStreamContext {
   private started: Promise<void> | undefined;
   private settleStart: { resolve: () => void; reject: (e: BinanceStreamError) => void } | undefined;
   private stopping: Promise<void> | undefined;
+  /** The socket retry policy's bound, logged beside `attempts` when it gives up. */
+  private readonly maxRetries: number;
 
   constructor(o: ResolvedUserDataOptions) {
     this.source = o.product;
+    this.maxRetries = o.retryPolicy.maxRetries;
     this.logger = o.logger;
     this.now = o.now;
     this.emitFn = o.emit;
@@ -230,7 +233,7 @@ class UserDataStream implements UserDataController, UserStreamContext {
     s.on('gaveUp', (e) => {
       this.safeEmit('gaveUp', e);
       this.liveSince = undefined;
-      this.logger.error({ source: this.source, socketId: e.socketId, attempts: e.attempts, error: errorFields(e.error) }, 'user data gave up');
+      this.logger.error({ source: this.source, socketId: e.socketId, attempts: e.attempts, maxRetries: this.maxRetries, error: errorFields(e.error) }, 'user data gave up');
       if (!this.stopping && this.state !== 'failed') this.setState('failed', e.error);
       this.failStart(e.error);
     });
@@ -277,7 +280,7 @@ class UserDataStream implements UserDataController, UserStreamContext {
     try {
       this.emitFn(event, ...args);
     } catch (err) {
-      this.logger.warn({ source: this.source, event, error: errorFields(err) }, 'a user-data listener threw; the stream keeps going');
+      this.logger.error({ source: this.source, event, error: errorFields(err) }, 'a user-data listener threw; the stream keeps going'); // a fault in user code
     }
   }
 }

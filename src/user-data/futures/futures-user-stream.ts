@@ -69,7 +69,8 @@ export class FuturesUserStream implements UserStreamDriver {
     });
     manager.on('keyChange', (e) => {
       if (e.listenKey === this.dialKey) return;
-      ctx.logger.info({ socketId: this.socket.id, reason: e.reason }, 'listenKey replaced: reconnecting the user-data socket');
+      // The key manager logged the replacement (INFO): one line per event, so DEBUG here.
+      ctx.logger.debug({ socketId: this.socket.id, reason: e.reason }, 'listenKey replaced: reconnecting the user-data socket');
       this.socket.reconnect(`listenKey replaced (${e.reason})`);
     });
     // A key replaced while the handshake was in flight: the socket may have ignored reconnect() then.
@@ -104,7 +105,8 @@ export class FuturesUserStream implements UserStreamDriver {
       const at = Number(data.E);
       const key = typeof data.listenKey === 'string' ? data.listenKey : undefined;
       if (key === undefined || key === this.dialKey) ctx.markInterrupted(Number.isFinite(at) && at > 0 ? Math.min(at, ctx.now()) : ctx.now(), 'listenKeyExpired');
-      ctx.logger.warn({ socketId: this.socket.id, listenKey: maskSecret(key) }, 'listenKeyExpired received: getting a new key');
+      // The key manager logs the expiry (WARN) when it replaces the key: DEBUG here.
+      ctx.logger.debug({ socketId: this.socket.id, listenKey: maskSecret(key) }, 'listenKeyExpired received: getting a new key');
       manager.handleExpired(key);
       ctx.deliver({ ...data, e: 'listenKeyExpired', E: data.E as number | string, ...(key !== undefined ? { listenKey: maskSecret(key) } : {}) }, m.receivedAt);
       return;

@@ -156,7 +156,9 @@ export class ListenKeyCore {
     const req = { method, baseUrl: c.restBaseUrl, path: c.path, apiKey: c.apiKey, timeoutMs: c.requestTimeoutMs, signal, fetch: c.fetch, now: c.now };
     return restCall<T>(req, {
       policy,
-      onRetry: ({ attempt, delayMs, error }) => c.logger.warn({ product: c.product, method, attempt, delayMs, error: errorFields(error) }, 'listenKey request failed, retrying'),
+      // Retried by itself: WARN, one line per failed attempt, the attempt beside the policy's bound.
+      onRetry: ({ attempt, delayMs, error }) =>
+        c.logger.warn({ product: c.product, method, attempt, maxRetries: policy.maxRetries, delayMs, error: errorFields(error) }, 'listenKey request failed, retrying'),
     });
   }
 
@@ -231,7 +233,8 @@ export class ListenKeyCore {
       if (e.code !== 'ERR_ABORTED') {
         const retryInMs = Math.min(CREATE_RETRY_MS, this.config.refreshIntervalMs);
         // Tried again on a timer: recovered automatically unless retrying cannot help.
-        if (e.permanent) logger.error({ product, error: errorFields(e) }, 'listenKey could not be created and retrying cannot help');
+        // Permanent (API key refused, endpoint retired): only an operator can fix it, so ERROR; the timer still tries now and then.
+        if (e.permanent) logger.error({ product, error: errorFields(e), retryInMs }, 'listenKey could not be created and retrying cannot help');
         else logger.warn({ product, error: errorFields(e), retryInMs }, 'listenKey could not be created; trying again later');
         this.emit({ action: 'refreshFailed', listenKey: maskSecret(previous), error: e });
         this.schedule(this.config.now() + retryInMs);
@@ -278,7 +281,8 @@ export class ListenKeyCore {
     try {
       fn();
     } catch (err) {
-      this.config.logger.warn({ product: this.config.product, error: errorFields(err) }, 'a listenKey listener threw; the lifecycle goes on');
+      // A fault in user code: ERROR (the lifecycle itself goes on).
+      this.config.logger.error({ product: this.config.product, error: errorFields(err) }, 'a listenKey listener threw; the lifecycle goes on');
     }
   }
 }

@@ -62,7 +62,7 @@ export async function mintListenToken(o: MintListenTokenOptions): Promise<Listen
   };
   const body = await restCall<{ token?: unknown; expirationTime?: unknown }>(req, {
     policy: o.retryPolicy,
-    onRetry: ({ attempt, delayMs, error }) => o.logger.warn({ attempt, delayMs, error: errorFields(error) }, 'listenToken request failed, retrying'),
+    onRetry: ({ attempt, delayMs, error }) => o.logger.warn({ attempt, maxRetries: o.retryPolicy.maxRetries, delayMs, error: errorFields(error) }, 'listenToken request failed, retrying'),
   });
   if (typeof body.token !== 'string' || !body.token) throw new BinanceStreamError('ERR_HTTP', `POST ${LISTEN_TOKEN_PATH} answered without a token`, { permanent: false });
   const mintedAt = now();
