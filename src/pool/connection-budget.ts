@@ -6,11 +6,15 @@
  *
  * Rules, in order:
  * 1. A 429/418/403 answer (`reportRejection`) pauses every dial until its `Retry-After`.
- * 2. At most `floor(maxAttempts * headroom)` attempts in any sliding `windowMs`.
- * 3. Dials are spaced by `minIntervalMs` while less than half of that is used, then by
- *    `windowMs / effectiveLimit` (the remaining budget is spread over the window rather than
- *    burnt at once). When several dials are queued, each gap gets up to `jitterMs` of random
- *    extra so that sockets cut at the same moment do not re-dial in lock-step.
+ * 2. At most `floor(maxAttempts * headroom)` attempts in any sliding `windowMs` (the hard cap).
+ * 3. Pacing (budget-pacing.ts): with `remaining` attempts left in the window, consecutive dials
+ *    are at least `max(minIntervalMs, windowMs / 4 / (remaining * (remaining + 1)))` apart. The
+ *    budget is spent as fast as Binance allows while plenty is left (80 sockets cut at once are
+ *    back within a few seconds, three times in a row) and slows down smoothly only as it nears
+ *    the cap (the last attempts of a window are seconds, then tens of seconds apart).
+ *    When several dials are queued, each gap gets up to `jitterMs` of random extra so that
+ *    sockets cut at the same moment do not re-dial in lock-step (80 queued dials are spread
+ *    over about 3 s on the defaults).
  * The queue is FIFO; a waiter leaves it when its AbortSignal aborts (ERR_ABORTED).
  * The budget's one timer (slot `'wake'`) is armed only while its queue is not empty.
  * A bad option throws ERR_INVALID_OPTION naming it.
@@ -21,6 +25,8 @@ import type { BinanceStreamError } from '../core/errors';
 import { aborted, invalidOption } from '../core/errors';
 import { TimerSlots } from '../core/timers';
 import { num } from '../core/validate';
+import { pacingGapMs, TAIL_SPREAD_FRACTION } from './budget-pacing';
+import { sharedBudget } from './budget-shared';
 
 export interface ConnectionBudgetOptions {
   /** Binance's limit of connection attempts per IP per window. @default 300 */
@@ -30,14 +36,14 @@ export interface ConnectionBudgetOptions {
   /** Fraction of `maxAttempts` the budget lets through (headroom for other processes, clock skew). @default 0.9 (270 of 300) */
   headroom?: number | undefined;
   /**
-   * Minimum gap between two dials while the window is less than half used. 6,000 spot streams
-   * are 6 sockets, dialled within about 0.5 s; 280 klines are one socket and never wait.
-   * (The official SDK spaces queued connects by 1 s; Binance documents no burst rule
-   * beyond the 5-minute window, so the first half of the window is used quickly.)
-   * @default 50
+   * Minimum gap between two dials (the pacing rule only widens it as the budget runs out).
+   * 6,000 spot streams are 6 sockets, dialled within about 0.2 s; 280 klines are one socket
+   * and never wait. (The official SDK spaces queued connects by 1 s; Binance documents no
+   * burst rule beyond the 5-minute window, so the budget is spent quickly while it lasts.)
+   * @default 25
    */
   minIntervalMs?: number | undefined;
-  /** Up to this much random extra per gap when dials are queued (spreads mass re-dials). @default 50 */
+  /** Up to this much random extra per gap when dials are queued (spreads mass re-dials). @default 25 */
   jitterMs?: number | undefined;
   /** Pause after a 429 without `Retry-After`. @default 60_000 */
   defaultPause429Ms?: number | undefined;
@@ -81,22 +87,34 @@ function fraction(name: string, value: unknown, fallback: number): number {
   return value;
 }
 
-let sharedInstance: ConnectionBudget | undefined;
+/**
+ * What `ConnectionBudget.shared()` returns: the process-wide budget, possibly created by
+ * another copy or version of the library (budget-shared.ts: a versioned slot on globalThis).
+ * Version 1 of that contract is exactly these methods, with the semantics documented on
+ * ConnectionBudget.
+ */
+export interface SharedConnectionBudget extends DialGate {
+  pausedForMs(): number;
+  state(): ConnectionBudgetState;
+}
 
 export class ConnectionBudget implements DialGate {
   /**
    * The process-wide budget every pool (and every client) uses unless given its own:
-   * Binance counts attempts per IP, not per client.
+   * Binance counts attempts per IP, not per client. One per process across module copies
+   * (ESM and CJS builds, the main and `/advanced` bundles, other library versions): it lives
+   * in `globalThis[Symbol.for('binance-stream-client.connection-budget')]` as
+   * `{ version: 1, budget }` (budget-shared.ts).
    */
-  static shared(): ConnectionBudget {
-    sharedInstance ??= new ConnectionBudget();
-    return sharedInstance;
+  static shared(): SharedConnectionBudget {
+    return sharedBudget<SharedConnectionBudget>(() => new ConnectionBudget());
   }
 
   readonly limit: number;
   readonly effectiveLimit: number;
   readonly windowMs: number;
   private readonly minIntervalMs: number;
+  private readonly tailSpreadMs: number;
   private readonly jitterMs: number;
   private readonly pause429: number;
   private readonly pause418: number;
@@ -118,8 +136,9 @@ export class ConnectionBudget implements DialGate {
     this.limit = num('maxAttempts', options.maxAttempts, 300, { integer: true, min: 1 });
     this.windowMs = num('windowMs', options.windowMs, 300_000, { min: 1, unit: 'ms' });
     this.effectiveLimit = Math.max(1, Math.floor(this.limit * fraction('headroom', options.headroom, 0.9)));
-    this.minIntervalMs = num('minIntervalMs', options.minIntervalMs, 50, ms);
-    this.jitterMs = num('jitterMs', options.jitterMs, 50, ms);
+    this.minIntervalMs = num('minIntervalMs', options.minIntervalMs, 25, ms);
+    this.jitterMs = num('jitterMs', options.jitterMs, 25, ms);
+    this.tailSpreadMs = this.windowMs * TAIL_SPREAD_FRACTION;
     this.pause429 = num('defaultPause429Ms', options.defaultPause429Ms, 60_000, ms);
     this.pause418 = num('defaultPause418Ms', options.defaultPause418Ms, 120_000, ms);
     this.now = clock('now', options.now, Date.now);
@@ -206,8 +225,8 @@ export class ConnectionBudget implements DialGate {
       const oldest = this.grants[used - this.effectiveLimit] as number;
       at = Math.max(at, oldest + this.windowMs + 1);
     }
-    const spacing = used * 2 < this.effectiveLimit ? this.minIntervalMs : this.windowMs / this.effectiveLimit;
-    at = Math.max(at, this.lastGrantAt + spacing);
+    const remaining = Math.max(1, this.effectiveLimit - used);
+    at = Math.max(at, this.lastGrantAt + pacingGapMs(remaining, this.minIntervalMs, this.tailSpreadMs));
     return at;
   }
 

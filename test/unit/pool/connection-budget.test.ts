@@ -59,10 +59,10 @@ describe('ConnectionBudget', () => {
       const inWindow = granted.filter((x) => x.at > g.at - 10_000 && x.at <= g.at).length;
       expect(inWindow).toBeLessThanOrEqual(8);
     }
-    // Past half of the budget, dials are spread over the window (10_000 / 8 = 1250 ms apart).
-    const fifth = granted[4] as { at: number };
-    const sixth = granted[5] as { at: number };
-    expect(sixth.at - fifth.at).toBeGreaterThanOrEqual(1250);
+    // As the budget runs out the gaps grow (tail spread 2_500 ms / (remaining * (remaining + 1))).
+    const gap = (i: number) => (granted[i] as { at: number }).at - (granted[i - 1] as { at: number }).at;
+    expect(gap(7)).toBeGreaterThanOrEqual(1250); // the last of the window: 2_500 / (1 * 2)
+    expect(gap(7)).toBeGreaterThan(gap(3));
     expect(b.state()).toMatchObject({ limit: 10, effectiveLimit: 8, queued: 0, granted: 20 });
     expect(vi.getTimerCount()).toBe(0);
   });
@@ -75,7 +75,7 @@ describe('ConnectionBudget', () => {
     const { granted, all } = grantLog(b, ['x', 'y']);
     await vi.advanceTimersByTimeAsync(6_999);
     expect(granted).toHaveLength(0);
-    await vi.advanceTimersByTimeAsync(1);
+    await vi.advanceTimersByTimeAsync(10);
     await all;
     expect(granted.map((g) => g.id)).toEqual(['x', 'y']);
     expect(b.state()).toMatchObject({ pausedUntil: 0, rejections: 1 });
@@ -135,8 +135,52 @@ describe('ConnectionBudget', () => {
     expect(vi.getTimerCount()).toBe(0);
   });
 
+  it('three mass drops of 80 sockets each are re-dialled within seconds, never faster than the cap allows (issue 10, item 10)', async () => {
+    const b = new ConnectionBudget();
+    for (let drop = 1; drop <= 3; drop++) {
+      const t0 = Date.now();
+      const { granted, all } = grantLog(
+        b,
+        Array.from({ length: 80 }, (_, i) => `d${drop}-${i}`),
+      );
+      await vi.advanceTimersByTimeAsync(10_000);
+      await all;
+      const gaps = granted.slice(1).map((g, i) => g.at - (granted[i] as { at: number }).at);
+      // The first release spaced every dial past 135 of 270 by 300_000 / 270 = 1.1 s (34 s, 91 s, 211 s).
+      expect(Math.max(...gaps)).toBeLessThan(1_000);
+      expect((granted[79] as { at: number }).at - t0).toBeLessThan(5_000);
+    }
+    expect(b.state()).toMatchObject({ attemptsInWindow: 240, granted: 240, rejections: 0 });
+  });
+
+  it('a budget asked without pause never exceeds the cap in any window, and its gaps grow as it runs out', async () => {
+    const b = new ConnectionBudget({ maxAttempts: 300, jitterMs: 0 });
+    const { granted, all } = grantLog(
+      b,
+      Array.from({ length: 400 }, (_, i) => `s${i}`),
+    );
+    await vi.advanceTimersByTimeAsync(900_000);
+    await all;
+    const at = granted.map((g) => g.at);
+    for (let i = 0; i < at.length; i++) expect(at.filter((x) => x > (at[i] as number) - 300_000 && x <= (at[i] as number)).length).toBeLessThanOrEqual(270);
+    const gaps = at.slice(1, 270).map((t, i) => t - (at[i] as number));
+    for (let i = 1; i < gaps.length; i++) expect(gaps[i]).toBeGreaterThanOrEqual((gaps[i - 1] as number) - 1);
+    expect(gaps[gaps.length - 1]).toBeGreaterThan(10_000); // the last attempts of the window are far apart
+  });
+
   it('has one process-wide shared instance', () => {
     expect(ConnectionBudget.shared()).toBe(ConnectionBudget.shared());
     expect(ConnectionBudget.shared().state()).toMatchObject({ limit: 300, effectiveLimit: 270, windowMs: 300_000 });
+  });
+
+  it('is shared across module copies through the versioned globalThis slot (issue 10, item 6)', async () => {
+    const first = ConnectionBudget.shared();
+    vi.resetModules();
+    const copy = (await import('../../../src/pool/connection-budget')) as typeof import('../../../src/pool/connection-budget');
+    expect(copy.ConnectionBudget).not.toBe(ConnectionBudget); // a second module instance
+    expect(copy.ConnectionBudget.shared()).toBe(first);
+    const slot = (globalThis as unknown as Record<symbol, { version: number; budget: unknown }>)[Symbol.for('binance-stream-client.connection-budget')];
+    expect(slot).toMatchObject({ version: 1 });
+    expect(slot?.budget).toBe(first);
   });
 });
