@@ -5,7 +5,10 @@
  *
  * Without a window: a socket rotates at `rotateAfterMs − jitter` of age, where each socket
  * draws its own jitter in [0, rotationJitterMs) so that sockets opened together do not
- * rotate together (the budget spaces their dials as well).
+ * rotate together (the budget spaces their dials as well). The jitter is capped at
+ * {@link MAX_JITTER_SHARE} of `rotateAfterMs` (see {@link effectiveJitterMs}): the 30-min
+ * default jitter with a 60 s `rotateAfterMs` would otherwise make the due age negative and
+ * rotate at every sweep.
  *
  * With a window (`{ startHourUtc, endHourUtc }`, may wrap midnight): rotations happen inside
  * the window. A socket that will not live until the next window opens (its deadline,
@@ -61,13 +64,22 @@ export function nextWindowStart(t: number, w: RotationWindow): number {
   return s;
 }
 
+/** The largest share of `rotateAfterMs` the jitter may take (a socket rotates at ≥ 90 % of its configured age). */
+export const MAX_JITTER_SHARE = 0.1;
+
+/** The jitter range actually used: `rotationJitterMs`, capped at MAX_JITTER_SHARE × rotateAfterMs. */
+export function effectiveJitterMs(plan: Pick<RotationPlan, 'rotateAfterMs' | 'rotationJitterMs'>): number {
+  if (plan.rotateAfterMs === false) return 0;
+  return Math.min(plan.rotationJitterMs, plan.rotateAfterMs * MAX_JITTER_SHARE);
+}
+
 /**
  * Should a socket that connected at `connectedAt` rotate now?
  * @param jitter this socket's draw in [0, 1)
  */
 export function rotationDue(now: number, connectedAt: number, plan: RotationPlan, jitter: number): boolean {
   if (plan.rotateAfterMs === false) return false;
-  const offset = jitter * plan.rotationJitterMs;
+  const offset = jitter * effectiveJitterMs(plan);
   const w = plan.window;
   if (w === undefined) return now - connectedAt >= plan.rotateAfterMs - offset;
   // With a window the deadline is the cut minus the safety margin (rotateAfterMs only applies without a

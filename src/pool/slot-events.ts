@@ -1,10 +1,12 @@
 /**
  * What the pool learns from one socket's lifecycle events, done before the events are
  * forwarded (sockets.ts registers these first): typed handlers for 'open', 'close' and
- * 'gaveUp', plus the stream acknowledgements of 'subscribed' / 'subscribeFailed'.
+ * 'gaveUp', the streams' health on every state change, plus the stream acknowledgements of 'subscribed' / 'subscribeFailed'.
  */
 import type { ResilientSocketLike } from '../connection/types';
 import { toStreamError } from '../core/errors';
+import type { HealthEmitter } from './health';
+import { observe } from './health';
 import type { Placement, Slot } from './placement';
 import type { Progress } from './progress';
 import type { StreamRouter } from './router';
@@ -18,11 +20,18 @@ export interface SlotEventsHost {
   readonly now: () => number;
   running(): boolean;
   scheduleProgress(): void;
+  /** Where stream health changes are reported (./health.ts). */
+  readonly health: HealthEmitter;
 }
 
 /** Listen to `socket` on behalf of the slot `owner()` returns (its current slot). */
 export function listenToSocket(socket: ResilientSocketLike, owner: () => Slot, host: SlotEventsHost): void {
   const { router, placement, progress, startGate } = host;
+  socket.on('stateChange', () => {
+    const slot = owner();
+    if (socket !== slot.socket || !placement.slots.has(slot)) return;
+    for (const st of router.statesOf(slot.streams)) observe(st, socket, host.now(), host.health);
+  });
   socket.on('open', () => {
     const slot = owner();
     if (socket === slot.socket) {

@@ -1,7 +1,7 @@
 /**
  * The promise of `StreamPool.start()`: resolves once every slot's socket was open at least
  * once (or at `stop()`), rejects when a socket gives up before it ever opened. Single-flight:
- * the same promise until `release()`.
+ * the same promise until `release()` or a rejection (after one, `start()` begins anew).
  */
 import type { BinanceStreamError } from '../core/errors';
 import type { Slot } from './placement';
@@ -29,7 +29,10 @@ export class StartGate {
 
   /** A socket gave up before it ever opened. */
   fail(error: BinanceStreamError): void {
-    this.settle()?.reject(error);
+    const w = this.settle();
+    if (w === undefined) return;
+    this.promise = undefined; // the next start() is a new attempt (it revives the sockets), not this rejection again
+    w.reject(error);
   }
 
   /** stop(): resolve a start still waiting, and let the next start() begin anew. */

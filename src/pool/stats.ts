@@ -32,6 +32,10 @@ export function poolStats(placement: Placement, router: StreamRouter, budget: Co
       reconnects: sk?.reconnects ?? 0,
       duplicatesDropped: st.duplicates,
       resubscribes: st.resubscribes,
+      state: st.health,
+      stateSince: st.healthSince,
+      stateReason: st.healthReason,
+      repair: st.repair,
     });
   }
   const c = router.counters;

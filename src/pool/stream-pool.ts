@@ -2,33 +2,32 @@
  * StreamPool: packs market-data streams onto as few resilient sockets as the market allows
  * (placement.ts), keeps them there through runtime subscribe/unsubscribe, rotates sockets
  * before Binance's 24 h cut without a gap or a duplicate (rotation-plan.ts, handover.ts),
- * repairs per-stream silence (stream-silence.ts) and reports progress (progress.ts) and stats.
- * Every dial goes through one DialGate (the process-wide ConnectionBudget by default).
+ * repairs per-stream silence (stream-silence.ts, sweep.ts), reports health (health.ts),
+ * progress (progress.ts) and stats. Every dial goes through one DialGate (the budget).
  * Data path (hot): socket → StreamRouter.route → sink. Control path: pool → socket.
  * - The constructor does no I/O; options are resolved once (options.ts).
- * - `start()` is single-flight and resolves when every socket is open (at once with no
- *   streams). It rejects only when a socket gives up before it ever opened (with its error);
- *   the others keep running until `stop()`. It resolves if `stop()` comes first.
+ * - `start()` is single-flight and resolves when every socket is open (at once with no streams).
+ *   It rejects only when a socket gives up before it ever opened; the next `start()` revives it.
  * - `stop()` is idempotent: every socket and pool timer goes; subscriptions are kept.
- * - The pool's handlers for 'open', 'close', 'gaveUp' (and the acks in 'subscribed' /
- *   'subscribeFailed') run before every socket event is forwarded unchanged; the pool's own
- *   events (`rotated`, `connecting`, stream `stale`) go out after its bookkeeping.
+ * - The pool's socket handlers (slot-events.ts) run before every socket event is forwarded
+ *   unchanged; the pool's own events go out after its bookkeeping.
  */
 import { EventEmitter } from 'eventemitter3';
 import type { ResilientSocketLike } from '../connection/types';
 import type { Logger } from '../core/logger';
+import { errorFields } from '../core/logger';
 import type { MarketProfile } from '../core/markets';
 import { TimerSlots } from '../core/timers';
 import { classifyStream } from '../streams/classify';
 import type { HandoverHost, HandoverReason } from './handover';
 import { HandoverController } from './handover';
-import { errorFields } from '../core/logger';
 import type { ResolvedPoolOptions, StreamPoolOptions } from './options';
 import { poolOptions, streamNames, subscribeGroup } from './options';
 import type { PlacementPlan, Slot, SlotSpec } from './placement';
 import { Placement } from './placement';
 import { Progress } from './progress';
-import { rotationDue } from './rotation-plan';
+import type { HealthEmitter, PoolHealth } from './health';
+import { snapshot } from './health';
 import { StreamRouter } from './router';
 import { listenToSocket } from './slot-events';
 import type { SlotEventsHost } from './slot-events';
@@ -37,6 +36,8 @@ import { StreamState } from './stream-state';
 import { StreamSilence } from './stream-silence';
 import { PoolSockets } from './sockets';
 import { poolStats } from './stats';
+import { socketOf, sweep } from './sweep';
+import type { SweepHost } from './sweep';
 import type { PoolEvents, PoolStats, SubscribeOptions } from './types';
 
 export class StreamPool extends EventEmitter<PoolEvents> {
@@ -47,11 +48,12 @@ export class StreamPool extends EventEmitter<PoolEvents> {
   private readonly log: Logger;
   private readonly router: StreamRouter;
   private readonly placement: Placement;
-  private readonly silence: StreamSilence;
   private readonly progress: Progress;
   private readonly handovers: HandoverHost;
   private readonly slotEvents: SlotEventsHost;
   private readonly sockets: PoolSockets;
+  private readonly sweeper: SweepHost;
+  private readonly healthOut: HealthEmitter = { streamDown: (e) => this.emit('streamDown', e), streamRestored: (e) => this.emit('streamRestored', e) };
   private readonly timers = new TimerSlots<'sweep' | 'progress'>();
   private running = false;
   private everStopped = false;
@@ -68,13 +70,19 @@ export class StreamPool extends EventEmitter<PoolEvents> {
     this.log = o.logger;
     this.router = new StreamRouter(o.sink, (err, st) => this.log.warn({ stream: st.name, error: errorFields(err) }, 'stream listener threw; the pool keeps delivering'));
     this.placement = new Placement(o.market, o.maxStreamsPerConnection, o.groupCaps);
-    this.silence = new StreamSilence(o.streamStaleAfterMs);
     this.progress = new Progress(o.progressIntervalMs, o.now);
     this.sockets = new PoolSockets(o, this.router, this, (socket) => this.onServerShutdown(socket));
     this.slotEvents = {
       ...{ router: this.router, placement: this.placement, progress: this.progress, startGate: this.startGate, now: o.now },
       running: () => this.running,
       scheduleProgress: () => this.scheduleProgress(),
+      health: this.healthOut,
+    };
+    this.sweeper = {
+      ...{ placement: this.placement, router: this.router, silence: new StreamSilence(o.streamStaleAfterMs), rotation: o.rotation, log: this.log, health: this.healthOut, now: o.now },
+      rotate: (slot) => void this.rotateSlot(slot, 'lifetime'),
+      move: (slot, names) => this.move(slot, names),
+      stale: (e) => this.emit('stale', e),
     };
     this.handovers = {
       ...{ router: this.router, logger: this.log, now: o.now, random: o.random, timeoutMs: o.handoverTimeoutMs, settleMs: o.handoverSettleMs },
@@ -134,12 +142,8 @@ export class StreamPool extends EventEmitter<PoolEvents> {
       removed.push(name);
     }
     for (const [slot, names] of this.placement.release(removed)) {
-      if (slot.streams.size === 0) {
-        this.retire(slot, 'no streams left');
-      } else {
-        slot.socket.removeStreams(names);
-        slot.handover?.to.removeStreams(names);
-      }
+      if (slot.streams.size === 0) this.retire(slot, 'no streams left');
+      else for (const sock of [slot.socket, slot.handover?.to]) sock?.removeStreams(names);
     }
     this.checkStartDone();
   }
@@ -170,7 +174,7 @@ export class StreamPool extends EventEmitter<PoolEvents> {
     await this.sockets.drain();
   }
 
-  /** Reconnect every socket (each socket debounces itself). */
+  /** Reconnect every socket (each socket debounces itself; a socket that gave up is revived). */
   reconnect(reason: string): void {
     for (const slot of this.placement.slots) slot.socket.reconnect(reason);
   }
@@ -182,7 +186,13 @@ export class StreamPool extends EventEmitter<PoolEvents> {
     await Promise.all(tasks);
   }
 
+  /** Every stream's health (./health.ts), observed now. */
+  health(): PoolHealth {
+    return snapshot(this.router.states.values(), (st) => socketOf(this.placement, st), this.o.now(), this.healthOut);
+  }
+
   stats(): PoolStats {
+    this.health(); // brings each stream's state up to date
     return poolStats(this.placement, this.router, this.o.budget.state?.(), this.rotations);
   }
 
@@ -257,35 +267,25 @@ export class StreamPool extends EventEmitter<PoolEvents> {
     return h.done;
   }
 
+  /** Silence repair, step 2: the streams leave `from` for a fresh slot of their own bucket. */
+  private move(from: Slot, names: string[]): void {
+    if (!this.running || names.length >= from.streams.size) return from.socket.resubscribe(names); // nothing else there: re-subscribe instead
+    this.placement.release(names);
+    from.socket.removeStreams(names);
+    from.handover?.to.removeStreams(names);
+    this.openSlot({ group: from.group, route: from.route, bucket: from.bucket, cap: from.cap, streams: names });
+  }
+
   private armSweep(): void {
     if (!this.running || this.timers.has('sweep')) return;
     this.timers.set('sweep', this.o.sweepIntervalMs, () => {
       try {
-        this.sweep();
+        sweep(this.sweeper);
       } catch (err) {
         this.log.warn({ error: errorFields(err) }, 'pool sweep failed; trying again at the next sweep');
       }
       this.armSweep();
     });
-  }
-
-  /** One pass over open sockets: due rotations, then silent streams on otherwise live sockets. */
-  private sweep(): void {
-    const now = this.o.now();
-    for (const slot of this.placement.slots) {
-      const sock = slot.socket;
-      if (sock.state !== 'open' || slot.handover !== undefined) continue;
-      const connectedAt = sock.connectedAt ?? now;
-      if (now >= slot.rotationHoldUntil && rotationDue(now, connectedAt, this.o.rotation, slot.jitter)) {
-        void this.rotateSlot(slot, 'lifetime');
-        continue;
-      }
-      const silent = this.silence.sweep(slot.streams, this.router.states, connectedAt, now);
-      if (silent === undefined) continue;
-      this.log.warn({ socketId: sock.id, streams: silent.streams, silentMs: silent.silentMs }, 'streams silent on a live connection; re-subscribing them');
-      sock.resubscribe(silent.streams);
-      this.emit('stale', { socketId: sock.id, scope: 'stream', streams: silent.streams, silentMs: silent.silentMs, action: 'resubscribe' });
-    }
   }
 
   private scheduleProgress(): void {

@@ -11,6 +11,12 @@ import type { RecoveryStage, StreamView } from '../recovery/stage';
 import type { StreamInfo } from '../streams/classify';
 import type { StreamMessage } from '../streams/types';
 
+/** The step a silent stream's repair is at (./stream-silence.ts). */
+export type RepairStep = 'none' | 'resubscribe' | 'move' | 'down';
+
+/** Health of one stream: see `StreamHealth` in ./health.ts. */
+export type StreamHealthState = 'live' | 'degraded' | 'down' | 'pending';
+
 /** One make-before-break handover of a set of streams from one socket to another. */
 export interface Handover {
   readonly from: ResilientSocketLike;
@@ -42,10 +48,23 @@ export class StreamState implements StreamView {
   lagMs: number | undefined = undefined;
   /** Messages dropped as duplicates (handover overlap). */
   duplicates = 0;
-  /** Per-stream silence: the `since` value of the episode already reported (0 = none). */
-  staleEpisode = 0;
   /** Re-subscriptions done for silence. */
   resubscribes = 0;
+  // --- silence repair and health (updated by the sweep, never per message; ./stream-silence.ts, ./health.ts) ---
+  /** The repair step of the current silence episode (`none`: not silent). */
+  repair: RepairStep = 'none';
+  /** lastMessageAt when the episode began (a later message ends it). */
+  repairFrom = 0;
+  /** Repair actions in this episode. */
+  repairs = 0;
+  /** No repair action before this time. */
+  repairNextAt = 0;
+  /** Health as last observed, since when, and why. */
+  health: StreamHealthState = 'pending';
+  healthSince: number;
+  healthReason: string | undefined = undefined;
+  /** When the stream last stopped being live (start of the outage `streamRestored` reports). */
+  outageSince: number;
   /** Optional stages after dedup (gap tracking, backfill…). */
   stages: readonly RecoveryStage[] | undefined;
 
@@ -65,6 +84,8 @@ export class StreamState implements StreamView {
     this.info = info;
     this.group = group;
     this.subscribedAt = subscribedAt;
+    this.healthSince = subscribedAt;
+    this.outageSince = subscribedAt;
     this.stages = stages && stages.length ? stages : undefined;
   }
 
@@ -76,5 +97,14 @@ export class StreamState implements StreamView {
     this.held = undefined;
     this.filtering = false;
     this.ready = false;
+    this.endRepair();
+  }
+
+  /** The silence episode is over (the stream delivered, or it left its socket). */
+  endRepair(): void {
+    this.repair = 'none';
+    this.repairFrom = 0;
+    this.repairs = 0;
+    this.repairNextAt = 0;
   }
 }

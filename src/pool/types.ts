@@ -5,10 +5,12 @@
 import type { SocketStats } from '../connection/types';
 import type { Route } from '../core/markets';
 import type { ConnectionBudgetState } from './connection-budget';
+import type { RepairStep, StreamHealthState } from './stream-state';
 
 export type { ResolvedPoolOptions, StreamGroupOptions, StreamPoolOptions, StreamSink } from './options';
 
-export type { PoolEvents } from './events';
+export type { PoolEvents, StreamDownEvent, StreamRestoredEvent } from './events';
+export type { PoolHealth, StreamHealth } from './health';
 
 export interface PoolStreamStats {
   stream: string;
@@ -31,6 +33,12 @@ export interface PoolStreamStats {
   reconnects: number;
   duplicatesDropped: number;
   resubscribes: number;
+  /** Health (`live` | `degraded` | `down` | `pending`, see `StreamHealth` in ./health.ts), since when and why. */
+  state: StreamHealthState;
+  stateSince: number;
+  stateReason: string | undefined;
+  /** Silence repair step: `none`, `resubscribe`, `move` (to a fresh connection) or `down` (still re-subscribing at a bounded rate). */
+  repair: RepairStep;
 }
 
 export interface PoolSocketStats extends SocketStats {

@@ -28,6 +28,7 @@ export class FakeSocket extends EventEmitter<SocketEvents> implements ResilientS
 
   start(): void {
     this.calls.push({ method: 'start', args: [] });
+    if (!this.stopped && this.state === 'failed') this.state = 'connecting'; // revived, as the real socket
     if (this.stopped || this.started) return;
     if (this.streams.size === 0) throw new Error(`FakeSocket ${this.id}: started with no streams`);
     this.started = true;
@@ -50,9 +51,11 @@ export class FakeSocket extends EventEmitter<SocketEvents> implements ResilientS
     this.emit('close', { socketId: this.id, code: 1006, reason: '', willReconnect: true });
   }
 
-  /** Test: the retry policy gives up (as the real socket: state closed, `gaveUp`, firstData() false). */
+  /** Test: the retry policy gives up (as the real socket: state failed, `gaveUp`, firstData() false). */
   giveUp(): void {
-    this.state = 'closed';
+    const from = this.state;
+    this.state = 'failed';
+    this.emit('stateChange', { socketId: this.id, from, to: 'failed', reason: 'gave up' });
     this.emit('gaveUp', { socketId: this.id, streams: [...this.streams], attempts: 3, error: new BinanceStreamError('ERR_GAVE_UP', 'gave up') });
     this.settleFirstData(false);
   }
@@ -72,7 +75,7 @@ export class FakeSocket extends EventEmitter<SocketEvents> implements ResilientS
   }
 
   firstData(): Promise<boolean> {
-    if (this.stopped || this.state === 'closed') return Promise.resolve(false);
+    if (this.stopped || this.state === 'closed' || this.state === 'failed') return Promise.resolve(false);
     if (this.state === 'open' && this.delivered) return Promise.resolve(true);
     return new Promise((resolve) => this.firstDataWaiters.push(resolve));
   }
@@ -108,6 +111,7 @@ export class FakeSocket extends EventEmitter<SocketEvents> implements ResilientS
   }
   reconnect(reason: string): void {
     this.calls.push({ method: 'reconnect', args: [reason] });
+    if (!this.stopped && this.state === 'failed') this.state = 'connecting';
   }
   async stop(): Promise<void> {
     this.calls.push({ method: 'stop', args: [] });

@@ -1,0 +1,97 @@
+/**
+ * Per-stream health: what a stream is doing right now, since when and why, derived from
+ * its socket's state and its silence repair (./stream-silence.ts). The pool observes
+ * every stream in its sweep, on its socket's state changes and in `health()`/`stats()`;
+ * a change into `down` emits `streamDown`, a return to `live` from `down` (or from a
+ * silence repair) emits `streamRestored`. Never on the hot path.
+ */
+import type { ResilientSocketLike } from '../connection/types';
+import type { StreamDownEvent, StreamRestoredEvent } from './events';
+import type { StreamHealthState, StreamState } from './stream-state';
+
+export type { StreamHealthState };
+
+/** One stream's health. */
+export interface StreamHealth {
+  /**
+   * - `live`: its connection is open and it is not known to be silent;
+   * - `degraded`: it is being repaired (silent on a live connection: re-subscribed or moved),
+   *   or its connection is reconnecting after it had delivered;
+   * - `down`: nothing is coming and the automatic repair is exhausted for now: its socket's
+   *   retry policy gave up (revive with `reconnect()`, `start()` or a subscribe), or it stayed
+   *   silent after re-subscribing and moving (the pool keeps re-subscribing at a bounded rate);
+   * - `pending`: not delivering yet and not failed (before start, first dial, waiting for the
+   *   first message or acknowledgement, pool stopped).
+   */
+  state: StreamHealthState;
+  /** The socket carrying it (undefined while not placed). */
+  socketId: string | undefined;
+  /** Epoch ms when it entered `state` (as observed by the pool: at most a sweep late for silence). */
+  since: number;
+  /** Why it is not `live` (undefined when live). */
+  reason?: string | undefined;
+}
+
+/** Counts per state plus every stream by name. */
+export interface PoolHealth {
+  live: number;
+  degraded: number;
+  down: number;
+  pending: number;
+  streams: Record<string, StreamHealth>;
+}
+
+type Verdict = { state: StreamHealthState; reason: string | undefined; cause?: StreamDownEvent['cause'] };
+
+/** The health a stream has given its socket (undefined: not placed). */
+export function judge(st: StreamState, socket: ResilientSocketLike | undefined): Verdict {
+  if (socket === undefined) return { state: 'pending', reason: 'not placed (pool not started or stopped)' };
+  const s = socket.state;
+  if (s === 'failed') return { state: 'down', reason: `socket ${socket.id} gave up (revive: reconnect(), start() or subscribe)`, cause: 'gaveUp' };
+  if (st.repair === 'down') return { state: 'down', reason: 'silent after re-subscribing and moving to a fresh connection; still re-subscribing', cause: 'silent' };
+  if (s === 'open') {
+    if (st.repair === 'resubscribe') return { state: 'degraded', reason: `silent on a live connection; re-subscribed ${st.repairs}×` };
+    if (st.repair === 'move') return { state: 'degraded', reason: 'silent on a live connection; moved to a fresh connection' };
+    if (st.lastMessageAt > 0 || st.ackedAt !== undefined) return { state: 'live', reason: undefined };
+    return { state: 'pending', reason: 'waiting for the first message' };
+  }
+  if (s === 'connecting' || s === 'reconnecting') {
+    return st.lastMessageAt > 0 ? { state: 'degraded', reason: `socket ${socket.id} ${s}` } : { state: 'pending', reason: `socket ${socket.id} ${s}` };
+  }
+  return { state: 'pending', reason: `socket ${socket.id} ${s}` };
+}
+
+export interface HealthEmitter {
+  streamDown(e: StreamDownEvent): void;
+  streamRestored(e: StreamRestoredEvent): void;
+}
+
+/** Record the stream's current health; emit `streamDown` / `streamRestored` on the edges. */
+export function observe(st: StreamState, socket: ResilientSocketLike | undefined, now: number, out: HealthEmitter, wasRepair = false): void {
+  const v = judge(st, socket);
+  const prev = st.health;
+  if (prev === v.state && st.healthReason === v.reason) return;
+  if (prev !== v.state) st.healthSince = now;
+  if (prev === 'live' && v.state !== 'live') st.outageSince = now;
+  st.health = v.state;
+  st.healthReason = v.reason;
+  const socketId = socket?.id;
+  if (v.state === 'down' && prev !== 'down') {
+    const lastMessageAt = st.lastMessageAt || undefined;
+    out.streamDown({ stream: st.name, socketId, cause: v.cause ?? 'silent', reason: v.reason ?? '', lastMessageAt, repairs: st.repairs });
+  } else if (v.state === 'live' && (prev === 'down' || (prev === 'degraded' && wasRepair))) {
+    out.streamRestored({ stream: st.name, socketId, from: prev, downMs: now - st.outageSince });
+  }
+}
+
+/** The snapshot of `health()`. */
+export function snapshot(states: Iterable<StreamState>, socketOf: (st: StreamState) => ResilientSocketLike | undefined, now: number, out: HealthEmitter): PoolHealth {
+  const h: PoolHealth = { live: 0, degraded: 0, down: 0, pending: 0, streams: {} };
+  for (const st of states) {
+    const socket = socketOf(st);
+    observe(st, socket, now, out);
+    h[st.health]++;
+    h.streams[st.name] = { state: st.health, socketId: socket?.id, since: st.healthSince, ...(st.healthReason !== undefined ? { reason: st.healthReason } : {}) };
+  }
+  return h;
+}
