@@ -12,11 +12,14 @@ import { BinanceStreamError, describeError, toStreamError } from '../core/errors
 import { errorFields } from '../core/logger';
 import type { MarketId, MarketProfile } from '../core/markets';
 import { oneOf } from '../core/validate';
+import { POOL_EVENT_NAMES } from '../pool/events';
 import { StreamPool } from '../pool/stream-pool';
 import type { PoolStats } from '../pool/types';
 import { createUserDataStream } from '../user-data/user-data-stream';
 import type { UserDataController, UserDataProduct, UserDataStats } from '../user-data/user-data-stream';
 import { ClientEmitter } from './emitter';
+import { clientHealth } from './health';
+import type { ClientHealth } from './health';
 import type { BinanceStreamClientOptions } from './options';
 import { resolveClientOptions } from './resolve';
 import type { ResolvedClientConfig } from './resolve';
@@ -72,7 +75,7 @@ export class BinanceStreamClient extends ClientEmitter {
     this.config = config;
     this.market = config.market;
     this.pool = new StreamPool(config.pool);
-    forward(this.pool, this, [...SOCKET_EVENT_NAMES, 'connecting', 'rotated'] as const);
+    forward(this.pool, this, [...SOCKET_EVENT_NAMES, ...POOL_EVENT_NAMES] as const);
   }
 
   /**
@@ -110,7 +113,8 @@ export class BinanceStreamClient extends ClientEmitter {
    * subscribed yet: sockets open as streams are added, never empty). While Binance is
    * unreachable it keeps waiting, because the sockets keep retrying (see `reconnecting`
    * events); it rejects only when the retry policy gives up on a connection that never
-   * opened, and resolves if `stop()` is called first. Add your own timeout if you need one.
+   * opened (call it again to revive that connection with a fresh retry budget), and resolves
+   * if `stop()` is called first. Add your own timeout if you need one.
    */
   start(): Promise<void> {
     this.assertNotStopped('start');
@@ -122,8 +126,9 @@ export class BinanceStreamClient extends ClientEmitter {
   }
 
   /**
-   * Drop and re-dial every connection (market data and user data) now. Debounced and
-   * single-flight per connection: ten calls at once cause one reconnect.
+   * Drop and re-dial every connection (market data and user data) now; a connection whose
+   * retry policy gave up is revived with a fresh retry budget. Debounced and single-flight
+   * per connection: calls within 1 s of one acted on (RECONNECT_DEBOUNCE_MS) cause one reconnect.
    */
   reconnect(reason = 'manual reconnect'): void {
     if (this.stopPromise) return;
@@ -183,6 +188,19 @@ export class BinanceStreamClient extends ClientEmitter {
   /** Per-stream and per-socket figures, the connection budget, and user-data streams. */
   stats(): ClientStats {
     return { market: this.market.id, pool: this.pool.stats(), userData: [...this.userData.values()].map((u) => u.stats()) };
+  }
+
+  /**
+   * Is every subscribed stream being heard? Per market-data stream: `live`, `degraded`
+   * (being repaired, or its connection is reconnecting), `down` (its socket gave up, or it
+   * stayed silent through re-subscribe and move; see `streamDown`) or `pending`, with the
+   * socket, since when and why; counts per state; user-data states; `ok` at a glance.
+   */
+  health(): ClientHealth {
+    return clientHealth(
+      this.pool.health(),
+      [...this.userData.values()].map((u) => u.stats()),
+    );
   }
 
   /**

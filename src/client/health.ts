@@ -1,0 +1,31 @@
+/**
+ * `client.health()`: one view of whether the client is hearing what it subscribed to.
+ * Market-data streams come from the pool (src/pool/health.ts: a stream is `live`,
+ * `degraded`, `down` or `pending`, since when and why); user-data streams are listed by
+ * product with their own state. `ok` is the one-glance answer for a health endpoint.
+ */
+import type { PoolHealth, StreamHealth } from '../pool/health';
+import type { UserDataProduct, UserDataStats } from '../user-data/user-data-stream';
+
+export type { StreamHealth };
+
+export interface UserDataHealth {
+  product: UserDataProduct;
+  /** The user-data stream's own state (`live`, `subscribing`, `reconnecting`, `failed`, …). */
+  state: UserDataStats['state'];
+  /** When it last became live (undefined while not live). */
+  liveSince: number | undefined;
+}
+
+export interface ClientHealth extends PoolHealth {
+  /** True when no market-data stream is `down` or `degraded` and every user-data stream is live. */
+  ok: boolean;
+  /** One entry per user-data stream. */
+  userData: UserDataHealth[];
+}
+
+export function clientHealth(pool: PoolHealth, userData: readonly UserDataStats[]): ClientHealth {
+  const ud = userData.map((u) => ({ product: u.product, state: u.state, liveSince: u.liveSince }));
+  const ok = pool.down === 0 && pool.degraded === 0 && ud.every((u) => u.state === 'live');
+  return { ...pool, ok, userData: ud };
+}
