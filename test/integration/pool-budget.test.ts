@@ -63,23 +63,22 @@ describe('connection budget with the emulator', () => {
     onCleanup(() => pool.stop());
     pool.subscribe(Array.from({ length: 320 }, (_, i) => `s${i}usdt@trade`));
     void pool.start().catch(() => undefined); // cannot complete within the test: most sockets must wait
-    // Half of the budget (135 of 270) goes at once; the rest is spread over the 5-minute window.
-    await until(() => fake.stats().connectionsOpen >= 135, { timeoutMs: 8_000, message: '135 connections' });
+    // The budget is spent while it lasts (gaps widen only near the cap), then the rest wait for the window.
+    await until(() => budget.state().attemptsInWindow >= 262, { timeoutMs: 12_000, message: '262 dials' });
     const half = budget.state();
     expect(half).toMatchObject({ limit: 300, effectiveLimit: 270 });
-    expect(half.attemptsInWindow).toBeGreaterThanOrEqual(135);
-    expect(half.attemptsInWindow).toBeLessThanOrEqual(137);
+    expect(half.attemptsInWindow).toBeLessThanOrEqual(270);
     expect(half.queued).toBe(320 - half.attemptsInWindow);
     // A mass drop: every reconnect joins the queue instead of stampeding into a 429.
     fake.faults.close({ all: true }, { code: 1001, reason: 'maintenance' });
     await until(() => budget.state().queued >= 319, { timeoutMs: 4_000, message: 'every socket queued' });
     await sleep(500); // no condition can show a dial that must not happen: a stampede would dial within this window
     const s = fake.stats();
-    expect(s.connectionsOpened).toBeLessThanOrEqual(half.attemptsInWindow + 1); // one more dial at most (≥ 1.1 s apart)
+    expect(s.connectionsOpened).toBeLessThanOrEqual(half.attemptsInWindow + 1); // one more dial at most (the last gaps are seconds apart)
     expect(s.upgradesRejected).toEqual({ rateLimited429: 0, banned418: 0, injected: 0, notFound: 0 });
     expect(s.limitViolations.connectionAttempts).toBe(0);
     expect(budget.state().attemptsInWindow).toBeLessThanOrEqual(270);
-  }, 15_000);
+  }, 30_000);
 
   it('answers a 429 with Retry-After by pausing every dial, then connects (real limits)', async () => {
     const fake = await startEmulator({ market: 'spot', autoGenerate: false });
