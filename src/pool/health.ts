@@ -2,7 +2,7 @@
  * Per-stream health: what a stream is doing right now, since when and why, derived from
  * its socket's state and its silence repair (./stream-silence.ts). The pool observes
  * every stream in its sweep, on its socket's state changes and in `health()`/`stats()`;
- * a change into `down` emits `streamDown`, a return to `live` from `down` (or from a
+ * a change into `down` emits `streamDown`, the next `live` after a `down` (or after a
  * silence repair) emits `streamRestored`. Never on the hot path.
  */
 import type { ResilientSocketLike } from '../connection/types';
@@ -77,10 +77,13 @@ export function observe(st: StreamState, socket: ResilientSocketLike | undefined
   st.healthReason = v.reason;
   const socketId = socket?.id;
   if (v.state === 'down' && prev !== 'down') {
+    st.wasDown = true;
     const lastMessageAt = st.lastMessageAt || undefined;
     out.streamDown({ stream: st.name, socketId, cause: v.cause ?? 'silent', reason: v.reason ?? '', lastMessageAt, repairs: st.repairs });
-  } else if (v.state === 'live' && (prev === 'down' || (prev === 'degraded' && wasRepair))) {
-    out.streamRestored({ stream: st.name, socketId, from: prev, downMs: now - st.outageSince });
+  } else if (v.state === 'live' && prev !== 'live' && (st.wasDown || wasRepair)) {
+    // Back from down (possibly through pending/degraded while its socket reconnected) or from a silence repair.
+    out.streamRestored({ stream: st.name, socketId, from: st.wasDown ? 'down' : 'degraded', downMs: now - st.outageSince });
+    st.wasDown = false;
   }
 }
 

@@ -65,6 +65,8 @@ export class StreamState implements StreamView {
   healthReason: string | undefined = undefined;
   /** When the stream last stopped being live (start of the outage `streamRestored` reports). */
   outageSince: number;
+  /** It was `down` since it was last live (the next `live` emits `streamRestored`). */
+  wasDown = false;
   /** Optional stages after dedup (gap tracking, backfill…). */
   stages: readonly RecoveryStage[] | undefined;
 
