@@ -3,14 +3,18 @@
  * (plus a few others), against the bundled emulator, while a scripted sequence of faults
  * plays: an abrupt drop, a silent stall, a serverShutdown, rejected upgrades with
  * Retry-After, an internal-error close and a malformed frame. Shows progress while
- * connecting, a live one-screen status, then a summary; exits 0 after --duration.
+ * connecting, a live one-screen status, then two "never deaf" scenes (a connection whose
+ * retry policy gave up, revived; one stream silenced on a busy connection, escalated and
+ * restored) and a summary; exits 0 after --duration.
  *
  *   npm run demo -- --duration 60
  *   npm run demo -- --symbols 3000 --streams-per-symbol 2
  *   npm run demo -- --live            # real Binance instead of the emulator (no faults)
  */
 import { parseArgs } from 'node:util';
-import { BinanceStreamClient, consoleLogger, describeError, streams as S, type MarketId, type StreamMessage } from 'binance-stream-client';
+import WebSocket from 'ws';
+import { BinanceStreamClient, ConstantBackoff, consoleLogger, describeError, streams as S, type MarketId, type StreamMessage } from 'binance-stream-client';
+import { StreamPool } from 'binance-stream-client/advanced';
 import { FakeBinance } from 'binance-stream-client/testing';
 
 const { values: args } = parseArgs({
@@ -53,22 +57,11 @@ const live = args.live;
 
 // ---------------------------------------------------------------- log capture
 const logLines: string[] = [];
-let warnCount = 0;
-let errorCount = 0;
-let emptyErrorTexts = 0;
-const captureConsole = {
-  debug: () => undefined,
-  info: (line: string) => pushLog(line),
-  warn: (line: string) => {
-    warnCount++;
-    pushLog(line);
-  },
-  error: (line: string) => {
-    errorCount++;
-    pushLog(line);
-  },
-};
-function pushLog(line: string): void {
+let [warnCount, errorCount, emptyErrorTexts] = [0, 0, 0];
+const captureConsole = { debug: () => undefined, info: (line: string) => pushLog(line), warn: (line: string) => pushLog(line, 'warn'), error: (line: string) => pushLog(line, 'error') };
+function pushLog(line: string, level?: 'warn' | 'error'): void {
+  if (level === 'warn') warnCount++;
+  if (level === 'error') errorCount++;
   // The first field report's symptom: an error line with nothing after the colon.
   if (/error[^=]*[:=]\s*(,|$)/i.test(line)) emptyErrorTexts++;
   logLines.push(line.replace(/^\S+Z /, ''));
@@ -103,12 +96,7 @@ const client = new BinanceStreamClient({
 
 // ---------------------------------------------------------------- live figures
 const t0 = Date.now();
-let messages = 0;
-let lastSecondCount = 0;
-let rate = 0;
-let reconnects = 0;
-let staleEvents = 0;
-let rotations = 0;
+let [messages, lastSecondCount, rate, reconnects, staleEvents, rotations] = [0, 0, 0, 0, 0, 0];
 let firstAllAt: number | undefined;
 const seen = new Set<string>();
 const lastByStream = new Map<string, number>();
@@ -126,21 +114,15 @@ client.on('connecting', (p) => {
   progress = p;
   if (!tty) console.log(`connecting: ${p.streamsReady}/${p.streamsTotal} streams ready, ${p.socketsOpen}/${p.socketsTotal} sockets open, ${p.dialsQueued} dials queued`);
 });
-client.on('reconnected', () => reconnects++);
-client.on('stale', () => staleEvents++);
-client.on('rotated', () => rotations++);
+client
+  .on('reconnected', () => reconnects++)
+  .on('stale', () => staleEvents++)
+  .on('rotated', () => rotations++);
 client.on('error', (e) => pushLog(`ERROR event ${describeError(e.error)}`));
 
 // ---------------------------------------------------------------- fault script
-interface FaultRun {
-  at: number;
-  name: string;
-  run: () => void;
-  /** Which stream must deliver again for the fault to count as recovered. */
-  probe: string;
-  startedAt?: number;
-  recoveredMs?: number;
-}
+/** `probe`: the stream that must deliver again for the fault to count as recovered. */
+type FaultRun = { at: number; name: string; run: () => void; probe: string; startedAt?: number; recoveredMs?: number };
 const faults: FaultRun[] = [];
 if (ex && !args['no-faults']) {
   const f = ex.faults;
@@ -155,10 +137,7 @@ if (ex && !args['no-faults']) {
     [
       0.75,
       'upgrades rejected with 429 + Retry-After: 2, then every connection closed (1001)',
-      () => {
-        f.rejectUpgrades({ status: 429, retryAfterSec: 2, count: 2 });
-        f.close({ all: true }, { code: 1001, reason: 'going away' });
-      },
+      () => (f.rejectUpgrades({ status: 429, retryAfterSec: 2, count: 2 }), f.close({ all: true }, { code: 1001, reason: 'going away' })),
     ],
   ];
   for (const [frac, name, run] of plan) faults.push({ at: Math.round(durationMs * frac), name, run, probe });
@@ -193,11 +172,7 @@ function checkRecovery(): void {
 }
 
 // ---------------------------------------------------------------- screen
-function fmtMs(ms: number | undefined): string {
-  if (ms === undefined) return '…';
-  if (Number.isNaN(ms)) return 'not recovered';
-  return ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`;
-}
+const fmtMs = (ms: number | undefined): string => (ms === undefined ? '…' : Number.isNaN(ms) ? 'not recovered' : ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`);
 function render(): void {
   checkRecovery();
   const st = client.stats();
@@ -229,9 +204,9 @@ const tick = setInterval(() => {
   if (tty) render();
   else {
     checkRecovery();
-    const st = client.stats();
+    const ss = client.stats().pool.sockets;
     console.log(
-      `[${((Date.now() - t0) / 1000).toFixed(0)}s] ${st.pool.sockets.filter((s) => s.state === 'open').length}/${st.pool.sockets.length} connections open, ${rate}/s, ${messages} messages, ${reconnects} reconnects, ${rotations} handovers`,
+      `[${((Date.now() - t0) / 1000).toFixed(0)}s] ${ss.filter((s) => s.state === 'open').length}/${ss.length} connections open, ${rate}/s, ${messages} messages, ${reconnects} reconnects, ${rotations} handovers`,
     );
   }
 }, 1000);
@@ -250,6 +225,7 @@ checkRecovery();
 
 const finalStats = client.stats();
 await client.stop();
+const scenes = ex && !args['no-faults'] ? await neverDeaf(ex) : [];
 await ex?.close();
 
 // ---------------------------------------------------------------- summary
@@ -264,18 +240,60 @@ const out = [
   `  log lines           ${warnCount} WARN, ${errorCount} ERROR, ${emptyErrorTexts} with an empty error text`,
   ...(faults.length ? ['  faults:'] : []),
   ...faults.map((f) => `    ${(f.at / 1000).toFixed(1).padStart(5)} s  ${f.name.padEnd(84)} recovered ${f.startedAt === undefined ? 'not run' : fmtMs(f.recoveredMs)}`),
+  ...(scenes.length ? ['  never deaf:', ...scenes.map((l) => `    ${l}`)] : []),
   '',
 ];
 console.log(out.join('\n'));
 process.exit(0);
+
+/** Two short scenes on the emulator: a given-up connection revived, and one silenced stream escalated and restored. */
+async function neverDeaf(fake: FakeBinance): Promise<string[]> {
+  const until = async (what: string, ok: () => boolean) => {
+    for (const end = Date.now() + 10_000; !ok(); await new Promise((r) => setTimeout(r, 20))) if (Date.now() > end) throw new Error(`demo scene: no ${what}`);
+  };
+  const c = new BinanceStreamClient({ ...fake.clientOptions(), logger: consoleLogger('info', { console: captureConsole }), retryPolicy: new ConstantBackoff({ delayMs: 50, maxRetries: 1 }) });
+  fake.faults.heal(); // nothing left over from the fault script
+  c.subscribe(probe);
+  await c.start();
+  fake.faults.rejectUpgrades({ status: 503 });
+  fake.faults.close({ stream: probe }, { code: 1011 });
+  await until('give-up', () => c.health().down === 1);
+  const downAt = Date.now();
+  fake.faults.heal();
+  c.reconnect('demo: revive');
+  await until('revival', () => c.health().live === 1);
+  const revived = `gave up (maxRetries 1) → health ${probe}: down → reconnect() → live again after ${Date.now() - downAt} ms`;
+  await c.stop();
+  // One stream goes silent while its connection stays busy (as a Binance-side stall of one stream would).
+  const muted = new Set([probe]);
+  type Factory = NonNullable<ConstructorParameters<typeof StreamPool>[0]['webSocketFactory']>;
+  const factory: Factory = (url) => {
+    const ws = new WebSocket(url);
+    const emit = ws.emit.bind(ws) as (e: string | symbol, ...a: unknown[]) => boolean;
+    const mutedFrame = (a: unknown[]) => [...muted].some((m) => String(a[0]).includes(`"stream":"${m}"`));
+    ws.emit = ((e: string | symbol, ...a: unknown[]) => (e === 'message' && mutedFrame(a) ? false : emit(e, ...a))) as typeof ws.emit;
+    return ws as unknown as ReturnType<Factory>;
+  };
+  const steps: string[] = [];
+  const t = Date.now();
+  const pool = new StreamPool({ market: client.market, baseUrl: fake.urls.ws, sink: () => {}, webSocketFactory: factory, streamStaleAfterMs: 500, sweepIntervalMs: 100 });
+  pool.on('stale', (e) => e.scope === 'stream' && steps.push(e.action));
+  pool.on('streamDown', () => steps.push(`streamDown (${((Date.now() - t) / 1000).toFixed(1)} s)`));
+  pool.on('streamRestored', () => steps.push(`streamRestored (${((Date.now() - t) / 1000).toFixed(1)} s)`));
+  pool.subscribe([probe, S.bookTicker(first), S.aggTrade(first)]);
+  await pool.start();
+  await until('streamDown', () => pool.health().down === 1);
+  muted.clear();
+  await until('streamRestored', () => pool.health().live === 3);
+  await pool.stop();
+  return [revived, `${probe} silenced on a busy connection: ${steps.join(' → ')}`];
+}
 
 async function liveSymbols(n: number): Promise<string[]> {
   const base = market === 'spot' ? 'https://api.binance.com/api/v3' : market === 'usdm' ? 'https://fapi.binance.com/fapi/v1' : 'https://dapi.binance.com/dapi/v1';
   const res = await fetch(`${base}/exchangeInfo`);
   if (!res.ok) throw new Error(`exchangeInfo: HTTP ${res.status}`);
   const body = (await res.json()) as { symbols: { symbol: string; status?: string; contractStatus?: string }[] };
-  return body.symbols
-    .filter((s) => (s.status ?? s.contractStatus) === 'TRADING')
-    .slice(0, n)
-    .map((s) => s.symbol.toLowerCase());
+  const trading = body.symbols.filter((s) => (s.status ?? s.contractStatus) === 'TRADING');
+  return trading.slice(0, n).map((s) => s.symbol.toLowerCase());
 }
