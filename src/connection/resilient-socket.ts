@@ -66,7 +66,7 @@ export class ResilientSocket extends SocketHost implements ResilientSocketLike {
     if (this.state === 'closing' || this.state === 'closed') return this.logger.debug({ socketId: this.id, state: this.state }, 'start() ignored: socket is stopped');
     if (this.loop !== undefined) return;
     if (this.state === 'failed') this.logger.info({ socketId: this.id, reason, streams: this.wanted.size }, 'reviving a socket that gave up (fresh retry budget)');
-    if (this.state === 'failed') this.streak.restart();
+    if (this.state === 'failed') this.streak.revive();
     const loop: Promise<void> = this.run(this.stopAc.signal, reason)
       .catch((err: unknown) => this.report(toStreamError(err), 'error', 'reconnect loop failed (a bug in the socket)'))
       .finally(() => {

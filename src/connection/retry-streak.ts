@@ -86,6 +86,12 @@ export class RetryStreak {
     return this.failures;
   }
 
+  /** The socket gave up and is revived: a fresh retry budget (the next open counts its retries from here). */
+  revive(): void {
+    this.restart();
+    this.failedSinceOpen = 0;
+  }
+
   /** A routine restart or a healthy connection: the next failure starts a new streak. */
   restart(): void {
     this.failures = 0;
