@@ -3,10 +3,11 @@
  * stamps `lastMessageAt`). A stream that stays silent past its threshold on an open socket
  * that delivers other data climbs a ladder, one step per due check:
  *
- *   1. re-subscribe it, {@link RESUBSCRIBE_TRIES} times, waiting threshold × 2^(n−1) between tries;
+ *   1. re-subscribe it, {@link RESUBSCRIBE_TRIES} times, waiting threshold × 2^n after try n (2×, then 4×);
  *   2. move it to a fresh connection of its own (the pool opens a new slot);
- *   3. report it down (`streamDown`), then keep re-subscribing it at a bounded rate: every
- *      threshold × 2^n, capped at {@link MAX_REPAIR_INTERVAL_MS}.
+ *   3. report it down (`streamDown`) once it was silent a threshold on the fresh connection,
+ *      then keep re-subscribing it at a bounded rate: every threshold × 2^n, capped at
+ *      {@link MAX_REPAIR_INTERVAL_MS}.
  *
  * The first message after the episode began ends it (`streamRestored`). A socket that is
  * silent as a whole is its own watchdog's job: step 1 never starts on one (later steps do
@@ -95,7 +96,7 @@ export class StreamSilence {
         st.resubscribes++;
       }
       // A moved stream is judged once it was silent a threshold on its fresh connection (no extra wait).
-      st.repairNextAt = st.repair === 'move' ? now : now + Math.min(MAX_REPAIR_INTERVAL_MS, threshold * 2 ** Math.max(0, st.repairs - 1));
+      st.repairNextAt = st.repair === 'move' ? now : now + Math.min(MAX_REPAIR_INTERVAL_MS, threshold * 2 ** st.repairs);
       if (silentMs > r.silentMs) r.silentMs = silentMs;
     }
     return out;

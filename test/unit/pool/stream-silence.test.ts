@@ -24,22 +24,25 @@ describe('StreamSilence (the per-stream sweep)', () => {
     expect(s.sweep(m.keys(), m, 1_000, 20_000)).toMatchObject({ streams: ['dead@depth'], move: [], down: [], silentMs: 19_000 });
     expect(dead.repair).toBe('resubscribe');
     m.get('live@depth')!.lastMessageAt = 20_400;
-    expect(s.sweep(m.keys(), m, 1_000, 20_500)).toBeUndefined(); // backoff: next try at +10 s
+    expect(s.sweep(m.keys(), m, 1_000, 20_500)).toBeUndefined(); // backoff: next try at +20 s
     m.get('live@depth')!.lastMessageAt = 22_000;
     // quiet@depth crosses its threshold later: its own episode.
     expect(s.sweep(m.keys(), m, 1_000, 22_000)).toMatchObject({ streams: ['quiet@depth'] });
-    expect(s.sweep(m.keys(), m, 1_000, 30_000)).toMatchObject({ streams: ['dead@depth'], move: [] }); // second try, next at +20 s
-    expect(s.sweep(m.keys(), m, 1_000, 45_000)?.move ?? []).toEqual([]);
-    expect(s.sweep(m.keys(), m, 1_000, 50_000)).toMatchObject({ move: ['dead@depth'] });
+    m.get('live@depth')!.lastMessageAt = 30_000;
+    expect(s.sweep(m.keys(), m, 1_000, 30_000)?.streams ?? []).not.toContain('dead@depth');
+    m.get('live@depth')!.lastMessageAt = 40_000;
+    expect(s.sweep(m.keys(), m, 1_000, 40_000)).toMatchObject({ streams: ['dead@depth'], move: [] }); // second try, next at +40 s
+    expect(s.sweep(m.keys(), m, 1_000, 79_000)?.move ?? []).toEqual([]);
+    expect(s.sweep(m.keys(), m, 1_000, 80_000)).toMatchObject({ move: ['dead@depth'] });
     expect(dead.repair).toBe('move');
-    // On the fresh connection (connected at 51 s): down once it stayed silent a threshold there too.
-    expect(s.sweep(['dead@depth'], m, 51_000, 60_000)?.down ?? []).toEqual([]);
-    const down = s.sweep(['dead@depth'], m, 51_000, 90_000);
+    // On the fresh connection (connected at 81 s): down once it stayed silent a threshold there too.
+    expect(s.sweep(['dead@depth'], m, 81_000, 90_000)?.down ?? []).toEqual([]);
+    const down = s.sweep(['dead@depth'], m, 81_000, 95_000);
     expect(down).toMatchObject({ down: ['dead@depth'], streams: ['dead@depth'] });
     expect(dead.repair).toBe('down');
     // Down: it keeps trying, never more often than the backoff, capped at MAX_REPAIR_INTERVAL_MS.
     const tries: number[] = [];
-    for (let t = 90_000; t < 600_000; t += 1_000) if (s.sweep(['dead@depth'], m, 51_000, t)?.streams.length) tries.push(t);
+    for (let t = 95_000; t < 600_000; t += 1_000) if (s.sweep(['dead@depth'], m, 81_000, t)?.streams.length) tries.push(t);
     expect(tries.length).toBeGreaterThanOrEqual(5);
     for (let i = 1; i < tries.length; i++) expect(tries[i]! - tries[i - 1]!).toBeLessThanOrEqual(MAX_REPAIR_INTERVAL_MS);
     expect(tries[1]! - tries[0]!).toBeGreaterThanOrEqual(10_000);
@@ -47,7 +50,7 @@ describe('StreamSilence (the per-stream sweep)', () => {
     expect(RESUBSCRIBE_TRIES).toBe(2);
     // It delivers: the episode ends.
     dead.lastMessageAt = 600_500;
-    expect(s.sweep(['dead@depth'], m, 51_000, 601_000)?.restored).toEqual([dead]);
+    expect(s.sweep(['dead@depth'], m, 81_000, 601_000)?.restored).toEqual([dead]);
   });
 
   it('leaves a socket that is silent as a whole (or never delivered) to the socket watchdog', () => {
@@ -97,10 +100,12 @@ describe('StreamPool per-stream silence repair', () => {
     expect(stale).toEqual([{ socketId: 'spot-1', scope: 'stream', streams: ['dead@depth'], silentMs: expect.any(Number), action: 'resubscribe' }]);
     expect(pool.health().streams['dead@depth']).toMatchObject({ state: 'degraded', socketId: 'spot-1', reason: expect.stringContaining('re-subscribed') });
     expect(pool.health().streams['live@depth']).toMatchObject({ state: 'live', socketId: 'spot-1' });
-    // Backoff: the second re-subscribe 10 s later, then (20 s later) the move to a fresh connection.
+    // Backoff: the second re-subscribe 20 s later, then (40 s later) the move to a fresh connection.
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(s.count('resubscribe')).toBe(1);
     await vi.advanceTimersByTimeAsync(10_000);
     expect(s.count('resubscribe')).toBe(2);
-    await vi.advanceTimersByTimeAsync(20_000);
+    await vi.advanceTimersByTimeAsync(40_000);
     expect(stale.map((e) => e.action)).toEqual(['resubscribe', 'resubscribe', 'move']);
     expect(sockets).toHaveLength(2);
     const fresh = sockets[1]!;
