@@ -10,6 +10,8 @@
 // The client
 export { BinanceStreamClient } from './client/client';
 export type { ClientStats, SubscribeOptions, SubscribeUserDataOptions } from './client/client';
+export type { ClientHealth } from './client/health';
+export type { StreamHealth } from './pool/health';
 export type { BinanceStreamClientOptions } from './client/options';
 export type { AbortSignalLike, AbortSignalShape, ConsoleLike, WebCryptoKey } from './core/web-types';
 
@@ -31,7 +33,9 @@ export type {
   SocketState,
   StaleEvent,
   StateChangeEvent,
+  StreamDownEvent,
   StreamErrorEvent,
+  StreamRestoredEvent,
   SubscribedEvent,
   SubscribeFailedEvent,
   UnsubscribedEvent,

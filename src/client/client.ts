@@ -40,7 +40,7 @@ export interface SubscribeUserDataOptions {
   product?: UserDataProduct | undefined;
   /** USD-M only: the `events` allow-list of the `/private` route. @default all events */
   events?: readonly string[] | undefined;
-  /** Futures: when to DELETE the listenKey on stop. @default 'owned' */
+  /** Futures: when to DELETE the listenKey on stop. @default 'never' (an unused key expires after 60 min; a DELETE would end every process's stream of the account) */
   closeListenKeyOnStop?: 'owned' | 'always' | 'never' | undefined;
   /** Futures: listenKey keepalive period. @default 30 minutes */
   refreshIntervalMs?: number | undefined;

@@ -36,22 +36,24 @@ export interface BinanceStreamClientOptions {
   maxStreamsPerConnection?: number | undefined;
   /**
    * Client-side dead-peer detection (Node): ping after `idlePingMs` of inbound silence,
-   * give up on the peer after `pongTimeoutMs`. `false` disables.
+   * give up on the peer after `pongTimeoutMs`. `false` disables. `idlePingMs` is 0 (off) or at
+   * least 1_000; `pongTimeoutMs` at least 1_000.
    * @default spot { idlePingMs: 30_000, pongTimeoutMs: 10_000 }, futures { idlePingMs: 60_000, pongTimeoutMs: 15_000 }
    */
   heartbeat?: Partial<HeartbeatOptions> | false | undefined;
   /**
-   * Reconnect a connection that delivers no data for this long. `false` disables.
+   * Reconnect a connection that delivers no data for this long. `false` disables. At least 1_000.
    * @default derived from the streams it carries (e.g. 10 s for depth/ticker, 30 s for klines, 60 s for trades)
    */
   staleAfterMs?: number | false | undefined;
-  /** Minimum time between two stale-triggered reconnects of one connection. @default 30_000 */
+  /** Minimum time between two stale-triggered reconnects of one connection. At least 1_000. @default 30_000 */
   staleDebounceMs?: number | undefined;
-  /** Handshake timeout. @default 10_000 */
+  /** Handshake timeout. At least 1_000. @default 10_000 */
   connectTimeoutMs?: number | undefined;
   /**
    * Replace each connection (make-before-break) this long after it opened, ahead of
-   * Binance's 24 h cut; staggered per connection. `false` disables. @default 23 h
+   * Binance's 24 h cut; staggered per connection (by up to 30 min, at most 10% of this). `false`
+   * disables; at least 60_000. @default 23 h
    */
   rotateAfterMs?: number | false | undefined;
   /**

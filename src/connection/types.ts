@@ -99,12 +99,12 @@ export interface SocketTuning {
   /**
    * Connection-level stale watchdog: reconnect when NO data arrived for this long while
    * streams are subscribed. Default: derived from the streams (the smallest default
-   * `staleAfterMs` among them, see streams/classify.ts). `false` disables (user data).
+   * `staleAfterMs` among them, see streams/classify.ts). `false` disables (user data). At least 1_000.
    */
   staleAfterMs?: number | false | undefined;
-  /** Minimum time between two stale-triggered reconnects of this socket. @default 30_000 */
+  /** Minimum time between two stale-triggered reconnects of this socket. At least 1_000. @default 30_000 */
   staleDebounceMs?: number | undefined;
-  /** Handshake (TCP+TLS+upgrade) timeout. @default 10_000 */
+  /** Handshake (TCP+TLS+upgrade) timeout. At least 1_000. @default 10_000 */
   connectTimeoutMs?: number | undefined;
   /** Longest URL the socket builds; streams beyond it are SUBSCRIBEd after open. @default 4096 */
   maxUrlLength?: number | undefined;
@@ -120,7 +120,7 @@ export interface SocketTuning {
    * @default market.limits.maxIncomingMessagesPerSecond - 1 (4 spot, 9 futures)
    */
   maxOutgoingPerSecond?: number | undefined;
-  /** How long to wait for a SUBSCRIBE/UNSUBSCRIBE (or other request) answer. @default 10_000 */
+  /** How long to wait for a SUBSCRIBE/UNSUBSCRIBE (or other request) answer. At least 1_000. @default 10_000 */
   requestTimeoutMs?: number | undefined;
 }
 

@@ -45,7 +45,7 @@ const TRANSITIONS: Readonly<Record<UserDataState, readonly UserDataState[]>> = {
   subscribing: ['live', 'reconnecting', 'failed', 'stopped'], // subscribed; the connection dropped; the policy gave up; stop()
   live: ['subscribing', 'reconnecting', 'failed', 'stopped'],
   reconnecting: ['live', 'failed', 'stopped'], // open (and subscribed) again; gave up; stop()
-  failed: ['stopped'], // stop() after giving up
+  failed: ['live', 'stopped'], // revived (reconnect()/start() give the socket a fresh retry budget) and open again; stop() after giving up
   stopped: [], // terminal
 };
 
