@@ -133,10 +133,20 @@ describe('flood (full speed)', () => {
       // A stalled connection drops data; the stream keeps flowing to the others.
       const slowId = ex.connections().find((c) => c.streams.length === names.length)!.id;
       ex.faults.stall({ connectionId: slowId });
-      await sleep(50);
+      // Frames written before the stall may still be in flight (a busy machine reads them late):
+      // wait until the slow reader has been quiet for 100 ms, then nothing more may come.
+      let last = -1;
+      let quietSince = Date.now();
+      await waitFor(() => {
+        if (slow.messages.length !== last) {
+          last = slow.messages.length;
+          quietSince = Date.now();
+        }
+        return Date.now() - quietSince >= 100;
+      }, 5000);
       const m = slow.messages.length;
       const o = other.messages.length;
-      await sleep(100);
+      await waitFor(() => other.messages.length > o + 1000, 5000);
       expect(slow.messages.length).toBe(m);
       expect(other.messages.length).toBeGreaterThan(o);
       const seq = (other.messages as any[]).map((x) => x.data.a as number);
