@@ -11,9 +11,10 @@
  * Tests that shrink durations (and emulators run with a `timeScale`) spread `unsafeShortTimings`
  * into the options they pass; every value must then only be positive (or >= 0 where 0 is allowed).
  */
-import { BinanceStreamError, invalidOption } from '../core/errors';
+import { invalidOption, showValue } from '../core/errors';
 import type { MarketProfile } from '../core/markets';
 import { classifyStream } from '../streams/classify';
+import { invalidStream, normalizeStreamName } from '../streams/names';
 import { isResolved, markResolved, num, numOrFalse, optFunction, optImplementation, optObject, optString } from '../core/validate';
 import type { RetryPolicy } from '../retry/policy';
 import type { DialGate, HeartbeatOptions, ResilientSocketOptions, ResolvedSocketTuning, SocketTuning } from './types';
@@ -158,18 +159,18 @@ export function checkSocketOptions(options: ResilientSocketOptions): ResolvedSoc
   return resolveSocketTuning(tuning, market);
 }
 
-/** Stream names given to addStreams/removeStreams/resubscribe/`streams`: ERR_INVALID_STREAM naming the call. */
+/**
+ * Stream names given to addStreams/removeStreams/resubscribe/`streams`: an array, each name
+ * passing the one charset rule (`normalizeStreamName`, streams/names.ts); ERR_INVALID_STREAM
+ * naming the call. Names are used as given (the pool normalises before it calls the socket).
+ */
 export function checkStreams(method: string, streams: readonly string[]): void {
-  if (!Array.isArray(streams)) {
-    throw new BinanceStreamError('ERR_INVALID_STREAM', `${method}: expected an array of stream names, got ${streams === null ? 'null' : typeof streams}`, { permanent: true });
-  }
+  if (!Array.isArray(streams)) throw invalidStream(`${method}: expected an array of stream names, got ${showValue(streams)}`);
   for (const s of streams) {
-    if (typeof s !== 'string' || !s || /[\s/?&#]/.test(s)) {
-      const shown = typeof s === 'string' ? JSON.stringify(s) : String(s);
-      throw new BinanceStreamError('ERR_INVALID_STREAM', `${method}: invalid stream name ${shown} (a non-empty string without spaces, "/", "?", "&" or "#")`, {
-        ...(typeof s === 'string' ? { streams: [s] } : {}),
-        permanent: true,
-      });
+    try {
+      normalizeStreamName(s);
+    } catch (err) {
+      throw invalidStream(`${method}: ${(err as Error).message}`, typeof s === 'string' ? s : undefined);
     }
   }
 }
