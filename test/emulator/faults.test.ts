@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { FakeBinance } from '../../src/testing/index';
-import { openSocket, sleep, tryUpgrade, waitFor } from '../helpers/emulator-client';
+import { openSocket, sleep, tryUpgrade } from '../helpers/emulator-client';
+import { until } from '../helpers/wait';
 import type { TestSocket } from '../helpers/emulator-client';
 
 let ex: FakeBinance | undefined;
@@ -21,7 +22,7 @@ describe('connection faults', () => {
   it.each([1000, 1001, 1008, 1011])('close with code %i', async (code) => {
     ex = await FakeBinance.start();
     const s = await open(`${ex.urls.ws}/ws/btcusdt@trade`);
-    await waitFor(() => ex!.connections().length === 1);
+    await until(() => ex!.connections().length === 1, { timeoutMs: 3000 });
     expect(ex.faults.close({ all: true }, { code, reason: 'bye' })).toBe(1);
     expect(await s.closed).toEqual({ code, reason: 'bye' });
   });
@@ -29,7 +30,7 @@ describe('connection faults', () => {
   it('close 1006: abrupt TCP reset without a close frame', async () => {
     ex = await FakeBinance.start();
     const s = await open(`${ex.urls.ws}/ws/btcusdt@trade`);
-    await waitFor(() => ex!.connections().length === 1);
+    await until(() => ex!.connections().length === 1, { timeoutMs: 3000 });
     ex.faults.close({ all: true }, { code: 1006 });
     expect((await s.closed).code).toBe(1006);
     expect(ex.connections()).toEqual([]);
@@ -40,7 +41,7 @@ describe('connection faults', () => {
     const a = await open(`${ex.urls.ws}/ws/btcusdt@trade`);
     const b = await open(`${ex.urls.ws}/stream?streams=ethusdt@trade`);
     const c = await open(`${ex.urls.ws}/ws`);
-    await waitFor(() => ex!.connections().length === 3);
+    await until(() => ex!.connections().length === 3, { timeoutMs: 3000 });
     expect(ex.faults.close({ stream: 'ethusdt@trade' }, { code: 1011 })).toBe(1);
     expect((await b.closed).code).toBe(1011);
     const idA = ex.connections().find((x) => x.streams.includes('btcusdt@trade'))!.id;
@@ -112,7 +113,7 @@ describe('connection faults', () => {
     ex = await FakeBinance.start({ autoGenerate: false });
     const raw = await open(`${ex.urls.ws}/ws/btcusdt@trade`);
     const comb = await open(`${ex.urls.ws}/stream?streams=btcusdt@trade`);
-    await waitFor(() => ex!.connections().length === 2);
+    await until(() => ex!.connections().length === 2, { timeoutMs: 3000 });
     expect(ex.faults.serverShutdown({ all: true }, { closeAfterMs: 50 })).toBe(2);
     expect(await raw.next((x) => x.e === 'serverShutdown')).toEqual({ e: 'serverShutdown', E: expect.any(Number) });
     expect(await comb.next((x) => x.stream === '!serverShutdown')).toEqual({ stream: '!serverShutdown', data: { e: 'serverShutdown', E: expect.any(Number) } });
@@ -141,7 +142,7 @@ describe('connection faults', () => {
   it('malformedFrame: bad JSON text, invalid UTF-8 (client closes 1007), protocol garbage (1002)', async () => {
     ex = await FakeBinance.start({ autoGenerate: false });
     const a = await open(`${ex.urls.ws}/ws`);
-    await waitFor(() => ex!.connections().length === 1);
+    await until(() => ex!.connections().length === 1, { timeoutMs: 3000 });
     ex.faults.malformedFrame({ all: true });
     const bad = await a.next((x) => typeof x === 'string');
     expect(() => JSON.parse(bad)).toThrow();
@@ -149,7 +150,7 @@ describe('connection faults', () => {
     expect((await a.closed).code).toBe(1006);
     expect(a.errors[0]?.message).toMatch(/UTF-8/i);
     const b = await open(`${ex.urls.ws}/ws`);
-    await waitFor(() => ex!.connections().length === 1);
+    await until(() => ex!.connections().length === 1, { timeoutMs: 3000 });
     ex.faults.malformedFrame({ all: true }, { kind: 'protocol' });
     await b.closed;
     expect(b.errors[0]).toBeDefined();
@@ -158,7 +159,7 @@ describe('connection faults', () => {
   it('latency delays frames for the target connections', async () => {
     ex = await FakeBinance.start({ autoGenerate: false });
     const s = await open(`${ex.urls.ws}/ws/btcusdt@trade`);
-    await waitFor(() => ex!.connections().length === 1);
+    await until(() => ex!.connections().length === 1, { timeoutMs: 3000 });
     ex.faults.latency({ stream: 'btcusdt@trade' }, 150);
     const t0 = Date.now();
     ex.publish('btcusdt@trade', { e: 'trade', t: 1 });

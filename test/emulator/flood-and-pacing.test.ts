@@ -4,7 +4,8 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { FakeBinance } from '../../src/testing/index';
-import { openSocket, sleep, waitFor } from '../helpers/emulator-client';
+import { openSocket, sleep } from '../helpers/emulator-client';
+import { until } from '../helpers/wait';
 import type { TestSocket } from '../helpers/emulator-client';
 
 const exs: FakeBinance[] = [];
@@ -30,14 +31,14 @@ describe('flood (full speed)', () => {
     const ex = await start({ rates: { aggTrade: 200 }, groundTruthLimit: 100_000 });
     const raw = await open(`${ex.urls.ws}/ws/btcusdt@aggTrade`);
     const comb = await open(`${ex.urls.ws}/stream?streams=btcusdt@aggTrade`);
-    await waitFor(() => raw.raw.length >= 3 && comb.raw.length >= 3);
+    await until(() => raw.raw.length >= 3 && comb.raw.length >= 3, { timeoutMs: 3000 });
     const res = await ex.flood({ stream: 'btcusdt@aggTrade', count: 20_000 });
     expect(res.sent).toBe(20_000);
     const after = ex.publishedCount('btcusdt@aggTrade') + 3;
-    await waitFor(() => raw.raw.length >= after && comb.raw.length >= after, 10_000);
+    await until(() => raw.raw.length >= after && comb.raw.length >= after, { timeoutMs: 10_000 });
     raw.close();
     comb.close();
-    await waitFor(() => ex.connections().length === 0);
+    await until(() => ex.connections().length === 0, { timeoutMs: 3000 });
 
     const truth = ex.groundTruth('btcusdt@aggTrade');
     expect(truth.length).toBe(ex.publishedCount('btcusdt@aggTrade'));
@@ -64,9 +65,9 @@ describe('flood (full speed)', () => {
       const route = market === 'usdm' ? '/public' : '';
       const streams = ['btcusdt@trade', 'btcusdt@depth@100ms', 'btcusdt@bookTicker', 'btcusdt@depth5', market === 'usdm' ? 'btcusdt@depth20@100ms' : 'btcusdt@kline_1m'];
       const s = await open(`${ex.urls.ws}${route}/stream?streams=${streams.join('/')}`);
-      await waitFor(() => ex.connections()[0]?.streams.length === streams.length);
+      await until(() => ex.connections()[0]?.streams.length === streams.length, { timeoutMs: 3000 });
       await Promise.all(streams.map((stream) => ex.flood({ stream, count: 3000 })));
-      await waitFor(() => s.messages.length >= 5 * 3000, 10_000);
+      await until(() => s.messages.length >= 5 * 3000, { timeoutMs: 10_000 });
       const of = (st: string): any[] => (s.messages as any[]).filter((m) => m.stream === st).map((m) => m.data);
       expect(consecutive(of('btcusdt@trade').map((d) => d.t))).toBe(true);
       const depth = of('btcusdt@depth@100ms');
@@ -100,9 +101,9 @@ describe('flood (full speed)', () => {
     // With this seed btcusdt@aggTrade starts at a = 999_999_258.
     const ex = await start({ seed: 400378, autoGenerate: false, groundTruthLimit: 5000 });
     const s = await open(`${ex.urls.ws}/ws/btcusdt@aggTrade`);
-    await waitFor(() => ex.connections().length === 1);
+    await until(() => ex.connections().length === 1, { timeoutMs: 3000 });
     await ex.flood({ stream: 'btcusdt@aggTrade', count: 3000 });
-    await waitFor(() => s.messages.length >= 3000, 10_000);
+    await until(() => s.messages.length >= 3000, { timeoutMs: 10_000 });
     const ids = (s.messages as any[]).map((m) => m.a as number);
     expect(ids[0]).toBeLessThan(1e9);
     expect(ids.at(-1)).toBeGreaterThan(1e9);
@@ -119,7 +120,7 @@ describe('flood (full speed)', () => {
       const names = ex.options.symbols.map((x) => `${x}@aggTrade`);
       const slow = await open(`${ex.urls.ws}/stream?streams=${names.join('/')}`);
       const other = await open(`${ex.urls.ws}/stream?streams=${names[0]}`);
-      await waitFor(() => slow.messages.length > 1000 && other.messages.length > 1000, 5000);
+      await until(() => slow.messages.length > 1000 && other.messages.length > 1000, { timeoutMs: 5000 });
       // Stop reading: the server queue fills up and every stream waits for 'drain'.
       (slow.ws as unknown as { _socket: { pause(): void } })._socket.pause();
       await sleep(150);
@@ -129,7 +130,7 @@ describe('flood (full speed)', () => {
       expect(ex.stats().framesSentTotal - sent).toBeLessThan(20_000);
       (slow.ws as unknown as { _socket: { resume(): void } })._socket.resume();
       const n = other.messages.length;
-      await waitFor(() => other.messages.length > n + 1000, 5000);
+      await until(() => other.messages.length > n + 1000, { timeoutMs: 5000 });
       // A stalled connection drops data; the stream keeps flowing to the others.
       const slowId = ex.connections().find((c) => c.streams.length === names.length)!.id;
       ex.faults.stall({ connectionId: slowId });
@@ -137,16 +138,19 @@ describe('flood (full speed)', () => {
       // wait until the slow reader has been quiet for 100 ms, then nothing more may come.
       let last = -1;
       let quietSince = Date.now();
-      await waitFor(() => {
-        if (slow.messages.length !== last) {
-          last = slow.messages.length;
-          quietSince = Date.now();
-        }
-        return Date.now() - quietSince >= 100;
-      }, 5000);
+      await until(
+        () => {
+          if (slow.messages.length !== last) {
+            last = slow.messages.length;
+            quietSince = Date.now();
+          }
+          return Date.now() - quietSince >= 100;
+        },
+        { timeoutMs: 5000 },
+      );
       const m = slow.messages.length;
       const o = other.messages.length;
-      await waitFor(() => other.messages.length > o + 1000, 5000);
+      await until(() => other.messages.length > o + 1000, { timeoutMs: 5000 });
       expect(slow.messages.length).toBe(m);
       expect(other.messages.length).toBeGreaterThan(o);
       const seq = (other.messages as any[]).map((x) => x.data.a as number);
@@ -160,18 +164,18 @@ describe('flood (full speed)', () => {
   it('a latency fault delays flooded frames without reordering or losing them', async () => {
     const ex = await start({ autoGenerate: false, groundTruthLimit: 10_000 });
     const s = await open(`${ex.urls.ws}/ws/btcusdt@trade`);
-    await waitFor(() => ex.connections().length === 1);
+    await until(() => ex.connections().length === 1, { timeoutMs: 3000 });
     ex.faults.latency({ all: true }, 30);
     const res = await ex.flood({ stream: 'btcusdt@trade', count: 5000 });
     expect(res.sent).toBe(5000);
-    await waitFor(() => s.raw.length === 5000, 5000);
+    await until(() => s.raw.length === 5000, { timeoutMs: 5000 });
     expect(s.raw).toEqual(ex.groundTruth('btcusdt@trade').map((e) => e.raw));
   });
 
   it('close() during floods resolves pending flood() calls and leaves no timer', async () => {
     const ex = await FakeBinance.start({ rates: { trade: Infinity }, generatorLingerMs: 0 });
     const s = await openSocket(`${ex.urls.ws}/ws/btcusdt@trade`);
-    await waitFor(() => s.messages.length > 100);
+    await until(() => s.messages.length > 100, { timeoutMs: 3000 });
     const pending = ex.flood({ stream: 'btcusdt@aggTrade', durationMs: 60_000 });
     await sleep(20);
     await ex.close();
@@ -194,11 +198,11 @@ describe('pacing (tickMs) and initialEvent', () => {
     const ex = await start({ rates: { aggTrade: 50 }, generatorLingerMs: 0, pingIntervalMs: 3_600_000 });
     expect(ex.clock.pending).toBe(0);
     const s = await open(`${ex.urls.ws}/ws/btcusdt@aggTrade`);
-    await waitFor(() => s.messages.length >= 2);
+    await until(() => s.messages.length >= 2, { timeoutMs: 3000 });
     expect(ex.clock.pending).toBeGreaterThan(0);
     s.close();
-    await waitFor(() => ex.connections().length === 0 && ex.generatingStreams().length === 0);
-    await waitFor(() => ex.clock.pending === 0, 1000);
+    await until(() => ex.connections().length === 0 && ex.generatingStreams().length === 0, { timeoutMs: 3000 });
+    await until(() => ex.clock.pending === 0, { timeoutMs: 1000 });
   });
 
   it('a small tickMs spreads a paced rate; a large one sends it in bursts', async () => {
@@ -206,7 +210,7 @@ describe('pacing (tickMs) and initialEvent', () => {
     const distinctMs = async (tickMs: number): Promise<number> => {
       const ex = await start({ rates: { trade: 1000 }, tickMs });
       const s = await open(`${ex.urls.ws}/ws/btcusdt@trade`);
-      await waitFor(() => s.messages.length >= 300, 5000);
+      await until(() => s.messages.length >= 300, { timeoutMs: 5000 });
       return new Set((s.messages.slice(0, 300) as { E: number }[]).map((m) => m.E)).size;
     };
     expect(await distinctMs(100)).toBeLessThan(60);
@@ -219,14 +223,14 @@ describe('pacing (tickMs) and initialEvent', () => {
     const slow = { rates: { kline: 0.1 }, generatorLingerMs: 60_000 };
     const off = await start(slow);
     const a = await open(`${off.urls.ws}/ws/btcusdt@kline_1m`);
-    await waitFor(() => a.messages.length === 1);
+    await until(() => a.messages.length === 1, { timeoutMs: 3000 });
     const b = await open(`${off.urls.ws}/ws/btcusdt@kline_1m`);
     await sleep(300);
     expect(b.messages).toHaveLength(0); // Binance-like default: wait for the cadence
 
     const on = await start({ ...slow, initialEvent: true });
     const c = await open(`${on.urls.ws}/ws/btcusdt@kline_1m`);
-    await waitFor(() => c.messages.length === 1);
+    await until(() => c.messages.length === 1, { timeoutMs: 3000 });
     const d = await open(`${on.urls.ws}/stream`);
     d.send({ method: 'SUBSCRIBE', params: ['btcusdt@kline_1m'], id: 1 });
     const ack = await d.next((m) => m.id === 1);
@@ -234,14 +238,14 @@ describe('pacing (tickMs) and initialEvent', () => {
     const ev = await d.next((m) => m.stream === 'btcusdt@kline_1m', 2000);
     expect(d.messages.indexOf(ev)).toBeGreaterThan(d.messages.indexOf(ack)); // data after the ack
     // Published to every subscriber, recorded like any event.
-    await waitFor(() => c.messages.length === 2);
+    await until(() => c.messages.length === 2, { timeoutMs: 3000 });
     expect(on.publishedCount('btcusdt@kline_1m')).toBe(2);
     // A lingering generator (no subscriber left) answers a new subscriber at once too.
     c.close();
     d.close();
-    await waitFor(() => on.connections().length === 0);
+    await until(() => on.connections().length === 0, { timeoutMs: 3000 });
     const e = await open(`${on.urls.ws}/ws/btcusdt@kline_1m`);
-    await waitFor(() => e.messages.length === 1, 2000);
+    await until(() => e.messages.length === 1, { timeoutMs: 2000 });
     // Rate 0 streams stay silent.
     const z = await start({ rates: { aggTrade: 0 }, initialEvent: true });
     const zs = await open(`${z.urls.ws}/ws/btcusdt@aggTrade`);

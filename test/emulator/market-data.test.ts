@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { FakeBinance } from '../../src/testing/index';
-import { openSocket, sleep, waitFor } from '../helpers/emulator-client';
+import { openSocket, sleep } from '../helpers/emulator-client';
+import { until } from '../helpers/wait';
 import type { TestSocket } from '../helpers/emulator-client';
 
 const exs: FakeBinance[] = [];
@@ -29,7 +30,7 @@ describe('generated market data', () => {
     const run = async (seed: number): Promise<any[]> => {
       const ex = await start({ seed, rates: { aggTrade: 200 } });
       const s = await open(`${ex.urls.ws}/ws/btcusdt@aggTrade`);
-      await waitFor(() => s.messages.length >= 10);
+      await until(() => s.messages.length >= 10, { timeoutMs: 3000 });
       return s.messages.slice(0, 10).map(strip);
     };
     const a = await run(7);
@@ -43,7 +44,7 @@ describe('generated market data', () => {
     const ex = await start({ rates: { aggTrade: 100, trade: 100, 'depth@100ms': 50, depthN: 50, kline: 50, miniTicker: 50, ticker: 50, bookTicker: 100 } });
     const streams = ['btcusdt@aggTrade', 'btcusdt@trade', 'btcusdt@depth@100ms', 'btcusdt@depth5', 'btcusdt@kline_1m', 'btcusdt@miniTicker', 'btcusdt@ticker', 'btcusdt@bookTicker', '!miniTicker@arr'];
     const s = await open(`${ex.urls.ws}/stream?streams=${streams.join('/')}`);
-    await waitFor(() => streams.every((st) => s.messages.filter((m: any) => m.stream === st).length >= 3), 3000);
+    await until(() => streams.every((st) => s.messages.filter((m: any) => m.stream === st).length >= 3), { timeoutMs: 3000 });
     const of = (st: string): any[] => s.messages.filter((m: any) => m.stream === st).map((m: any) => m.data);
     const keys = (st: string): string[] => Object.keys(of(st)[0]).sort();
     expect(keys('btcusdt@aggTrade')).toEqual(['E', 'M', 'T', 'a', 'e', 'f', 'l', 'm', 'p', 'q', 's'].sort());
@@ -73,7 +74,7 @@ describe('generated market data', () => {
     const ex = await start({ market: 'usdm', rates: { 'depth@100ms': 50, markPrice: 50, aggTrade: 100 } });
     const pub = await open(`${ex.urls.ws}/public/ws/ethusdt@depth@100ms`);
     const mkt = await open(`${ex.urls.ws}/market/stream?streams=ethusdt@markPrice/ethusdt@aggTrade`);
-    await waitFor(() => pub.messages.length >= 5 && mkt.messages.length >= 6);
+    await until(() => pub.messages.length >= 5 && mkt.messages.length >= 6, { timeoutMs: 3000 });
     const d = pub.messages as any[];
     expect(Object.keys(d[0]).sort()).toEqual(['E', 'T', 'U', 'a', 'b', 'e', 'pu', 's', 'u'].sort());
     for (let i = 1; i < d.length; i++) {
@@ -88,9 +89,9 @@ describe('generated market data', () => {
   it('ground truth = what a subscriber received: nothing lost, nothing twice', async () => {
     const ex = await start({ rates: { aggTrade: 300 } });
     const s = await open(`${ex.urls.ws}/ws/btcusdt@aggTrade`);
-    await waitFor(() => s.messages.length >= 30);
+    await until(() => s.messages.length >= 30, { timeoutMs: 3000 });
     s.close();
-    await waitFor(() => ex.connections().length === 0);
+    await until(() => ex.connections().length === 0, { timeoutMs: 3000 });
     const received = s.raw;
     const gt = ex.groundTruth('btcusdt@aggTrade');
     // the generator lingers after the disconnect, so the ground truth may be longer
@@ -119,7 +120,7 @@ describe('generated market data', () => {
     await s.next((x) => x.s === 'SYM2980USDT');
     expect(ex.generatingStreams()).toEqual(['sym2980usdt@trade']);
     s.close();
-    await waitFor(() => ex.generatingStreams().length === 0, 1000);
+    await until(() => ex.generatingStreams().length === 0, { timeoutMs: 1000 });
     const n = ex.publishedCount('sym2980usdt@trade');
     await sleep(60);
     expect(ex.publishedCount('sym2980usdt@trade')).toBe(n);
@@ -147,10 +148,10 @@ describe('generated market data', () => {
     const ex = await start({ autoGenerate: false, groundTruthLimit: 50_000 });
     const a = await open(`${ex.urls.ws}/ws/btcusdt@aggTrade`);
     const b = await open(`${ex.urls.ws}/ws/btcusdt@aggTrade`);
-    await waitFor(() => ex.connections().length === 2);
+    await until(() => ex.connections().length === 2, { timeoutMs: 3000 });
     const res = await ex.flood({ stream: 'btcusdt@aggTrade', count: 20_000 });
     expect(res.sent).toBe(20_000);
-    await waitFor(() => a.raw.length === 20_000 && b.raw.length === 20_000, 10_000);
+    await until(() => a.raw.length === 20_000 && b.raw.length === 20_000, { timeoutMs: 10_000 });
     expect(a.raw).toEqual(b.raw);
     const ids = a.raw.map((r) => (JSON.parse(r) as { a: number }).a);
     expect(ids.every((x, i) => i === 0 || x === ids[i - 1]! + 1)).toBe(true);
@@ -160,9 +161,9 @@ describe('generated market data', () => {
   it('rate Infinity streams continuously at full speed while subscribed', async () => {
     const ex = await start({ rates: { trade: Infinity }, generatorLingerMs: 0 });
     const s = await open(`${ex.urls.ws}/ws/btcusdt@trade`);
-    await waitFor(() => s.messages.length >= 5000, 5000);
+    await until(() => s.messages.length >= 5000, { timeoutMs: 5000 });
     s.close();
-    await waitFor(() => ex.generatingStreams().length === 0);
+    await until(() => ex.generatingStreams().length === 0, { timeoutMs: 3000 });
   });
 });
 
@@ -171,13 +172,13 @@ describe('REST market data consistent with streams', () => {
     const ex = await start({ rates: { 'depth@100ms': 50 }, generatorLingerMs: 0 });
     const stream = 'btcusdt@depth@100ms';
     const s = await open(`${ex.urls.ws}/ws/${stream}`);
-    await waitFor(() => s.messages.length >= 2);
+    await until(() => s.messages.length >= 2, { timeoutMs: 3000 });
     const snap = (await (await fetch(`${ex.urls.http}/api/v3/depth?symbol=BTCUSDT&limit=1000`)).json()) as any;
-    await waitFor(() => (s.messages as any[]).some((m) => m.u > snap.lastUpdateId));
+    await until(() => (s.messages as any[]).some((m) => m.u > snap.lastUpdateId), { timeoutMs: 3000 });
     // Stop the stream, then compare against everything it published (the ground truth): events
     // published while the client was closing never reach it, but they do change the book.
     s.close();
-    await waitFor(() => ex.connections().length === 0 && ex.generatingStreams().length === 0);
+    await until(() => ex.connections().length === 0 && ex.generatingStreams().length === 0, { timeoutMs: 3000 });
     const published = ex.groundTruth(stream).map((e) => e.payload as any);
     expect(s.messages).toEqual(published.slice(0, s.messages.length));
     const events = published.filter((m) => m.u > snap.lastUpdateId);
@@ -197,7 +198,7 @@ describe('REST market data consistent with streams', () => {
   it('aggTrades returns the published trades (fromId backfill); klines match the stream bars', async () => {
     const ex = await start({ market: 'usdm', rates: { aggTrade: 200, kline: 50 } });
     const s = await open(`${ex.urls.ws}/market/stream?streams=btcusdt@aggTrade/btcusdt@kline_1m`);
-    await waitFor(() => s.messages.filter((m: any) => m.stream === 'btcusdt@aggTrade').length >= 20 && s.messages.some((m: any) => m.stream === 'btcusdt@kline_1m'));
+    await until(() => s.messages.filter((m: any) => m.stream === 'btcusdt@aggTrade').length >= 20 && s.messages.some((m: any) => m.stream === 'btcusdt@kline_1m'), { timeoutMs: 3000 });
     const trades = (s.messages as any[]).filter((m) => m.stream === 'btcusdt@aggTrade').map((m) => m.data);
     const from = trades[5].a;
     const rest = (await (await fetch(`${ex.urls.http}/fapi/v1/aggTrades?symbol=BTCUSDT&fromId=${from}&limit=10`)).json()) as any[];

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { FakeBinance } from '../../src/testing/index';
-import { openSocket, sleep, waitFor } from '../helpers/emulator-client';
+import { openSocket, sleep } from '../helpers/emulator-client';
+import { until } from '../helpers/wait';
 import type { TestSocket } from '../helpers/emulator-client';
 
 let ex: FakeBinance | undefined;
@@ -125,7 +126,7 @@ describe('stream connections (spot)', () => {
     ex = await FakeBinance.start({ autoGenerate: false });
     const a = await open(`${ex.urls.ws}/ws/btcusdt@aggTrade`);
     const b = await open(`${ex.urls.ws}/stream?streams=btcusdt@aggTrade`);
-    await waitFor(() => ex!.connections().length === 2);
+    await until(() => ex!.connections().length === 2, { timeoutMs: 3000 });
     const payload = { e: 'aggTrade', E: 1, s: 'BTCUSDT', a: 42, p: '1.0', q: '2.0', f: 1, l: 1, T: 1, m: false, M: true };
     const seq = ex.publish('btcusdt@aggTrade', payload);
     expect(seq).toBe(1);

@@ -1,7 +1,7 @@
 import { WebsocketClient } from 'binance';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FakeBinance } from '../../src/testing/index';
-import { waitFor } from '../helpers/emulator-client';
+import { until } from '../helpers/wait';
 
 /**
  * Third-party clients work against the emulator unchanged but for their base URL:
@@ -26,7 +26,7 @@ describe('npm binance WebsocketClient against the emulator', () => {
     client.on('message', (m: any) => got.push(m));
     client.on('exception', () => {});
     await client.subscribe(['btcusdt@aggTrade'], 'main');
-    await waitFor(() => got.some((m) => m?.data?.e === 'aggTrade' || m?.e === 'aggTrade'), 5000);
+    await until(() => got.some((m) => m?.data?.e === 'aggTrade' || m?.e === 'aggTrade'), { timeoutMs: 5000 });
     const conn = ex.connections()[0]!;
     expect(conn.received.some((m) => m.method === 'SUBSCRIBE')).toBe(true);
     const trades = got.map((m) => m.data ?? m).filter((d) => d.e === 'aggTrade');

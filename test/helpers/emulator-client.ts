@@ -8,10 +8,10 @@
  *                               the TestSocket keeps messages (JSON-parsed when possible), raw frames, pings, errors
  *                               and a `closed` promise; next(pred, timeoutMs = 3000, from = 0) waits for a message.
  * tryUpgrade(url)               { ok: true, ws } or { ok: false, status, headers, body } of the HTTP answer.
- * waitFor / sleep               deprecated re-exports; use until() / sleep() from ./wait.
+ * sleep                         re-export of sleep() from ./wait (absence windows only).
  */
 import WebSocket from 'ws';
-import { sleep, until } from './wait';
+import { sleep } from './wait';
 
 /** A plain `ws` client that records everything, for emulator tests. */
 export interface TestSocket {
@@ -108,14 +108,6 @@ export function tryUpgrade(url: string): Promise<{ ok: true; ws: WebSocket } | {
       res.on('end', () => resolve({ ok: false, status: res.statusCode ?? 0, headers: res.headers, body }));
     });
   });
-}
-
-/**
- * @deprecated Use `until(cond, { timeoutMs })` from ./wait, the one polling helper. Kept only as an alias for
- * test/emulator/** until those files are converted; delete it then.
- */
-export function waitFor(cond: () => boolean, timeoutMs = 3000): Promise<void> {
-  return until(cond, { timeoutMs });
 }
 
 export { sleep };
