@@ -17,16 +17,12 @@ import { ConnectionBudget } from '../pool/connection-budget';
 import { resolvePoolOptions } from '../pool/options';
 import type { ResolvedPoolOptions, StreamPoolOptions } from '../pool/options';
 import { ExponentialBackoff } from '../retry/exponential-backoff';
+import { defaultRestRetryPolicy } from '../user-data/rest';
 import { RetryPolicy } from '../retry/policy';
 import type { StreamInfo } from '../streams/classify';
 import type { StreamMessage } from '../streams/types';
 import { CLIENT_OPTION_NAMES } from './options';
 import type { WebCryptoKey } from './options';
-
-/** The REST retry default: bounded, like any single operation (Retry-After still wins). */
-export function defaultRestRetryPolicy(): RetryPolicy {
-  return new ExponentialBackoff({ maxRetries: 3, initialDelayMs: 1_000, maxDelayMs: 30_000, jitter: 0 });
-}
 
 export interface ResolvedClientConfig {
   readonly market: MarketProfile;
