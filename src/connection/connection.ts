@@ -14,8 +14,8 @@ import type { ErrorCode } from '../core/errors';
 import { TimerSlots } from '../core/timers';
 import { endCause, rejectionError, transportCloseError } from './end-cause';
 import type { EndCause, EndKind } from './end-cause';
-import { answerAsData, frameClock, parseFrame } from './frame';
-import type { Frame } from './frame';
+import { answerAsData, frameClock, isData, parseFrame } from './frame';
+import type { ControlFrame } from './frame';
 import { Liveness } from './liveness';
 import type { LivenessReport } from './liveness';
 import { OutboundScheduler } from './outbound-scheduler';
@@ -169,13 +169,13 @@ export class Connection implements TransportSink {
   message(data: unknown): void {
     const now = this.clock();
     const frame = parseFrame(typeof data === 'string' ? data : String(data), this.init.framing, now);
-    if (frame.kind === 'data') {
+    if (isData(frame)) {
       this.liveness.data(now);
       if (!this.gotData) {
         this.gotData = true;
         this.host.firstData();
       }
-      this.host.data(frame.message);
+      this.host.data(frame);
       return;
     }
     this.liveness.touch(now);
@@ -220,7 +220,7 @@ export class Connection implements TransportSink {
     this.resolveReady(true);
   }
 
-  private control(frame: Exclude<Frame, { kind: 'data' }>, now: number): void {
+  private control(frame: ControlFrame, now: number): void {
     switch (frame.kind) {
       case 'answer': {
         if (this.requests.has(frame.id) && this.requests.resolve(frame.id, frame.frame)) return;

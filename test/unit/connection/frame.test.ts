@@ -1,18 +1,25 @@
 import { describe, expect, it } from 'vitest';
-import { parseFrame } from '../../../src/connection/frame';
+import { isData, parseFrame } from '../../../src/connection/frame';
+import type { ControlFrame, Frame } from '../../../src/connection/frame';
 import { combinedFraming, rawFraming } from '../../../src/connection/framing';
 
 const C = combinedFraming();
+
+function control(f: Frame): ControlFrame {
+  if (isData(f)) throw new Error(`expected a control frame, got data ${JSON.stringify(f)}`);
+  return f;
+}
 const R = rawFraming('user');
 
 describe('parseFrame', () => {
   it('combined data: the parsed object itself, stamped with receivedAt', () => {
     const f = parseFrame('{"stream":"a@trade","data":{"t":1}}', C, 5);
-    expect(f).toEqual({ kind: 'data', message: { stream: 'a@trade', data: { t: 1 }, receivedAt: 5 } });
+    expect(f).toEqual({ stream: 'a@trade', data: { t: 1 }, receivedAt: 5 });
+    expect(isData(f)).toBe(true);
   });
 
   it('raw data: wrapped as one message of the framing stream', () => {
-    expect(parseFrame('{"e":"ORDER_TRADE_UPDATE"}', R, 7)).toEqual({ kind: 'data', message: { stream: 'user', data: { e: 'ORDER_TRADE_UPDATE' }, receivedAt: 7 } });
+    expect(parseFrame('{"e":"ORDER_TRADE_UPDATE"}', R, 7)).toEqual({ stream: 'user', data: { e: 'ORDER_TRADE_UPDATE' }, receivedAt: 7 });
   });
 
   it('answers: any frame with an id, in both framings', () => {
@@ -23,7 +30,8 @@ describe('parseFrame', () => {
 
   it('serverShutdown in its three forms, in both framings: the one place that detects it', () => {
     for (const framing of [C, R]) {
-      expect(parseFrame('{"stream":"!serverShutdown","data":{"e":"serverShutdown","E":42}}', framing).kind).toBe(framing === C ? 'shutdown' : 'data');
+      const f = parseFrame('{"stream":"!serverShutdown","data":{"e":"serverShutdown","E":42}}', framing);
+      expect(isData(f) ? 'data' : f.kind).toBe(framing === C ? 'shutdown' : 'data');
       expect(parseFrame('{"e":"serverShutdown","E":42}', framing)).toEqual({ kind: 'shutdown', at: 42 });
       expect(parseFrame('{"event":{"e":"serverShutdown","E":42}}', framing)).toEqual({ kind: 'shutdown', at: 42 });
     }
@@ -34,12 +42,12 @@ describe('parseFrame', () => {
   it('id-less errors, unknown control frames, and invalid frames', () => {
     expect(parseFrame('{"code":3,"msg":"Invalid JSON"}', C)).toMatchObject({ kind: 'serverError', frame: { code: 3 } });
     expect(parseFrame('{"hello":1}', C)).toEqual({ kind: 'other', keys: ['hello'] });
-    const bad = parseFrame('{"stream":', C);
+    const bad = control(parseFrame('{"stream":', C));
     expect(bad.kind).toBe('invalid');
     expect(bad.kind === 'invalid' && bad.error.code).toBe('ERR_PARSE');
     expect(bad.kind === 'invalid' && bad.error.message).toMatch(/could not parse a frame \(10 chars\): SyntaxError: .*; starts with "\{\\"stream\\":"/);
-    const scalar = parseFrame('42', R);
+    const scalar = control(parseFrame('42', R));
     expect(scalar.kind === 'invalid' && scalar.error.message).toMatch(/expected a JSON object, got number/);
-    expect(parseFrame('null', C).kind).toBe('invalid');
+    expect(control(parseFrame('null', C)).kind).toBe('invalid');
   });
 });
