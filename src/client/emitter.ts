@@ -3,7 +3,8 @@
  * - Lifecycle events go through `emit`, guarded: a listener that throws is reported as
  *   an `error` event (ERR_LISTENER) or logged, never breaks the client.
  * - Data goes through `deliver` (the hot path): the base emit with fixed arguments, no
- *   rest array, each event guarded on its own.
+ *   rest array, each event guarded on its own; then the `client.stream()` iterators that
+ *   want the stream (`taps`, looked at only while one exists: one branch otherwise).
  * - `error` with no listener is never lost and never thrown: the layer that raised it
  *   logged it (once, at its level).
  * - A listener that returns a promise (an `async` listener) has its rejection handled
@@ -26,6 +27,11 @@ function isThenable(v: unknown): v is PromiseLike<unknown> {
   return v !== null && (typeof v === 'object' || typeof v === 'function') && typeof (v as { then?: unknown }).then === 'function';
 }
 
+/** A receiver of one stream's delivered messages (a `client.stream()` buffer's stream). */
+export interface MessageTap {
+  push(message: StreamMessage): void;
+}
+
 /** Emit any client event by name (what the layers below are handed). */
 export type EmitFn = <K extends ClientEventName>(event: K, ...args: Parameters<ClientEvents[K]>) => void;
 
@@ -35,6 +41,8 @@ export class ClientEmitter extends EventEmitter<ClientEvents> {
   /** listener → its guard per event (so `off(fn)` finds it), and back. */
   private readonly guards = new WeakMap<AnyListener, Map<string | symbol, AnyListener>>();
   private readonly originals = new WeakMap<AnyListener, AnyListener>();
+  /** stream → the taps that want it; arrays replaced on change, never mutated (safe to iterate while one closes). */
+  private readonly taps = new Map<string, readonly MessageTap[]>();
 
   override on<T extends EventEmitter.EventNames<ClientEvents>>(event: T, fn: EventEmitter.EventListener<ClientEvents, T>, context?: unknown): this {
     return super.on(event, this.guard(event, fn as AnyListener) as never, context);
@@ -108,7 +116,31 @@ export class ClientEmitter extends EventEmitter<ClientEvents> {
     } catch (err) {
       this.listenerThrew('message', err);
     }
+    if (this.taps.size !== 0) this.tapMessage(message);
   };
+
+  private tapMessage(message: StreamMessage): void {
+    const taps = this.taps.get(message.stream);
+    if (taps === undefined) return;
+    for (let i = 0; i < taps.length; i++) {
+      try {
+        (taps[i] as MessageTap).push(message);
+      } catch (err) {
+        this.log.error({ stream: message.stream, error: errorFields(err) }, 'a stream() buffer threw');
+      }
+    }
+  }
+
+  /** Hand `stream`'s messages to `tap` too (after the listeners). */
+  protected addTap(stream: string, tap: MessageTap): void {
+    this.taps.set(stream, [...(this.taps.get(stream) ?? []), tap]);
+  }
+
+  protected removeTap(stream: string, tap: MessageTap): void {
+    const rest = (this.taps.get(stream) ?? []).filter((t) => t !== tap);
+    if (rest.length) this.taps.set(stream, rest);
+    else this.taps.delete(stream);
+  }
 
   /** Emit by name, for the layers below (user data). */
   protected readonly emitAny: EmitFn = (event, ...args) => {
