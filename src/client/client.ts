@@ -4,25 +4,31 @@
  * every connection change as a typed event, and aggregates stats.
  *
  * Data path: socket frame → parse (once, in the connection) → pool router (per-stream
- * state, dedup) → `deliver` (./emitter.ts) → typed event + `message` event.
+ * state, dedup) → `deliver` (./emitter.ts) → typed event + `message` event, and the
+ * buffers of `stream()` iterators (./stream-iterator.ts).
  */
 import { SOCKET_EVENT_NAMES } from '../connection/events';
 import { forward } from '../core/forward';
-import { BinanceStreamError, describeError, toStreamError } from '../core/errors';
+import { raceAbort } from '../core/abort';
+import { BinanceStreamError, aborted, describeError, toStreamError } from '../core/errors';
 import { errorFields } from '../core/logger';
 import type { MarketId, MarketProfile } from '../core/markets';
-import { oneOf } from '../core/validate';
+import { knownKeys, oneOf, optImplementation, optObject } from '../core/validate';
+import type { AbortSignalLike } from '../core/web-types';
 import { POOL_EVENT_NAMES } from '../pool/events';
 import { StreamPool } from '../pool/stream-pool';
 import type { PoolStats } from '../pool/types';
 import { createUserDataStream } from '../user-data/user-data-stream';
 import type { UserDataController, UserDataProduct, UserDataStats } from '../user-data/user-data-stream';
 import { ClientEmitter } from './emitter';
+import type { MessageTap } from './emitter';
 import { clientHealth } from './health';
 import type { ClientHealth } from './health';
 import type { BinanceStreamClientOptions } from './options';
 import { resolveClientOptions } from './resolve';
 import type { ResolvedClientConfig } from './resolve';
+import { MessageStreams } from './stream-iterator';
+import type { MessageStream, MessageStreamOptions } from './stream-iterator';
 
 export interface SubscribeOptions {
   /**
@@ -30,6 +36,11 @@ export interface SubscribeOptions {
    * latency-critical stream, or shrink the blast radius of one drop).
    */
   group?: string | undefined;
+}
+
+export interface StartOptions {
+  /** Stops the client when it aborts, during `start()` or any time after (see `start()`). */
+  signal?: AbortSignalLike | undefined;
 }
 
 export interface SubscribeUserDataOptions {
@@ -66,6 +77,9 @@ export class BinanceStreamClient extends ClientEmitter {
   private readonly userData = new Map<UserDataProduct, UserDataController>();
   private startPromise: Promise<void> | undefined;
   private stopPromise: Promise<void> | undefined;
+  private readonly iterators: MessageStreams;
+  /** start() signals bound to the client's lifetime → their abort listener. */
+  private readonly signals = new Map<AbortSignalLike, () => void>();
 
   /** Validates options (once) and wires things up; does no I/O (call `start()`). */
   constructor(options: BinanceStreamClientOptions = {}) {
@@ -76,6 +90,8 @@ export class BinanceStreamClient extends ClientEmitter {
     this.market = config.market;
     this.pool = new StreamPool(config.pool);
     forward(this.pool, this, [...SOCKET_EVENT_NAMES, ...POOL_EVENT_NAMES] as const);
+    const taps = { add: (s: string, tap: MessageTap) => this.addTap(s, tap), remove: (s: string, tap: MessageTap) => this.removeTap(s, tap) };
+    this.iterators = new MessageStreams({ market: config.market, allowUnknownStreams: config.allowUnknownStreams, log: config.logger, emit: this.emitAny, pool: this.pool, taps });
   }
 
   /**
@@ -86,7 +102,31 @@ export class BinanceStreamClient extends ClientEmitter {
   subscribe(streams: string | readonly string[], options: SubscribeOptions = {}): this {
     this.assertNotStopped('subscribe');
     this.pool.subscribe(streams, options);
+    this.iterators.adopt(streams);
     return this;
+  }
+
+  /**
+   * Market data for `for await`: a bounded buffer per stream between the feed and a loop
+   * that may be slower. When a stream has `highWaterMark` messages waiting, `overflow`
+   * `'block'` (default) pauses its connection (nothing lost; a WebSocket that cannot pause,
+   * e.g. a browser's, buffers up to 4×, then drops the oldest with a WARN), `'coalesce'` keeps
+   * the newest per stream (per candle for klines; snapshot streams only), `'drop-oldest'`
+   * drops its oldest. Arrival order across streams (a coalesced message keeps its place).
+   * Subscribes what is not subscribed yet; its end (`break`, `close()`, `signal`, `stop()`)
+   * unsubscribes what it added that no other iterator holds. An aborted `signal` makes the
+   * loop throw ERR_ABORTED (as Node's `events.on`); any other end is `done`. Slow loops emit
+   * `lagging`/`caughtUp` (`consumer: 'iterator'`). Details: ./stream-iterator.ts.
+   *
+   * @example
+   * for await (const m of client.stream(['btcusdt@bookTicker'], { overflow: 'coalesce' })) {
+   *   const t = m.data as BookTickerEvent; // or client.stream<BookTickerEvent>(…)
+   *   await act(t.b, t.a);
+   * }
+   */
+  stream<T = unknown>(names: string | readonly string[], options: MessageStreamOptions = {}): MessageStream<T> {
+    this.assertNotStopped('stream');
+    return this.iterators.open<T>(names, options);
   }
 
   /** Remove market-data streams. Unknown names are ignored. */
@@ -115,14 +155,32 @@ export class BinanceStreamClient extends ClientEmitter {
    * events); it rejects only when the retry policy gives up on a connection that never
    * opened (call it again to revive that connection with a fresh retry budget), and resolves
    * if `stop()` is called first. Add your own timeout if you need one.
+   *
+   * `signal` ties the client's lifetime to it, like `await using`: when it aborts, before or
+   * after `start()` resolved, the client stops as by `stop()` (the client cannot be started
+   * again). A `start()` given that signal and still pending rejects with ERR_ABORTED (cause:
+   * `signal.reason`), at once if it had aborted already. `stop()`, by any path, removes the
+   * client's listener from every signal it was given.
    */
-  start(): Promise<void> {
+  start(options: StartOptions = {}): Promise<void> {
     this.assertNotStopped('start');
+    const o = optObject('start() options', options, 'an object { signal? }') ?? {};
+    knownKeys('start()', o, ['signal']);
+    const signal = optImplementation<AbortSignalLike>('start().signal', o.signal, ['addEventListener', 'removeEventListener'], 'an AbortSignal');
+    if (signal?.aborted) {
+      void this.stop();
+      return Promise.reject(aborted('start()', signal.reason));
+    }
+    if (signal && !this.signals.has(signal)) {
+      const onAbort = (): void => void this.stop();
+      this.signals.set(signal, onAbort);
+      signal.addEventListener('abort', onAbort, { once: true });
+    }
     this.startPromise ??= this.pool.start().catch((err: unknown) => {
       this.startPromise = undefined;
       throw toStreamError(err);
     });
-    return this.startPromise;
+    return signal ? raceAbort(this.startPromise, [signal], 'start()') : this.startPromise;
   }
 
   /**
@@ -209,6 +267,9 @@ export class BinanceStreamClient extends ClientEmitter {
    */
   stop(): Promise<void> {
     this.stopPromise ??= (async () => {
+      for (const [signal, onAbort] of this.signals) signal.removeEventListener('abort', onAbort);
+      this.signals.clear();
+      this.iterators.closeAll();
       const results = await Promise.allSettled([this.pool.stop(), ...[...this.userData.values()].map((u) => u.stop())]);
       this.userData.clear();
       for (const r of results) {
