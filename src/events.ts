@@ -24,7 +24,7 @@ export type {
   SubscribeFailedEvent,
   UnsubscribedEvent,
 } from './connection/events';
-export type { ConnectingProgressEvent, RotatedEvent, StreamDownEvent, StreamRestoredEvent } from './pool/events';
+export type { CaughtUpEvent, ConnectingProgressEvent, LaggingEvent, LoopBlockedEvent, RotatedEvent, StreamDownEvent, StreamRestoredEvent } from './pool/events';
 export type { ListenKeyLifecycleEvent, UserDataGapEvent, UserDataStateEvent } from './user-data/events';
 
 type DataListener<T> = (data: T, message: StreamMessage<T>) => void;

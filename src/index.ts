@@ -19,9 +19,12 @@ export type { AbortSignalLike, AbortSignalShape, ConsoleLike, WebCryptoKey } fro
 export type {
   ClientEventName,
   ClientEvents,
+  CaughtUpEvent,
   ConnectingProgressEvent,
   GaveUpEvent,
   ListenKeyLifecycleEvent,
+  LaggingEvent,
+  LoopBlockedEvent,
   MarketDataClientEvents,
   ReconnectedEvent,
   ReconnectingEvent,

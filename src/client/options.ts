@@ -7,6 +7,7 @@ import type { Logger } from '../core/logger';
 import type { Environment, MarketId } from '../core/markets';
 import type { RotationWindow } from '../pool/rotation-plan';
 import type { RetryPolicy } from '../retry/policy';
+import type { StreamInfo } from '../streams/classify';
 import type { WebCryptoKey } from '../core/web-types';
 
 export type { WebCryptoKey };
@@ -42,12 +43,22 @@ export interface BinanceStreamClientOptions {
    */
   heartbeat?: Partial<HeartbeatOptions> | false | undefined;
   /**
-   * Reconnect a connection that delivers no data for this long. `false` disables. At least 1_000.
-   * @default derived from the streams it carries (e.g. 10 s for depth/ticker, 30 s for klines, 60 s for trades)
+   * Silence thresholds. By default each stream learns its own cadence and is suspected when
+   * its silence is improbable for it (README "How liveness works"); this fixes them
+   * instead, in ms: one number for every stream, an object by stream name, or a function
+   * of the stream (`undefined` keeps the learned one). `false`: never stale by silence
+   * (heartbeats only). A `subscribe(…, { staleAfterMs })` call overrides it. At least 1_000.
+   * @default learned per stream
    */
-  staleAfterMs?: number | false | undefined;
-  /** Minimum time between two stale-triggered reconnects of one connection. At least 1_000. @default 30_000 */
+  staleAfterMs?: number | false | Readonly<Record<string, number | false>> | ((info: StreamInfo) => number | false | undefined) | undefined;
+  /** Learned thresholds never go below this (ms). @default 0 (each kind's own floor: 1 s, or 3 update periods) */
+  minStaleAfterMs?: number | undefined;
+  /** No longer used: repeated stale reconnects are paced by the connection budget and the retry policy's backoff. Accepted and ignored. @deprecated */
   staleDebounceMs?: number | undefined;
+  /** Emit `loopBlocked` when this process stalled at least this long (ms). At least 100. @default 1_000 */
+  loopBlockedMs?: number | undefined;
+  /** Emit `lagging` when a consumer falls this far behind the feed (ms); `false` disables. @default 1_000 */
+  lagThresholdMs?: number | false | undefined;
   /** Handshake timeout. At least 1_000. @default 10_000 */
   connectTimeoutMs?: number | undefined;
   /**
@@ -98,6 +109,9 @@ export const CLIENT_OPTION_NAMES: readonly (keyof BinanceStreamClientOptions)[] 
   'heartbeat',
   'staleAfterMs',
   'staleDebounceMs',
+  'minStaleAfterMs',
+  'loopBlockedMs',
+  'lagThresholdMs',
   'connectTimeoutMs',
   'rotateAfterMs',
   'rotationWindow',

@@ -5,14 +5,14 @@
  * as they are. Every bad option is `ERR_INVALID_OPTION` naming the option, the expected
  * form and the value given (secrets are never echoed).
  */
-import { resolveSocketTuning } from '../connection/options';
+import { resolveSocketTuning, TIMING_BOUNDS } from '../connection/options';
 import type { DialGate, ResolvedSocketTuning, SocketTuning, WebSocketFactory } from '../connection/types';
 import { invalidOption } from '../core/errors';
 import { normalizeLogger } from '../core/logger';
 import type { Logger } from '../core/logger';
 import { getMarket } from '../core/markets';
 import type { MarketId, MarketProfile } from '../core/markets';
-import { bool, knownKeys, oneOf, optFunction, optImplementation, optObject, optString, url } from '../core/validate';
+import { bool, knownKeys, num, oneOf, optFunction, optImplementation, optObject, optString, url } from '../core/validate';
 import { ConnectionBudget } from '../pool/connection-budget';
 import { resolvePoolOptions } from '../pool/options';
 import type { ResolvedPoolOptions, StreamPoolOptions } from '../pool/options';
@@ -52,6 +52,15 @@ function policy(name: string, value: unknown): RetryPolicy | undefined {
   return optImplementation<RetryPolicy>(name, value, ['delayMs', 'shouldRetry'], 'a RetryPolicy (e.g. new ExponentialBackoff()) or an object with shouldRetry(ctx) and delayMs(ctx)');
 }
 
+/** The client's `staleAfterMs` (numbers at least 1_000, like every timing option); the pool checks the rest. */
+function staleSetting(v: unknown): StreamPoolOptions['streamStaleAfterMs'] {
+  if (typeof v === 'number') return num('staleAfterMs', v, 0, { min: TIMING_BOUNDS.staleAfterMs, unit: 'ms' });
+  if (v !== null && typeof v === 'object') for (const [k, x] of Object.entries(v)) if (typeof x === 'number') num(`staleAfterMs.${k}`, x, 0, { min: TIMING_BOUNDS.staleAfterMs, unit: 'ms' });
+  if (v !== undefined && v !== false && typeof v !== 'number' && typeof v !== 'function' && (v === null || typeof v !== 'object'))
+    throw invalidOption('staleAfterMs', 'a number >= 1000 ms, false, an object of stream → ms, or a function (info) => ms', v);
+  return v as StreamPoolOptions['streamStaleAfterMs'];
+}
+
 /** Validate `options` (once) and build every sub-config. `sink` receives delivered market data. */
 export function resolveClientOptions(options: unknown, sink: (message: StreamMessage, info: StreamInfo) => void): ResolvedClientConfig {
   const o = optObject('options', options, 'an object of client options') ?? {};
@@ -77,7 +86,7 @@ export function resolveClientOptions(options: unknown, sink: (message: StreamMes
   const pk = o.privateKey;
   if (pk !== undefined && typeof pk !== 'string' && (typeof pk !== 'object' || pk === null)) throw invalidOption('privateKey', 'a PEM string or a Web Crypto key', pk, { secret: true });
   if (pk === '') throw invalidOption('privateKey', 'a PEM string or a Web Crypto key', pk, { secret: true });
-  const tuning = { heartbeat: o.heartbeat, staleAfterMs: o.staleAfterMs, staleDebounceMs: o.staleDebounceMs, connectTimeoutMs: o.connectTimeoutMs } as SocketTuning;
+  const tuning = { heartbeat: o.heartbeat, staleDebounceMs: o.staleDebounceMs, connectTimeoutMs: o.connectTimeoutMs } as SocketTuning;
   const socket = resolveSocketTuning(tuning, market);
   const allowUnknownStreams = bool('allowUnknownStreams', o.allowUnknownStreams, false);
   const pool = resolvePoolOptions({
@@ -89,7 +98,8 @@ export function resolveClientOptions(options: unknown, sink: (message: StreamMes
     sink,
     tuning: socket,
     allowUnknownStreams,
-    ...(pick(o, ['maxStreamsPerConnection', 'rotateAfterMs', 'rotationWindow', 'groups']) as Partial<StreamPoolOptions>),
+    ...(pick(o, ['maxStreamsPerConnection', 'rotateAfterMs', 'rotationWindow', 'groups', 'minStaleAfterMs', 'loopBlockedMs', 'lagThresholdMs']) as Partial<StreamPoolOptions>),
+    streamStaleAfterMs: staleSetting(o.staleAfterMs),
     webSocketFactory,
   });
   return {

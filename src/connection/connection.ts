@@ -145,6 +145,14 @@ export class Connection implements TransportSink {
     this.resolveEnded(cause);
   }
 
+  /** Pause (true) or resume reading (a consumer's back-pressure). False: this transport cannot pause. */
+  setPaused(paused: boolean): boolean {
+    if (this.cause !== undefined) return true;
+    const ok = this.transport.setPaused(paused);
+    if (ok) this.liveness.setPaused(paused);
+    return ok;
+  }
+
   // ── TransportSink: what the WebSocket tells us (nothing once ended) ──
 
   open(): void {

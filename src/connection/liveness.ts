@@ -14,6 +14,12 @@
  *
  * One re-armed timeout per job, never an interval, both in the owner's TimerSlots; the
  * hot path only stores two timestamps.
+ *
+ * The process's own stalls: a timer that fires {@link LATE_MS} or more after it was due
+ * means this process was not running (a listener blocked the event loop, a GC pause), and
+ * frames may be waiting in the socket's buffer. Such a timer judges nothing: it re-arms
+ * for {@link LATE_GRACE_MS} so pending I/O is read first, and the silence it measured is
+ * not held against the peer.
  */
 import type { TimerSlots } from '../core/timers';
 import type { HeartbeatOptions } from './types';
@@ -37,6 +43,11 @@ export interface LivenessOptions {
   staleNotBefore: number;
 }
 
+/** A timer this late (ms) means the process itself stalled. */
+export const LATE_MS = 250;
+/** After a late timer, wait this long (pending frames are read meanwhile) before judging again. */
+export const LATE_GRACE_MS = 500;
+
 export class Liveness {
   /** Last inbound frame of any kind. */
   lastInboundAt: number;
@@ -47,6 +58,9 @@ export class Liveness {
   private watching = false;
   private reportedNone = false;
   private expecting = false;
+  private beatDue = 0;
+  private checkDue = 0;
+  private paused = false;
 
   constructor(
     private readonly host: LivenessHost,
@@ -73,13 +87,34 @@ export class Liveness {
     this.lastInboundAt = this.host.now();
     const hb = this.options.heartbeat;
     if (hb === false || !(hb.idlePingMs > 0)) return;
-    this.slots.set('heartbeat', hb.idlePingMs, this.beat);
+    this.armBeat(hb.idlePingMs);
+  }
+
+  private armBeat(ms: number): void {
+    this.beatDue = this.host.now() + ms;
+    this.slots.set('heartbeat', ms, this.beat);
+  }
+
+  private armCheck(ms: number): void {
+    this.checkDue = this.host.now() + ms;
+    this.slots.set('stale', ms, this.check);
+  }
+
+  /** The timer due at `due` fired now, late: shift every silence by the stall and judge after a grace. */
+  private late(due: number, now: number): boolean {
+    const late = now - due;
+    if (!(late >= LATE_MS)) return false;
+    this.lastInboundAt = Math.max(this.lastInboundAt, Math.min(now, this.lastInboundAt + late));
+    this.lastDataAt = Math.max(this.lastDataAt, Math.min(now, this.lastDataAt + late));
+    if (this.pingSentAt !== undefined) this.pingSentAt = Math.min(now, this.pingSentAt + late);
+    return true;
   }
 
   /** The connection is ready: start watching for data silence. */
   startWatch(): void {
     this.lastDataAt = Math.max(this.lastDataAt, this.host.now());
     this.watching = true;
+    this.checkDue = 0;
     this.check();
   }
 
@@ -89,11 +124,25 @@ export class Liveness {
     this.staleAfterMs = ms;
     if (!this.watching) return;
     this.slots.clear('stale');
+    this.checkDue = 0;
     this.check();
   }
 
   expectSilence(): void {
     this.expecting = true;
+  }
+
+  /**
+   * Reading is paused by the owner (a consumer's back-pressure): nothing is judged while
+   * paused, and silence counts from the resume (the peer's frames wait in the TCP buffer).
+   */
+  setPaused(paused: boolean): void {
+    if (this.paused === paused) return;
+    this.paused = paused;
+    if (paused) return;
+    const now = this.host.now();
+    this.lastInboundAt = this.lastDataAt = now;
+    if (this.pingSentAt !== undefined) this.pingSentAt = now;
   }
 
   stop(): void {
@@ -105,6 +154,7 @@ export class Liveness {
   private readonly beat = (): void => {
     const hb = this.options.heartbeat as HeartbeatOptions;
     const now = this.host.now();
+    if (this.paused || this.late(this.beatDue, now)) return this.armBeat(LATE_GRACE_MS);
     const last = this.lastInboundAt;
     if (this.pingSentAt !== undefined) {
       const sentAt = this.pingSentAt;
@@ -115,9 +165,9 @@ export class Liveness {
     if (silent >= hb.idlePingMs) {
       this.pingSentAt = now;
       this.host.ping();
-      this.slots.set('heartbeat', Math.max(1, hb.pongTimeoutMs), this.beat);
+      this.armBeat(Math.max(1, hb.pongTimeoutMs));
     } else {
-      this.slots.set('heartbeat', Math.max(1, hb.idlePingMs - silent), this.beat);
+      this.armBeat(Math.max(1, hb.idlePingMs - silent));
     }
   };
 
@@ -125,10 +175,11 @@ export class Liveness {
     const threshold = this.staleAfterMs;
     if (!this.watching || !(threshold > 0) || !Number.isFinite(threshold)) return;
     const now = this.host.now();
+    if (this.paused || (this.checkDue !== 0 && this.late(this.checkDue, now))) return this.armCheck(LATE_GRACE_MS);
     const silent = now - this.lastDataAt;
     if (silent < threshold) {
       this.reportedNone = false;
-      return this.slots.set('stale', Math.max(1, threshold - silent), this.check);
+      return this.armCheck(Math.max(1, threshold - silent));
     }
     if (this.expecting) {
       this.watching = false;
@@ -142,6 +193,6 @@ export class Liveness {
       this.reportedNone = true;
       this.host.report({ kind: 'stale', silentMs: silent, action: 'none', expected: false });
     }
-    this.slots.set('stale', Math.max(1, this.options.staleNotBefore - now), this.check);
+    this.armCheck(Math.max(1, this.options.staleNotBefore - now));
   };
 }

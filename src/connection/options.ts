@@ -182,3 +182,8 @@ export function staleThreshold(tuning: ResolvedSocketTuning, streams: Iterable<s
   for (const s of streams) min = Math.min(min, classifyStream(s, futures).staleAfterMs);
   return Number.isFinite(min) ? min : 0;
 }
+
+/** `t` with the socket's own connection-level stale watch off (the pool judges silence per stream itself). */
+export function withoutStaleWatch(t: ResolvedSocketTuning): ResolvedSocketTuning {
+  return t.staleAfterMs === false ? t : markResolved<ResolvedSocketTuning>({ ...t, staleAfterMs: false });
+}

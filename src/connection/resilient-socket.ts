@@ -40,6 +40,9 @@ export class ResilientSocket extends SocketHost implements ResilientSocketLike {
   private warnedTooMany = false;
   /** Frames sent by connections that ended. */
   private sentBefore = 0;
+  /** Reading paused by the owner (setPaused; every new connection starts paused too), and whether the last connection could pause. */
+  private paused = false;
+  private pausable = true;
   /** When a reconnect() was last acted on (the debounce window starts there). */
   private lastReconnectAt = -Infinity;
 
@@ -133,6 +136,19 @@ export class ResilientSocket extends SocketHost implements ResilientSocketLike {
     this.conn?.liveness.expectSilence();
   }
 
+  setPaused(paused: boolean): boolean {
+    if (this.paused === paused) return this.pausable;
+    this.paused = paused;
+    this.logger.debug({ socketId: this.id, paused }, paused ? 'reading paused (a consumer holds back)' : 'reading resumed');
+    if (this.conn !== undefined) this.pausable = this.conn.setPaused(paused);
+    return this.pausable;
+  }
+
+  declareStale(silentMs: number, streams?: readonly string[]): void {
+    const conn = this.conn;
+    if (this.state === 'open' && conn !== undefined && !conn.isEnded) conn.end(this.staleEnd(silentMs, streams ?? [...this.wanted]));
+  }
+
   reconnect(reason: string): void {
     const why = typeof reason === 'string' && reason ? reason : 'reconnect() called';
     const now = this.now();
@@ -160,24 +176,7 @@ export class ResilientSocket extends SocketHost implements ResilientSocketLike {
   }
 
   stats(): SocketStats {
-    const now = this.now();
-    const c = this.conn;
-    const readyAt = c?.readyAt;
-    return {
-      socketId: this.id,
-      state: this.state,
-      streams: this.wanted.size,
-      uptimeMs: readyAt !== undefined ? now - readyAt : 0,
-      connectedAt: readyAt,
-      reconnects: this.streak.reconnects,
-      retries: this.streak.retries(now, readyAt),
-      messagesReceived: this.messages,
-      outboundPerSecond: c?.scheduler.sentInWindow() ?? 0,
-      outboundTotal: this.sentBefore + (c?.scheduler.total ?? 0),
-      outboundQueued: c?.scheduler.queued ?? 0,
-      lastMessageAt: this.lastData || undefined,
-      lastError: this.lastErrorText,
-    };
+    return this.statsOf(this.conn, this.streak, this.sentBefore);
   }
 
   private async run(signal: AbortSignalLike, startReason: string): Promise<void> {
@@ -197,7 +196,7 @@ export class ResilientSocket extends SocketHost implements ResilientSocketLike {
         if (wasReady) this.emitClose(1000, cause.reason ?? '', false, undefined);
         continue;
       }
-      const delayMs = this.next(cause, uptimeMs, wasReady);
+      const delayMs = this.next(cause, uptimeMs, wasReady, conn?.gotData === true);
       if (delayMs === undefined) return void (this.loop = undefined); // failed: a revival may start a new run at once
       reason = ROUTINE_KINDS.has(cause.kind) ? (cause.reason ?? cause.kind) : `retry ${this.streak.attempts}`;
       if (delayMs > 0) await this.backoff(delayMs, signal);
@@ -223,6 +222,7 @@ export class ResilientSocket extends SocketHost implements ResilientSocketLike {
       if (this.attemptAc === ac) this.attemptAc = undefined;
     }
     this.conn = conn;
+    if (this.paused) this.pausable = conn.setPaused(true);
     this.logger.debug({ socketId: this.id, url: conn.url, urlStreams: conn.urlStreams.length }, 'dialing');
     // Ready, and neither stopped nor ended meanwhile (the loop resumes a microtask later).
     const wasReady = (await conn.ready) && !signal.aborted && !conn.isEnded;
@@ -235,10 +235,12 @@ export class ResilientSocket extends SocketHost implements ResilientSocketLike {
   }
 
   /** After a connection ended: the wait before the next dial, or undefined when giving up. */
-  private next(cause: EndCause, uptimeMs: number, wasReady: boolean): number | undefined {
+  private next(cause: EndCause, uptimeMs: number, wasReady: boolean, gotData: boolean): number | undefined {
     const error = cause.error;
     this.lastErrorText = describeError(error);
-    if (ROUTINE_KINDS.has(cause.kind)) {
+    // A stale connection that never delivered is a failure (backoff): repeated stalls are
+    // paced by the retry policy and the connection budget, not by a fixed debounce.
+    if (ROUTINE_KINDS.has(cause.kind) && (cause.kind !== 'stale' || gotData)) {
       this.streak.restart();
       if (wasReady) this.emitClose(cause.code ?? 1000, cause.reason ?? '', true, error);
       this.setState('reconnecting', cause.reason ?? cause.kind);

@@ -12,12 +12,13 @@ import { Connection } from './connection';
 import type { ConnectionHost } from './connection';
 import { openDialGate } from './dial-gate';
 import { endCause } from './end-cause';
+import type { EndCause } from './end-cause';
 import { combinedFraming } from './framing';
 import { checkSocketOptions, staleThreshold } from './options';
-import type { OpenedInfo } from './retry-streak';
+import type { OpenedInfo, RetryStreak } from './retry-streak';
 import { SocketEmitter } from './socket-emitter';
 import type { ExtendedWebSocket } from './transport';
-import type { DialGate, Framing, ResilientSocketLike, ResilientSocketOptions, ResolvedSocketTuning } from './types';
+import type { DialGate, Framing, ResilientSocketLike, ResilientSocketOptions, ResolvedSocketTuning, SocketStats } from './types';
 
 /** Minimum spacing of repeated "onMessage threw" log lines. */
 const LISTENER_LOG_EVERY_MS = 5_000;
@@ -110,6 +111,34 @@ export abstract class SocketHost extends SocketEmitter {
       hook: hook ? (signal) => hook(this.socket, signal) : undefined,
     });
   };
+
+  protected statsOf(c: Connection | undefined, streak: RetryStreak, sentBefore: number): SocketStats {
+    const now = this.now();
+    const readyAt = c?.readyAt;
+    return {
+      socketId: this.id,
+      state: this.state,
+      streams: this.wanted.size,
+      uptimeMs: readyAt !== undefined ? now - readyAt : 0,
+      connectedAt: readyAt,
+      reconnects: streak.reconnects,
+      retries: streak.retries(now, readyAt),
+      messagesReceived: this.messages,
+      outboundPerSecond: c?.scheduler.sentInWindow() ?? 0,
+      outboundTotal: sentBefore + (c?.scheduler.total ?? 0),
+      outboundQueued: c?.scheduler.queued ?? 0,
+      lastMessageAt: this.lastData || undefined,
+      lastError: this.lastErrorText,
+    };
+  }
+
+  /** The owner judged the connection stale (declareStale): the event, then the end cause. */
+  protected staleEnd(silentMs: number, streams: readonly string[]): EndCause {
+    this.emitLater('stale', { socketId: this.id, scope: 'connection', streams, silentMs, action: 'reconnect' });
+    this.logger.warn({ socketId: this.id, silentMs, streams: streams.length }, `no data for ${seconds(silentMs)} on any stream that should be talking; reconnecting`);
+    const error = new BinanceStreamError('ERR_STALE', `no data for ${seconds(silentMs)} on any of ${streams.length} stream(s) that should be talking`, { streams: [...streams] });
+    return endCause('stale', error, 1000, 'stale data');
+  }
 
   protected settleWaiters(delivered: boolean): void {
     const waiters = this.waiters;

@@ -17,6 +17,9 @@ export interface NodeWebSocketExtras {
   ping?(data?: unknown): void;
   pong?(data?: unknown): void;
   terminate?(): void;
+  /** `ws` ≥ 8.7: stop / restart reading the TCP socket (back-pressure to the server). */
+  pause?(): void;
+  resume?(): void;
   /** `ws` ≥ 8.16: false when constructed with `autoPong: false`. */
   _autoPong?: boolean;
 }
@@ -115,6 +118,15 @@ export class Transport {
   send(text: string): boolean {
     if (this.ws.readyState !== OPEN) return false;
     this.ws.send(text);
+    return true;
+  }
+
+  /** Stop (true) or restart (false) reading frames; false when this WebSocket cannot pause (browsers). */
+  setPaused(paused: boolean): boolean {
+    const ws = this.ws;
+    if (typeof ws.pause !== 'function' || typeof ws.resume !== 'function') return false;
+    if (paused) ws.pause();
+    else ws.resume();
     return true;
   }
 

@@ -243,6 +243,20 @@ export interface ResilientSocketLike extends EventEmitter<SocketEvents> {
    */
   expectSilence(): void;
   /**
+   * The owner judged the open connection stale (every stream that should be talking is
+   * silent, see pool/stream-silence.ts): emit `stale` (scope `connection`, action
+   * `reconnect`) and reconnect now. A connection that never delivered counts as a failed
+   * attempt (backoff), so repeated stalls cannot storm. No-op unless open.
+   */
+  declareStale(silentMs: number, streams?: readonly string[]): void;
+  /**
+   * Stop (true) or restart (false) reading frames: back-pressure for a slow consumer (the
+   * frames wait in the TCP buffer; Binance closes a connection whose pings stay unanswered
+   * for about a minute). Kept across reconnects; the liveness judges nothing while paused.
+   * Returns false when the WebSocket cannot pause (browsers).
+   */
+  setPaused(paused: boolean): boolean;
+  /**
    * Drop the connection and dial again now; revives a socket that gave up. Single-flight and
    * debounced: calls within RECONNECT_DEBOUNCE_MS (1 s) of one acted on are ignored.
    */

@@ -53,13 +53,59 @@ export interface StreamRestoredEvent {
   downMs: number;
 }
 
-/** The pool's events: every connection event of its sockets, plus progress, rotations and stream health. */
+/**
+ * This process stopped running for `blockedMs` (a listener blocked the event loop, a long
+ * GC pause, a suspended machine): measured by timer drift, once per stall that reaches the
+ * `loopBlockedMs` option. The silence it caused is never held against Binance (no stale
+ * reconnect, no heartbeat timeout); frames that arrived meanwhile are delivered in order.
+ */
+export interface LoopBlockedEvent {
+  blockedMs: number;
+  /** Epoch ms: the stall's extent as measured (at most one timer period wider than the stall). */
+  from: number;
+  to: number;
+  /** The `loopBlockedMs` threshold in force. */
+  thresholdMs: number;
+}
+
+/**
+ * A stream's consumer falls behind the feed: its delivery lag exceeds `lagThresholdMs`.
+ * - `listener`: Binance's event time `E` → the listener, less the stream's own floor (the
+ *   lowest lag seen lately: network delay plus clock offset), judged by the liveness pass;
+ * - `iterator`: time a message waited in a `client.stream()` buffer before the loop took it.
+ * One event per episode; `caughtUp` ends it.
+ */
+export interface LaggingEvent {
+  stream: string;
+  consumer: 'listener' | 'iterator';
+  /** The lag that counts (beyond `baselineMs`), ms. */
+  lagMs: number;
+  /** The part not caused by the consumer (listener: the stream's lag floor; iterator: 0). */
+  baselineMs: number;
+  thresholdMs: number;
+  /** Iterator: messages waiting in its buffer for this stream. */
+  buffered?: number | undefined;
+}
+
+/** A stream reported `lagging` is back under half its threshold. */
+export interface CaughtUpEvent {
+  stream: string;
+  consumer: 'listener' | 'iterator';
+  lagMs: number;
+  /** How long the episode lasted. */
+  laggingMs: number;
+}
+
+/** The pool's events: every connection event of its sockets, plus progress, rotations, stream health, lag and stalls of the process. */
 export type PoolEvents = SocketEvents & {
   connecting: (e: ConnectingProgressEvent) => void;
   rotated: (e: RotatedEvent) => void;
   streamDown: (e: StreamDownEvent) => void;
   streamRestored: (e: StreamRestoredEvent) => void;
+  loopBlocked: (e: LoopBlockedEvent) => void;
+  lagging: (e: LaggingEvent) => void;
+  caughtUp: (e: CaughtUpEvent) => void;
 };
 
 /** The pool's own event names (forwarded by the client after the socket events). */
-export const POOL_EVENT_NAMES = ['connecting', 'rotated', 'streamDown', 'streamRestored'] as const satisfies readonly (keyof PoolEvents)[];
+export const POOL_EVENT_NAMES = ['connecting', 'rotated', 'streamDown', 'streamRestored', 'loopBlocked', 'lagging', 'caughtUp'] as const satisfies readonly (keyof PoolEvents)[];

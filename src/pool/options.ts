@@ -5,9 +5,9 @@
  * applies the defaults and resolves the socket tuning once for every socket of the pool.
  * The StreamPool uses a resolved object as it is and never validates it again.
  */
-import { keepShortTimings, resolveSocketTuning, timingMin } from '../connection/options';
+import { keepShortTimings, resolveSocketTuning, timingMin, withoutStaleWatch } from '../connection/options';
 import type { DialGate, ResilientSocketLike, ResilientSocketOptions, ResolvedSocketTuning, SocketTuning, WebSocketFactory } from '../connection/types';
-import { BinanceStreamError, invalidOption } from '../core/errors';
+import { invalidOption } from '../core/errors';
 import type { Logger } from '../core/logger';
 import { normalizeLogger } from '../core/logger';
 import type { MarketProfile } from '../core/markets';
@@ -18,9 +18,9 @@ import type { RetryPolicy } from '../retry/policy';
 import type { StreamInfo } from '../streams/classify';
 import type { ConnectionBudgetState } from './connection-budget';
 import { ConnectionBudget } from './connection-budget';
-import { checkStreamKind } from '../streams/catalog';
-import { normalizeStreamName, toStreamList } from '../streams/names';
 import { GROUP_NAME_RULE, isGroupName } from './group-name';
+import type { LivenessOptions, ResolvedLiveness } from './liveness-options';
+import { LIVENESS_KEYS, resolveLiveness } from './liveness-options';
 import type { RotationPlan, RotationWindow } from './rotation-plan';
 import type { StreamSink } from './router';
 
@@ -35,7 +35,7 @@ export interface StreamGroupOptions {
   maxStreamsPerConnection?: number | undefined;
 }
 
-export interface StreamPoolOptions extends SocketTuning {
+export interface StreamPoolOptions extends SocketTuning, LivenessOptions {
   market: MarketProfile;
   /** Stream base URL (`wss://stream.binance.com:9443`, the emulator's URL…). @default market.urls.live.streamBase */
   baseUrl?: string | undefined;
@@ -76,12 +76,6 @@ export interface StreamPoolOptions extends SocketTuning {
   handoverTimeoutMs?: number | undefined;
   /** After the replacement delivered, how long every stream may take to line up on it before the old socket closes. @default 3_000 */
   handoverSettleMs?: number | undefined;
-  /**
-   * Per-stream silence threshold: a stream silent this long on an open, otherwise delivering
-   * socket is reported `stale` (scope 'stream') once and re-subscribed. `false` disables.
-   * @default info.staleAfterMs (streams/classify.ts: 10 s depth … 60 s trades)
-   */
-  streamStaleAfterMs?: number | false | ((info: StreamInfo) => number) | undefined;
   /** Period of the pool's sweep timer (silence and rotation checks). @default 5_000 */
   sweepIntervalMs?: number | undefined;
   /** Minimum gap between two `connecting` progress events. @default 100 */
@@ -133,7 +127,9 @@ export interface ResolvedPoolOptions {
   readonly rotation: Readonly<RotationPlan>;
   readonly handoverTimeoutMs: number;
   readonly handoverSettleMs: number;
-  readonly streamStaleAfterMs: number | false | ((info: StreamInfo) => number) | undefined;
+  /** Socket tuning with the socket's own stale watch off (the pool judges silence): what its sockets get. */
+  readonly socketTuning: ResolvedSocketTuning;
+  readonly liveness: ResolvedLiveness;
   readonly sweepIntervalMs: number;
   readonly progressIntervalMs: number;
   readonly now: () => number;
@@ -145,7 +141,8 @@ const POOL_KEYS = [
   ...TUNING_KEYS,
   ...['market', 'baseUrl', 'logger', 'retryPolicy', 'budget', 'maxStreamsPerConnection', 'groups', 'sink', 'stages', 'socketFactory', 'idPrefix', 'tuning'],
   ...['webSocketFactory', 'allowUnknownStreams', 'rotateAfterMs', 'rotationJitterMs', 'rotationWindow', 'rotationSafetyMs', 'handoverTimeoutMs', 'handoverSettleMs'],
-  ...['streamStaleAfterMs', 'sweepIntervalMs', 'progressIntervalMs', 'now', 'random'],
+  ...['sweepIntervalMs', 'progressIntervalMs', 'now', 'random'],
+  ...LIVENESS_KEYS,
 ];
 
 const MS = { min: 0, unit: 'ms' } as const;
@@ -170,7 +167,7 @@ export function resolvePoolOptions(input: StreamPoolOptions, prefix = ''): Resol
   const budget =
     optImplementation<PoolDialGate>(n('budget'), input.budget, ['acquire', 'reportRejection'], 'a DialGate (acquire, reportRejection), e.g. a ConnectionBudget') ?? ConnectionBudget.shared();
   const rotateAfterMs = numOrFalse(n('rotateAfterMs'), input.rotateAfterMs, POOL_DEFAULTS.rotateAfterMs, { min: timingMin(input, POOL_BOUNDS.rotateAfterMs), unit: 'ms' });
-  const stale = input.streamStaleAfterMs;
+  const socketTuning = tuning(input, m, owner);
   return markResolved<ResolvedPoolOptions>({
     market: m,
     baseUrl: url(n('baseUrl'), input.baseUrl, ['ws:', 'wss:'], m.urls.live.streamBase),
@@ -183,7 +180,9 @@ export function resolvePoolOptions(input: StreamPoolOptions, prefix = ''): Resol
     stages: optFunction(n('stages'), input.stages, 'a function (info) => RecoveryStage[]'),
     socketFactory: optFunction(n('socketFactory'), input.socketFactory, 'a function (options) => socket'),
     idPrefix: idPrefix(n('idPrefix'), input.idPrefix, m.id),
-    tuning: tuning(input, m, owner),
+    tuning: socketTuning,
+    socketTuning: withoutStaleWatch(socketTuning),
+    liveness: resolveLiveness(input, n, socketTuning.staleAfterMs, timingMin(input, 2) === 1),
     webSocketFactory: optFunction(n('webSocketFactory'), input.webSocketFactory, 'a function (url) => WebSocket'),
     allowUnknownStreams: bool(n('allowUnknownStreams'), input.allowUnknownStreams, false),
     rotation: Object.freeze({
@@ -195,7 +194,6 @@ export function resolvePoolOptions(input: StreamPoolOptions, prefix = ''): Resol
     }),
     handoverTimeoutMs: num(n('handoverTimeoutMs'), input.handoverTimeoutMs, POOL_DEFAULTS.handoverTimeoutMs, { min: timingMin(input, POOL_BOUNDS.handoverTimeoutMs), unit: 'ms' }),
     handoverSettleMs: num(n('handoverSettleMs'), input.handoverSettleMs, POOL_DEFAULTS.handoverSettleMs, MS),
-    streamStaleAfterMs: typeof stale === 'function' ? stale : numOrFalse(n('streamStaleAfterMs'), stale, undefined, POSITIVE_MS),
     sweepIntervalMs: num(n('sweepIntervalMs'), input.sweepIntervalMs, POOL_DEFAULTS.sweepIntervalMs, POSITIVE_MS),
     progressIntervalMs: num(n('progressIntervalMs'), input.progressIntervalMs, POOL_DEFAULTS.progressIntervalMs, MS),
     now: optFunction<() => number>(n('now'), input.now, 'a function returning epoch ms') ?? Date.now,
@@ -256,30 +254,4 @@ function tuning(input: StreamPoolOptions, market: MarketProfile, prefix: string)
   const t: SocketTuning = keepShortTimings(input, {});
   for (const key of TUNING_KEYS) if (input[key] !== undefined) (t as Record<string, unknown>)[key] = input[key];
   return resolveSocketTuning(t, market, prefix);
-}
-
-/** The `group` of subscribe() options: ERR_INVALID_OPTION naming it when bad. */
-export function subscribeGroup(options: { group?: string | undefined }): string {
-  if (options === null || typeof options !== 'object') throw invalidOption('subscribe options', 'an object { group? }', options);
-  const g: unknown = options.group;
-  if (g === undefined || g === '') return '';
-  if (!isGroupName(g)) throw invalidOption('group', `a group name (${GROUP_NAME_RULE})`, g);
-  return g;
-}
-
-/**
- * Normalised names, all validated before any is used: ERR_INVALID_STREAM naming the bad
- * one. With `check`, each name must also be a stream the market serves (streams/catalog.ts)
- * unless `allowUnknownStreams`; removal checks only the charset (a removal is never harmful).
- */
-export function streamNames(method: string, streams: unknown, check?: Pick<ResolvedPoolOptions, 'market' | 'allowUnknownStreams'>): string[] {
-  return toStreamList(streams, `${method}()`).map((raw: unknown) => {
-    try {
-      const name = normalizeStreamName(raw);
-      if (check) checkStreamKind(name, check.market.id, check.allowUnknownStreams);
-      return name;
-    } catch (err) {
-      throw new BinanceStreamError('ERR_INVALID_STREAM', `${method}: ${(err as Error).message}`, { streams: [String(raw)], permanent: true, cause: err });
-    }
-  });
 }

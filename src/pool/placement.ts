@@ -56,6 +56,10 @@ export interface Slot {
   everOpen: boolean;
   /** After a failed rotation, no new attempt before this time. */
   rotationHoldUntil: number;
+  /** Reading paused by a consumer's hold (StreamPool.hold). */
+  paused: boolean;
+  /** When the last hold ended (silence counts from then). */
+  resumedAt: number;
 }
 
 export interface PlacementPlan {
@@ -142,6 +146,8 @@ export class Placement {
       handover: undefined,
       everOpen: false,
       rotationHoldUntil: 0,
+      paused: false,
+      resumedAt: 0,
     };
     this.slots.add(slot);
     this.assign(slot, spec.streams);

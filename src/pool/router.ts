@@ -16,6 +16,7 @@
  */
 import type { ResilientSocketLike } from '../connection/types';
 import { compareEventKeys, copyEventKey, newEventKey, readEventKey } from '../recovery/dedup';
+import { CADENCE } from '../streams/cadence';
 import type { StreamInfo } from '../streams/classify';
 import type { StreamMessage } from '../streams/types';
 import type { Handover, StreamState } from './stream-state';
@@ -34,6 +35,8 @@ export interface RouterCounters {
   /** Handovers forced before the sequences overlapped (held buffer full, or timeout): a gap is possible there. */
   forcedSwitches: number;
 }
+
+const ALPHA = CADENCE.alpha;
 
 /** Upper bound of messages held per stream during one handover. */
 export const MAX_HELD_PER_STREAM = 20_000;
@@ -73,6 +76,20 @@ export class StreamRouter {
   private deliver(st: StreamState, message: StreamMessage): void {
     st.messages++;
     const at = message.receivedAt;
+    // Learned cadence (streams/cadence.ts learnGap, inlined): a few arithmetic operations.
+    const last = st.lastMessageAt;
+    if (st.learnSkip) st.learnSkip = false;
+    else if (last > 0 && at >= last) {
+      const gap = at - last;
+      if (st.gapSamples === 0) st.gapMean = gap;
+      else {
+        const d = gap - st.gapMean;
+        st.gapMean += d * ALPHA;
+        st.gapVar = (1 - ALPHA) * (st.gapVar + ALPHA * d * d);
+      }
+      if (gap > st.gapPeak) st.gapPeak = gap;
+      st.gapSamples++;
+    }
     st.lastMessageAt = at;
     const e = (message.data as { E?: unknown } | null)?.E;
     if (typeof e === 'number') st.lagMs = at - e;

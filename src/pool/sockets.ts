@@ -43,7 +43,7 @@ export class PoolSockets {
       retryPolicy: o.retryPolicy,
       logger: o.logger,
       dialGate: o.budget,
-      tuning: o.tuning,
+      tuning: o.socketTuning,
       webSocketFactory: o.webSocketFactory,
       now: o.now,
     });

@@ -1,4 +1,5 @@
 /** The pool's stats snapshot: per socket (with replacements mid-handover) and per stream. */
+import { suspectAfterMs } from '../streams/cadence';
 import type { ConnectionBudgetState } from './connection-budget';
 import type { Placement } from './placement';
 import type { StreamRouter } from './router';
@@ -36,6 +37,9 @@ export function poolStats(placement: Placement, router: StreamRouter, budget: Co
       stateSince: st.healthSince,
       stateReason: st.healthReason,
       repair: st.repair,
+      suspectAfterMs: finite(suspectAfterMs(st, st.stale, sk?.connectedAt !== undefined && st.lastMessageAt >= sk.connectedAt)),
+      meanGapMs: st.gapSamples ? st.gapMean : undefined,
+      lagging: st.lagging,
     });
   }
   const c = router.counters;
@@ -51,3 +55,5 @@ export function poolStats(placement: Placement, router: StreamRouter, budget: Co
     forcedSwitches: c.forcedSwitches,
   };
 }
+
+const finite = (ms: number): number | null => (Number.isFinite(ms) ? Math.round(ms) : null);

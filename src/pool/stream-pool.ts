@@ -22,7 +22,10 @@ import { classifyStream } from '../streams/classify';
 import type { HandoverHost, HandoverReason } from './handover';
 import { HandoverController } from './handover';
 import type { ResolvedPoolOptions, StreamPoolOptions } from './options';
-import { poolOptions, streamNames, subscribeGroup } from './options';
+import { poolOptions } from './options';
+import { streamNames, subscribeArgs } from './subscribe-args';
+import type { StreamHold } from './holds';
+import { PoolLiveness } from './pool-liveness';
 import type { PlacementPlan, Slot, SlotSpec } from './placement';
 import { Placement } from './placement';
 import { Progress } from './progress';
@@ -33,11 +36,9 @@ import { listenToSocket } from './slot-events';
 import type { SlotEventsHost } from './slot-events';
 import { StartGate } from './start-gate';
 import { StreamState } from './stream-state';
-import { StreamSilence } from './stream-silence';
 import { PoolSockets } from './sockets';
 import { poolStats } from './stats';
-import { socketOf, sweep } from './sweep';
-import type { SweepHost } from './sweep';
+import { socketOf } from './sweep';
 import type { PoolEvents, PoolStats, SubscribeOptions } from './types';
 
 export class StreamPool extends EventEmitter<PoolEvents> {
@@ -52,9 +53,9 @@ export class StreamPool extends EventEmitter<PoolEvents> {
   private readonly handovers: HandoverHost;
   private readonly slotEvents: SlotEventsHost;
   private readonly sockets: PoolSockets;
-  private readonly sweeper: SweepHost;
   private readonly healthOut: HealthEmitter = { streamDown: (e) => this.emit('streamDown', e), streamRestored: (e) => this.emit('streamRestored', e) };
-  private readonly timers = new TimerSlots<'sweep' | 'progress'>();
+  private readonly timers = new TimerSlots<'sweep' | 'progress' | 'liveness'>();
+  private readonly liveness: PoolLiveness;
   private running = false;
   private everStopped = false;
   private readonly startGate = new StartGate();
@@ -78,12 +79,13 @@ export class StreamPool extends EventEmitter<PoolEvents> {
       scheduleProgress: () => this.scheduleProgress(),
       health: this.healthOut,
     };
-    this.sweeper = {
-      ...{ placement: this.placement, router: this.router, silence: new StreamSilence(o.streamStaleAfterMs), rotation: o.rotation, log: this.log, health: this.healthOut, now: o.now },
-      rotate: (slot) => void this.rotateSlot(slot, 'lifetime'),
+    this.liveness = new PoolLiveness({
+      ...{ o, placement: this.placement, router: this.router, log: this.log, health: this.healthOut, timers: this.timers },
+      running: () => this.running,
       move: (slot, names) => this.move(slot, names),
-      stale: (e) => this.emit('stale', e),
-    };
+      rotate: (slot) => void this.rotateSlot(slot, 'lifetime'),
+      emit: (event, e) => this.emit(event, e as never),
+    });
     this.handovers = {
       ...{ router: this.router, logger: this.log, now: o.now, random: o.random, timeoutMs: o.handoverTimeoutMs, settleMs: o.handoverSettleMs },
       stopSocket: (socket) => this.sockets.stop(socket),
@@ -118,17 +120,18 @@ export class StreamPool extends EventEmitter<PoolEvents> {
    * and after start().
    */
   subscribe(streams: string | readonly string[], options: SubscribeOptions = {}): void {
-    const group = subscribeGroup(options);
+    const { group, staleAfterMs } = subscribeArgs(options);
     const now = this.o.now();
-    const added: string[] = [];
+    const added: StreamState[] = [];
     for (const name of streamNames('subscribe', streams, this.o)) {
-      if (this.router.states.has(name)) continue;
+      if (this.router.states.has(name) || added.some((a) => a.name === name)) continue;
       const info = classifyStream(name, this.market.futures);
-      this.router.add(new StreamState(name, info, group, now, this.o.stages?.(info)));
-      added.push(name);
+      added.push(new StreamState(name, info, group, now, this.o.stages?.(info), this.liveness.silence.overrideFor(info, staleAfterMs)));
     }
+    for (const st of added) this.router.add(st); // all checked (a throwing streamStaleAfterMs function included) before any is added
     // After stop() streams are only recorded; start() places them again.
-    if (this.running || !this.everStopped) this.apply(this.placement.plan(group, added));
+    const names = added.map((a) => a.name);
+    if (this.running || !this.everStopped) this.apply(this.placement.plan(group, names));
     if (added.length) this.scheduleProgress();
   }
 
@@ -156,7 +159,7 @@ export class StreamPool extends EventEmitter<PoolEvents> {
     if (this.everStopped) for (const plan of this.placement.planUnplaced(this.router.states.values())) this.apply(plan);
     const started = this.startGate.open();
     for (const slot of this.placement.slots) slot.socket.start();
-    this.armSweep();
+    this.liveness.arm();
     this.scheduleProgress();
     this.checkStartDone();
     return started;
@@ -167,6 +170,7 @@ export class StreamPool extends EventEmitter<PoolEvents> {
     this.running = false;
     this.everStopped = true;
     this.timers.clearAll();
+    this.liveness.holds.clear();
     for (const slot of [...this.placement.slots]) this.retire(slot, 'pool stopped');
     for (const st of this.router.states.values()) st.unplace();
     this.progress.reset();
@@ -276,16 +280,12 @@ export class StreamPool extends EventEmitter<PoolEvents> {
     this.openSlot({ group: from.group, route: from.route, bucket: from.bucket, cap: from.cap, streams: names });
   }
 
-  private armSweep(): void {
-    if (!this.running || this.timers.has('sweep')) return;
-    this.timers.set('sweep', this.o.sweepIntervalMs, () => {
-      try {
-        sweep(this.sweeper);
-      } catch (err) {
-        this.log.warn({ error: errorFields(err) }, 'pool sweep failed; trying again at the next sweep');
-      }
-      this.armSweep();
-    });
+  /**
+   * Pause reading from the connections that carry `streams` until `release()` (a buffered
+   * consumer's back-pressure, `client.stream()` with overflow 'block'); see ./holds.ts.
+   */
+  hold(streams: readonly string[]): StreamHold {
+    return this.liveness.holds.hold(streams);
   }
 
   private scheduleProgress(): void {

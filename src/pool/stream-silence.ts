@@ -1,30 +1,42 @@
 /**
- * Per-stream silence repair, run by the pool's sweep (never per message: the router only
- * stamps `lastMessageAt`). A stream that stays silent past its threshold on an open socket
- * that delivers other data climbs a ladder, one step per due check:
+ * Per-stream silence, judged by the pool's liveness pass (./liveness-pass.ts; never per
+ * message: the router only stamps `lastMessageAt` and learns the gap). Each stream is
+ * suspected when its silence, minus the time this process itself was stalled
+ * (core/loop-monitor.ts), passes the threshold learned from its own arrivals
+ * (streams/cadence.ts), or the user's fixed one.
  *
+ * - Every stream on a socket that should be talking is silent (and there is one): the
+ *   CONNECTION is stale; the socket reconnects (paced by the connection budget and, when the
+ *   new connection delivers nothing either, by the retry policy's backoff).
+ * - Some are silent while others talk: each climbs a ladder, one step per due check:
  *   1. re-subscribe it, {@link RESUBSCRIBE_TRIES} times, waiting threshold × 2^n after try n (2×, then 4×);
  *   2. move it to a fresh connection of its own (the pool opens a new slot);
  *   3. report it down (`streamDown`) once it was silent a threshold on the fresh connection,
  *      then keep re-subscribing it at a bounded rate: every threshold × 2^n, capped at
  *      {@link MAX_REPAIR_INTERVAL_MS}.
- *
- * The first message after the episode began ends it (`streamRestored`). A socket that is
- * silent as a whole is its own watchdog's job: step 1 never starts on one (later steps do
- * not wait for it, since a moved stream is alone on its socket).
+ * Quiet streams (threshold Infinity) never count: a socket that carries only them is never
+ * stale by silence (its heartbeat is its liveness). The first message after an episode
+ * began ends it (`streamRestored`).
  */
+import { invalidOption } from '../core/errors';
+import type { LoopMonitor } from '../core/loop-monitor';
+import type { StaleOverride } from '../streams/cadence';
+import { LEARNED, suspectAfterMs } from '../streams/cadence';
 import type { StreamInfo } from '../streams/classify';
 import type { StreamState } from './stream-state';
 
-export type StreamStaleSetting = number | false | ((info: StreamInfo) => number) | undefined;
+/** The pool's `streamStaleAfterMs`: one fixed threshold, per stream name, or a function; undefined = learned. */
+export type StreamStaleSetting = number | false | Readonly<Record<string, number | false>> | ((info: StreamInfo) => number | false | undefined) | undefined;
 
 /** Re-subscriptions on the same connection before the stream is moved. */
 export const RESUBSCRIBE_TRIES = 2;
 /** The longest wait between two repair actions of one stream (the bounded rate once it is down). */
 export const MAX_REPAIR_INTERVAL_MS = 60_000;
 
-/** What the sweep decided for one socket's streams. */
+/** What one pass decided for one socket's streams. */
 export interface SilentStreams {
+  /** Every stream that should be talking is silent: reconnect the socket (the ladder waits). */
+  readonly connection: boolean;
   /** Streams to re-subscribe now. */
   readonly streams: string[];
   /** Streams to move to a fresh connection. */
@@ -33,72 +45,113 @@ export interface SilentStreams {
   readonly down: string[];
   /** Streams whose silence episode ended (they delivered again). */
   readonly restored: StreamState[];
-  /** The longest silence among the streams acted on. */
+  /** The longest silence among the streams acted on (for `connection`: the shortest among the talkers). */
   readonly silentMs: number;
 }
 
+type Mutable = { -readonly [K in keyof SilentStreams]: SilentStreams[K] };
+
 export class StreamSilence {
-  constructor(private readonly setting: StreamStaleSetting) {}
+  private readonly shared = new Map<number | false | undefined, StaleOverride>();
 
-  get enabled(): boolean {
-    return this.setting !== false;
-  }
+  constructor(
+    private readonly setting: StreamStaleSetting,
+    private readonly floorMs = 0,
+  ) {}
 
-  thresholdFor(info: StreamInfo): number {
+  /** The override of a stream, decided once at subscribe time (`perCall`: the subscribe() call's `staleAfterMs`). */
+  overrideFor(info: StreamInfo, perCall?: number | false): StaleOverride {
     const s = this.setting;
-    if (s === undefined) return info.staleAfterMs;
-    if (s === false) return Infinity;
-    return typeof s === 'function' ? s(info) : s;
+    let fixed: number | false | undefined = perCall;
+    if (fixed === undefined) {
+      if (typeof s === 'function') fixed = checkedAnswer(info.stream, s(info));
+      else if (typeof s === 'object' && s !== null) fixed = s[info.stream];
+      else fixed = s;
+    }
+    if (fixed === undefined && this.floorMs === 0) return LEARNED;
+    let o = this.shared.get(fixed);
+    if (o === undefined) this.shared.set(fixed, (o = Object.freeze({ fixed, floorMs: this.floorMs })));
+    return o;
   }
 
   /**
    * One pass over the streams of one open socket (connected at `connectedAt`): advances
-   * each stream's repair step and returns what to do, or undefined when nothing is due.
+   * each silent stream's repair step and returns what to do, or undefined when nothing is
+   * due. Allocates nothing when nothing is silent.
    */
-  sweep(names: Iterable<string>, states: ReadonlyMap<string, StreamState>, connectedAt: number, now: number): SilentStreams | undefined {
-    if (!this.enabled) return undefined;
-    const list: StreamState[] = [];
-    let socketLast = 0;
-    for (const s of names) {
-      const st = states.get(s);
+  sweep(names: ReadonlySet<string> | readonly string[], states: ReadonlyMap<string, StreamState>, connectedAt: number, now: number, loop: LoopMonitor): SilentStreams | undefined {
+    let talkers = 0;
+    let silent = 0;
+    let restored = 0;
+    let shortest = Infinity;
+    let moved = 0;
+    for (const name of names) {
+      const st = states.get(name);
       if (st === undefined) continue;
-      list.push(st);
-      if (st.lastMessageAt > socketLast) socketLast = st.lastMessageAt;
+      if (st.repair !== 'none' && st.lastMessageAt > st.repairFrom) restored++;
+      const since = Math.max(st.subscribedAt, connectedAt, st.lastMessageAt);
+      const t = (st.suspectAfterMs = suspectAfterMs(st, st.stale, st.lastMessageAt >= connectedAt));
+      if (t === Infinity) continue;
+      talkers++;
+      const silentMs = now - since - loop.blockedSince(since);
+      if (silentMs < t) continue;
+      silent++;
+      if (st.repair === 'move' || st.repair === 'down') moved++;
+      if (silentMs < shortest) shortest = silentMs;
     }
-    let out: { streams: string[]; move: string[]; down: string[]; restored: StreamState[]; silentMs: number } | undefined;
-    const result = () => (out ??= { streams: [], move: [], down: [], restored: [], silentMs: 0 });
-    for (const st of list) {
+    if (silent === 0 && restored === 0) return undefined;
+    const out: Mutable = { connection: false, streams: [], move: [], down: [], restored: [], silentMs: 0 };
+    // A stream already moved (alone on its fresh socket) keeps climbing its own ladder.
+    if (silent === talkers && silent > 0 && moved === 0) {
+      out.connection = true;
+      out.silentMs = shortest;
+    }
+    for (const name of names) {
+      const st = states.get(name);
+      if (st === undefined) continue;
       if (st.repair !== 'none' && st.lastMessageAt > st.repairFrom) {
-        result().restored.push(st);
+        out.restored.push(st);
         continue;
       }
+      if (out.connection) continue;
       const since = Math.max(st.subscribedAt, connectedAt, st.lastMessageAt);
-      const silentMs = now - since;
-      const threshold = this.thresholdFor(st.info);
-      if (silentMs < threshold) continue;
-      if (st.repair === 'none') {
-        if (socketLast === 0 || now - socketLast >= threshold) continue; // the socket is silent too
-        st.repair = 'resubscribe';
-        st.repairFrom = Math.max(st.lastMessageAt, 1);
-      } else if (now < st.repairNextAt) continue;
-      const r = result();
-      st.repairs++;
-      if (st.repair === 'resubscribe' && st.repairs > RESUBSCRIBE_TRIES) {
-        st.repair = 'move';
-        r.move.push(st.name);
-      } else if (st.repair === 'move') {
-        st.repair = 'down';
-        r.down.push(st.name);
-        r.streams.push(st.name);
-        st.resubscribes++;
-      } else {
-        r.streams.push(st.name);
-        st.resubscribes++;
-      }
-      // A moved stream is judged once it was silent a threshold on its fresh connection (no extra wait).
-      st.repairNextAt = st.repair === 'move' ? now : now + Math.min(MAX_REPAIR_INTERVAL_MS, threshold * 2 ** st.repairs);
-      if (silentMs > r.silentMs) r.silentMs = silentMs;
+      const silentMs = now - since - loop.blockedSince(since);
+      if (!(silentMs >= st.suspectAfterMs)) continue;
+      this.step(st, silentMs, now, out);
     }
-    return out;
+    const acted = out.connection || out.streams.length !== 0 || out.move.length !== 0 || out.restored.length !== 0;
+    return acted ? out : undefined;
   }
+
+  private step(st: StreamState, silentMs: number, now: number, out: Mutable): void {
+    if (st.repair === 'none') {
+      st.repair = 'resubscribe';
+      st.repairFrom = Math.max(st.lastMessageAt, 1);
+    } else if (now < st.repairNextAt) return;
+    st.repairs++;
+    st.learnSkip = true; // the gap that ends this episode is not the stream's cadence
+    if (st.repair === 'resubscribe' && st.repairs > RESUBSCRIBE_TRIES) {
+      st.repair = 'move';
+      out.move.push(st.name);
+    } else if (st.repair === 'move') {
+      st.repair = 'down';
+      out.down.push(st.name);
+      out.streams.push(st.name);
+      st.resubscribes++;
+    } else {
+      out.streams.push(st.name);
+      st.resubscribes++;
+    }
+    // A moved stream is judged once it was silent a threshold on its fresh connection (no extra wait).
+    const threshold = st.suspectAfterMs;
+    st.repairNextAt = st.repair === 'move' ? now : now + Math.min(MAX_REPAIR_INTERVAL_MS, threshold * 2 ** st.repairs);
+    if (silentMs > out.silentMs) out.silentMs = silentMs;
+  }
+}
+
+/** A function setting's answer for one stream, checked: ERR_INVALID_OPTION naming the stream. */
+function checkedAnswer(stream: string, v: unknown): number | false | undefined {
+  if (v === undefined || v === false) return v;
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < 1) throw invalidOption(`staleAfterMs(${stream})`, 'a number >= 1 ms, false or undefined', v);
+  return v;
 }

@@ -8,6 +8,8 @@ import type { ResilientSocketLike } from '../connection/types';
 import type { EventKey } from '../recovery/dedup';
 import { newEventKey } from '../recovery/dedup';
 import type { RecoveryStage, StreamView } from '../recovery/stage';
+import type { CadenceState, StaleOverride } from '../streams/cadence';
+import { LEARNED } from '../streams/cadence';
 import type { StreamInfo } from '../streams/classify';
 import type { StreamMessage } from '../streams/types';
 
@@ -27,7 +29,7 @@ export interface Handover {
   onAllSwitched: () => void;
 }
 
-export class StreamState implements StreamView {
+export class StreamState implements StreamView, CadenceState {
   readonly name: string;
   readonly info: StreamInfo;
   /** Group the stream was subscribed in (`''` = default). */
@@ -50,6 +52,23 @@ export class StreamState implements StreamView {
   duplicates = 0;
   /** Re-subscriptions done for silence. */
   resubscribes = 0;
+  // --- learned cadence (streams/cadence.ts; the router updates these per message, the sweep decays the peak) ---
+  gapMean = 0;
+  gapVar = 0;
+  gapPeak = 0;
+  gapSamples = 0;
+  /** The next gap spans an interruption: do not learn it. */
+  learnSkip = true;
+  /** The user's fixed threshold or floor for this stream (shared object). */
+  readonly stale: StaleOverride;
+  /** The threshold the last liveness pass used (Infinity: never by silence), for stats. */
+  suspectAfterMs = Infinity;
+  // --- delivery lag (judged by the liveness pass, never per message) ---
+  /** The lowest lag seen lately: network delay plus clock offset, the part that is not ours. */
+  lagFloor = Infinity;
+  /** Reported `lagging` and not caught up yet. */
+  lagging = false;
+  laggingSince = 0;
   // --- silence repair and health (updated by the sweep, never per message; ./stream-silence.ts, ./health.ts) ---
   /** The repair step of the current silence episode (`none`: not silent). */
   repair: RepairStep = 'none';
@@ -81,8 +100,9 @@ export class StreamState implements StreamView {
   hasLast = false;
   readonly last: EventKey = newEventKey();
 
-  constructor(name: string, info: StreamInfo, group: string, subscribedAt: number, stages: readonly RecoveryStage[] | undefined) {
+  constructor(name: string, info: StreamInfo, group: string, subscribedAt: number, stages: readonly RecoveryStage[] | undefined, stale: StaleOverride = LEARNED) {
     this.name = name;
+    this.stale = stale;
     this.info = info;
     this.group = group;
     this.subscribedAt = subscribedAt;
@@ -99,6 +119,7 @@ export class StreamState implements StreamView {
     this.held = undefined;
     this.filtering = false;
     this.ready = false;
+    this.learnSkip = true;
     this.endRepair();
   }
 

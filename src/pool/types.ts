@@ -39,6 +39,12 @@ export interface PoolStreamStats {
   stateReason: string | undefined;
   /** Silence repair step: `none`, `resubscribe`, `move` (to a fresh connection) or `down` (still re-subscribing at a bounded rate). */
   repair: RepairStep;
+  /** The silence after which it is suspected now (learned, or your fixed one), ms; null: never by silence (quiet by nature, or not shown busy yet). */
+  suspectAfterMs: number | null;
+  /** The learned mean gap between two messages, ms (undefined: no gap learned yet). */
+  meanGapMs: number | undefined;
+  /** Lagging behind the feed right now (see `lagging`). */
+  lagging: boolean;
 }
 
 export interface PoolSocketStats extends SocketStats {
@@ -64,4 +70,6 @@ export interface PoolStats {
 export interface SubscribeOptions {
   /** Put the streams on this group's own sockets (e.g. isolate a latency-critical stream). @default '' (shared) */
   group?: string | undefined;
+  /** Fixed silence threshold for these streams (ms), or `false`: never stale by silence. @default the pool's `streamStaleAfterMs`, else learned */
+  staleAfterMs?: number | false | undefined;
 }

@@ -16,9 +16,20 @@ export interface StreamInfo {
   readonly event: MarketDataEventName | undefined;
   /** Binance's nominal update period in ms, or undefined where updates are event-driven (trades). */
   readonly cadenceMs: number | undefined;
-  /** Default silence after which this stream is considered stale (see {@link DEFAULT_STALE_AFTER_MS}). */
+  /**
+   * Quiet by nature: Binance pushes it only when something happens (liquidations,
+   * `!contractInfo`, block trades), so silence alone never makes it stale (./cadence.ts).
+   */
+  readonly quiet: boolean;
+  /**
+   * The fixed per-kind threshold of a standalone socket's connection watch (the pool learns
+   * each stream's own, ./cadence.ts). Infinity for quiet streams. See {@link DEFAULT_STALE_AFTER_MS}.
+   */
   readonly staleAfterMs: number;
 }
+
+/** Quiet-by-nature streams (pushed only when something happens). */
+const QUIET = /^(?:!forceOrder@arr|!contractInfo|[^@]+@forceOrder|[^@]+@blockTrade|tradingSession)$/;
 
 /**
  * Default silence thresholds per stream kind, in ms. Chosen so that a healthy stream is
@@ -55,13 +66,17 @@ export function classifyStream(stream: string, futures = false): StreamInfo {
   let event: MarketDataEventName | undefined;
   let cadenceMs: number | undefined;
 
-  if (stream.startsWith('!')) {
+  const quiet = QUIET.test(stream);
+  if (quiet) {
+    if (stream === '!forceOrder@arr') kind = 'arr';
+  } else if (stream.startsWith('!')) {
     if (stream.endsWith('@arr') || rest.includes('@arr')) {
       kind = 'arr';
-      cadenceMs = 1000;
+      cadenceMs = stream.startsWith('!markPrice@arr') && !stream.endsWith('@1s') ? 3000 : 1000;
     } else if (stream === '!bookTicker') {
       kind = 'bookTicker';
       event = 'bookTicker';
+      if (futures) cadenceMs = 5000; // futures !bookTicker is a 5 s snapshot, no longer realtime
     }
   } else if (rest === 'aggTrade') {
     kind = 'aggTrade';
@@ -72,7 +87,7 @@ export function classifyStream(stream: string, futures = false): StreamInfo {
   } else if (rest.startsWith('kline_')) {
     kind = 'kline';
     event = 'kline';
-    cadenceMs = futures ? 250 : 2000;
+    cadenceMs = futures ? 250 : /^kline_1s(@|$)/.test(rest) ? 1000 : 2000;
   } else if (rest.startsWith('continuousKline_')) {
     kind = 'continuousKline';
     cadenceMs = 250;
@@ -90,15 +105,19 @@ export function classifyStream(stream: string, futures = false): StreamInfo {
   } else if (rest === 'miniTicker') {
     kind = 'miniTicker';
     event = 'miniTicker';
-    cadenceMs = 1000;
+    cadenceMs = futures ? 2000 : 1000;
   } else if (rest === 'ticker') {
     kind = 'ticker';
     event = 'ticker';
+    cadenceMs = futures ? 2000 : 1000;
+  } else if (/^ticker_\d+[hd]$|^avgPrice$|^referencePrice$|^compositeIndex$|^assetIndex$/.test(rest)) {
     cadenceMs = 1000;
+  } else if (rest === 'rpiDepth@500ms') {
+    cadenceMs = 500;
   } else if (rest.startsWith('markPrice')) {
     kind = 'markPrice';
     event = 'markPrice';
     cadenceMs = rest.endsWith('@1s') ? 1000 : 3000;
   }
-  return { stream, kind, symbol, event, cadenceMs, staleAfterMs: DEFAULT_STALE_AFTER_MS[kind] };
+  return { stream, kind, symbol, event, cadenceMs, quiet, staleAfterMs: quiet ? Infinity : DEFAULT_STALE_AFTER_MS[kind] };
 }

@@ -259,10 +259,11 @@ describe('Connection: heartbeat', () => {
 });
 
 describe('Connection: stale watch', () => {
-  it('derives the threshold from the streams and reconnects a silent feed, debounced', async () => {
+  it('derives the threshold from the streams and reconnects a silent feed, debounced; a connection that never delivered backs off', async () => {
     // depth → 10 s; kline → 30 s: the smallest wins
     const { socket, fake, of, open } = makeSocket({ streams: ['btcusdt@kline_1m', 'btcusdt@depth'], heartbeat: false, staleDebounceMs: 30_000 });
     await open();
+    fake.last().receive(combined('btcusdt@depth'));
     await vi.advanceTimersByTimeAsync(9_999);
     expect(of('stale')).toHaveLength(0);
     await vi.advanceTimersByTimeAsync(1);
@@ -279,10 +280,15 @@ describe('Connection: stale watch', () => {
     await vi.advanceTimersByTimeAsync(10_000);
     expect(of('stale')).toHaveLength(2);
     expect(fake.sockets).toHaveLength(2);
-    // debounce over → reconnect
+    // debounce over → reconnect; this connection never delivered, so it counts as a failed attempt (backoff)
     await vi.advanceTimersByTimeAsync(10_000);
     await settle();
     expect(of('stale')[2]).toMatchObject({ action: 'reconnect' });
+    const retry = of('reconnecting')[1];
+    expect(retry.delayMs).toBeGreaterThan(0);
+    expect(retry.attempt).toBe(1);
+    await vi.advanceTimersByTimeAsync(retry.delayMs);
+    await settle();
     expect(fake.sockets).toHaveLength(3);
     await socket.stop();
     expect(vi.getTimerCount()).toBe(0);

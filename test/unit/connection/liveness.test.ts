@@ -1,6 +1,6 @@
 /** Liveness with a fake host (the nats.js heartbeats test idea), fake timers. */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { Liveness } from '../../../src/connection/liveness';
+import { LATE_GRACE_MS, Liveness } from '../../../src/connection/liveness';
 import type { LivenessHost, LivenessOptions, LivenessReport } from '../../../src/connection/liveness';
 import { TimerSlots } from '../../../src/core/timers';
 
@@ -103,5 +103,71 @@ describe('Liveness: stale watch', () => {
     await vi.advanceTimersByTimeAsync(10_000);
     expect(host.reports).toEqual([{ kind: 'stale', silentMs: 1000, action: 'none', expected: true }]);
     expect(slots.size).toBe(0);
+  });
+});
+
+describe('Liveness: the process’s own stalls and a paused reader', () => {
+  function skewed(options: Partial<LivenessOptions> = {}) {
+    const clock = { skew: 0 };
+    const host = { pings: 0, reports: [] as LivenessReport[] };
+    const h: LivenessHost = { now: () => Date.now() + clock.skew, ping: () => void host.pings++, report: (r) => void host.reports.push(r) };
+    const slots = new TimerSlots();
+    const live = new Liveness(h, { heartbeat: { idlePingMs: 1000, pongTimeoutMs: 300 }, staleAfterMs: 0, staleNotBefore: -Infinity, ...options }, slots);
+    return { clock, host, live, slots };
+  }
+
+  it('a pong timer that fires late (the process stalled) judges nothing: the pong waiting in the buffer is read first', async () => {
+    const { clock, host, live } = skewed();
+    live.startHeartbeat();
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(host.pings).toBe(1);
+    clock.skew = 12_000; // the event loop was blocked for 12 s before the pong timer could run
+    await vi.advanceTimersByTimeAsync(300);
+    expect(host.reports).toEqual([]);
+    live.touch(Date.now() + clock.skew); // the pong, read right after the stall
+    await vi.advanceTimersByTimeAsync(LATE_GRACE_MS);
+    expect(host.reports).toEqual([]);
+    live.stop();
+  });
+
+  it('after the grace, a peer that really is dead is still declared dead', async () => {
+    const { clock, host, live } = skewed();
+    live.startHeartbeat();
+    await vi.advanceTimersByTimeAsync(1000);
+    clock.skew = 5_000;
+    await vi.advanceTimersByTimeAsync(300);
+    expect(host.reports).toEqual([]);
+    await vi.advanceTimersByTimeAsync(LATE_GRACE_MS);
+    expect(host.reports).toEqual([{ kind: 'dead', silentMs: expect.any(Number) }]);
+  });
+
+  it('a late stale check reports nothing before the frames that waited during the stall are read', async () => {
+    const { clock, host, live } = skewed({ heartbeat: false, staleAfterMs: 2_000 });
+    live.startWatch();
+    await vi.advanceTimersByTimeAsync(1_000);
+    clock.skew = 10_000;
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(host.reports).toEqual([]); // 12 s of wall time, 10 of them ours: not judged yet
+    live.data(Date.now() + clock.skew); // the backlog is read
+    await vi.advanceTimersByTimeAsync(LATE_GRACE_MS);
+    expect(host.reports).toEqual([]);
+    await vi.advanceTimersByTimeAsync(2_000); // genuinely silent after that: reported
+    expect(host.reports).toEqual([expect.objectContaining({ kind: 'stale' })]);
+  });
+
+  it('paused: nothing is judged, and silence counts from the resume', async () => {
+    const { host, live } = skewed({ staleAfterMs: 2_000 });
+    live.startHeartbeat();
+    live.startWatch();
+    live.setPaused(true);
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(host.reports).toEqual([]);
+    expect(host.pings).toBe(0);
+    live.setPaused(false);
+    await vi.advanceTimersByTimeAsync(999);
+    expect(host.reports).toEqual([]);
+    await vi.advanceTimersByTimeAsync(1_600);
+    expect(host.reports.map((r) => r.kind)).toContain('stale');
+    live.stop();
   });
 });

@@ -89,6 +89,19 @@ export class FakeSocket extends EventEmitter<SocketEvents> implements ResilientS
   expectSilence(): void {
     this.calls.push({ method: 'expectSilence', args: [] });
   }
+  /** As the real socket: the `stale` event, then the connection drops (the test re-opens it). */
+  declareStale(silentMs: number, streams?: readonly string[]): void {
+    this.calls.push({ method: 'declareStale', args: [silentMs, streams ? [...streams] : undefined] });
+    if (this.state !== 'open') return;
+    this.emit('stale', { socketId: this.id, scope: 'connection', streams: [...(streams ?? this.streams)], silentMs, action: 'reconnect' });
+    this.drop();
+  }
+  paused = false;
+  setPaused(paused: boolean): boolean {
+    this.calls.push({ method: 'setPaused', args: [paused] });
+    this.paused = paused;
+    return true;
+  }
   addStreams(streams: readonly string[]): void {
     this.calls.push({ method: 'addStreams', args: [[...streams]] });
     for (const s of streams) this.streams.add(s);

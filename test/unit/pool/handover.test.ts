@@ -120,7 +120,7 @@ describe('StreamPool rotation and handover', () => {
     expect(done).toBe(true);
     expect(next.stopped).toBe(true);
     expect(old.count('reconnect')).toBe(1);
-    expect(pool.timersArmed).toBe(1); // only the pool's sweep: the handover's timer went with it
+    expect(pool.timersArmed).toBe(2); // only the pool's sweep and liveness pass: the handover's timer went with it
     await pool.stop();
     expect(vi.getTimerCount()).toBe(0);
   });
@@ -134,11 +134,11 @@ describe('StreamPool rotation and handover', () => {
     void pool.rotate();
     old(sockets).deliver('busy@aggTrade', { E: 1, a: 1 });
     const next = sockets[1]!;
-    expect(pool.timersArmed).toBe(2); // the pool's sweep + the handover's 'opening'
+    expect(pool.timersArmed).toBe(3); // the pool's sweep and liveness pass + the handover's 'opening'
     next.open();
     next.deliver('busy@aggTrade', { E: 1, a: 1 }); // overlaps: busy switches now
     await vi.advanceTimersByTimeAsync(0);
-    expect(pool.timersArmed).toBe(2); // still the sweep + ONE handover timer: 'settling' replaced 'opening'
+    expect(pool.timersArmed).toBe(3); // still the sweep and the pass + ONE handover timer: 'settling' replaced 'opening'
     expect(pool.stats().sockets.map((s) => [s.socketId, s.rotating])).toEqual([
       ['spot-1', true],
       ['spot-2', true],

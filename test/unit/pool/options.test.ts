@@ -26,7 +26,7 @@ describe('resolvePoolOptions', () => {
       handoverSettleMs: 3_000,
       sweepIntervalMs: 5_000,
       progressIntervalMs: 100,
-      streamStaleAfterMs: undefined,
+      liveness: { streamStaleAfterMs: undefined, minStaleAfterMs: 0, livenessTickMs: 100, loopBlockedMs: 1_000, lagThresholdMs: 1_000 },
       socketFactory: undefined,
       now: Date.now,
       random: Math.random,
@@ -50,11 +50,14 @@ describe('resolvePoolOptions', () => {
     expect(r.baseUrl).toBe('ws://127.0.0.1:9');
     expect(r.rotation.rotateAfterMs).toBe(false);
     expect(r.rotation.window).toEqual({ startHourUtc: 22, endHourUtc: 2 });
-    expect(r.streamStaleAfterMs).toBe(false);
+    expect(r.liveness.streamStaleAfterMs).toBe(false);
     expect(r.tuning.staleAfterMs).toBe(5_000);
+    expect(r.socketTuning.staleAfterMs).toBe(false); // the pool judges silence itself; its sockets' own watch is off
+    expect(resolve({ staleAfterMs: 5_000 }).liveness.streamStaleAfterMs).toBe(5_000); // the tuning's threshold, per stream
+    expect(resolve({ streamStaleAfterMs: { 'BTCUSDT@depth': 2_000 }, lagThresholdMs: false }).liveness).toMatchObject({ streamStaleAfterMs: { 'btcusdt@depth': 2_000 }, lagThresholdMs: 0 });
     expect([...r.groupCaps]).toEqual([['fast', 5]]);
     const fn = () => 1_000;
-    expect(resolve({ streamStaleAfterMs: fn }).streamStaleAfterMs).toBe(fn);
+    expect(resolve({ streamStaleAfterMs: fn }).liveness.streamStaleAfterMs).toBe(fn);
   });
 
   it('names a bad rotationWindow the way the user writes it (was a plain RangeError)', () => {
@@ -121,7 +124,7 @@ describe('StreamPool and resolved options', () => {
     sockets[0]!.open();
     const rotating = pool.rotate('spot-1');
     expect(sockets).toHaveLength(3);
-    expect(sockets.every((s) => s.options.tuning === r.tuning && s.options.dialGate === r.budget && s.options.logger === r.logger)).toBe(true);
+    expect(sockets.every((s) => s.options.tuning === r.socketTuning && s.options.dialGate === r.budget && s.options.logger === r.logger)).toBe(true);
     expect(pool.baseUrl).toBe(r.baseUrl);
     await pool.stop();
     await rotating; // a stop cancels the handover

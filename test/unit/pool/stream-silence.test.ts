@@ -4,45 +4,51 @@ import type { StreamDownEvent, StreamRestoredEvent } from '../../../src/pool/eve
 import { MAX_REPAIR_INTERVAL_MS, RESUBSCRIBE_TRIES, StreamSilence } from '../../../src/pool/stream-silence';
 import { StreamState } from '../../../src/pool/stream-state';
 import { classifyStream } from '../../../src/streams/classify';
+import { LoopMonitor } from '../../../src/core/loop-monitor';
 import { makePool, openAll, T0 } from './pool-harness';
 
-function states(...specs: [name: string, lastMessageAt: number][]) {
+const loop = new LoopMonitor();
+
+function states(silence: StreamSilence, ...specs: [name: string, lastMessageAt: number][]) {
   const map = new Map<string, StreamState>();
   for (const [name, last] of specs) {
-    const st = new StreamState(name, classifyStream(name), '', 0, undefined);
+    const info = classifyStream(name);
+    const st = new StreamState(name, info, '', 0, undefined, silence.overrideFor(info));
     st.lastMessageAt = last;
     map.set(name, st);
   }
   return map;
 }
 
-describe('StreamSilence (the per-stream sweep)', () => {
+describe('StreamSilence (the per-stream judgement)', () => {
   it('escalates a stream silent while the socket delivers others: re-subscribe ×2 with backoff → move → down → re-subscribe at a bounded rate', () => {
     const s = new StreamSilence(10_000);
-    const m = states(['live@depth', 19_000], ['dead@depth', 0], ['quiet@depth', 12_000]);
+    const m = states(s, ['live@depth', 19_000], ['dead@depth', 0], ['quiet@depth', 12_000]);
     const dead = m.get('dead@depth')!;
-    expect(s.sweep(m.keys(), m, 1_000, 20_000)).toMatchObject({ streams: ['dead@depth'], move: [], down: [], silentMs: 19_000 });
+    expect(s.sweep([...m.keys()], m, 1_000, 20_000, loop)).toMatchObject({ connection: false, streams: ['dead@depth'], move: [], down: [], silentMs: 19_000 });
     expect(dead.repair).toBe('resubscribe');
     m.get('live@depth')!.lastMessageAt = 20_400;
-    expect(s.sweep(m.keys(), m, 1_000, 20_500)).toBeUndefined(); // backoff: next try at +20 s
+    expect(s.sweep([...m.keys()], m, 1_000, 20_500, loop)).toBeUndefined(); // nothing new: the dead stream waits for its backoff
     m.get('live@depth')!.lastMessageAt = 22_000;
     // quiet@depth crosses its threshold later: its own episode.
-    expect(s.sweep(m.keys(), m, 1_000, 22_000)).toMatchObject({ streams: ['quiet@depth'] });
+    expect(s.sweep([...m.keys()], m, 1_000, 22_000, loop)).toMatchObject({ streams: ['quiet@depth'] });
     m.get('live@depth')!.lastMessageAt = 30_000;
-    expect(s.sweep(m.keys(), m, 1_000, 30_000)?.streams ?? []).not.toContain('dead@depth');
+    expect(s.sweep([...m.keys()], m, 1_000, 30_000, loop)?.streams ?? []).not.toContain('dead@depth');
     m.get('live@depth')!.lastMessageAt = 40_000;
-    expect(s.sweep(m.keys(), m, 1_000, 40_000)).toMatchObject({ streams: ['dead@depth'], move: [] }); // second try, next at +40 s
-    expect(s.sweep(m.keys(), m, 1_000, 79_000)?.move ?? []).toEqual([]);
-    expect(s.sweep(m.keys(), m, 1_000, 80_000)).toMatchObject({ move: ['dead@depth'] });
+    expect(s.sweep([...m.keys()], m, 1_000, 40_000, loop)).toMatchObject({ streams: ['dead@depth'], move: [] }); // second try, next at +40 s
+    m.get('live@depth')!.lastMessageAt = 79_000;
+    expect(s.sweep([...m.keys()], m, 1_000, 79_000, loop)?.move ?? []).toEqual([]);
+    m.get('live@depth')!.lastMessageAt = 80_000;
+    expect(s.sweep([...m.keys()], m, 1_000, 80_000, loop)).toMatchObject({ move: ['dead@depth'] });
     expect(dead.repair).toBe('move');
-    // On the fresh connection (connected at 81 s): down once it stayed silent a threshold there too.
-    expect(s.sweep(['dead@depth'], m, 81_000, 90_000)?.down ?? []).toEqual([]);
-    const down = s.sweep(['dead@depth'], m, 81_000, 95_000);
-    expect(down).toMatchObject({ down: ['dead@depth'], streams: ['dead@depth'] });
+    // On the fresh connection (connected at 81 s), alone: down once it stayed silent a threshold there too (not a connection verdict).
+    expect(s.sweep(['dead@depth'], m, 81_000, 90_000, loop)?.down ?? []).toEqual([]);
+    const down = s.sweep(['dead@depth'], m, 81_000, 95_000, loop);
+    expect(down).toMatchObject({ connection: false, down: ['dead@depth'], streams: ['dead@depth'] });
     expect(dead.repair).toBe('down');
     // Down: it keeps trying, never more often than the backoff, capped at MAX_REPAIR_INTERVAL_MS.
     const tries: number[] = [];
-    for (let t = 95_000; t < 600_000; t += 1_000) if (s.sweep(['dead@depth'], m, 81_000, t)?.streams.length) tries.push(t);
+    for (let t = 95_000; t < 600_000; t += 1_000) if (s.sweep(['dead@depth'], m, 81_000, t, loop)?.streams.length) tries.push(t);
     expect(tries.length).toBeGreaterThanOrEqual(5);
     for (let i = 1; i < tries.length; i++) expect(tries[i]! - tries[i - 1]!).toBeLessThanOrEqual(MAX_REPAIR_INTERVAL_MS);
     expect(tries[1]! - tries[0]!).toBeGreaterThanOrEqual(10_000);
@@ -50,24 +56,47 @@ describe('StreamSilence (the per-stream sweep)', () => {
     expect(RESUBSCRIBE_TRIES).toBe(2);
     // It delivers: the episode ends.
     dead.lastMessageAt = 600_500;
-    expect(s.sweep(['dead@depth'], m, 81_000, 601_000)?.restored).toEqual([dead]);
+    expect(s.sweep(['dead@depth'], m, 81_000, 601_000, loop)?.restored).toEqual([dead]);
   });
 
-  it('leaves a socket that is silent as a whole (or never delivered) to the socket watchdog', () => {
+  it('every stream that should be talking silent: a connection verdict (no per-stream ladder); quiet streams do not count', () => {
     const s = new StreamSilence(10_000);
-    expect(s.sweep(['a@depth', 'b@depth'], states(['a@depth', 0], ['b@depth', 0]), 0, 60_000)).toBeUndefined();
-    expect(s.sweep(['a@depth', 'b@depth'], states(['a@depth', 1_000], ['b@depth', 0]), 0, 60_000)).toBeUndefined();
+    const m = states(s, ['a@depth', 5_000], ['b@depth', 5_000]);
+    expect(s.sweep([...m.keys()], m, 0, 14_000, loop)).toBeUndefined(); // both silent 9 s only
+    expect(s.sweep([...m.keys()], m, 0, 15_000, loop)).toMatchObject({ connection: true, streams: [], move: [], silentMs: 10_000 });
+    expect(m.get('a@depth')!.repair).toBe('none');
+    // A quiet-by-nature stream never stands in for a talker: with only quiet ones, no verdict at all.
+    const learned = new StreamSilence(undefined);
+    const q = states(learned, ['btcusdt@forceOrder', 0], ['!contractInfo', 0]);
+    expect(learned.sweep([...q.keys()], q, 0, 3_600_000, loop)).toBeUndefined();
   });
 
-  it('thresholds: the stream kind’s default, a number, a function of the info, or false (off)', () => {
+  it('time this process was stalled is not silence', () => {
+    const s = new StreamSilence(10_000);
+    const m = states(s, ['a@depth', 1_000]);
+    const stalls = new LoopMonitor(100);
+    expect(stalls.observe(2_000, 100, 8_100)).toBe(true); // a timer due at 2.1 s ran at 8.1 s: a 6 s stall
+    expect(s.sweep([...m.keys()], m, 0, 12_000, stalls)).toBeUndefined(); // 11 s since, 6 s of them ours
+    expect(s.sweep([...m.keys()], m, 0, 17_100, stalls)).toMatchObject({ connection: true });
+  });
+
+  it('overrides: one number, a map by stream, a function (undefined keeps the learned one), false; per call first; the floor', () => {
     const depth = classifyStream('x@depth');
-    expect(new StreamSilence(undefined).thresholdFor(depth)).toBe(depth.staleAfterMs);
-    expect(new StreamSilence(5_000).thresholdFor(depth)).toBe(5_000);
-    expect(new StreamSilence((i) => (i.kind === 'depth' ? 1_234 : 9)).thresholdFor(depth)).toBe(1_234);
+    const trade = classifyStream('x@trade');
+    expect(new StreamSilence(undefined).overrideFor(depth)).toEqual({ fixed: undefined, floorMs: 0 });
+    expect(new StreamSilence(5_000).overrideFor(depth)).toMatchObject({ fixed: 5_000 });
+    expect(new StreamSilence({ 'x@depth': 1_500 }).overrideFor(depth)).toMatchObject({ fixed: 1_500 });
+    expect(new StreamSilence({ 'x@depth': 1_500 }).overrideFor(trade)).toMatchObject({ fixed: undefined });
+    const fn = new StreamSilence((i) => (i.kind === 'depth' ? 1_234 : undefined));
+    expect(fn.overrideFor(depth)).toMatchObject({ fixed: 1_234 });
+    expect(fn.overrideFor(trade)).toMatchObject({ fixed: undefined });
+    expect(new StreamSilence(false).overrideFor(depth)).toMatchObject({ fixed: false });
+    expect(new StreamSilence(5_000).overrideFor(depth, 2_000)).toMatchObject({ fixed: 2_000 });
+    expect(new StreamSilence(undefined, 4_000).overrideFor(depth)).toEqual({ fixed: undefined, floorMs: 4_000 });
+    expect(() => new StreamSilence(() => -1 as never).overrideFor(depth)).toThrow(/staleAfterMs\(x@depth\)/);
     const off = new StreamSilence(false);
-    expect(off.enabled).toBe(false);
-    const m = states(['live@depth', 59_000], ['dead@depth', 0]);
-    expect(off.sweep(m.keys(), m, 0, 60_000)).toBeUndefined();
+    const m = states(off, ['live@depth', 59_000], ['dead@depth', 0]);
+    expect(off.sweep([...m.keys()], m, 0, 60_000, loop)).toBeUndefined();
   });
 });
 
@@ -141,16 +170,28 @@ describe('StreamPool per-stream silence repair', () => {
     expect(vi.getTimerCount()).toBe(0);
   });
 
-  it('leaves a silent socket to the socket watchdog (no per-stream resubscribe)', async () => {
+  it('a socket silent as a whole is declared stale once (no per-stream re-subscribe); a second stall is caught as fast', async () => {
     const { pool, sockets } = makePool({ streamStaleAfterMs: 10_000, sweepIntervalMs: 1_000 });
     const stale: StaleEvent[] = [];
     pool.on('stale', (e) => stale.push(e));
     pool.subscribe(['a@depth', 'b@depth']);
     void pool.start();
     openAll(sockets);
-    await vi.advanceTimersByTimeAsync(60_000);
+    await vi.advanceTimersByTimeAsync(9_900);
     expect(stale).toHaveLength(0);
+    await vi.advanceTimersByTimeAsync(200);
+    expect(stale).toEqual([{ socketId: 'spot-1', scope: 'connection', streams: ['a@depth', 'b@depth'], silentMs: expect.any(Number), action: 'reconnect' }]);
+    expect(sockets[0]!.count('resubscribe')).toBe(0);
+    // Reconnected, delivers, then stalls again: judged after the same 10 s, no 30 s debounce.
+    sockets[0]!.open();
+    sockets[0]!.deliver('a@depth', { E: Date.now(), u: 1 });
+    sockets[0]!.deliver('b@depth', { E: Date.now(), u: 1 });
+    const stalledAt = Date.now();
+    await vi.advanceTimersByTimeAsync(10_200);
+    expect(stale).toHaveLength(2);
+    expect(Date.now() - stalledAt).toBeLessThanOrEqual(10_200);
     await pool.stop();
+    expect(vi.getTimerCount()).toBe(0);
   });
 
   it('streamStaleAfterMs: false disables the repair', async () => {

@@ -104,6 +104,10 @@ export class FakeSocket extends EventEmitter<SocketEvents> implements ResilientS
   }
 
   expectSilence(): void {}
+  declareStale(): void {}
+  setPaused(): boolean {
+    return false;
+  }
 
   reconnect(reason: string): void {
     this.reconnects.push(reason);

@@ -1,0 +1,42 @@
+/**
+ * The arguments of `subscribe()` / `unsubscribe()`: stream names (validated, normalised,
+ * checked against the market's catalog) and the per-call options.
+ */
+import { BinanceStreamError, invalidOption } from '../core/errors';
+import { numOrFalse } from '../core/validate';
+import { checkStreamKind } from '../streams/catalog';
+import { normalizeStreamName, toStreamList } from '../streams/names';
+import { GROUP_NAME_RULE, isGroupName } from './group-name';
+import type { ResolvedPoolOptions } from './options';
+
+/** subscribe() options, checked: the group (`''` = default) and the call's fixed stale threshold. */
+export interface SubscribeArgs {
+  readonly group: string;
+  readonly staleAfterMs: number | false | undefined;
+}
+
+/** subscribe() options: ERR_INVALID_OPTION naming the bad one. */
+export function subscribeArgs(options: { group?: string | undefined; staleAfterMs?: number | false | undefined }): SubscribeArgs {
+  if (options === null || typeof options !== 'object') throw invalidOption('subscribe options', 'an object { group?, staleAfterMs? }', options);
+  const g: unknown = options.group;
+  if (g !== undefined && g !== '' && !isGroupName(g)) throw invalidOption('group', `a group name (${GROUP_NAME_RULE})`, g);
+  const staleAfterMs = numOrFalse('subscribe staleAfterMs', options.staleAfterMs, undefined, { min: 1, unit: 'ms' });
+  return { group: (g as string | undefined) || '', staleAfterMs };
+}
+
+/**
+ * Normalised names, all validated before any is used: ERR_INVALID_STREAM naming the bad
+ * one. With `check`, each name must also be a stream the market serves (streams/catalog.ts)
+ * unless `allowUnknownStreams`; removal checks only the charset (a removal is never harmful).
+ */
+export function streamNames(method: string, streams: unknown, check?: Pick<ResolvedPoolOptions, 'market' | 'allowUnknownStreams'>): string[] {
+  return toStreamList(streams, `${method}()`).map((raw: unknown) => {
+    try {
+      const name = normalizeStreamName(raw);
+      if (check) checkStreamKind(name, check.market.id, check.allowUnknownStreams);
+      return name;
+    } catch (err) {
+      throw new BinanceStreamError('ERR_INVALID_STREAM', `${method}: ${(err as Error).message}`, { streams: [String(raw)], permanent: true, cause: err });
+    }
+  });
+}

@@ -1,0 +1,130 @@
+/**
+ * Learned cadence: how long a stream may stay silent before it is suspected, learned from
+ * the stream's own arrivals (never per stream *type* alone).
+ *
+ * The model, per stream, O(1) per message and a fixed handful of numbers per stream:
+ *
+ * - an EWMA of the inter-arrival gap and of its variance (weight {@link CADENCE.alpha} per
+ *   sample; `mean + z·sd` is where a normal-ish stream stops being plausible, the
+ *   accrual-detector idea of Akka and Cassandra without the log);
+ * - a decaying peak gap: the longest gap seen, halved every {@link CADENCE.peakHalfLifeMs}
+ *   (decayed by the sweep, not per message). Trades and diff depth are bursty and
+ *   heavy-tailed, so the normal bound alone would call every quiet minute a stall; the
+ *   peak remembers the longest pause the stream really had lately, and a silence is only
+ *   improbable past `peakFactor` times that;
+ * - a floor per stream (at least `minStaleAfterMs`), and Binance's nominal cadence for the
+ *   kind until {@link CADENCE.warmupSamples} gaps are known.
+ *
+ * Quiet by nature: streams that push only when something happens (liquidations,
+ * `!contractInfo`, block trades, trades of an illiquid symbol) are never suspected by
+ * silence alone: `suspectAfterMs` is Infinity for a `quiet` kind, and for any stream
+ * without a nominal cadence until it has shown itself busy (mean gap at most
+ * {@link CADENCE.busyMeanGapMs} over at least the warm-up samples).
+ *
+ * Gaps that span an interruption (reconnect, silence repair, a stall of our own process)
+ * are not learned: the pool sets `learnSkip` and the next gap is ignored, so a second
+ * stall is detected as fast as the first.
+ */
+import type { StreamInfo } from './classify';
+
+/** The detector's constants, documented defaults (exported for tests, the bench and the README). */
+export const CADENCE = Object.freeze({
+  /** EWMA weight of one new gap (1/32: about the last 32 gaps). */
+  alpha: 1 / 32,
+  /** Standard deviations above the mean gap that are still plausible. */
+  z: 6,
+  /** A silence is improbable beyond this many times the stream's decayed peak gap. */
+  peakFactor: 3,
+  /** The peak gap halves every 15 minutes (a quiet hour is remembered for about an hour). */
+  peakHalfLifeMs: 15 * 60_000,
+  /** Gaps needed before the learned figures replace the nominal cadence. */
+  warmupSamples: 8,
+  /** Until then, a stream with a nominal cadence is suspected after this many periods. */
+  warmupFactor: 10,
+  /** A stream without a nominal cadence counts as busy (judged by silence) when its mean gap is at most this. */
+  busyMeanGapMs: 2_000,
+  /** Floor for streams with a nominal cadence: at least this many periods… */
+  floorPeriods: 3,
+  /** …and never under this (ms). */
+  minFloorMs: 1_000,
+  /** Floor for event-driven streams (trades, bookTicker) once they are busy. */
+  eventFloorMs: 1_200,
+  /** A stream that never delivered yet is suspected after at least this long (Binance sends the first update within a few periods). */
+  firstMessageMs: 10_000,
+});
+
+/** The learned figures of one stream (fields of the pool's StreamState; the router updates them per message). */
+export interface CadenceState {
+  readonly info: StreamInfo;
+  /** EWMA of the gap between two arrivals, ms (0 until the first gap). */
+  gapMean: number;
+  /** EWMA of the squared deviation, ms². */
+  gapVar: number;
+  /** Longest recent gap, decayed by {@link decayPeak}. */
+  gapPeak: number;
+  /** Gaps learned so far. */
+  gapSamples: number;
+  /** Skip the next gap (it spans an interruption). */
+  learnSkip: boolean;
+}
+
+/** The part of a stream's silence setting a user can fix (pool options and per-subscribe). */
+export interface StaleOverride {
+  /** Fixed threshold in ms (learning off for the stream), `false` = never stale by silence, undefined = learned. */
+  readonly fixed: number | false | undefined;
+  /** Learned thresholds never go below this (ms). */
+  readonly floorMs: number;
+}
+
+/** No override: learned threshold, the kind's floor. */
+export const LEARNED: StaleOverride = Object.freeze({ fixed: undefined, floorMs: 0 });
+
+/**
+ * Learn one gap. Inlined by hand in the router's hot path too (keep the two in step);
+ * this copy is the reference the unit tests and the bench replay use.
+ */
+export function learnGap(st: CadenceState, gap: number): void {
+  if (st.learnSkip) {
+    st.learnSkip = false;
+    return;
+  }
+  if (!(gap >= 0)) return;
+  if (st.gapSamples === 0) {
+    st.gapMean = gap;
+    st.gapVar = 0;
+  } else {
+    const d = gap - st.gapMean;
+    st.gapMean += d * CADENCE.alpha;
+    st.gapVar = (1 - CADENCE.alpha) * (st.gapVar + CADENCE.alpha * d * d);
+  }
+  if (gap > st.gapPeak) st.gapPeak = gap;
+  st.gapSamples++;
+}
+
+/** The factor that decays a peak over `elapsedMs` (computed once per sweep for every stream). */
+export function peakDecay(elapsedMs: number): number {
+  return elapsedMs > 0 ? 2 ** (-elapsedMs / CADENCE.peakHalfLifeMs) : 1;
+}
+
+/**
+ * How long `st` may stay silent before it is suspected, ms (Infinity: never by silence).
+ * `delivered`: it delivered at least once since it was (re)placed.
+ */
+export function suspectAfterMs(st: CadenceState, o: StaleOverride, delivered: boolean): number {
+  if (o.fixed !== undefined) return o.fixed === false ? Infinity : o.fixed;
+  const info = st.info;
+  if (info.quiet) return Infinity;
+  const c = info.cadenceMs;
+  const floor = Math.max(o.floorMs, c === undefined ? CADENCE.eventFloorMs : Math.max(CADENCE.minFloorMs, CADENCE.floorPeriods * c));
+  const n = st.gapSamples;
+  const learned = n === 0 ? 0 : Math.max(st.gapMean + CADENCE.z * Math.sqrt(st.gapVar), CADENCE.peakFactor * st.gapPeak);
+  let t: number;
+  if (n < CADENCE.warmupSamples) {
+    if (c === undefined) return Infinity; // event-driven and not shown busy yet: quiet
+    t = Math.max(floor, CADENCE.warmupFactor * c, learned);
+  } else {
+    if (c === undefined && st.gapMean > CADENCE.busyMeanGapMs) return Infinity; // an illiquid symbol's trades: quiet
+    t = Math.max(floor, learned);
+  }
+  return delivered ? t : Math.max(t, CADENCE.firstMessageMs);
+}
