@@ -13,6 +13,9 @@ export type { ClientStats, SubscribeOptions, SubscribeUserDataOptions } from './
 export type { ClientHealth } from './client/health';
 export type { StreamHealth } from './pool/health';
 export type { BinanceStreamClientOptions } from './client/options';
+export type { MessageStream, MessageStreamOptions, MessageStreamStats } from './client/stream-iterator';
+export type { BufferedStreamStats, OverflowPolicy } from './client/stream-buffer';
+export type { StartOptions } from './client/client';
 export type { AbortSignalLike, AbortSignalShape, ConsoleLike, WebCryptoKey } from './core/web-types';
 
 // Events

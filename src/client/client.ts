@@ -36,6 +36,11 @@ export interface SubscribeOptions {
    * latency-critical stream, or shrink the blast radius of one drop).
    */
   group?: string | undefined;
+  /**
+   * A fixed silence threshold for these streams in ms instead of the learned one, or
+   * `false`: never stale by silence (heartbeats only). @default the client's `staleAfterMs`, else learned
+   */
+  staleAfterMs?: number | false | undefined;
 }
 
 export interface StartOptions {
@@ -91,7 +96,15 @@ export class BinanceStreamClient extends ClientEmitter {
     this.pool = new StreamPool(config.pool);
     forward(this.pool, this, [...SOCKET_EVENT_NAMES, ...POOL_EVENT_NAMES] as const);
     const taps = { add: (s: string, tap: MessageTap) => this.addTap(s, tap), remove: (s: string, tap: MessageTap) => this.removeTap(s, tap) };
-    this.iterators = new MessageStreams({ market: config.market, allowUnknownStreams: config.allowUnknownStreams, log: config.logger, emit: this.emitAny, pool: this.pool, taps });
+    this.iterators = new MessageStreams({
+      market: config.market,
+      allowUnknownStreams: config.allowUnknownStreams,
+      log: config.logger,
+      emit: this.emitAny,
+      pool: this.pool,
+      taps,
+      lagThresholdMs: config.pool.liveness.lagThresholdMs || false,
+    });
   }
 
   /**
