@@ -6,6 +6,7 @@ import { StreamState } from '../../../src/pool/stream-state';
 import { classifyStream } from '../../../src/streams/classify';
 import { LoopMonitor } from '../../../src/core/loop-monitor';
 import { makePool, openAll, T0 } from './pool-harness';
+import { MARKETS } from '../../../src/core/markets';
 
 const loop = new LoopMonitor();
 
@@ -192,6 +193,20 @@ describe('StreamPool per-stream silence repair', () => {
     expect(Date.now() - stalledAt).toBeLessThanOrEqual(10_200);
     await pool.stop();
     expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('quiet by nature: a futures connection with only !forceOrder@arr and !contractInfo stays silent for 10 minutes with no stale, no re-subscribe', async () => {
+    const { pool, sockets } = makePool({ market: MARKETS.usdm, sweepIntervalMs: 1_000 });
+    const stale: StaleEvent[] = [];
+    pool.on('stale', (e) => stale.push(e));
+    pool.subscribe(['!forceOrder@arr', '!contractInfo']);
+    void pool.start();
+    openAll(sockets);
+    await vi.advanceTimersByTimeAsync(10 * 60_000);
+    expect(stale).toEqual([]);
+    expect(sockets[0]!.count('declareStale') + sockets[0]!.count('resubscribe')).toBe(0);
+    expect(pool.stats().streams.map((s) => s.suspectAfterMs)).toEqual([null, null]);
+    await pool.stop();
   });
 
   it('streamStaleAfterMs: false disables the repair', async () => {

@@ -1,0 +1,144 @@
+/** The pool's liveness pass (pool/liveness-pass.ts) on fake sockets with fake timers: lag, the process's own stalls, holds, learned thresholds. */
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { StaleEvent } from '../../../src/connection/events';
+import type { CaughtUpEvent, LaggingEvent, LoopBlockedEvent } from '../../../src/pool/events';
+import { makePool, openAll, T0 } from './pool-harness';
+
+beforeEach(() => {
+  vi.useFakeTimers();
+  vi.setSystemTime(T0);
+});
+afterEach(() => vi.useRealTimers());
+
+describe('liveness pass', () => {
+  it('lagging when a stream falls behind its own lag floor by the threshold, caughtUp under half of it', async () => {
+    const { pool, sockets } = makePool({ lagThresholdMs: 1_000 });
+    const lagging: LaggingEvent[] = [];
+    const caught: CaughtUpEvent[] = [];
+    pool.on('lagging', (e) => lagging.push(e));
+    pool.on('caughtUp', (e) => caught.push(e));
+    pool.subscribe('a@depth');
+    void pool.start();
+    openAll(sockets);
+    const s = sockets[0]!;
+    let u = 0;
+    const send = (behindMs: number) => s.deliver('a@depth', { E: Date.now() - behindMs, U: ++u, u });
+    for (let i = 0; i < 10; i++) {
+      send(80); // network + clock offset: not the consumer's doing
+      await vi.advanceTimersByTimeAsync(100);
+    }
+    expect(lagging).toEqual([]);
+    send(2_080);
+    await vi.advanceTimersByTimeAsync(100);
+    expect(lagging).toEqual([{ stream: 'a@depth', consumer: 'listener', lagMs: expect.closeTo(2_000, 0), baselineMs: expect.closeTo(80, 0), thresholdMs: 1_000 }]);
+    send(1_000); // still behind by more than half the threshold
+    await vi.advanceTimersByTimeAsync(100);
+    expect(caught).toEqual([]);
+    send(100);
+    await vi.advanceTimersByTimeAsync(100);
+    expect(caught).toEqual([{ stream: 'a@depth', consumer: 'listener', lagMs: expect.any(Number), laggingMs: 200 }]);
+    expect(lagging).toHaveLength(1);
+    await pool.stop();
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('a stall of the process is reported (loopBlocked) and never judged as the feed’s silence', async () => {
+    const clock = { skew: 0 };
+    const { pool, sockets } = makePool({ streamStaleAfterMs: 2_000, loopBlockedMs: 1_000, now: () => Date.now() + clock.skew });
+    const blocked: LoopBlockedEvent[] = [];
+    const stale: StaleEvent[] = [];
+    pool.on('loopBlocked', (e) => blocked.push(e));
+    pool.on('stale', (e) => stale.push(e));
+    pool.subscribe(['a@depth', 'b@depth']);
+    void pool.start();
+    openAll(sockets);
+    const s = sockets[0]!;
+    s.deliver('a@depth', { u: 1 });
+    s.deliver('b@depth', { u: 1 });
+    await vi.advanceTimersByTimeAsync(1_000);
+    clock.skew = 12_000; // the event loop was blocked for 12 s
+    await vi.advanceTimersByTimeAsync(100);
+    expect(blocked).toEqual([{ blockedMs: expect.any(Number), from: expect.any(Number), to: expect.any(Number), thresholdMs: 1_000 }]);
+    expect(blocked[0]!.blockedMs).toBeGreaterThanOrEqual(12_000);
+    // The frames that waited during the stall are read now.
+    s.deliver('a@depth', { u: 2 }, Date.now() + clock.skew);
+    s.deliver('b@depth', { u: 2 }, Date.now() + clock.skew);
+    await vi.advanceTimersByTimeAsync(1_500);
+    expect(stale).toEqual([]);
+    expect(s.count('declareStale')).toBe(0);
+    // A real silence after the stall is still caught.
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(stale.map((e) => e.scope)).toEqual(['connection']);
+    await pool.stop();
+  });
+
+  it('a silence that spans a stall is judged on the time the feed had (the stall subtracted)', async () => {
+    const clock = { skew: 0 };
+    const { pool, sockets } = makePool({ streamStaleAfterMs: 3_000, now: () => Date.now() + clock.skew });
+    const stale: StaleEvent[] = [];
+    pool.on('stale', (e) => stale.push(e));
+    pool.subscribe('a@depth');
+    void pool.start();
+    openAll(sockets);
+    sockets[0]!.deliver('a@depth', { u: 1 });
+    await vi.advanceTimersByTimeAsync(1_000);
+    clock.skew = 5_000; // 5 s stall, nothing arrives during or after it
+    await vi.advanceTimersByTimeAsync(1_500); // 7.5 s of wall time since the message, 2.5 s of them the feed's
+    expect(stale).toEqual([]);
+    await vi.advanceTimersByTimeAsync(800);
+    expect(stale).toHaveLength(1);
+    await pool.stop();
+  });
+
+  it('hold() pauses the sockets carrying the streams; a paused socket is never judged; release resumes it and restarts its silence count', async () => {
+    const { pool, sockets } = makePool({ streamStaleAfterMs: 1_000 });
+    const stale: StaleEvent[] = [];
+    pool.on('stale', (e) => stale.push(e));
+    pool.subscribe('a@depth');
+    pool.subscribe('b@depth', { group: 'solo' });
+    void pool.start();
+    openAll(sockets);
+    const [a, b] = sockets as [(typeof sockets)[0], (typeof sockets)[0]];
+    const h = pool.hold(['a@depth']);
+    expect(h.pausable).toBe(true);
+    expect(a.paused).toBe(true);
+    expect(b.paused).toBe(false);
+    b.deliver('b@depth', { u: 1 });
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(stale.map((e) => e.socketId)).toEqual([b.id]); // b went silent; a is held, not judged
+    h.release();
+    h.release();
+    expect(a.paused).toBe(false);
+    await vi.advanceTimersByTimeAsync(900);
+    expect(stale).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(300);
+    expect(stale.map((e) => e.socketId)).toEqual([b.id, a.id]);
+    await pool.stop();
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('learned: a busy depth@100ms stream is judged after about a second, a per-call staleAfterMs wins, stats show the thresholds', async () => {
+    const { pool, sockets } = makePool({});
+    const stale: StaleEvent[] = [];
+    pool.on('stale', (e) => stale.push(e));
+    pool.subscribe('a@depth@100ms');
+    pool.subscribe('b@depth@100ms', { group: 'slow', staleAfterMs: 5_000 });
+    void pool.start();
+    openAll(sockets);
+    let u = 0;
+    for (let i = 0; i < 50; i++) {
+      for (const s of sockets) for (const name of s.streams) s.deliver(name, { u: ++u });
+      await vi.advanceTimersByTimeAsync(100);
+    }
+    const st = pool.stats().streams;
+    expect(st.find((x) => x.stream === 'a@depth@100ms')).toMatchObject({ suspectAfterMs: 1_000, meanGapMs: expect.closeTo(100, 0) });
+    expect(st.find((x) => x.stream === 'b@depth@100ms')).toMatchObject({ suspectAfterMs: 5_000 });
+    const t0 = Date.now();
+    await vi.advanceTimersByTimeAsync(1_200);
+    expect(stale.map((e) => e.streams)).toEqual([['a@depth@100ms']]);
+    expect(Date.now() - t0).toBeLessThanOrEqual(1_200);
+    await vi.advanceTimersByTimeAsync(4_000);
+    expect(stale.map((e) => e.streams)).toEqual([['a@depth@100ms'], ['b@depth@100ms']]);
+    await pool.stop();
+  });
+});
