@@ -3,10 +3,13 @@
  * behind SUBSCRIBE/UNSUBSCRIBE acknowledgements (./subscriptions.ts) and WebSocket-API
  * request/response (user-data). Created with its connection and dropped with it:
  * `failAll(cause)` settles everything still pending and refuses later requests, so no
- * timer and no promise outlives the connection.
+ * timer and no promise outlives the connection. A timeout that fires late (this process
+ * stalled: the answer may be waiting in the socket buffer) waits one more grace period
+ * before it rejects (./liveness.ts LATE_MS, LATE_GRACE_MS).
  */
 import type { AbortSignalLike } from '../core/web-types';
 import { aborted, BinanceStreamError } from '../core/errors';
+import { LATE_GRACE_MS, LATE_MS } from './liveness';
 
 export interface RequestOptions {
   /** Overrides the engine's default timeout for this request. */
@@ -21,7 +24,7 @@ interface Pending<M> {
   readonly meta: M;
   resolve(value: unknown): void;
   reject(error: BinanceStreamError): void;
-  readonly timer: ReturnType<typeof setTimeout>;
+  timer: ReturnType<typeof setTimeout>;
   readonly cleanup: () => void;
 }
 
@@ -60,7 +63,12 @@ export class PendingRequests<M = string> {
       const onAbort = (): void => {
         this.reject(id, aborted(String(meta), signal?.reason));
       };
-      const timer = setTimeout(() => this.reject(id, options.onTimeout(id, timeoutMs)), timeoutMs);
+      const due = Date.now() + timeoutMs;
+      const timer = setTimeout(() => {
+        const p = this.pending.get(id);
+        if (p !== undefined && Date.now() - due >= LATE_MS) p.timer = setTimeout(() => this.reject(id, options.onTimeout(id, timeoutMs)), LATE_GRACE_MS);
+        else this.reject(id, options.onTimeout(id, timeoutMs));
+      }, timeoutMs);
       this.pending.set(id, { meta, resolve: resolve as (v: unknown) => void, reject, timer, cleanup: () => signal?.removeEventListener('abort', onAbort) });
       signal?.addEventListener('abort', onAbort, { once: true });
       try {

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { LATE_GRACE_MS } from '../../../src/connection/liveness';
 import { PendingRequests } from '../../../src/connection/requests';
 import { BinanceStreamError } from '../../../src/core/errors';
 
@@ -32,6 +33,24 @@ describe('PendingRequests', () => {
     await vi.advanceTimersByTimeAsync(1000);
     await check;
     expect(r.size).toBe(0);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('a timeout that fires late (the process stalled) waits one grace for an answer that was waiting in the buffer', async () => {
+    const r = new PendingRequests(1000);
+    const sent: number[] = [];
+    const p = r.request('SUBSCRIBE', (id) => void sent.push(id), { onTimeout });
+    vi.setSystemTime(Date.now() + 12_000); // the event loop was blocked for 12 s
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(r.size).toBe(1); // not rejected yet
+    expect(r.resolve(sent[0]!, 'ack')).toBe(true); // the answer, read right after the stall
+    await expect(p).resolves.toBe('ack');
+    // With no answer, it still times out after the grace.
+    const q = r.request('SUBSCRIBE', () => {}, { onTimeout });
+    const check = expect(q).rejects.toThrow('timed out');
+    vi.setSystemTime(Date.now() + 5_000);
+    await vi.advanceTimersByTimeAsync(1000 + LATE_GRACE_MS);
+    await check;
     expect(vi.getTimerCount()).toBe(0);
   });
 
