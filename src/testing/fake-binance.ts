@@ -20,7 +20,7 @@ import type { Logger } from './log';
 import { mask, toLogger } from './log';
 import type { FakeBinanceOptions, ResolvedOptions } from './options';
 import { resolveOptions } from './options';
-import type { BinanceProfile } from './profile';
+import type { BinanceProfile, MarketId } from './profile';
 import { PROFILES, WS_API } from './profile';
 import type { ListenKeyInfo } from './rest/listen-keys';
 import { ListenKeys } from './rest/listen-keys';
@@ -28,6 +28,8 @@ import { handleRest } from './rest/rest';
 import { AttemptLimiter } from './server/attempt-limiter';
 import { EmulatorServer } from './server/server';
 import { handleUpgrade } from './server/upgrades';
+import { ActivityModel } from './streams/activity';
+import type { ActivityProfileOptions } from './streams/activity-options';
 import type { ControlMessage } from './streams/connection-host';
 import type { FloodOptions, FloodResult } from './streams/flood/pump';
 import { Hub } from './streams/hub';
@@ -90,6 +92,11 @@ export class FakeBinance {
         expireListenKey: (k) => this.keys.end(k, 'expired'),
         deleteListenKey: (k) => this.keys.end(k, 'deleted'),
         resetAttemptLimits: () => this.limiter.reset(),
+        muteStream: (stream, durationMs) => {
+          this.hub.mute(stream, durationMs);
+          return this.streams.resolveTarget({ stream }).length;
+        },
+        unmuteStreams: () => this.hub.unmute(),
       },
       this.rules,
     );
@@ -124,6 +131,15 @@ export class FakeBinance {
     return ex;
   }
 
+  /**
+   * The activity model behind `activity: 'realistic'`, for use offline (no server, no timers):
+   * `FakeBinance.activityModel('spot', { seed }).stream('btcusdt@trade').nextGapMs(t)`. An
+   * emulator started with the same `seed` and profile has the same liquidity, bursts and lull.
+   */
+  static activityModel(market: MarketId, profile: ActivityProfileOptions = {}): ActivityModel {
+    return new ActivityModel(market, profile);
+  }
+
   get port(): number {
     return this.server.port;
   }
@@ -147,7 +163,7 @@ export class FakeBinance {
 
   // ---- publishing & inspection --------------------------------------------
 
-  /** Push a payload (object or JSON text) to the subscribers of a stream; recorded in the ground truth. Returns its seq. */
+  /** Push a payload (object or JSON text) to the subscribers of a stream; recorded in the ground truth (dropped while the stream is muted). Returns its seq. */
   publish(stream: string, payload: unknown): number {
     if (typeof stream !== 'string' || !stream) throw new TypeError('publish: stream must be a non-empty string');
     const raw = typeof payload === 'string' ? payload : JSON.stringify(payload);
@@ -186,12 +202,14 @@ export class FakeBinance {
    * partial depth `lastUpdateId`) and the time (`E`, `T`), continuing the stream's own
    * sequence; flooded depth events do not change the order book (a REST snapshot taken
    * during a depth flood matches its update ids, not its levels). No `stampField` in floods.
+   * Events published while the stream was muted (`faults.muteStream`) were sent to no one and
+   * are left out (their `seq` numbers are missing).
    */
   groundTruth(stream: string): GroundTruthEvent[] {
-    return this.truth.events(stream);
+    return this.truth.events(stream).filter((e) => !this.hub.wasMuted(stream, e.seq));
   }
 
-  /** Total events ever published on a stream (including those evicted from the ring). */
+  /** Total events ever published on a stream (including those evicted from the ring, and muted ones). */
   publishedCount(stream: string): number {
     return this.truth.count(stream);
   }
@@ -206,7 +224,7 @@ export class FakeBinance {
   }
 
   stats(): EmulatorStats {
-    return this.counters.snapshot(this.streams.size, this.hub.eventsPublished);
+    return this.counters.snapshot(this.streams.size, this.hub.eventsPublished, this.hub.eventsMuted);
   }
 
   listenKeys(): ListenKeyInfo[] {

@@ -65,6 +65,9 @@ export interface FaultHost {
   expireListenKey(key: string): boolean;
   deleteListenKey(key: string): boolean;
   resetAttemptLimits(): void;
+  /** Mute a stream on every connection (wall ms, Infinity = until healed); returns the connections carrying it. */
+  muteStream(stream: string, durationMs: number): number;
+  unmuteStreams(): void;
 }
 
 /**
@@ -100,6 +103,22 @@ export class Faults {
     const until = opts.durationMs === undefined ? Infinity : this.host.clock.now() + opts.durationMs;
     for (const c of conns) c.stall(until);
     return conns.length;
+  }
+
+  /**
+   * Silence one stream: its data frames stop on every connection (and on any that subscribes
+   * meanwhile) for `durationMs` or until `heal()`, while every other stream, pings and control
+   * answers continue — Binance's stream that goes quiet on a live connection. The muted events
+   * are generated and dropped: their sequence ids are skipped (the client sees a real gap, and
+   * REST aggTrades can backfill it), `groundTruth()` leaves them out (it stays what was sent),
+   * `publishedCount()` and `stats().eventsPublished` include them, `stats().eventsMuted` counts
+   * them. A rate-`Infinity` stream pauses instead. Returns the number of connections carrying it.
+   */
+  muteStream(stream: string, opts: { durationMs?: number | undefined } = {}): number {
+    if (typeof stream !== 'string' || !stream) throw new TypeError('faults.muteStream: stream must be a non-empty string');
+    const d = opts.durationMs ?? Infinity;
+    if (!(d > 0)) throw new RangeError(`faults.muteStream: durationMs must be > 0, got ${opts.durationMs}`);
+    return this.host.muteStream(stream, d);
   }
 
   /** Nothing in or out, no close: the TCP connection stays open but dead. */
@@ -173,9 +192,10 @@ export class Faults {
     return this.host.deleteListenKey(key);
   }
 
-  /** Undo every fault still in effect (stalls, blackholes, latency, upgrade/REST rules, hung requests, IP limits). */
+  /** Undo every fault still in effect (stalls, blackholes, latency, muted streams, upgrade/REST rules, hung requests, IP limits). */
   heal(): void {
     for (const c of this.host.resolveTarget({ all: true })) c.heal();
+    this.host.unmuteStreams();
     this.rules.clear();
     this.host.resetAttemptLimits();
   }

@@ -34,6 +34,8 @@ export interface ConnectionInfo {
   readonly stalled: boolean;
   readonly blackholed: boolean;
   readonly latencyMs: number;
+  /** Its streams muted right now (`faults.muteStream`). */
+  readonly muted: string[];
 }
 
 export interface EmulatorStats {
@@ -46,7 +48,10 @@ export interface EmulatorStats {
   /** Frames sent per stream (counting each subscriber). */
   framesSent: Record<string, number>;
   framesSentTotal: number;
+  /** Events published (generated, `publish()`ed, flooded), muted ones included. */
   eventsPublished: number;
+  /** Events published while their stream was muted (`faults.muteStream`): sent to no one. */
+  eventsMuted: number;
   restRequests: number;
 }
 
@@ -65,7 +70,7 @@ export class Counters {
     this.framesSentTotal += count;
   }
 
-  snapshot(connectionsOpen: number, eventsPublished: number): EmulatorStats {
+  snapshot(connectionsOpen: number, eventsPublished: number, eventsMuted: number): EmulatorStats {
     return {
       connectionsOpened: this.connectionsOpened,
       connectionsClosed: this.connectionsClosed,
@@ -75,6 +80,7 @@ export class Counters {
       framesSent: Object.fromEntries(this.framesSent),
       framesSentTotal: this.framesSentTotal,
       eventsPublished,
+      eventsMuted,
       restRequests: this.restRequests,
     };
   }

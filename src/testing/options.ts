@@ -1,6 +1,8 @@
 import type { Logger } from './log';
 import type { MarketId } from './profile';
 import { PROFILES, isMarketId } from './profile';
+import type { ActivityOption, ActivityProfileOptions } from './streams/activity-options';
+import { resolveActivityOption } from './streams/activity-options';
 
 /**
  * Default messages per second per stream kind, or exact stream suffix.
@@ -30,6 +32,19 @@ export interface FakeBinanceOptions {
   symbolCount?: number | undefined;
   /** Per-kind rates (msgs/s) overriding the realistic defaults, or a function of the stream name. */
   rates?: RateTable | RateFunction | undefined;
+  /**
+   * When generated events happen. `'steady'`: every stream at its fixed rate (1/rate apart).
+   * `'realistic'` (or `{ mode: 'realistic', …profile }`, see `ActivityProfileOptions`): the
+   * activity model — liquid symbols busy, the long tail minutes apart, bursts, quiet minutes,
+   * a 24 h curve and a market-wide lull; diff depth at its update speed only when the book
+   * changed; klines and tickers at their cadence, skipped when nothing traded. `rates` then set
+   * each stream's base rate (on the most liquid symbol; for periodic streams a slower cadence
+   * only). The model runs in emulator time (ms since start × `timeScale`), so `timeScale`
+   * compresses the day *and* multiplies every rate; lower `rates` at high scales. A stream that
+   * starts generating waits for its first modelled event (`initialEvent` still sends one at
+   * once). Rate 0, `Infinity`, `flood()` and `publish()` are unchanged. @default 'steady'
+   */
+  activity?: ActivityOption | undefined;
   /** Generate data automatically for subscribed streams; false = only `publish()`ed events. @default true */
   autoGenerate?: boolean | undefined;
   /**
@@ -99,6 +114,8 @@ export interface ResolvedOptions {
   seed: number | string | undefined;
   symbols: readonly string[];
   rates: RateTable | RateFunction | undefined;
+  /** The realistic activity profile; undefined = steady. */
+  activity: ActivityProfileOptions | undefined;
   autoGenerate: boolean;
   stampField: string | undefined;
   tickMs: number;
@@ -197,6 +214,7 @@ export function resolveOptions(opts: FakeBinanceOptions = {}): ResolvedOptions {
     seed: opts.seed,
     symbols,
     rates: opts.rates,
+    activity: resolveActivityOption(opts.activity, opts.seed),
     autoGenerate: opts.autoGenerate ?? true,
     stampField: opts.stampField,
     tickMs,

@@ -3,31 +3,19 @@ import type { GroundTruth } from '../data/ground-truth';
 import type { MarketData, StreamGenerator } from '../data/market-data';
 import { hashString } from '../data/rng';
 import type { ResolvedOptions } from '../options';
+import { ActivityModel } from './activity';
 import type { FloodSource } from './flood/plan';
 import { genericSource } from './flood/plan';
 import type { FloodOptions, FloodResult } from './flood/pump';
 import { Flooder } from './flood/pump';
 import type { Frame } from './frame';
-import { ScheduleHeap } from './schedule-heap';
+import type { Paced } from './pacer';
+import { Pacer } from './pacer';
 import type { StreamConnection } from './stream-connection';
 
-/** A paced stream behind by more than this catches up at most this much (then skips ahead). */
-const MAX_BACKLOG_MS = 500;
-
-interface Active {
-  readonly stream: string;
+interface Active extends Paced {
   readonly gen: StreamGenerator;
   readonly rate: number;
-  /** ms between events (Infinity: flood). */
-  readonly interval: number;
-  /** High-resolution ms when the next event is due. */
-  due: number;
-  /** Position in the schedule heap, -1 when not scheduled. */
-  slot: number;
-  /** Fraction of an interval between an out-of-cadence event and the next one, so streams started together do not stay in phase. */
-  readonly phase: number;
-  /** The due event is out of cadence (first one, or initialEvent): the next follows after `phase` intervals. */
-  jump: boolean;
   running: boolean;
   linger: TimerHandle | undefined;
 }
@@ -37,21 +25,25 @@ interface Active {
  * it has at least one subscriber that can receive it (plus `generatorLingerMs`);
  * every event is recorded in the ground truth and serialized once for all subscribers.
  *
- * Finite rates are paced by one timer armed for the earliest due stream (a min-heap by
- * due time), waking at most every `tickMs`: smooth at any rate, no timer when idle.
- * Rate `Infinity` and `flood()` go through the {@link Flooder} (pre-built frames).
+ * Finite rates are paced by the {@link Pacer} (one timer for the earliest due stream, at
+ * most every `tickMs`), at fixed intervals or, with `activity: 'realistic'`, when the
+ * {@link ActivityModel} says. Rate `Infinity` and `flood()` go through the {@link Flooder}
+ * (pre-built frames). A muted stream (`faults.muteStream`) reaches no connection.
  */
 export class Hub {
   readonly subs = new Map<string, Set<StreamConnection>>();
   private readonly active = new Map<string, Active>();
   private readonly gens = new Map<string, StreamGenerator | null>();
-  private readonly heap = new ScheduleHeap<Active>();
-  private wakeTimer: TimerHandle | undefined;
-  private wakeAt = Infinity;
-  private lastWake = -Infinity;
+  private readonly pacer: Pacer<Active>;
+  private readonly activity: ActivityModel | undefined;
   private readonly flooder: Flooder;
   private readonly sources = new Map<string, FloodSource>();
+  /** Muted streams (faults.muteStream) → the timer that ends the mute. */
+  private readonly muted = new Map<string, TimerHandle | undefined>();
+  /** Per stream, the seq ranges [first, last, first, last…] recorded while muted (published, never sent). */
+  private readonly mutedSeqs = new Map<string, number[]>();
   eventsPublished = 0;
+  eventsMuted = 0;
 
   constructor(
     private readonly opts: ResolvedOptions,
@@ -59,12 +51,16 @@ export class Hub {
     private readonly data: MarketData,
     private readonly truth: GroundTruth,
   ) {
+    this.pacer = new Pacer(clock, opts.tickMs, (a) => this.emit(a.stream, a.gen));
+    this.activity = opts.activity && new ActivityModel(opts.market, opts.activity);
     this.flooder = new Flooder({
       clock,
       truth,
-      subscribers: (s) => this.subs.get(s),
-      published: (_s, n) => {
+      // A muted stream has no one to flood: continuous floods pause, flood() requests go to no one (marked muted).
+      subscribers: (s) => (this.muted.size && this.muted.has(s) ? undefined : this.subs.get(s)),
+      published: (s, n) => {
         this.eventsPublished += n;
+        if (this.muted.size && this.muted.has(s)) this.markMuted(s, n);
       },
     });
   }
@@ -109,13 +105,16 @@ export class Hub {
 
   // ---- publishing ---------------------------------------------------------
 
-  /** Record and deliver one payload (JSON text). */
+  /** Record and deliver one payload (JSON text); a muted stream's is recorded as muted and delivered to no one. */
   publishRaw(stream: string, raw: string, eventType?: string): Frame {
     const seq = this.truth.record(stream, raw, this.clock.now());
     this.eventsPublished++;
     const frame: Frame = { stream, raw, seq, eventType };
-    const set = this.subs.get(stream);
-    if (set) for (const c of set) c.deliver(frame);
+    if (this.muted.size && this.muted.has(stream)) this.markMuted(stream, 1);
+    else {
+      const set = this.subs.get(stream);
+      if (set) for (const c of set) c.deliver(frame);
+    }
     return frame;
   }
 
@@ -156,6 +155,50 @@ export class Hub {
     return s;
   }
 
+  // ---- mute fault ---------------------------------------------------------
+
+  /**
+   * Stop a stream's data frames on every connection (current and future) for `durationMs`
+   * (wall ms, not scaled, like a stall) or until {@link unmute}. Its events are still generated
+   * and recorded (REST backfill sees them), marked muted: the public ground truth leaves them out.
+   */
+  mute(stream: string, durationMs = Infinity): void {
+    this.clock.clear(this.muted.get(stream));
+    this.muted.set(stream, durationMs === Infinity ? undefined : this.clock.timeout(() => this.unmute(stream), durationMs));
+  }
+
+  unmute(stream?: string): void {
+    for (const s of stream === undefined ? [...this.muted.keys()] : [stream]) {
+      if (!this.muted.has(s)) continue;
+      this.clock.clear(this.muted.get(s));
+      this.muted.delete(s);
+      if (this.flooder.isFlooding(s)) this.flooder.wake();
+    }
+  }
+
+  isMuted(stream: string): boolean {
+    return this.muted.has(stream);
+  }
+
+  /** Whether the event `seq` of `stream` was published while the stream was muted (sent to no one). */
+  wasMuted(stream: string, seq: number): boolean {
+    const r = this.mutedSeqs.get(stream);
+    if (r) for (let i = 0; i < r.length; i += 2) if (seq >= (r[i] as number) && seq <= (r[i + 1] as number)) return true;
+    return false;
+  }
+
+  /** The last `n` events recorded on `stream` were muted. */
+  private markMuted(stream: string, n: number): void {
+    this.eventsMuted += n;
+    const last = this.truth.count(stream);
+    let r = this.mutedSeqs.get(stream);
+    if (!r) this.mutedSeqs.set(stream, (r = []));
+    if (r.length && r[r.length - 1] === last - n) r[r.length - 1] = last;
+    else r.push(last - n + 1, last);
+    // Ranges that left the ground-truth ring are not needed any more.
+    while (r.length > 2 && (r[1] as number) <= last - this.opts.groundTruthLimit) r.splice(0, 2);
+  }
+
   // ---- scheduling ---------------------------------------------------------
 
   private startGenerating(stream: string): void {
@@ -165,9 +208,8 @@ export class Hub {
       existing.linger = undefined;
       if (!existing.running) {
         existing.running = true;
-        existing.jump = true;
         if (existing.rate === Infinity) this.flooder.setContinuous(stream, this.floodSource(stream, existing.gen), true);
-        else this.schedule(existing, this.clock.hrNow());
+        else this.pacer.start(existing);
       } else if (this.opts.initialEvent) this.dueNow(stream);
       return;
     }
@@ -177,19 +219,19 @@ export class Hub {
     const rate = this.data.rateFor(stream);
     if (!(rate > 0)) return;
     const phase = ((hashString(stream, this.data.seed) % 1000) + 1) / 1000;
-    const a: Active = { stream, gen, rate, interval: 1000 / rate, due: 0, slot: -1, phase, jump: true, running: true, linger: undefined };
+    const activity = rate === Infinity ? undefined : this.activity?.stream(stream, rate);
+    const a: Active = { stream, gen, rate, interval: 1000 / rate, due: 0, slot: -1, phase, activity, jump: true, running: true, linger: undefined };
     this.active.set(stream, a);
-    // The first event of a stream that starts generating goes out at once.
+    // Steady: the first event of a stream that starts generating goes out at once (realistic: when the model says).
     if (rate === Infinity) this.flooder.setContinuous(stream, this.floodSource(stream, gen), true);
-    else this.schedule(a, this.clock.hrNow());
+    else this.pacer.start(a);
   }
 
   /** initialEvent: make a running paced stream due now (its cadence restarts from this event). */
   private dueNow(stream: string): void {
     const a = this.active.get(stream);
     if (!a || !a.running || a.rate === Infinity) return;
-    a.jump = true;
-    this.schedule(a, this.clock.hrNow());
+    this.pacer.dueNow(a);
   }
 
   private stopGenerating(stream: string): void {
@@ -199,64 +241,7 @@ export class Hub {
     if ((this.subs.get(stream)?.size ?? 0) > 0) return;
     a.running = false;
     if (a.rate === Infinity) this.flooder.setContinuous(stream, this.floodSource(stream, a.gen), false);
-    else this.unschedule(a);
-  }
-
-  private schedule(a: Active, due: number): void {
-    this.heap.schedule(a, due);
-    this.arm();
-  }
-
-  private unschedule(a: Active): void {
-    this.heap.remove(a);
-    this.arm();
-  }
-
-  /** Arm the one pacing timer for the earliest due stream (no timer when nothing is due). */
-  private arm(): void {
-    const top = this.heap.top;
-    if (!top || this.clock.isDisposed) {
-      this.clock.clear(this.wakeTimer);
-      this.wakeTimer = undefined;
-      this.wakeAt = Infinity;
-      return;
-    }
-    const at = Math.max(top.due, this.lastWake + this.opts.tickMs);
-    if (this.wakeTimer && this.wakeAt <= at) return;
-    this.clock.clear(this.wakeTimer);
-    this.wakeAt = at;
-    this.wakeTimer = this.clock.timeout(() => this.tick(), Math.max(0, at - this.clock.hrNow()));
-  }
-
-  private tick(): void {
-    this.wakeTimer = undefined;
-    this.wakeAt = Infinity;
-    const now = this.clock.hrNow();
-    this.lastWake = now;
-    const h = this.heap;
-    // Everything due by now (a timer fires a little late, never early on purpose).
-    try {
-      for (let top = h.top; top && top.due <= now; top = h.top) {
-        if (top.jump) {
-          top.jump = false;
-          this.emit(top.stream, top.gen);
-          top.due = now + top.phase * top.interval;
-          h.topChanged();
-          continue;
-        }
-        let k = Math.floor((now - top.due) / top.interval) + 1;
-        const cap = Math.ceil(MAX_BACKLOG_MS / top.interval) + 1;
-        if (k > cap) {
-          top.due = now - (cap - 1) * top.interval;
-          k = cap;
-        }
-        for (let i = 0; i < k; i++) this.emit(top.stream, top.gen);
-        top.due += k * top.interval;
-        h.topChanged();
-      }
-    } finally {
-      this.arm();
-    }
+    else this.pacer.stop(a);
   }
 
   /** Publish `count` events (or for `durationMs`) as fast as the subscribers drain. */
@@ -277,9 +262,9 @@ export class Hub {
   }
 
   dispose(): void {
-    this.clock.clear(this.wakeTimer);
-    this.wakeTimer = undefined;
-    this.heap.clear();
+    this.pacer.dispose();
+    for (const t of this.muted.values()) this.clock.clear(t);
+    this.muted.clear();
     for (const a of this.active.values()) {
       a.running = false;
       a.slot = -1;

@@ -107,6 +107,7 @@ export class StreamService implements ConnectionHost<StreamConnection> {
       stalled: c.stalled,
       blackholed: c.blackholed,
       latencyMs: c.latencyMs,
+      muted: [...c.streams].filter((s) => this.hub.isMuted(s)),
     }));
   }
 
