@@ -45,7 +45,10 @@ export function listenToSocket(socket: ResilientSocketLike, owner: () => Slot, h
     if (socket !== slot.socket) return;
     // The old socket died during a handover: the replacement takes over now.
     if (slot.handover !== undefined && host.running()) return slot.handover.finish();
-    for (const st of router.statesOf(slot.streams)) progress.markUnready(st);
+    for (const st of router.statesOf(slot.streams)) {
+      progress.markUnready(st);
+      st.learnSkip = true; // the gap across the reconnect is not the stream's cadence
+    }
     host.scheduleProgress();
   });
   socket.on('gaveUp', (e) => {

@@ -129,7 +129,6 @@ export class StreamSilence {
       st.repairFrom = Math.max(st.lastMessageAt, 1);
     } else if (now < st.repairNextAt) return;
     st.repairs++;
-    st.learnSkip = true; // the gap that ends this episode is not the stream's cadence
     if (st.repair === 'resubscribe' && st.repairs > RESUBSCRIBE_TRIES) {
       st.repair = 'move';
       out.move.push(st.name);

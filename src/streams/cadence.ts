@@ -12,18 +12,20 @@
  *   heavy-tailed, so the normal bound alone would call every quiet minute a stall; the
  *   peak remembers the longest pause the stream really had lately, and a silence is only
  *   improbable past `peakFactor` times that;
- * - a floor per stream (at least `minStaleAfterMs`), and Binance's nominal cadence for the
- *   kind until {@link CADENCE.warmupSamples} gaps are known.
+ * - a floor per stream (at least `minStaleAfterMs`; 3 update periods, at least 1 s, for a
+ *   stream with a nominal update speed), and, for a periodic stream, Binance's nominal
+ *   cadence until {@link CADENCE.warmupSamples} gaps are known.
  *
- * Quiet by nature: streams that push only when something happens (liquidations,
- * `!contractInfo`, block trades, trades of an illiquid symbol) are never suspected by
- * silence alone: `suspectAfterMs` is Infinity for a `quiet` kind, and for any stream
- * without a nominal cadence until it has shown itself busy (mean gap at most
- * {@link CADENCE.busyMeanGapMs} over at least the warm-up samples).
+ * Event-driven streams (trades, bookTicker, diff depth: pushed only when something
+ * changed) are judged only once they have shown themselves busy: at least the warm-up
+ * samples with a mean gap of at most {@link CADENCE.busyMeanGapMs}. Until then, and
+ * whenever they turn illiquid, silence alone never makes them stale. Quiet-by-nature kinds
+ * (liquidations, `!contractInfo`, block trades) never are.
  *
- * Gaps that span an interruption (reconnect, silence repair, a stall of our own process)
- * are not learned: the pool sets `learnSkip` and the next gap is ignored, so a second
- * stall is detected as fast as the first.
+ * Gaps that span an interruption of the connection (a reconnect, a hold, a stall of our
+ * own process) are not learned: the pool sets `learnSkip` and the next gap is ignored, so a
+ * second stall is detected as fast as the first. A gap that spans a per-stream repair IS
+ * learned: if the stream was merely quiet, that is what it is like.
  */
 import type { StreamInfo } from './classify';
 
@@ -120,10 +122,10 @@ export function suspectAfterMs(st: CadenceState, o: StaleOverride, delivered: bo
   const learned = n === 0 ? 0 : Math.max(st.gapMean + CADENCE.z * Math.sqrt(st.gapVar), CADENCE.peakFactor * st.gapPeak);
   let t: number;
   if (n < CADENCE.warmupSamples) {
-    if (c === undefined) return Infinity; // event-driven and not shown busy yet: quiet
+    if (!info.periodic || c === undefined) return Infinity; // event-driven and not shown busy yet: quiet
     t = Math.max(floor, CADENCE.warmupFactor * c, learned);
   } else {
-    if (c === undefined && st.gapMean > CADENCE.busyMeanGapMs) return Infinity; // an illiquid symbol's trades: quiet
+    if (!info.periodic && st.gapMean > CADENCE.busyMeanGapMs) return Infinity; // an illiquid symbol's trades or book: quiet
     t = Math.max(floor, learned);
   }
   return delivered ? t : Math.max(t, CADENCE.firstMessageMs);

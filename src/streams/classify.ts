@@ -17,6 +17,12 @@ export interface StreamInfo {
   /** Binance's nominal update period in ms, or undefined where updates are event-driven (trades). */
   readonly cadenceMs: number | undefined;
   /**
+   * Binance pushes it every `cadenceMs` whether or not anything changed (klines, partial-book
+   * snapshots, tickers, mark prices, all-market arrays). False for event-driven streams, diff
+   * depth included: `@depth@100ms` is pushed at most every 100 ms, and only when the book changed.
+   */
+  readonly periodic: boolean;
+  /**
    * Quiet by nature: Binance pushes it only when something happens (liquidations,
    * `!contractInfo`, block trades), so silence alone never makes it stale (./cadence.ts).
    */
@@ -119,5 +125,6 @@ export function classifyStream(stream: string, futures = false): StreamInfo {
     event = 'markPrice';
     cadenceMs = rest.endsWith('@1s') ? 1000 : 3000;
   }
-  return { stream, kind, symbol, event, cadenceMs, quiet, staleAfterMs: quiet ? Infinity : DEFAULT_STALE_AFTER_MS[kind] };
+  const periodic = cadenceMs !== undefined && kind !== 'depth';
+  return { stream, kind, symbol, event, cadenceMs, periodic, quiet, staleAfterMs: quiet ? Infinity : DEFAULT_STALE_AFTER_MS[kind] };
 }

@@ -11,10 +11,24 @@ const feed = (st: CadenceState, gaps: number[]): void => gaps.forEach((g) => lea
 const repeat = (n: number, f: (i: number) => number): number[] => Array.from({ length: n }, (_, i) => f(i));
 
 describe('learned cadence', () => {
-  it('warm-up: a stream with a nominal cadence starts from it (depth@100ms: 10 periods, at least the floor)', () => {
-    const st = state('btcusdt@depth@100ms');
-    expect(st.info.cadenceMs).toBe(100);
+  it('warm-up: a periodic stream starts from its nominal cadence (depth5@100ms: 10 periods, at least the floor); diff depth waits until it has shown itself busy', () => {
+    const st = state('btcusdt@depth5@100ms');
+    expect(st.info).toMatchObject({ cadenceMs: 100, periodic: true });
     expect(suspectAfterMs(st, LEARNED, true)).toBe(Math.max(CADENCE.minFloorMs, CADENCE.warmupFactor * 100));
+    const diff = state('btcusdt@depth@100ms');
+    expect(diff.info).toMatchObject({ cadenceMs: 100, periodic: false }); // pushed only when the book changed
+    expect(suspectAfterMs(diff, LEARNED, true)).toBe(Infinity);
+    feed(
+      diff,
+      repeat(CADENCE.warmupSamples, () => 100),
+    );
+    expect(suspectAfterMs(diff, LEARNED, true)).toBe(CADENCE.minFloorMs);
+    const illiquid = state('xyzusdt@depth@100ms');
+    feed(
+      illiquid,
+      repeat(20, () => 5_000),
+    );
+    expect(suspectAfterMs(illiquid, LEARNED, true)).toBe(Infinity);
     // kline_1s is a 1 s stream, other spot klines 2 s, futures klines 250 ms.
     expect(suspectAfterMs(state('btcusdt@kline_1s'), LEARNED, true)).toBe(10_000);
     expect(suspectAfterMs(state('btcusdt@kline_1m'), LEARNED, true)).toBe(20_000);
