@@ -35,16 +35,17 @@ export interface Violation {
   readonly message: string;
 }
 
-export type Layer = 'core' | 'streams' | 'retry' | 'connection' | 'pool' | 'user-data' | 'recovery' | 'events' | 'client' | 'entry' | 'testing';
+export type Layer = 'core' | 'streams' | 'retry' | 'rest' | 'connection' | 'pool' | 'user-data' | 'book' | 'recovery' | 'events' | 'client' | 'entry' | 'testing';
 /**
- * Lower imports nothing higher. pool and user-data share a rank and must not import each
- * other; recovery is special-cased. `events` is src/events.ts, the type-only composition
+ * Lower imports nothing higher. rest (Binance's REST market data and the process-wide weight
+ * budget) and connection share a rank and must not import each other; pool, user-data and
+ * book (local order books) share one too; recovery is special-cased. `events` is src/events.ts, the type-only composition
  * of every layer's event map: above pool and user-data, below the client (whose emitter
  * is typed by it) and the entry files.
  */
-const RANK: Record<Exclude<Layer, 'testing' | 'recovery'>, number> = { core: 0, streams: 1, retry: 2, connection: 3, pool: 4, 'user-data': 4, events: 5, client: 6, entry: 7 };
+const RANK: Record<Exclude<Layer, 'testing' | 'recovery'>, number> = { core: 0, streams: 1, retry: 2, rest: 3, connection: 3, pool: 4, 'user-data': 4, book: 4, events: 5, client: 6, entry: 7 };
 const ENTRY_FILES = new Set(['index.ts', 'advanced.ts']);
-const ORDER = 'core ← streams ← retry ← connection ← {pool, user-data} ← events ← client ← entry';
+const ORDER = 'core ← streams ← retry ← {rest, connection} ← {pool, user-data, book} ← events ← client ← entry';
 const PACKAGE_ENTRIES: Record<string, string> = { 'binance-stream-client': 'index.ts', 'binance-stream-client/advanced': 'advanced.ts', 'binance-stream-client/testing': 'testing/index.ts' };
 const DOM_GLOBALS = new Set(['CloseEvent', 'ErrorEvent', 'OpenEvent', 'MessageEvent']);
 
@@ -52,7 +53,7 @@ export function layerOf(file: string): Layer | undefined {
   if (ENTRY_FILES.has(file)) return 'entry';
   if (file === 'events.ts') return 'events';
   const top = file.split('/')[0]!;
-  return (['core', 'streams', 'retry', 'connection', 'pool', 'user-data', 'recovery', 'client', 'testing'] as const).find((l) => l === top && file.includes('/'));
+  return (['core', 'streams', 'retry', 'rest', 'connection', 'pool', 'user-data', 'book', 'recovery', 'client', 'testing'] as const).find((l) => l === top && file.includes('/'));
 }
 
 /** Parse one file's text: its imports (unresolved specifiers) and the names it exports. */
@@ -165,7 +166,7 @@ export function checkLayers(graph: ImportGraph): Violation[] {
       out.push({
         rule: 'every file belongs to a layer',
         from,
-        message: `${from} is outside every layer (core/ streams/ retry/ connection/ pool/ user-data/ recovery/ client/ testing/, or an entry file)`,
+        message: `${from} is outside every layer (core/ streams/ retry/ rest/ connection/ pool/ user-data/ book/ recovery/ client/ testing/, or an entry file)`,
       });
       continue;
     }
@@ -179,10 +180,10 @@ export function checkLayers(graph: ImportGraph): Violation[] {
       } else if (b === 'testing') v('only src/testing/ imports src/testing/ (it is a separate entry)');
       else if (!b || a === b) continue;
       else if (a === 'recovery') {
-        if (b !== 'core' && b !== 'streams') v('recovery/ imports only core/ and streams/');
+        if (b !== 'core' && b !== 'streams' && b !== 'rest') v('recovery/ imports only core/, streams/ and rest/');
       } else if (b === 'recovery') {
-        if (a !== 'pool' && a !== 'entry') v('recovery/ is imported by pool/ (and re-exported by the entry files) only');
-      } else if ((a === 'pool' && b === 'user-data') || (a === 'user-data' && b === 'pool')) v('pool/ and user-data/ must not import each other');
+        if (a !== 'pool' && a !== 'client' && a !== 'entry') v('recovery/ is imported by pool/ and client/ (and re-exported by the entry files) only');
+      } else if (a !== b && RANK[a] === RANK[b] && a !== 'entry') v(`${a}/ and ${b}/ share a rank and must not import each other`);
       else if (RANK[a] < RANK[b]) v(`wrong-way arrow: ${a} must not import ${b} (order: ${ORDER})`);
     }
   }
