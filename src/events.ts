@@ -5,6 +5,7 @@
  * {@link StreamMessage} second.
  */
 import type { PoolEvents } from './pool/events';
+import type { RecoveryEvents } from './recovery/gap';
 import type { MarketDataEvents, StreamMessage } from './streams/types';
 import type { UserDataClientEvents } from './user-data/events';
 
@@ -26,6 +27,7 @@ export type {
 } from './connection/events';
 export type { CaughtUpEvent, ConnectingProgressEvent, LaggingEvent, LoopBlockedEvent, RotatedEvent, StreamDownEvent, StreamRestoredEvent } from './pool/events';
 export type { ListenKeyLifecycleEvent, UserDataGapEvent, UserDataStateEvent } from './user-data/events';
+export type { DepthGap, GapCause, GapEvent, KlineGap, TradeGap } from './recovery/gap';
 
 type DataListener<T> = (data: T, message: StreamMessage<T>) => void;
 
@@ -38,6 +40,6 @@ export type MarketDataClientEvents = {
 };
 
 /** Event name → listener signature (eventemitter3 typed map). */
-export type ClientEvents = MarketDataClientEvents & UserDataClientEvents & PoolEvents;
+export type ClientEvents = MarketDataClientEvents & UserDataClientEvents & PoolEvents & RecoveryEvents;
 
 export type ClientEventName = keyof ClientEvents;

@@ -103,10 +103,14 @@ export class LivenessPass {
     }
     if (r.connection) {
       const streams = [...slot.streams];
-      for (const st of h.router.statesOf(streams)) st.learnSkip = true;
+      for (const st of h.router.statesOf(streams)) {
+        st.learnSkip = true;
+        st.interrupt('stall', now);
+      }
       return sock.declareStale(r.silentMs, streams);
     }
     const { streams, move, silentMs } = r;
+    for (const st of h.router.statesOf([...streams, ...move])) st.interrupt('stall', now);
     if (streams.length) {
       h.log.warn({ socketId: sock.id, streams, silentMs }, 'streams silent on a live connection; re-subscribing them');
       sock.resubscribe(streams);

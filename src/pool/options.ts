@@ -12,7 +12,7 @@ import type { Logger } from '../core/logger';
 import { normalizeLogger } from '../core/logger';
 import type { MarketProfile } from '../core/markets';
 import { bool, isResolved, knownKeys, markResolved, num, numOrFalse, optFunction, optImplementation, optObject, requireNum, url } from '../core/validate';
-import type { RecoveryStage } from '../recovery/stage';
+import type { RecoveryStage, StageOptions } from '../recovery/stage';
 import { ExponentialBackoff } from '../retry/exponential-backoff';
 import type { RetryPolicy } from '../retry/policy';
 import type { StreamInfo } from '../streams/classify';
@@ -51,8 +51,8 @@ export interface StreamPoolOptions extends SocketTuning, LivenessOptions {
   groups?: Readonly<Record<string, StreamGroupOptions>> | undefined;
   /** Called once per delivered, de-duplicated message (the client's typed emit). Should not throw. */
   sink: StreamSink;
-  /** Recovery stages to chain after dedup for a stream (called once at subscribe time). @default none */
-  stages?: ((info: StreamInfo) => readonly RecoveryStage[] | undefined) | undefined;
+  /** Recovery stages to chain after dedup for a stream (called once at subscribe time, with the subscribe() call's options). @default none */
+  stages?: ((info: StreamInfo, options: StageOptions) => readonly RecoveryStage[] | undefined) | undefined;
   /** Builds each socket. @default `(o) => new ResilientSocket(o)` */
   socketFactory?: ((options: ResilientSocketOptions) => ResilientSocketLike) | undefined;
   /** Socket-id prefix (`spot-1`, `usdm-market-2`, `spot-fast-1`). @default market.id */
@@ -117,7 +117,7 @@ export interface ResolvedPoolOptions {
   /** Group → its cap (only groups with their own cap). */
   readonly groupCaps: ReadonlyMap<string, number>;
   readonly sink: StreamSink;
-  readonly stages: ((info: StreamInfo) => readonly RecoveryStage[] | undefined) | undefined;
+  readonly stages: ((info: StreamInfo, options: StageOptions) => readonly RecoveryStage[] | undefined) | undefined;
   /** undefined: the pool builds `ResilientSocket`s. */
   readonly socketFactory: ((options: ResilientSocketOptions) => ResilientSocketLike) | undefined;
   readonly idPrefix: string;

@@ -73,6 +73,18 @@ export class StreamRouter {
     if (st.held !== undefined && st.held.length !== 0 && st.hasLast) this.maybeCaughtUp(st);
   };
 
+  /**
+   * A message that did not come from a socket (the REST fallback): through the same
+   * counters, cadence, stages (sequence tracking joins it with the socket's data) and sink.
+   * False when the pool does not carry the stream.
+   */
+  inject(message: StreamMessage): boolean {
+    const st = this.states.get(message.stream);
+    if (st === undefined) return false;
+    this.deliver(st, message);
+    return true;
+  }
+
   private deliver(st: StreamState, message: StreamMessage): void {
     st.messages++;
     const at = message.receivedAt;
@@ -148,7 +160,10 @@ export class StreamRouter {
   private switchToNext(st: StreamState, forced: boolean): void {
     const next = st.next;
     if (next === undefined) return;
-    if (forced) this.counters.forcedSwitches++;
+    if (forced) {
+      this.counters.forcedSwitches++;
+      st.interrupt('handover', st.lastMessageAt + 1);
+    }
     st.primary = next;
     st.next = undefined;
     const held = st.held;

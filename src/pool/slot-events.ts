@@ -48,6 +48,7 @@ export function listenToSocket(socket: ResilientSocketLike, owner: () => Slot, h
     for (const st of router.statesOf(slot.streams)) {
       progress.markUnready(st);
       st.learnSkip = true; // the gap across the reconnect is not the stream's cadence
+      st.interrupt('reconnect', host.now());
     }
     host.scheduleProgress();
   });

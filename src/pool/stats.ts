@@ -17,6 +17,7 @@ export function poolStats(placement: Placement, router: StreamRouter, budget: Co
   const streams: PoolStreamStats[] = [];
   for (const st of router.states.values()) {
     const slot = placement.slotOf(st.name);
+    const seq = st.stages?.find((s) => s.counters !== undefined)?.counters;
     const sk = slot !== undefined ? bySocket.get(slot) : undefined;
     streams.push({
       stream: st.name,
@@ -31,7 +32,7 @@ export function poolStats(placement: Placement, router: StreamRouter, budget: Co
       lagMs: st.lagMs,
       retries: sk?.retries ?? 0,
       reconnects: sk?.reconnects ?? 0,
-      duplicatesDropped: st.duplicates,
+      duplicatesDropped: st.duplicates + (seq?.['duplicates'] ?? 0),
       resubscribes: st.resubscribes,
       state: st.health,
       stateSince: st.healthSince,
@@ -40,6 +41,8 @@ export function poolStats(placement: Placement, router: StreamRouter, budget: Co
       suspectAfterMs: finite(suspectAfterMs(st, st.stale, sk?.connectedAt !== undefined && st.lastMessageAt >= sk.connectedAt)),
       meanGapMs: st.gapSamples ? st.gapMean : undefined,
       lagging: st.lagging,
+      gaps: seq?.['gaps'] ?? 0,
+      missed: seq?.['missed'] ?? 0,
     });
   }
   const c = router.counters;

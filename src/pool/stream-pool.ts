@@ -120,13 +120,13 @@ export class StreamPool extends EventEmitter<PoolEvents> {
    * and after start().
    */
   subscribe(streams: string | readonly string[], options: SubscribeOptions = {}): void {
-    const { group, staleAfterMs } = subscribeArgs(options);
+    const { group, staleAfterMs, backfill } = subscribeArgs(options);
     const now = this.o.now();
     const added: StreamState[] = [];
     for (const name of streamNames('subscribe', streams, this.o)) {
       if (this.router.states.has(name) || added.some((a) => a.name === name)) continue;
       const info = classifyStream(name, this.market.futures);
-      added.push(new StreamState(name, info, group, now, this.o.stages?.(info), this.liveness.silence.overrideFor(info, staleAfterMs)));
+      added.push(new StreamState(name, info, group, now, this.o.stages?.(info, { backfill }), this.liveness.silence.overrideFor(info, staleAfterMs)));
     }
     for (const st of added) this.router.add(st); // all checked (a throwing streamStaleAfterMs function included) before any is added
     // After stop() streams are only recorded; start() places them again.

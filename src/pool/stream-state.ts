@@ -7,7 +7,9 @@
 import type { ResilientSocketLike } from '../connection/types';
 import type { EventKey } from '../recovery/dedup';
 import { newEventKey } from '../recovery/dedup';
-import type { RecoveryStage, StreamView } from '../recovery/stage';
+import type { GapCause } from '../recovery/gap';
+import type { InterruptionView } from '../recovery/sequence';
+import type { RecoveryStage } from '../recovery/stage';
 import type { CadenceState, StaleOverride } from '../streams/cadence';
 import { LEARNED } from '../streams/cadence';
 import type { StreamInfo } from '../streams/classify';
@@ -29,7 +31,7 @@ export interface Handover {
   onAllSwitched: () => void;
 }
 
-export class StreamState implements StreamView, CadenceState {
+export class StreamState implements InterruptionView, CadenceState {
   readonly name: string;
   readonly info: StreamInfo;
   /** Group the stream was subscribed in (`''` = default). */
@@ -86,6 +88,12 @@ export class StreamState implements StreamView, CadenceState {
   outageSince: number;
   /** It was `down` since it was last live (the next `live` emits `streamRestored`). */
   wasDown = false;
+  // --- interruptions (read by the sequence stage for a gap's cause) ---
+  /** Interruptions recorded (one per episode: a reconnect, a silence, a forced handover). */
+  interruptions = 0;
+  interruption: GapCause | undefined = undefined;
+  /** When the current one was recorded (a later message ends the episode). */
+  interruptionAt = 0;
   /** Optional stages after dedup (gap tracking, backfill…). */
   stages: readonly RecoveryStage[] | undefined;
 
@@ -121,6 +129,14 @@ export class StreamState implements StreamView, CadenceState {
     this.ready = false;
     this.learnSkip = true;
     this.endRepair();
+  }
+
+  /** Record an interruption, unless one is already open (the first cause of an episode wins: a stall that led to a reconnect is a stall). */
+  interrupt(kind: GapCause, now: number): void {
+    if (this.interruptionAt > this.lastMessageAt && this.interruptions > 0) return;
+    this.interruptions++;
+    this.interruption = kind;
+    this.interruptionAt = Math.max(now, this.lastMessageAt + 1);
   }
 
   /** The silence episode is over (the stream delivered, or it left its socket). */

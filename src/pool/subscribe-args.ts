@@ -3,7 +3,7 @@
  * checked against the market's catalog) and the per-call options.
  */
 import { BinanceStreamError, invalidOption } from '../core/errors';
-import { numOrFalse } from '../core/validate';
+import { bool, numOrFalse } from '../core/validate';
 import { checkStreamKind } from '../streams/catalog';
 import { normalizeStreamName, toStreamList } from '../streams/names';
 import { GROUP_NAME_RULE, isGroupName } from './group-name';
@@ -13,15 +13,17 @@ import type { ResolvedPoolOptions } from './options';
 export interface SubscribeArgs {
   readonly group: string;
   readonly staleAfterMs: number | false | undefined;
+  readonly backfill: boolean | undefined;
 }
 
 /** subscribe() options: ERR_INVALID_OPTION naming the bad one. */
-export function subscribeArgs(options: { group?: string | undefined; staleAfterMs?: number | false | undefined }): SubscribeArgs {
+export function subscribeArgs(options: { group?: string | undefined; staleAfterMs?: number | false | undefined; backfill?: boolean | undefined }): SubscribeArgs {
   if (options === null || typeof options !== 'object') throw invalidOption('subscribe options', 'an object { group?, staleAfterMs? }', options);
   const g: unknown = options.group;
   if (g !== undefined && g !== '' && !isGroupName(g)) throw invalidOption('group', `a group name (${GROUP_NAME_RULE})`, g);
   const staleAfterMs = numOrFalse('subscribe staleAfterMs', options.staleAfterMs, undefined, { min: 1, unit: 'ms' });
-  return { group: (g as string | undefined) || '', staleAfterMs };
+  const backfill = options.backfill === undefined ? undefined : bool('subscribe backfill', options.backfill, false);
+  return { group: (g as string | undefined) || '', staleAfterMs, backfill };
 }
 
 /**

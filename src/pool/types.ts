@@ -45,6 +45,9 @@ export interface PoolStreamStats {
   meanGapMs: number | undefined;
   /** Lagging behind the feed right now (see `lagging`). */
   lagging: boolean;
+  /** Gaps found by sequence tracking (aggTrade/trade ids, diff-depth update ids, kline candles), and the events or candles they missed. */
+  gaps: number;
+  missed: number;
 }
 
 export interface PoolSocketStats extends SocketStats {
@@ -72,4 +75,6 @@ export interface SubscribeOptions {
   group?: string | undefined;
   /** Fixed silence threshold for these streams (ms), or `false`: never stale by silence. @default the pool's `streamStaleAfterMs`, else learned */
   staleAfterMs?: number | false | undefined;
+  /** Fill gaps of these streams from REST before live data resumes (aggTrade, klines). @default the client's `backfill` (false) */
+  backfill?: boolean | undefined;
 }

@@ -22,6 +22,12 @@ export interface StreamView {
   readonly lastMessageAt: number;
 }
 
+/** What the subscribe() call asked of the stream's stages. */
+export interface StageOptions {
+  /** Fill gaps from REST (`subscribe(…, { backfill })`, else the client's `backfill`). */
+  readonly backfill: boolean | undefined;
+}
+
 export interface RecoveryStage {
   /** For stats and logs. */
   readonly name: string;
@@ -31,4 +37,6 @@ export interface RecoveryStage {
    * reference to `message.data` unless it owns the message from then on.
    */
   accept(stream: StreamView, message: StreamMessage): boolean;
+  /** Counters for stats (e.g. gaps, missed, duplicates). */
+  readonly counters?: Readonly<Record<string, number>> | undefined;
 }
