@@ -128,6 +128,7 @@ export class StreamState implements InterruptionView, CadenceState {
     this.filtering = false;
     this.ready = false;
     this.learnSkip = true;
+    this.interrupt('reconnect', this.lastMessageAt + 1);
     this.endRepair();
   }
 
