@@ -1,7 +1,7 @@
 /**
  * `@binance/spot` (Binance's official connector) `WebsocketStreams`, pointed at the
  * emulator by `configurationWebsocketStreams.wsURL`. Its typed per-stream handlers
- * (`conn.aggTrade({ symbol })`, `conn.kline(...)`) deliver the payload. Streams are
+ * (`conn.aggTrade({ symbol })`, `conn.kline(...)`, `conn.bookTicker(...)`) deliver the payload. Streams are
  * SUBSCRIBEd once per connection in one frame (one frame per handler would trip the
  * 5 msgs/s limit); above 1024 streams it runs in its `pool` mode.
  */
@@ -19,6 +19,7 @@ interface SpotConnection {
   trade(p: { symbol: string }): StreamHandle;
   kline(p: { symbol: string; interval: string }): StreamHandle;
   diffBookDepth(p: { symbol: string; updateSpeed?: string }): StreamHandle;
+  bookTicker(p: { symbol: string }): StreamHandle;
 }
 interface SpotModule {
   SpotWebsocketStreams: {
@@ -61,6 +62,7 @@ export const createBinanceSpot: SubjectFactory = async (ctx) => {
         else if (kind === 'trade') h = conn.trade({ symbol });
         else if (kind.startsWith('kline_')) h = conn.kline({ symbol, interval: kind.slice(6) });
         else if (kind.startsWith('depth@')) h = conn.diffBookDepth({ symbol, updateSpeed: kind.slice(6) });
+        else if (kind === 'bookTicker') h = conn.bookTicker({ symbol });
         else throw new Error(`bench: no @binance/spot handler for ${s}`);
         h.on('message', cb);
       }

@@ -14,7 +14,8 @@ export const createOurs: SubjectFactory = async (ctx) => {
   if (kinds.has('trade')) client.on('trade', onData);
   if ([...kinds].some((k) => k.startsWith('kline_'))) client.on('kline', onData);
   if ([...kinds].some((k) => k.startsWith('depth@') || k === 'depth')) client.on('depth', onData);
-  client.on('stale', () => ctx.onSignal('stale'));
+  if (kinds.has('bookTicker')) client.on('bookTicker', onData);
+  client.on('stale', (e) => ctx.onSignal('stale', { scope: e.scope }));
   client.on('reconnecting', (e) => ctx.onSignal('reconnecting', { delayMs: e.delayMs }));
   client.on('close', () => ctx.onSignal('close'));
   client.on('open', () => ctx.onSignal('open'));

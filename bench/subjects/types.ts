@@ -15,10 +15,10 @@ export interface SubjectContext {
   /** The typed listener: called once per delivered event with its payload object. */
   onData: (data: Payload) => void;
   /**
-   * Lifecycle signals the library exposes (used by the recovery figures only); for
-   * `reconnecting`, the delay its retry policy chose, when it says.
+   * Lifecycle signals the library exposes (used by the recovery and liveness figures only);
+   * for `reconnecting`, the delay its retry policy chose, when it says; for `stale`, its scope.
    */
-  onSignal: (signal: Signal, detail?: { delayMs?: number | undefined }) => void;
+  onSignal: (signal: Signal, detail?: { delayMs?: number | undefined; scope?: string | undefined }) => void;
   /** Spot's limit (1024); subjects that pool connections themselves pack up to this. */
   maxStreamsPerConnection: number;
 }
