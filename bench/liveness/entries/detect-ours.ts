@@ -1,0 +1,4 @@
+import { createOurs } from '../../subjects/ours';
+import { detectMain } from '../detect-child';
+
+detectMain(createOurs);
