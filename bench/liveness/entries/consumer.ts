@@ -1,0 +1,3 @@
+import { consumerMain } from '../consumer-child';
+
+consumerMain();
