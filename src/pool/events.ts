@@ -2,6 +2,9 @@
  * Events the stream pool adds to the connection events of its sockets.
  */
 import type { SocketEvents } from '../connection/events';
+import type { DegradedEvent, RestoredEvent } from './rest-fallback';
+
+export type { DegradedEvent, RestoredEvent };
 
 export interface ConnectingProgressEvent {
   /** Streams confirmed live (delivering or acknowledged). */
@@ -103,9 +106,23 @@ export type PoolEvents = SocketEvents & {
   streamDown: (e: StreamDownEvent) => void;
   streamRestored: (e: StreamRestoredEvent) => void;
   loopBlocked: (e: LoopBlockedEvent) => void;
+  /** A socket could not be restored: its streams are served over REST (./rest-fallback.ts). */
+  degraded: (e: DegradedEvent) => void;
+  /** …and it is back: REST serving ends. */
+  restored: (e: RestoredEvent) => void;
   lagging: (e: LaggingEvent) => void;
   caughtUp: (e: CaughtUpEvent) => void;
 };
 
 /** The pool's own event names (forwarded by the client after the socket events). */
-export const POOL_EVENT_NAMES = ['connecting', 'rotated', 'streamDown', 'streamRestored', 'loopBlocked', 'lagging', 'caughtUp'] as const satisfies readonly (keyof PoolEvents)[];
+export const POOL_EVENT_NAMES = [
+  'connecting',
+  'rotated',
+  'streamDown',
+  'streamRestored',
+  'loopBlocked',
+  'lagging',
+  'caughtUp',
+  'degraded',
+  'restored',
+] as const satisfies readonly (keyof PoolEvents)[];

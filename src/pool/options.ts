@@ -20,6 +20,8 @@ import type { ConnectionBudgetState } from './connection-budget';
 import { ConnectionBudget } from './connection-budget';
 import { GROUP_NAME_RULE, isGroupName } from './group-name';
 import type { LivenessOptions, ResolvedLiveness } from './liveness-options';
+import type { FallbackRest, RestFallbackOptions } from './rest-fallback';
+import { FALLBACK_DEFAULTS } from './rest-fallback';
 import { LIVENESS_KEYS, resolveLiveness } from './liveness-options';
 import type { RotationPlan, RotationWindow } from './rotation-plan';
 import type { StreamSink } from './router';
@@ -51,6 +53,10 @@ export interface StreamPoolOptions extends SocketTuning, LivenessOptions {
   groups?: Readonly<Record<string, StreamGroupOptions>> | undefined;
   /** Called once per delivered, de-duplicated message (the client's typed emit). Should not throw. */
   sink: StreamSink;
+  /** Where the REST fallback polls (the client gives its market's REST client). @default none: no fallback */
+  fallbackRest?: FallbackRest | undefined;
+  /** When a socket cannot be restored, serve its streams over REST (./rest-fallback.ts); `false` disables. @default { afterMs: 30_000, afterAttempts: 5, pollMs: 1_000 } when `fallbackRest` is given */
+  restFallback?: RestFallbackOptions | false | undefined;
   /** Recovery stages to chain after dedup for a stream (called once at subscribe time, with the subscribe() call's options). @default none */
   stages?: ((info: StreamInfo, options: StageOptions) => readonly RecoveryStage[] | undefined) | undefined;
   /** Builds each socket. @default `(o) => new ResilientSocket(o)` */
@@ -117,6 +123,8 @@ export interface ResolvedPoolOptions {
   /** Group → its cap (only groups with their own cap). */
   readonly groupCaps: ReadonlyMap<string, number>;
   readonly sink: StreamSink;
+  readonly fallbackRest: FallbackRest | undefined;
+  readonly restFallback: Readonly<RestFallbackOptions> | false;
   readonly stages: ((info: StreamInfo, options: StageOptions) => readonly RecoveryStage[] | undefined) | undefined;
   /** undefined: the pool builds `ResilientSocket`s. */
   readonly socketFactory: ((options: ResilientSocketOptions) => ResilientSocketLike) | undefined;
@@ -141,7 +149,7 @@ const POOL_KEYS = [
   ...TUNING_KEYS,
   ...['market', 'baseUrl', 'logger', 'retryPolicy', 'budget', 'maxStreamsPerConnection', 'groups', 'sink', 'stages', 'socketFactory', 'idPrefix', 'tuning'],
   ...['webSocketFactory', 'allowUnknownStreams', 'rotateAfterMs', 'rotationJitterMs', 'rotationWindow', 'rotationSafetyMs', 'handoverTimeoutMs', 'handoverSettleMs'],
-  ...['sweepIntervalMs', 'progressIntervalMs', 'now', 'random'],
+  ...['sweepIntervalMs', 'progressIntervalMs', 'now', 'random', 'fallbackRest', 'restFallback'],
   ...LIVENESS_KEYS,
 ];
 
@@ -178,6 +186,8 @@ export function resolvePoolOptions(input: StreamPoolOptions, prefix = ''): Resol
     groupCaps: groupCaps(n('groups'), input.groups, cap),
     sink,
     stages: optFunction(n('stages'), input.stages, 'a function (info) => RecoveryStage[]'),
+    fallbackRest: optImplementation<FallbackRest>(n('fallbackRest'), input.fallbackRest, ['aggTrades', 'klines', 'bookTicker', 'ticker24h', 'depth'], 'a REST source (MarketRest)'),
+    restFallback: fallbackOptions(n('restFallback'), input.restFallback),
     socketFactory: optFunction(n('socketFactory'), input.socketFactory, 'a function (options) => socket'),
     idPrefix: idPrefix(n('idPrefix'), input.idPrefix, m.id),
     tuning: socketTuning,
@@ -204,6 +214,17 @@ export function resolvePoolOptions(input: StreamPoolOptions, prefix = ''): Resol
 /** `options` as they are when resolved already, else resolved now. */
 export function poolOptions(options: StreamPoolOptions | ResolvedPoolOptions): ResolvedPoolOptions {
   return isResolved(options) ? (options as ResolvedPoolOptions) : resolvePoolOptions(options as StreamPoolOptions);
+}
+
+function fallbackOptions(name: string, value: unknown): Readonly<RestFallbackOptions> | false {
+  if (value === false) return false;
+  const f = optObject(name, value, 'false or an object { afterMs, afterAttempts, pollMs }') ?? {};
+  knownKeys(name, f, ['afterMs', 'afterAttempts', 'pollMs']);
+  return Object.freeze({
+    afterMs: num(`${name}.afterMs`, f.afterMs, FALLBACK_DEFAULTS.afterMs, { min: 0, unit: 'ms' }),
+    afterAttempts: num(`${name}.afterAttempts`, f.afterAttempts, FALLBACK_DEFAULTS.afterAttempts, { integer: true, min: 1 }),
+    pollMs: num(`${name}.pollMs`, f.pollMs, FALLBACK_DEFAULTS.pollMs, { min: 1, unit: 'ms' }),
+  });
 }
 
 function invalidObject(name: string): never {

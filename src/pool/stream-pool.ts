@@ -72,7 +72,8 @@ export class StreamPool extends EventEmitter<PoolEvents> {
     this.router = new StreamRouter(o.sink, (err, st) => this.log.warn({ stream: st.name, error: errorFields(err) }, 'stream listener threw; the pool keeps delivering'));
     this.placement = new Placement(o.market, o.maxStreamsPerConnection, o.groupCaps);
     this.progress = new Progress(o.progressIntervalMs, o.now);
-    this.sockets = new PoolSockets(o, this.router, this, (socket) => this.onServerShutdown(socket));
+    const streamsOf = (socket: ResilientSocketLike) => this.router.statesOf(this.placement.slotWithSocket(socket)?.streams ?? []);
+    this.sockets = new PoolSockets(o, this.router, this, (socket) => this.onServerShutdown(socket), streamsOf);
     this.slotEvents = {
       ...{ router: this.router, placement: this.placement, progress: this.progress, startGate: this.startGate, now: o.now },
       running: () => this.running,
@@ -204,6 +205,7 @@ export class StreamPool extends EventEmitter<PoolEvents> {
   get timersArmed(): number {
     let n = this.timers.size;
     for (const slot of this.placement.slots) n += slot.handover?.timersArmed ?? 0;
+    n += this.sockets.fallback?.timersArmed ?? 0;
     return n;
   }
 

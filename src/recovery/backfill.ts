@@ -17,22 +17,11 @@ import type { AbortSignalLike } from '../core/web-types';
 import { describeError } from '../core/errors';
 import type { StreamMessage } from '../streams/types';
 import type { GapEvent, KlineGap, TradeGap } from './gap';
+import type { AggTradeRow, KlineRow, RestMessage } from './rest-payloads';
+
+export type { AggTradeRow, KlineRow };
+import { aggTradeFromRest, klineFromRest } from './rest-payloads';
 import type { GapHandler } from './sequence';
-
-/** Binance's aggTrades REST row. */
-export interface AggTradeRow {
-  a: number;
-  p: string;
-  q: string;
-  f: number;
-  l: number;
-  T: number;
-  m: boolean;
-  M?: boolean;
-}
-
-/** Binance's klines REST row: [open time, o, h, l, c, v, close time, quote volume, trades, taker base, taker quote, ignore]. */
-export type KlineRow = [number, string, string, string, string, string, number, string, number, string, string, string?];
 
 /** The REST calls a backfill makes (rest/market-rest.ts `MarketRest` provides them). */
 export interface BackfillRest {
@@ -198,13 +187,10 @@ export class GapFiller implements GapHandler {
   }
 }
 
-function tradeMessage(stream: string, symbol: string, r: AggTradeRow): StreamMessage & { backfilled: true } {
-  const data: Record<string, unknown> = { e: 'aggTrade', E: r.T, s: symbol, a: r.a, p: r.p, q: r.q, f: r.f, l: r.l, T: r.T, m: r.m };
-  if (r.M !== undefined) data.M = r.M;
-  return { stream, data, receivedAt: Date.now(), backfilled: true };
+function tradeMessage(stream: string, symbol: string, r: AggTradeRow): RestMessage {
+  return { ...aggTradeFromRest(stream, symbol, r, Date.now()), backfilled: true };
 }
 
-function klineMessage(stream: string, symbol: string, interval: string, r: KlineRow): StreamMessage & { backfilled: true } {
-  const k = { t: r[0], T: r[6], s: symbol, i: interval, f: -1, L: -1, o: r[1], c: r[4], h: r[2], l: r[3], v: r[5], n: r[8], x: true, q: r[7], V: r[9], Q: r[10], B: '0' };
-  return { stream, data: { e: 'kline', E: r[6], s: symbol, k }, receivedAt: Date.now(), backfilled: true };
+function klineMessage(stream: string, symbol: string, interval: string, r: KlineRow): RestMessage {
+  return { ...klineFromRest(stream, symbol, interval, r, Date.now(), true), backfilled: true };
 }
