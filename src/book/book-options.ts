@@ -1,0 +1,48 @@
+/** Options of a book's synchroniser (./book-sync.ts), its default retry policy, and the snapshot's shape check. */
+import { BinanceStreamError } from '../core/errors';
+import type { Logger } from '../core/logger';
+import type { MarketId } from '../core/markets';
+import { ExponentialBackoff } from '../retry/exponential-backoff';
+import type { RetryPolicy } from '../retry/policy';
+import type { BookEvent, BookResyncEvent } from './events';
+import type { DepthSnapshot } from './order-book';
+
+export interface BookSyncOptions {
+  /** Binance's symbol (any case; events carry it upper case). */
+  symbol: string;
+  market: MarketId;
+  /** The diff-depth stream, for events and logs. @default `<symbol>@depth` */
+  stream?: string | undefined;
+  /** Levels kept per side. */
+  depth: number;
+  /** One REST depth snapshot; should reject when `signal` aborts. */
+  fetchSnapshot: (signal: AbortSignal) => Promise<DepthSnapshot>;
+  /** Retries of the snapshot (failed fetches and snapshots too old). @default bookRetryPolicy() */
+  retryPolicy?: RetryPolicy | undefined;
+  /** Events buffered while syncing (oldest dropped beyond). @default 1_000 */
+  maxBuffer?: number | undefined;
+  /** Once `acknowledged()`, fetch the snapshot after this long even if no event came (a quiet market). @default 3_000 */
+  quietSnapshotMs?: number | undefined;
+  /** Compare with a fresh snapshot this often while live; `false` never. @default false */
+  selfCheckMs?: number | false | undefined;
+  onBook?: ((e: BookEvent) => void) | undefined;
+  /** Whether anyone wants `book` events now. @default () => onBook !== undefined */
+  wantsBook?: (() => boolean) | undefined;
+  onResync?: ((e: BookResyncEvent) => void) | undefined;
+  /** The snapshot could not be had and the policy gave up (state `failed`). */
+  onError?: ((error: BinanceStreamError) => void) | undefined;
+  logger?: Logger | undefined;
+  now?: (() => number) | undefined;
+}
+
+/** The default snapshot retry: exponential from 0.5 s (Retry-After wins), capped at 30 s, never giving up on a transient error. */
+export function bookRetryPolicy(): RetryPolicy {
+  return new ExponentialBackoff({ initialDelayMs: 500, maxDelayMs: 30_000 });
+}
+
+export /** The snapshot's shape, or ERR_PARSE (retried: a proxy's error page, a truncated body). */
+function checkSnapshot(s: unknown): DepthSnapshot {
+  const o = s as Partial<DepthSnapshot> | null;
+  if (o && typeof o.lastUpdateId === 'number' && Array.isArray(o.bids) && Array.isArray(o.asks)) return o as DepthSnapshot;
+  throw new BinanceStreamError('ERR_PARSE', 'order book snapshot: expected { lastUpdateId, bids, asks }');
+}
