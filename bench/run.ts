@@ -4,8 +4,11 @@
  * 127.0.0.1. Each subject runs in its own process (CPU and heap are its own); runs are
  * interleaved A B C A B C; medians and spreads go to bench/results/latest.{json,md}.
  *
- *   npm run bench                    every figure (< 10 min on 2 cores)
+ *   npm run bench                    every figure (< 10 min on 2 cores), then the liveness section (~3.5 min)
  *   npm run bench -- --quick         a ~1-minute subset (throughput 200, latency, memory at 20k, cold start 280; 2 repetitions)
+ *                                    and the liveness subset (~70 s: depth@100ms and aggTrade stalls once, a 2 h replay)
+ *   npm run bench -- --only=liveness the liveness section alone (stall detection, 24 h replay, slow consumers; < 4 min),
+ *                                    merged into the results files (the other figures' last results are kept)
  *   options: --only=throughput,latency  --subjects=raw,ours  --reps=3
  *            --profile=ours (writes .cpuprofile files)
  *            --no-write (print only)
@@ -20,6 +23,7 @@ import { clockOffsetMs, hrEpochMs } from './lib/clock';
 import { startEmulator, type BenchEmulator, type EmulatorConfig } from './lib/emulator';
 import type { ChildMessage, Job, ParentMessage, Scenario, SubjectName, SubjectResult } from './lib/protocol';
 import { renderMarkdown, renderTable, summarize, type FigureResult, type RunRecord } from './lib/report';
+import { LIVENESS_FIGURE, readResults, renderLivenessMarkdown, runLiveness } from './liveness';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const BUILD_DIR = join(ROOT, 'node_modules', '.cache', 'bsc-bench');
@@ -438,6 +442,7 @@ async function main(): Promise<void> {
     console.log(`\n${fig.title}`);
     for (const v of fig.variants) records.push(...(await runVariant(fig, v)));
   }
+  const liveness = !onlyFigures || onlyFigures.includes(LIVENESS_FIGURE) ? await runLiveness({ quick, reps, subjects, log: (line) => console.log(line) }) : undefined;
 
   const summary: FigureResult[] = summarize(
     figs.map((f) => ({ id: f.id, title: f.title, emulator: 'FakeBinance', variants: f.variants.map((v) => ({ label: v.label, scenario: v.scenario })) })),
@@ -459,14 +464,18 @@ async function main(): Promise<void> {
     subjects,
     elapsedSeconds: Math.round(elapsedS),
   };
-  console.log(`\n${renderTable(summary)}`);
+  if (figs.length) console.log(`\n${renderTable(summary)}`);
   console.log(`\n${cpu.length} cores (${meta.cpu}), Node ${meta.node}; ${Math.round(elapsedS)} s`);
   if (!flag('no-write')) {
     const dir = join(ROOT, 'bench', 'results');
     mkdirSync(dir, { recursive: true });
     const suffix = quick ? '-quick' : '';
-    writeFileSync(join(dir, `latest${suffix}.json`), `${JSON.stringify({ meta, figures: summary, runs: records }, null, 2)}\n`);
-    writeFileSync(join(dir, `latest${suffix}.md`), renderMarkdown(meta, summary));
+    // A run of only some sections keeps the others' last results (each section is dated).
+    const previous = readResults(join(dir, `latest${suffix}.json`));
+    const base = figs.length ? { meta, figures: summary, runs: records } : { meta: previous?.meta ?? meta, figures: (previous?.figures ?? []) as FigureResult[], runs: previous?.runs ?? [] };
+    const live = liveness ?? previous?.liveness;
+    writeFileSync(join(dir, `latest${suffix}.json`), `${JSON.stringify({ ...base, liveness: live }, null, 2)}\n`);
+    writeFileSync(join(dir, `latest${suffix}.md`), renderMarkdown(base.meta, base.figures, live ? [renderLivenessMarkdown(live)] : []));
     console.log(`wrote bench/results/latest${suffix}.json and .md`);
   }
 }

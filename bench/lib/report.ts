@@ -278,7 +278,8 @@ export function renderTable(figs: FigureResult[]): string {
   return out.join('\n');
 }
 
-export function renderMarkdown(meta: Record<string, unknown>, figs: FigureResult[]): string {
+/** `sections`: more Markdown after the table (the liveness section). */
+export function renderMarkdown(meta: Record<string, unknown>, figs: FigureResult[], sections: readonly string[] = []): string {
   const { head, body, notes } = rows(figs);
   const esc = (s: string): string => s.replace(/\|/g, '\\|');
   const lines = [
@@ -286,11 +287,9 @@ export function renderMarkdown(meta: Record<string, unknown>, figs: FigureResult
     `Measured ${String(meta.date).slice(0, 10)} on ${String(meta.cpu)} (${String(meta.cores)} cores), Node ${String(meta.node)}, ${String(meta.platform)}; ` +
       `data from the project's emulator (FakeBinance) on 127.0.0.1 for every figure; ` +
       `${String(meta.repetitions)} interleaved repetitions, median (min–max). Each subject runs in its own process.`,
-    '',
-    `| ${head.map(esc).join(' | ')} |`,
-    `| ${head.map(() => '---').join(' | ')} |`,
-    ...body.map((r) => `| ${r.map(esc).join(' | ')} |`),
   ];
+  if (body.length) lines.push('', `| ${head.map(esc).join(' | ')} |`, `| ${head.map(() => '---').join(' | ')} |`, ...body.map((r) => `| ${r.map(esc).join(' | ')} |`));
   if (notes.length) lines.push('', ...notes.map((n) => `- ${esc(n)}`));
+  for (const section of sections) lines.push('', section.trimEnd());
   return `${lines.join('\n')}\n`;
 }
