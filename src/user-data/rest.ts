@@ -1,9 +1,13 @@
 /**
  * ONE Binance REST request for the user-data endpoints (listenKey, listenToken), signed or
- * not. Not a general REST client.
+ * not. Not a general REST client: the attempt itself, its timeout and its generic errors
+ * come from rest/http.ts (shared with the market-data client).
  *
  * - `X-MBX-APIKEY` header; SIGNED calls add `timestamp` (+ `recvWindow`) and `signature`.
  * - Every attempt has a timeout and honours the caller's abort signal.
+ * - With a `budget` (rest/weight-budget.ts), every attempt first waits for its weight in the
+ *   host's process-wide REST weight budget and reports the answer to it (used weight,
+ *   429/418 pauses), like every other REST call of the process.
  * - Failures become BinanceStreamError: `ERR_HTTP` (httpStatus, binanceCode, retryAfterMs),
  *   `ERR_LISTEN_KEY` for -1125, `ERR_AUTH` for rejected keys, `ERR_ENDPOINT_RETIRED` for
  *   HTTP 410 (spot/margin listenKeys, retired 2026-02-20), `ERR_ABORTED` when aborted;
@@ -14,26 +18,18 @@
  * Secrets: the API key, the signature and the query string never appear in errors.
  */
 import type { AbortSignalLike } from '../core/web-types';
-import { throwIfAborted } from '../core/abort';
-import { aborted, BinanceStreamError, describeError, parseRetryAfter } from '../core/errors';
-import { TimerSlots } from '../core/timers';
-import { ExponentialBackoff } from '../retry/exponential-backoff';
+import { BinanceStreamError } from '../core/errors';
 import type { RetryPolicy } from '../retry/policy';
 import type { FailedAttemptInfo } from '../retry/retry-operation';
 import { retryOperation } from '../retry/retry-operation';
+import type { FetchLike, HttpMethod } from '../rest/http';
+import { binanceHttpError, encodeQuery, fetchAttempt, parseJsonBody, readBinanceError } from '../rest/http';
+import type { SharedRestWeightBudget } from '../rest/weight-budget';
 import type { Signer, SignatureParamValue } from './signing';
 import { signaturePayload } from './signing';
 
-export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
-
-export type FetchLike = (
-  input: string,
-  init: { method: string; headers: Record<string, string>; signal: AbortSignalLike },
-) => Promise<{
-  status: number;
-  headers: { get(name: string): string | null };
-  text(): Promise<string>;
-}>;
+export type { FetchLike, HttpMethod } from '../rest/http';
+export { defaultRestRetryPolicy } from '../rest/http';
 
 export interface RestRequest {
   method: HttpMethod;
@@ -54,18 +50,14 @@ export interface RestRequest {
   fetch?: FetchLike | undefined;
   /** Clock for `timestamp`. @default Date.now */
   now?: (() => number) | undefined;
+  /** Spend each attempt's `weight` in this REST weight budget first, and report every answer to it. @default none */
+  budget?: SharedRestWeightBudget | undefined;
+  /** The call's request weight (with `budget`). @default 1 */
+  weight?: number | undefined;
+  /** Who asks, for the budget's fair queue. @default '' */
+  owner?: string | undefined;
 }
 
-/**
- * The default retry of a user-data REST call: 3 retries after 1 s, 2 s, 4 s (30 s cap, no
- * jitter; 15 s first for a 429/418 without Retry-After). A server's Retry-After wins.
- */
-export function defaultRestRetryPolicy(): RetryPolicy {
-  return new ExponentialBackoff({ maxRetries: 3, initialDelayMs: 1000, maxDelayMs: 30_000, jitter: 0 });
-}
-
-/** Binance codes where a new attempt (re-signed, later) can succeed. */
-const TRANSIENT_BINANCE_CODES = new Set([-1000, -1001, -1003, -1006, -1007, -1008, -1021]);
 /** Binance codes that mean the API key itself is refused. */
 const AUTH_BINANCE_CODES = new Set([-2014, -2015, -1002, -1022]);
 const RETIRED =
@@ -74,25 +66,15 @@ const RETIRED =
 /** Turn a non-2xx answer into a BinanceStreamError. Exported for tests. */
 export function httpError(method: string, path: string, status: number, bodyText: string, retryAfterHeader: string | null, now = Date.now()): BinanceStreamError {
   const label = `${method} ${path}`;
-  let binanceCode: number | undefined;
-  let msg: string | undefined;
-  try {
-    const body = JSON.parse(bodyText) as { code?: unknown; msg?: unknown };
-    if (typeof body.code === 'number') binanceCode = body.code;
-    if (typeof body.msg === 'string') msg = body.msg;
-  } catch {
-    /* HTML or empty body (e.g. nginx 410 page) */
-  }
-  const retryAfterMs = parseRetryAfter(retryAfterHeader, now);
-  const details = { httpStatus: status, ...(binanceCode !== undefined ? { binanceCode } : {}), ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) };
-  const what = `${label} answered HTTP ${status}${binanceCode !== undefined ? ` (Binance ${binanceCode}${msg ? `: ${msg}` : ''})` : ''}`;
+  const generic = binanceHttpError(label, status, bodyText, retryAfterHeader, { now });
+  const { binanceCode } = readBinanceError(bodyText);
+  const details = { httpStatus: status, ...(binanceCode !== undefined ? { binanceCode } : {}), ...(generic.retryAfterMs !== undefined ? { retryAfterMs: generic.retryAfterMs } : {}) };
   if (status === 410) return new BinanceStreamError('ERR_ENDPOINT_RETIRED', `${label} answered HTTP 410 Gone: ${RETIRED}`, { ...details, permanent: true });
-  if (binanceCode === -1125) return new BinanceStreamError('ERR_LISTEN_KEY', `${what}: the listenKey does not exist (expired or closed)`, { ...details, permanent: true });
+  if (binanceCode === -1125) return new BinanceStreamError('ERR_LISTEN_KEY', `${generic.message}: the listenKey does not exist (expired or closed)`, { ...details, permanent: true });
   if (status === 401 || (binanceCode !== undefined && AUTH_BINANCE_CODES.has(binanceCode))) {
-    return new BinanceStreamError('ERR_AUTH', `${what}: the API key or signature was rejected (check the key, its permissions and IP whitelist)`, { ...details, permanent: true });
+    return new BinanceStreamError('ERR_AUTH', `${generic.message}: the API key or signature was rejected (check the key, its permissions and IP whitelist)`, { ...details, permanent: true });
   }
-  const transient = status === 408 || status === 425 || status === 429 || status === 418 || status >= 500 || (binanceCode !== undefined && TRANSIENT_BINANCE_CODES.has(binanceCode));
-  return new BinanceStreamError('ERR_HTTP', what, { ...details, permanent: !transient });
+  return generic;
 }
 
 /** The query string: the signed pairs in the signed (sorted) order, the signature last. */
@@ -107,50 +89,25 @@ async function queryString(req: RestRequest): Promise<string> {
     .filter((k) => k !== 'signature' && params[k] !== undefined)
     .sort();
   if (params.signature !== undefined) keys.push('signature');
-  return keys.map((k) => `${encodeURIComponent(k)}=${encodeURIComponent(String(params[k]))}`).join('&');
+  return encodeQuery(params, keys);
 }
 
-/** One attempt. Resolves with the parsed JSON body (`{}` for an empty body). */
+/** One attempt (through `req.budget` when given). Resolves with the parsed JSON body (`{}` for an empty body). */
 export async function restRequest<T = unknown>(req: RestRequest): Promise<T> {
   const label = `${req.method} ${req.path}`;
-  throwIfAborted(req.signal, label);
-  const doFetch: FetchLike | undefined = req.fetch ?? (globalThis.fetch as unknown as FetchLike | undefined);
-  if (!doFetch) throw new BinanceStreamError('ERR_UNEXPECTED', `${label}: no fetch() available in this runtime; pass options.fetch`, { permanent: true });
-  const query = await queryString(req);
-  const url = `${req.baseUrl.replace(/\/+$/, '')}${req.path}${query ? `?${query}` : ''}`;
-  const timeoutMs = req.timeoutMs ?? 10_000;
-  const ctrl = new AbortController();
-  let timedOut = false;
-  // The attempt's one timer, owned by the attempt and cleared when it settles.
-  const timers = new TimerSlots<'timeout'>();
-  timers.set('timeout', timeoutMs, () => {
-    timedOut = true;
-    ctrl.abort();
-  });
-  const onAbort = (): void => ctrl.abort();
-  req.signal?.addEventListener('abort', onAbort, { once: true });
+  let settle: () => void = () => undefined;
+  const settled = new Promise<void>((resolve) => (settle = resolve));
   try {
-    let res: Awaited<ReturnType<FetchLike>>;
-    let text: string;
-    try {
-      res = await doFetch(url, { method: req.method, headers: { 'X-MBX-APIKEY': req.apiKey, 'Content-Type': 'application/x-www-form-urlencoded' }, signal: ctrl.signal });
-      text = await res.text();
-    } catch (cause) {
-      if (req.signal?.aborted) throw aborted(label, req.signal.reason);
-      if (timedOut) throw new BinanceStreamError('ERR_HTTP', `${label} timed out after ${timeoutMs} ms`, { permanent: false });
-      // Network errors from undici carry the URL (with the signature) in nested causes: keep only the type.
-      throw new BinanceStreamError('ERR_HTTP', `${label} failed: ${describeError(cause).replace(/https?:\/\/\S+/g, '<url>')}`, { permanent: false });
-    }
-    if (res.status < 200 || res.status >= 300) throw httpError(req.method, req.path, res.status, text, res.headers.get('retry-after'), (req.now ?? Date.now)());
-    if (!text.trim()) return {} as T;
-    try {
-      return JSON.parse(text) as T;
-    } catch {
-      throw new BinanceStreamError('ERR_PARSE', `${label} answered HTTP ${res.status} with a body that is not JSON`, { httpStatus: res.status, permanent: false });
-    }
+    await req.budget?.acquire(req.weight ?? 1, { signal: req.signal, owner: req.owner, heldUntil: settled });
+    const query = await queryString(req);
+    const url = `${req.baseUrl.replace(/\/+$/, '')}${req.path}${query ? `?${query}` : ''}`;
+    const headers = { 'X-MBX-APIKEY': req.apiKey, 'Content-Type': 'application/x-www-form-urlencoded' };
+    const res = await fetchAttempt({ method: req.method, url, label, headers, timeoutMs: req.timeoutMs, signal: req.signal, fetch: req.fetch });
+    req.budget?.observe(res.status, res.headers);
+    if (res.status < 200 || res.status >= 300) throw httpError(req.method, req.path, res.status, res.text, res.headers.get('retry-after'), (req.now ?? Date.now)());
+    return parseJsonBody<T>(label, res.status, res.text);
   } finally {
-    timers.clearAll();
-    req.signal?.removeEventListener('abort', onAbort);
+    settle();
   }
 }
 

@@ -16,6 +16,7 @@ import { ConstantBackoff } from '../../retry/constant-backoff';
 import type { RetryPolicy } from '../../retry/policy';
 import type { ListenKeyLifecycleEvent } from '../events';
 import { errorFields } from '../../core/logger';
+import { LISTEN_KEY_WEIGHT } from '../../rest/weights';
 import type { HttpMethod } from '../rest';
 import { restCall } from '../rest';
 import type { ResolvedListenKeyOptions } from './listen-key-options';
@@ -153,7 +154,8 @@ export class ListenKeyCore {
 
   private request<T>(method: HttpMethod, signal: AbortSignalLike, policy = this.config.restRetryPolicy): Promise<T> {
     const c = this.config;
-    const req = { method, baseUrl: c.restBaseUrl, path: c.path, apiKey: c.apiKey, timeoutMs: c.requestTimeoutMs, signal, fetch: c.fetch, now: c.now };
+    const budget = { budget: c.restWeightBudget, weight: LISTEN_KEY_WEIGHT, owner: `listenKey:${c.product}` };
+    const req = { method, baseUrl: c.restBaseUrl, path: c.path, apiKey: c.apiKey, timeoutMs: c.requestTimeoutMs, signal, fetch: c.fetch, now: c.now, ...budget };
     return restCall<T>(req, {
       policy,
       // Retried by itself: WARN, one line per failed attempt, the attempt beside the policy's bound.

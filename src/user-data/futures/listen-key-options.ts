@@ -8,6 +8,9 @@ import type { Logger } from '../../core/logger';
 import { normalizeLogger } from '../../core/logger';
 import { knownKeys, markResolved, num, oneOf, optFunction, optImplementation, optObject, optString, bool, url } from '../../core/validate';
 import type { RetryPolicy } from '../../retry/policy';
+import type { SharedRestWeightBudget } from '../../rest/weight-budget';
+import { RestWeightBudget } from '../../rest/weight-budget';
+import { REQUEST_WEIGHT_LIMITS } from '../../rest/weights';
 import type { FetchLike } from '../rest';
 import { defaultRestRetryPolicy } from '../rest';
 import type { ListenKeyProduct } from '../types';
@@ -63,6 +66,12 @@ export interface ListenKeyManagerOptions {
   restRetryPolicy?: RetryPolicy | undefined;
   /** Share one key per account within this process (see ListenKeyManager). @default true */
   shared?: boolean | undefined;
+  /**
+   * The REST weight budget every listenKey call (weight 1) goes through: it waits out a 429/418
+   * pause of the host, and its answers feed the budget. `false`: none.
+   * @default RestWeightBudget.shared(restBaseUrl) (the host's process-wide budget; 2,400/min for usdm and coinm)
+   */
+  restWeightBudget?: SharedRestWeightBudget | false | undefined;
   /** @default silent */
   logger?: Partial<Logger> | undefined;
   /** @default globalThis.fetch */
@@ -83,12 +92,13 @@ export interface ResolvedListenKeyOptions {
   readonly requestTimeoutMs: number;
   readonly restRetryPolicy: RetryPolicy;
   readonly shared: boolean;
+  readonly restWeightBudget: SharedRestWeightBudget | undefined;
   readonly logger: Logger;
   readonly fetch: FetchLike | undefined;
   readonly now: () => number;
 }
 
-const KNOWN = ['product', 'apiKey', 'restBaseUrl', 'path', 'refreshIntervalMs', 'closeListenKeyOnStop', 'requestTimeoutMs', 'restRetryPolicy', 'shared', 'logger', 'fetch', 'now'];
+const KNOWN = ['product', 'apiKey', 'restBaseUrl', 'path', 'refreshIntervalMs', 'closeListenKeyOnStop', 'requestTimeoutMs', 'restRetryPolicy', 'shared', 'restWeightBudget', 'logger', 'fetch', 'now'];
 const PRODUCTS = Object.keys(LISTEN_KEY_PATHS) as ListenKeyProduct[];
 /** A key lives 60 minutes after its last keepalive: a longer interval would let it lapse. */
 const MAX_REFRESH_MS = 3_600_000;
@@ -109,16 +119,22 @@ export function resolveListenKeyOptions(o: ListenKeyManagerOptions): ResolvedLis
   if (!path.startsWith('/')) throw invalidOption('path', 'a path starting with "/"', path);
   const refreshIntervalMs = num('refreshIntervalMs', o.refreshIntervalMs, 1_800_000, { min: 1, unit: 'ms' });
   if (refreshIntervalMs > MAX_REFRESH_MS) throw invalidOption('refreshIntervalMs', `a number from 1 to ${MAX_REFRESH_MS} ms (a key's 60-minute validity)`, refreshIntervalMs);
+  const restBaseUrl = url('restBaseUrl', o.restBaseUrl, ['http:', 'https:'], '').replace(/\/+$/, '');
+  const budget =
+    o.restWeightBudget === false
+      ? false
+      : optImplementation<SharedRestWeightBudget>('restWeightBudget', o.restWeightBudget, ['acquire', 'observe', 'pausedForMs', 'state'], 'a RestWeightBudget or false');
   return markResolved({
     product: o.product,
     apiKey,
-    restBaseUrl: url('restBaseUrl', o.restBaseUrl, ['http:', 'https:'], '').replace(/\/+$/, ''),
+    restBaseUrl,
     path,
     refreshIntervalMs,
     closeListenKeyOnStop: oneOf('closeListenKeyOnStop', o.closeListenKeyOnStop, ['owned', 'always', 'never'], 'never'),
     requestTimeoutMs: num('requestTimeoutMs', o.requestTimeoutMs, 10_000, { min: 1, unit: 'ms' }),
     restRetryPolicy: optImplementation<RetryPolicy>('restRetryPolicy', o.restRetryPolicy, ['shouldRetry', 'delayMs'], 'a RetryPolicy') ?? defaultRestRetryPolicy(),
     shared: bool('shared', o.shared, true),
+    restWeightBudget: budget === false ? undefined : (budget ?? RestWeightBudget.shared(restBaseUrl, o.product === 'portfolio' ? {} : { limitPerMinute: REQUEST_WEIGHT_LIMITS.usdm })),
     logger: normalizeLogger(optObject('logger', o.logger, 'a logger object') as Partial<Logger> | undefined),
     fetch: optFunction<FetchLike>('fetch', o.fetch),
     now: optFunction<() => number>('now', o.now) ?? Date.now,
