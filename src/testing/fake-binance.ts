@@ -6,7 +6,6 @@
  * (deterministic payloads, ground truth), rest/ (REST, listenKeys), ws-api/ (spot
  * WebSocket API, listenTokens), faults.ts, with the rules of profile.ts.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Clock } from './clock';
 import type { GroundTruthEvent } from './data/ground-truth';
 import { GroundTruth } from './data/ground-truth';
@@ -24,8 +23,9 @@ import type { BinanceProfile, MarketId } from './profile';
 import { PROFILES, WS_API } from './profile';
 import type { ListenKeyInfo } from './rest/listen-keys';
 import { ListenKeys } from './rest/listen-keys';
-import { handleRest } from './rest/rest';
+import { RestWeights } from './rest/weights';
 import { AttemptLimiter } from './server/attempt-limiter';
+import { handleHttp } from './server/http';
 import { EmulatorServer } from './server/server';
 import { handleUpgrade } from './server/upgrades';
 import { ActivityModel } from './streams/activity';
@@ -59,7 +59,8 @@ export class FakeBinance {
   private readonly hub: Hub;
   private readonly keys: ListenKeys;
   private readonly limiter: AttemptLimiter;
-  private readonly rules = new FaultRules();
+  private readonly rules: FaultRules;
+  private readonly weights: RestWeights;
   private readonly counters = new Counters();
   private readonly streams: StreamService;
   private readonly wsApiServer: WsApiServer;
@@ -69,6 +70,14 @@ export class FakeBinance {
     this.options = opts;
     this.profile = PROFILES[opts.market];
     this.clock = new Clock(opts.timeScale);
+    this.rules = new FaultRules(this.clock);
+    this.weights = new RestWeights({
+      limit: opts.maxRestWeightPerMinute,
+      windowMs: opts.restWeightWindowMs,
+      banAfter: opts.banAfterRejectedAttempts,
+      banMs: opts.banDurationMs,
+      origin: this.clock.now(),
+    });
     this.log = toLogger(logger);
     const seed = normalizeSeed(opts.seed);
     this.data = new MarketData(opts.market, opts.symbols, seed, opts.rates);
@@ -92,6 +101,7 @@ export class FakeBinance {
         expireListenKey: (k) => this.keys.end(k, 'expired'),
         deleteListenKey: (k) => this.keys.end(k, 'deleted'),
         resetAttemptLimits: () => this.limiter.reset(),
+        resetRestWeights: () => this.weights.reset(),
         muteStream: (stream, durationMs) => {
           this.hub.mute(stream, durationMs);
           return this.streams.resolveTarget({ stream }).length;
@@ -100,8 +110,19 @@ export class FakeBinance {
       },
       this.rules,
     );
+    const rest = { market: opts.market, clock: this.clock, data: this.data, truth: this.truth, listenKeys: this.keys, acceptsApiKey: (k: string) => this.acceptsApiKey(k) };
+    const http = {
+      market: opts.market,
+      clock: this.clock,
+      log: this.log,
+      rules: this.rules,
+      weights: this.weights,
+      counters: this.counters,
+      rest,
+      wsApiHttp: this.wsApiServer.http.bind(this.wsApiServer),
+    };
     this.server = new EmulatorServer({
-      http: (req, res) => void this.onHttp(req, res),
+      http: (req, res) => void handleHttp(http, req, res),
       upgrade: (req, socket, head) =>
         handleUpgrade(
           {
@@ -224,7 +245,12 @@ export class FakeBinance {
   }
 
   stats(): EmulatorStats {
-    return this.counters.snapshot(this.streams.size, this.hub.eventsPublished, this.hub.eventsMuted);
+    return this.counters.snapshot(this.streams.size, this.hub.eventsPublished, this.hub.eventsMuted, this.weights.stats(this.clock.now()));
+  }
+
+  /** Forget every IP's REST weight window, 429 pause and 418 ban (`stats().rest` counters stay). `faults.heal()` does it too. */
+  resetRestWeights(): void {
+    this.weights.reset();
   }
 
   listenKeys(): ListenKeyInfo[] {
@@ -243,25 +269,6 @@ export class FakeBinance {
    */
   flood(o: FloodOptions): Promise<FloodResult> {
     return this.hub.flood(o);
-  }
-
-  // ---- HTTP ------------------------------------------------------------------
-
-  private async onHttp(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    this.counters.restRequests++;
-    try {
-      const url = new URL(req.url ?? '/', 'http://localhost');
-      if (this.rules.applyRestFailure((req.method ?? 'GET').toUpperCase(), url.pathname, res)) return;
-      if (await this.wsApiServer.http(req, res, url)) return;
-      const ctx = { market: this.options.market, clock: this.clock, data: this.data, truth: this.truth, listenKeys: this.keys, acceptsApiKey: (k: string) => this.acceptsApiKey(k) };
-      if (await handleRest(ctx, req, res, url)) return;
-      res.writeHead(404, { 'Content-Type': 'text/plain' });
-      res.end(`FakeBinance (${this.options.market}): no route for ${req.method} ${url.pathname}`);
-    } catch (err) {
-      this.log.error({ err: String(err) }, 'REST handler failed');
-      if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'application/json' });
-      res.end(JSON.stringify({ code: -1000, msg: 'An unknown error occurred while processing the request.' }));
-    }
   }
 
   /** Close every socket, timer and the listener. Idempotent. */

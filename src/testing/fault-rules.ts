@@ -1,10 +1,12 @@
 /**
  * The request-side faults in effect (internal: the server consults them, `ex.faults`
- * sets them): injected upgrade rejections, REST failure rules and hung REST requests.
+ * sets them): injected upgrade rejections, REST failure and delay rules, hung and delayed
+ * REST requests.
  */
 import type { ServerResponse } from 'node:http';
+import type { Clock, TimerHandle } from './clock';
 
-interface RestRule {
+export interface RestRule {
   method: string | undefined;
   path: string;
   status: number;
@@ -12,6 +14,10 @@ interface RestRule {
   remaining: number;
   retryAfterSec: number | undefined;
   body: unknown;
+  /** Wait this long (wall ms) before answering. */
+  delayMs: number;
+  /** Only delay: then the request is served normally (`faults.slowRest`). */
+  slowOnly: boolean;
 }
 
 export interface UpgradeRejection {
@@ -23,6 +29,10 @@ export class FaultRules {
   private upgradeRule: (UpgradeRejection & { remaining: number }) | undefined;
   private readonly restRules: RestRule[] = [];
   private readonly hung = new Set<ServerResponse>();
+  /** Delayed requests: their timers, and how to let them go at once (heal, close). */
+  private readonly waiting = new Map<TimerHandle, () => void>();
+
+  constructor(private readonly clock: Clock) {}
 
   rejectUpgrades(status: number, retryAfterSec: number | undefined, count: number): void {
     this.upgradeRule = { status, retryAfterSec, remaining: count };
@@ -41,12 +51,21 @@ export class FaultRules {
     this.restRules.push(rule);
   }
 
-  /** Apply a REST failure rule if one matches; true when the request was answered (or is now hanging). */
-  applyRestFailure(method: string, path: string, res: ServerResponse): boolean {
+  /**
+   * Apply a REST rule if one matches: wait its delay, then answer its failure (or hang); a
+   * `slowOnly` rule lets the request through after the delay. True when the request was answered
+   * (or is now hanging, or its client went away while it waited).
+   */
+  async applyRestRule(method: string, path: string, res: ServerResponse): Promise<boolean> {
     const rule = this.restRules.find((r) => r.remaining > 0 && r.path === path && (!r.method || r.method === method));
     if (!rule) return false;
     rule.remaining--;
     if (rule.remaining <= 0) this.restRules.splice(this.restRules.indexOf(rule), 1);
+    if (rule.delayMs > 0) {
+      await this.delay(rule.delayMs);
+      if (res.destroyed || res.writableEnded) return true;
+    }
+    if (rule.slowOnly) return false;
     if (rule.hang) {
       this.hung.add(res);
       res.on('close', () => this.hung.delete(res));
@@ -65,10 +84,24 @@ export class FaultRules {
     return true;
   }
 
-  /** Destroy hung REST requests (heal/close). */
+  private delay(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      if (this.clock.isDisposed) return resolve();
+      const done = (): void => {
+        this.clock.clear(handle);
+        this.waiting.delete(handle);
+        resolve();
+      };
+      const handle = this.clock.timeout(done, ms);
+      this.waiting.set(handle, done);
+    });
+  }
+
+  /** Destroy hung REST requests and end the wait of delayed ones (heal/close). */
   releaseHung(): void {
     for (const res of this.hung) res.destroy();
     this.hung.clear();
+    for (const done of [...this.waiting.values()]) done();
   }
 
   /** Forget every rule and release hung requests. */

@@ -34,6 +34,17 @@ export interface FailRestOptions {
   retryAfterSec?: number | undefined;
   /** Custom body (JSON-serialized unless a string). */
   body?: unknown;
+  /** Answer (or start hanging) only after this long (wall ms, not scaled): a slow failure. @default 0 */
+  delayMs?: number | undefined;
+}
+
+export interface SlowRestOptions {
+  /** How long each matching request waits before it is served normally (wall ms, not scaled). */
+  delayMs: number;
+  /** Number of matching requests to delay. @default 1 (`Infinity`: until heal) */
+  times?: number | undefined;
+  /** HTTP method to match (any when omitted). */
+  method?: string | undefined;
 }
 
 export type MalformedKind = 'json' | 'utf8' | 'protocol';
@@ -65,6 +76,8 @@ export interface FaultHost {
   expireListenKey(key: string): boolean;
   deleteListenKey(key: string): boolean;
   resetAttemptLimits(): void;
+  /** Forget every IP's REST weight, 429 pause and 418 ban. */
+  resetRestWeights(): void;
   /** Mute a stream on every connection (wall ms, Infinity = until healed); returns the connections carrying it. */
   muteStream(stream: string, durationMs: number): number;
   unmuteStreams(): void;
@@ -170,7 +183,7 @@ export class Faults {
     return conns.length;
   }
 
-  /** Make the next `times` matching REST requests fail with a status, or hang. */
+  /** Make the next `times` matching REST requests fail with a status, or hang (optionally after `delayMs`). */
   failRest(opts: FailRestOptions): void {
     if (!opts || typeof opts.path !== 'string' || !opts.path.startsWith('/')) throw new TypeError('faults.failRest: path must start with "/"');
     this.rules.addRestRule({
@@ -178,9 +191,31 @@ export class Faults {
       path: opts.path,
       status: opts.status ?? 500,
       hang: opts.hang ?? false,
-      remaining: opts.times ?? 1,
+      remaining: count('faults.failRest', opts.times),
       retryAfterSec: opts.retryAfterSec,
       body: opts.body,
+      delayMs: delay('faults.failRest', opts.delayMs ?? 0),
+      slowOnly: false,
+    });
+  }
+
+  /**
+   * Delay the next `times` requests to `path` (exact, query ignored) by `delayMs`, then serve them
+   * normally (weights, data, errors): a slow Binance. Checked after `failRest` rules registered earlier.
+   */
+  slowRest(path: string, opts: SlowRestOptions): void {
+    if (typeof path !== 'string' || !path.startsWith('/')) throw new TypeError('faults.slowRest: path must start with "/"');
+    if (!opts || typeof opts !== 'object') throw new TypeError('faults.slowRest: expected { delayMs, times? }');
+    this.rules.addRestRule({
+      method: opts.method?.toUpperCase(),
+      path,
+      status: 200,
+      hang: false,
+      remaining: count('faults.slowRest', opts.times),
+      retryAfterSec: undefined,
+      body: undefined,
+      delayMs: delay('faults.slowRest', opts.delayMs),
+      slowOnly: true,
     });
   }
 
@@ -192,11 +227,23 @@ export class Faults {
     return this.host.deleteListenKey(key);
   }
 
-  /** Undo every fault still in effect (stalls, blackholes, latency, muted streams, upgrade/REST rules, hung requests, IP limits). */
+  /** Undo every fault still in effect (stalls, blackholes, latency, muted streams, upgrade/REST rules, hung and delayed requests, IP limits and REST weights and bans). */
   heal(): void {
     for (const c of this.host.resolveTarget({ all: true })) c.heal();
     this.host.unmuteStreams();
     this.rules.clear();
     this.host.resetAttemptLimits();
+    this.host.resetRestWeights();
   }
+}
+
+function count(name: string, v: number | undefined): number {
+  const n = v ?? 1;
+  if (!(n >= 1) || (n !== Infinity && !Number.isInteger(n))) throw new RangeError(`${name}: times must be an integer >= 1 or Infinity, got ${String(v)}`);
+  return n;
+}
+
+function delay(name: string, v: unknown): number {
+  if (typeof v !== 'number' || !(v >= 0) || !Number.isFinite(v)) throw new RangeError(`${name}: delayMs must be a finite number >= 0, got ${String(v)}`);
+  return v;
 }

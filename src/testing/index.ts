@@ -7,7 +7,8 @@ export type { FakeBinanceOptions, RateFunction, RateTable } from './options';
 // The activity model is reached through FakeBinance.activityModel(): FakeBinance stays the only value.
 export type { ActivityModel, StreamActivity, StreamPattern } from './streams/activity';
 export type { ActivityEpisodes, ActivityIntraday, ActivityLull, ActivityMode, ActivityOption, ActivityProfileOptions } from './streams/activity-options';
-export type { CloseFaultOptions, FailRestOptions, FaultTarget, Faults, MalformedKind, RejectUpgradesOptions } from './faults';
+export type { CloseFaultOptions, FailRestOptions, FaultTarget, Faults, MalformedKind, RejectUpgradesOptions, SlowRestOptions } from './faults';
+export type { RestWeightStats } from './rest/weights';
 export type { ConnectionInfo, EmulatorStats, FakeBinanceClientOptions, FakeBinanceUrls } from './inspection';
 export type { GroundTruthEvent } from './data/ground-truth';
 export type { FloodOptions, FloodResult } from './streams/flood/pump';

@@ -1,5 +1,6 @@
 /** What `FakeBinance` reports about itself: URLs, client options, connections and counters. */
 import type { MarketId, Route } from './profile';
+import type { RestWeightStats } from './rest/weights';
 import type { ControlMessage } from './streams/connection-host';
 
 export interface FakeBinanceUrls {
@@ -53,6 +54,8 @@ export interface EmulatorStats {
   /** Events published while their stream was muted (`faults.muteStream`): sent to no one. */
   eventsMuted: number;
   restRequests: number;
+  /** REST request weight (`X-MBX-USED-WEIGHT-1M`) and the requests refused over it. */
+  rest: RestWeightStats;
 }
 
 /** The mutable counters behind `stats()`. */
@@ -70,7 +73,7 @@ export class Counters {
     this.framesSentTotal += count;
   }
 
-  snapshot(connectionsOpen: number, eventsPublished: number, eventsMuted: number): EmulatorStats {
+  snapshot(connectionsOpen: number, eventsPublished: number, eventsMuted: number, rest: RestWeightStats): EmulatorStats {
     return {
       connectionsOpened: this.connectionsOpened,
       connectionsClosed: this.connectionsClosed,
@@ -82,6 +85,7 @@ export class Counters {
       eventsPublished,
       eventsMuted,
       restRequests: this.restRequests,
+      rest,
     };
   }
 }

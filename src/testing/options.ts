@@ -99,6 +99,15 @@ export interface FakeBinanceOptions {
   banDurationMs?: number | undefined;
   /** Accepted API keys (REST X-MBX-APIKEY, WS API). @default undefined = any non-empty key */
   apiKeys?: readonly string[] | undefined;
+  /**
+   * REST REQUEST_WEIGHT per IP per window (`X-MBX-USED-WEIGHT-1M` on every market response; over it
+   * 429 with `Retry-After` and `-1003`, then 418 for an IP that keeps sending: `banAfterRejectedAttempts`
+   * requests during the pause, banned for `banDurationMs`, doubling per repeat, at most 3 days).
+   * @default 6000 (spot) / 2400 (futures)
+   */
+  maxRestWeightPerMinute?: number | undefined;
+  /** Length of a REST weight window (real time, not scaled), counted from the emulator's start. @default 60_000 */
+  restWeightWindowMs?: number | undefined;
   /** Keep generating a stream this long after its last subscriber left, so reconnecting clients see real gaps. @default 10_000 */
   generatorLingerMs?: number | undefined;
   /** Control messages kept per connection and in the global log. @default 1000 */
@@ -133,6 +142,8 @@ export interface ResolvedOptions {
   banAfterRejectedAttempts: number;
   banDurationMs: number;
   apiKeys: readonly string[] | undefined;
+  maxRestWeightPerMinute: number;
+  restWeightWindowMs: number;
   generatorLingerMs: number;
   controlLogLimit: number;
 }
@@ -232,6 +243,8 @@ export function resolveOptions(opts: FakeBinanceOptions = {}): ResolvedOptions {
     banAfterRejectedAttempts: posInt('banAfterRejectedAttempts', opts.banAfterRejectedAttempts ?? 10, 1),
     banDurationMs: posNum('banDurationMs', opts.banDurationMs ?? 120_000),
     apiKeys: opts.apiKeys,
+    maxRestWeightPerMinute: posInt('maxRestWeightPerMinute', opts.maxRestWeightPerMinute ?? profile.restWeightPerMinute, 1),
+    restWeightWindowMs: posNum('restWeightWindowMs', opts.restWeightWindowMs ?? 60_000),
     generatorLingerMs: posInt('generatorLingerMs', opts.generatorLingerMs ?? 10_000, 0),
     controlLogLimit: posInt('controlLogLimit', opts.controlLogLimit ?? 1000, 1),
   };

@@ -33,6 +33,8 @@ export interface BinanceProfile {
   readonly restPrefix: '/api/v3' | '/fapi/v1' | '/dapi/v1';
   /** Futures listenKey validity after creation or keepalive. */
   readonly listenKeyValidityMs: number;
+  /** REST REQUEST_WEIGHT per IP per minute (spot 6,000; USD-M and COIN-M share 2,400 since the merger). */
+  readonly restWeightPerMinute: number;
 }
 
 const MINUTE = 60_000;
@@ -49,6 +51,7 @@ const FUTURES = {
   pongTimeoutMs: 10 * MINUTE,
   unsolicitedPongKeepsAlive: true,
   listenKeyValidityMs: 60 * MINUTE,
+  restWeightPerMinute: 2400,
 } as const;
 
 export const PROFILES: Readonly<Record<MarketId, BinanceProfile>> = Object.freeze({
@@ -66,6 +69,7 @@ export const PROFILES: Readonly<Record<MarketId, BinanceProfile>> = Object.freez
     unsolicitedPongKeepsAlive: false,
     restPrefix: '/api/v3',
     listenKeyValidityMs: 60 * MINUTE,
+    restWeightPerMinute: 6000,
   },
   usdm: { ...FUTURES, market: 'usdm', routed: true, restPrefix: '/fapi/v1' },
   coinm: { ...FUTURES, market: 'coinm', routed: false, restPrefix: '/dapi/v1' },
