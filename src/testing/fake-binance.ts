@@ -9,6 +9,7 @@
 import { Clock } from './clock';
 import type { GroundTruthEvent } from './data/ground-truth';
 import { GroundTruth } from './data/ground-truth';
+import type { BookView } from './data/market-data';
 import { MarketData } from './data/market-data';
 import { Rng, hashString, normalizeSeed } from './data/rng';
 import { FaultRules } from './fault-rules';
@@ -102,6 +103,7 @@ export class FakeBinance {
         deleteListenKey: (k) => this.keys.end(k, 'deleted'),
         resetAttemptLimits: () => this.limiter.reset(),
         resetRestWeights: () => this.weights.reset(),
+        breakDepthChain: (symbol) => this.data.book(symbol)?.breakChain() ?? 0,
         muteStream: (stream, durationMs) => {
           this.hub.mute(stream, durationMs);
           return this.streams.resolveTarget({ stream }).length;
@@ -255,6 +257,17 @@ export class FakeBinance {
 
   listenKeys(): ListenKeyInfo[] {
     return this.keys.list();
+  }
+
+  /**
+   * The emulator's current order book of a symbol (the one behind its depth streams, bookTicker and
+   * REST snapshots), `depth` levels per side (all by default), formatted as REST formats it: compare
+   * it with a client's local book once the client has applied the event whose `u` is `lastUpdateId`.
+   */
+  orderBook(symbol: string, depth?: number): BookView {
+    const v = typeof symbol === 'string' ? this.data.bookView(symbol.toLowerCase(), depth) : undefined;
+    if (!v) throw new RangeError(`orderBook: unknown symbol ${JSON.stringify(symbol)} (not among options.symbols)`);
+    return v;
   }
 
   /** Streams whose data is being generated right now. */

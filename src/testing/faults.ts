@@ -78,6 +78,8 @@ export interface FaultHost {
   resetAttemptLimits(): void;
   /** Forget every IP's REST weight, 429 pause and 418 ban. */
   resetRestWeights(): void;
+  /** The next event of the symbol's diff-depth streams skips (lost on the way); returns how many streams. */
+  breakDepthChain(symbol: string): number;
   /** Mute a stream on every connection (wall ms, Infinity = until healed); returns the connections carrying it. */
   muteStream(stream: string, durationMs: number): number;
   unmuteStreams(): void;
@@ -217,6 +219,17 @@ export class Faults {
       delayMs: delay('faults.slowRest', opts.delayMs),
       slowOnly: true,
     });
+  }
+
+  /**
+   * Break the diff-depth chain of a symbol: the next event of each of its diff-depth streams being
+   * generated is lost on the way (generated, applied to the emulator's book, sent to no one), so the
+   * event after it skips: spot `U` > previous `u` + 1, futures `pu` ≠ previous `u`. A client must
+   * notice and resync from a snapshot. Returns the number of streams affected (0: none generating).
+   */
+  breakDepthChain(symbol: string): number {
+    if (typeof symbol !== 'string' || !symbol) throw new TypeError('faults.breakDepthChain: symbol must be a non-empty string');
+    return this.host.breakDepthChain(symbol.toLowerCase());
   }
 
   expireListenKey(key: string): boolean {

@@ -8,6 +8,7 @@ export type { FakeBinanceOptions, RateFunction, RateTable } from './options';
 export type { ActivityModel, StreamActivity, StreamPattern } from './streams/activity';
 export type { ActivityEpisodes, ActivityIntraday, ActivityLull, ActivityMode, ActivityOption, ActivityProfileOptions } from './streams/activity-options';
 export type { CloseFaultOptions, FailRestOptions, FaultTarget, Faults, MalformedKind, RejectUpgradesOptions, SlowRestOptions } from './faults';
+export type { BookView } from './data/market-data';
 export type { RestWeightStats } from './rest/weights';
 export type { ConnectionInfo, EmulatorStats, FakeBinanceClientOptions, FakeBinanceUrls } from './inspection';
 export type { GroundTruthEvent } from './data/ground-truth';

@@ -1,6 +1,7 @@
 import type { MarketId } from '../profile';
 import type { RateFunction, RateTable } from '../options';
 import { KlineSeries, isKlineInterval, klineOpenTime } from './klines';
+import type { Level } from './order-book';
 import { OrderBook } from './order-book';
 import { defaultRates, parseStream } from './rates';
 import { Rng, hashString } from './rng';
@@ -9,6 +10,15 @@ import { aggTradeGenerator, bookTickerGenerator, depthGenerator, tradeGenerator 
 import { SymbolState } from './symbol-state';
 
 export type { StreamGenerator } from './stream-generators';
+
+/** `fake.orderBook()`: a symbol's book as the emulator holds it. */
+export interface BookView {
+  /** The update id of the last change applied (what a REST snapshot taken now would carry). */
+  readonly lastUpdateId: number;
+  /** `[price, qty]`, best first. */
+  readonly bids: [string, string][];
+  readonly asks: [string, string][];
+}
 
 /**
  * Deterministic synthetic market data with Binance's field names. Generators build
@@ -212,13 +222,24 @@ export class MarketData {
     return `{"e":"markPriceUpdate","E":${now},"s":"${s.upper}","p":"${s.px(m)}","ap":"${s.px(m)}","P":"${s.px(m + s.stepTicks)}","i":"${s.px(m - s.stepTicks)}","r":"0.00010000","T":${nextFunding}}`;
   }
 
-  /** REST depth snapshot body (spot shape; futures adds `E`/`T`). */
+  /** REST depth snapshot body (spot shape; futures adds `E`/`T`, COIN-M also `symbol`/`pair`). */
   depthSnapshot(symbol: string, limit: number, now: number): string | undefined {
     const book = this.book(symbol);
     if (!book) return undefined;
     const top = book.top(limit);
-    const body = `"lastUpdateId":${book.updateId},"bids":${book.levelsJson(top.bids)},"asks":${book.levelsJson(top.asks)}`;
-    return this.futures ? `{"lastUpdateId":${book.updateId},"E":${now},"T":${now},"bids":${book.levelsJson(top.bids)},"asks":${book.levelsJson(top.asks)}}` : `{${body}}`;
+    const levels = `"bids":${book.levelsJson(top.bids)},"asks":${book.levelsJson(top.asks)}`;
+    if (!this.futures) return `{"lastUpdateId":${book.updateId},${levels}}`;
+    const cm = this.market === 'coinm' ? `"symbol":"${book.sym.upper}","pair":"${book.sym.pair}",` : '';
+    return `{"lastUpdateId":${book.updateId},${cm}"E":${now},"T":${now},${levels}}`;
+  }
+
+  /** The emulator's current book of a symbol (best first, as REST formats it), `depth` levels per side. */
+  bookView(symbol: string, depth = Infinity): BookView | undefined {
+    const book = this.book(symbol);
+    if (!book) return undefined;
+    const top = book.top(depth);
+    const fmt = (l: Level): [string, string] => [book.sym.px(l[0]), book.sym.qty(l[1])];
+    return { lastUpdateId: book.updateId, bids: top.bids.map(fmt), asks: top.asks.map(fmt) };
   }
 
   klineOpen(interval: string, t: number): number {

@@ -3,10 +3,16 @@ import type { SymbolState } from './symbol-state';
 
 const LEVELS = 100;
 
-/** Changes accumulated for one diff-depth stream since its last event. */
+/** Changes accumulated for one depth stream since its last event. */
 export interface BookTracker {
-  /** `u` of this stream's previous event (the next event's `U` is this + 1, futures `pu` is this). */
+  /** `u` of this stream's previous event (the next event's `pu` on futures). */
   lastU: number;
+  /** Update id of the first change since the previous event (the next event's `U`); 0 when none. */
+  firstU: number;
+  /** Its events are chained by `U`/`u`/`pu` (diff depth; futures partial depth too). */
+  readonly chained: boolean;
+  /** `faults.breakDepthChain`: the next event is lost on the way. */
+  skipNext: boolean;
   readonly bids: Map<number, number>;
   readonly asks: Map<number, number>;
 }
@@ -17,6 +23,9 @@ export type Level = [priceTicks: number, qty: number];
  * One order book per symbol, shared by its diff-depth, partial-depth and
  * bookTicker streams and the REST depth snapshot, so `U`/`u`/`lastUpdateId`
  * agree everywhere (the snapshot always falls inside a diff event's range).
+ * Every change takes the next update id: spot ids are consecutive (`U` = previous
+ * `u` + 1), futures ids skip 0–7 per change, as Binance's jump (so `U` > `pu` + 1 is
+ * common, and only `pu` = previous `u` chains the events).
  */
 export class OrderBook {
   readonly bids = new Map<number, number>();
@@ -39,10 +48,21 @@ export class OrderBook {
     }
   }
 
-  attach(): BookTracker {
-    const t: BookTracker = { lastU: this.updateId, bids: new Map(), asks: new Map() };
+  attach(chained: boolean): BookTracker {
+    const t: BookTracker = { lastU: this.updateId, firstU: 0, chained, skipNext: false, bids: new Map(), asks: new Map() };
     this.trackers.add(t);
     return t;
+  }
+
+  /** Lose the next event of every chained stream of this book (faults.breakDepthChain); returns how many. */
+  breakChain(): number {
+    let n = 0;
+    for (const t of this.trackers) {
+      if (!t.chained) continue;
+      t.skipNext = true;
+      n++;
+    }
+    return n;
   }
 
   detach(t: BookTracker): void {
@@ -53,8 +73,12 @@ export class OrderBook {
     const side = bid ? this.bids : this.asks;
     if (qty === 0) side.delete(price);
     else side.set(price, qty);
-    this.updateId++;
-    for (const t of this.trackers) (bid ? t.bids : t.asks).set(price, qty);
+    // Futures: most changes come after ids used elsewhere (0–7 skipped), so U − pu is rarely 1.
+    this.updateId += this.sym.futures ? 1 + this.rng.int(8) : 1;
+    for (const t of this.trackers) {
+      if (t.firstU === 0) t.firstU = this.updateId;
+      (bid ? t.bids : t.asks).set(price, qty);
+    }
   }
 
   /** Apply a few random changes around the (moving) mid. */

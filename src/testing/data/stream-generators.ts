@@ -128,7 +128,7 @@ export function depthGenerator(stream: string, suffix: string, sym: SymbolState,
     if (speed && (fut ? speed === '1000' : speed === '250' || speed === '500')) return undefined;
     const book = getBook();
     if (!book) return undefined;
-    const tracker = book.attach();
+    const tracker = book.attach(!!diff || fut);
     const levels = partial ? Number(partial[1]) : 0;
     const ps = cm ? `"ps":"${sym.pair}",` : '';
     const json = (now: number, U: number, u: number, pu: number, b: string, a: string): string =>
@@ -155,10 +155,18 @@ export function depthGenerator(stream: string, suffix: string, sym: SymbolState,
       stream,
       next: (now) => {
         book.mutate();
-        const U = tracker.lastU + 1;
+        const U = tracker.firstU || tracker.lastU + 1;
         const u = book.updateId;
         const pu = tracker.lastU;
         tracker.lastU = u;
+        tracker.firstU = 0;
+        if (tracker.skipNext) {
+          // faults.breakDepthChain: this event is lost (its changes are in the book, sent to no one).
+          tracker.skipNext = false;
+          tracker.bids.clear();
+          tracker.asks.clear();
+          return undefined;
+        }
         if (partial) {
           tracker.bids.clear();
           tracker.asks.clear();
@@ -187,6 +195,7 @@ export function depthGenerator(stream: string, suffix: string, sym: SymbolState,
         },
         commit: (n) => {
           tracker.lastU += 3 * n;
+          tracker.firstU = 0;
           if (book.updateId < tracker.lastU) book.updateId = tracker.lastU;
         },
       },

@@ -49,6 +49,23 @@ function intParam(q: URLSearchParams, name: string): number | undefined | 'bad' 
   return Number.isSafeInteger(n) ? n : 'bad';
 }
 
+const FUTURES_DEPTH_LIMITS: ReadonlySet<number> = new Set([5, 10, 20, 50, 100, 500, 1000]);
+
+/**
+ * Depth `limit` as Binance takes it: spot 1–5000 (default 100; more is cut to 5000, per its docs);
+ * futures one of 5/10/20/50/100/500/1000 (default 500): outside 1–1000 `-1130`, another value in
+ * range `-4021 "<n> is not valid depth limit"` (both observed on fapi.binance.com, third party).
+ */
+function depthLimit(market: MarketId, raw: number | undefined): number | 'range' | 'set' {
+  if (market === 'spot') {
+    if (raw === undefined) return 100;
+    return raw < 1 ? 'range' : Math.min(raw, 5000);
+  }
+  if (raw === undefined) return 500;
+  if (raw < 1 || raw > 1000) return 'range';
+  return FUTURES_DEPTH_LIMITS.has(raw) ? raw : 'set';
+}
+
 /**
  * REST endpoints: ping/time/exchangeInfo, klines/aggTrades/depth consistent with the
  * generated streams, futures listenKey lifecycle, and 410 Gone for retired spot/margin
@@ -128,8 +145,9 @@ export async function handleRest(ctx: RestContext, req: IncomingMessage, res: Se
   }
 
   if (endpoint === '/depth') {
-    const max = ctx.market === 'spot' ? 5000 : 1000;
-    const limit = Math.min(Math.max(limitRaw ?? 100, 1), max);
+    const limit = depthLimit(ctx.market, limitRaw);
+    if (typeof limit === 'string')
+      return (error(res, 400, limit === 'range' ? -1130 : -4021, limit === 'range' ? "Data sent for parameter 'limit' is not valid." : `${limitRaw} is not valid depth limit`), true);
     return (send(res, 200, ctx.data.depthSnapshot(symbol, limit, now) ?? '{}'), true);
   }
 
