@@ -25,6 +25,7 @@ import { performance } from 'node:perf_hooks';
 import { FakeBinance, type StreamActivity } from 'binance-stream-client/testing';
 import { LoopMonitor } from '../../src/core/loop-monitor';
 import { StreamSilence, type SilentStreams } from '../../src/pool/stream-silence';
+import { SiblingIndex } from '../../src/pool/siblings';
 import { StreamState } from '../../src/pool/stream-state';
 import { ExponentialBackoff } from '../../src/retry/exponential-backoff';
 import { learnGap, peakDecay } from '../../src/streams/cadence';
@@ -146,12 +147,14 @@ export function replay(opts: Partial<ReplayOptions> = {}): ReplayResult {
   const silence = new StreamSilence(undefined);
   const loop = new LoopMonitor(100, 1000);
   const states = new Map<string, StreamState>();
+  const siblings = new SiblingIndex();
   const list: StreamState[] = [];
   const sources: StreamActivity[] = [];
   for (const name of names) {
     const info = classifyStream(name);
     const st = new StreamState(name, info, '', T0, undefined, silence.overrideFor(info));
     states.set(name, st);
+    siblings.add(st); // as the pool's router does
     list.push(st);
     sources.push(model.stream(name));
   }

@@ -19,6 +19,7 @@ import { compareEventKeys, copyEventKey, newEventKey, readEventKey } from '../re
 import { CADENCE } from '../streams/cadence';
 import type { StreamInfo } from '../streams/classify';
 import type { StreamMessage } from '../streams/types';
+import { SiblingIndex } from './siblings';
 import type { Handover, StreamState } from './stream-state';
 
 export type StreamSink = (message: StreamMessage, info: StreamInfo) => void;
@@ -46,6 +47,8 @@ export class StreamRouter {
   readonly counters: RouterCounters = { unknownDropped: 0, foreignDropped: 0, duplicatesDropped: 0, sinkErrors: 0, forcedSwitches: 0 };
   private readonly scratch = newEventKey();
   private readonly heldKey = newEventKey();
+  /** Streams of one symbol and activity, for the silence judgement (./siblings.ts). */
+  private readonly siblings = new SiblingIndex();
 
   /**
    * @param sink receives every delivered message once.
@@ -240,12 +243,14 @@ export class StreamRouter {
 
   add(state: StreamState): void {
     this.states.set(state.name, state);
+    this.siblings.add(state);
   }
 
   remove(name: string): StreamState | undefined {
     const st = this.states.get(name);
     if (st === undefined) return undefined;
     this.states.delete(name);
+    this.siblings.remove(st);
     if (st.handover !== undefined) {
       const h = st.handover;
       st.handover = undefined;

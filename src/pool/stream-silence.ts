@@ -8,7 +8,9 @@
  * - Every stream on a socket that should be talking is silent (and there is one): the
  *   CONNECTION is stale; the socket reconnects (paced by the connection budget and, when the
  *   new connection delivers nothing either, by the retry policy's backoff).
- * - Some are silent while others talk: each climbs a ladder, one step per due check:
+ * - Some are silent while others talk: each climbs a ladder, one step per due check (a
+ *   stream whose siblings, the same symbol's streams of the same activity, are all silent
+ *   too does not start one: its market is quiet, ./siblings.ts):
  *   1. re-subscribe it, {@link RESUBSCRIBE_TRIES} times, waiting threshold × 2^n after try n (2×, then 4×);
  *   2. move it to a fresh connection of its own (the pool opens a new slot);
  *   3. report it down (`streamDown`) once it was silent a threshold on the fresh connection,
@@ -23,6 +25,7 @@ import type { LoopMonitor } from '../core/loop-monitor';
 import type { StaleOverride } from '../streams/cadence';
 import { LEARNED, suspectAfterMs } from '../streams/cadence';
 import type { StreamInfo } from '../streams/classify';
+import { corroborated } from './siblings';
 import type { StreamState } from './stream-state';
 
 /** The pool's `streamStaleAfterMs`: one fixed threshold, per stream name, or a function; undefined = learned. */
@@ -117,6 +120,8 @@ export class StreamSilence {
       const since = Math.max(st.subscribedAt, connectedAt, st.lastMessageAt);
       const silentMs = now - since - loop.blockedSince(since);
       if (!(silentMs >= st.suspectAfterMs)) continue;
+      // Its symbol is quiet too (every sibling silent): a quiet market, not this stream's fault.
+      if (st.repair === 'none' && !corroborated(st, now, st.suspectAfterMs)) continue;
       this.step(st, silentMs, now, out);
     }
     const acted = out.connection || out.streams.length !== 0 || out.move.length !== 0 || out.restored.length !== 0;

@@ -13,6 +13,7 @@ import type { RecoveryStage } from '../recovery/stage';
 import type { CadenceState, StaleOverride } from '../streams/cadence';
 import { LEARNED } from '../streams/cadence';
 import type { StreamInfo } from '../streams/classify';
+import type { SiblingMember } from './siblings';
 import type { StreamMessage } from '../streams/types';
 
 /** The step a silent stream's repair is at (./stream-silence.ts). */
@@ -63,6 +64,8 @@ export class StreamState implements InterruptionView, CadenceState {
   learnSkip = true;
   /** The user's fixed threshold or floor for this stream (shared object). */
   readonly stale: StaleOverride;
+  /** Streams of the same symbol and activity (./siblings.ts), itself included; undefined when alone. */
+  siblings: readonly SiblingMember[] | undefined = undefined;
   /** The threshold the last liveness pass used (Infinity: never by silence), for stats. */
   suspectAfterMs = Infinity;
   // --- delivery lag (judged by the liveness pass, never per message) ---

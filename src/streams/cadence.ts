@@ -18,7 +18,7 @@
  *
  * Event-driven streams (trades, bookTicker, diff depth: pushed only when something
  * changed) are judged only once they have shown themselves busy: at least the warm-up
- * samples with a mean gap of at most {@link CADENCE.busyMeanGapMs}. Until then, and
+ * samples with a mean gap of at most {@link CADENCE.busyMeanGapMs} (or 1.5 update periods). Until then, and
  * whenever they turn illiquid, silence alone never makes them stale. Quiet-by-nature kinds
  * (liquidations, `!contractInfo`, block trades) never are.
  *
@@ -39,12 +39,16 @@ export const CADENCE = Object.freeze({
   peakFactor: 3,
   /** The peak gap halves every 15 minutes (a quiet hour is remembered for about an hour). */
   peakHalfLifeMs: 15 * 60_000,
-  /** Gaps needed before the learned figures replace the nominal cadence. */
+  /** Gaps needed before the learned figures replace a periodic stream's nominal cadence… */
   warmupSamples: 8,
+  /** …and before an event-driven stream can count as busy (more evidence: its gaps are bursty). */
+  eventWarmupSamples: 32,
   /** Until then, a stream with a nominal cadence is suspected after this many periods. */
   warmupFactor: 10,
-  /** A stream without a nominal cadence counts as busy (judged by silence) when its mean gap is at most this. */
-  busyMeanGapMs: 2_000,
+  /** An event-driven stream counts as busy (judged by silence) when its mean gap is at most this… */
+  busyMeanGapMs: 500,
+  /** …or at most this many of its nominal update periods (kline_1s pushing every second is busy). */
+  busyPeriods: 1.5,
   /** Floor for streams with a nominal cadence: at least this many periods… */
   floorPeriods: 3,
   /** …and never under this (ms). */
@@ -121,11 +125,12 @@ export function suspectAfterMs(st: CadenceState, o: StaleOverride, delivered: bo
   const n = st.gapSamples;
   const learned = n === 0 ? 0 : Math.max(st.gapMean + CADENCE.z * Math.sqrt(st.gapVar), CADENCE.peakFactor * st.gapPeak);
   let t: number;
+  if (!info.periodic && n < CADENCE.eventWarmupSamples) return Infinity; // event-driven and not shown busy yet: quiet
   if (n < CADENCE.warmupSamples) {
-    if (!info.periodic || c === undefined) return Infinity; // event-driven and not shown busy yet: quiet
+    if (c === undefined) return Infinity;
     t = Math.max(floor, CADENCE.warmupFactor * c, learned);
   } else {
-    if (!info.periodic && st.gapMean > CADENCE.busyMeanGapMs) return Infinity; // an illiquid symbol's trades or book: quiet
+    if (!info.periodic && st.gapMean > Math.max(CADENCE.busyMeanGapMs, CADENCE.busyPeriods * (c ?? 0))) return Infinity; // an illiquid symbol's trades or book: quiet
     t = Math.max(floor, learned);
   }
   return delivered ? t : Math.max(t, CADENCE.firstMessageMs);

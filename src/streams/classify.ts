@@ -17,9 +17,11 @@ export interface StreamInfo {
   /** Binance's nominal update period in ms, or undefined where updates are event-driven (trades). */
   readonly cadenceMs: number | undefined;
   /**
-   * Binance pushes it every `cadenceMs` whether or not anything changed (klines, partial-book
-   * snapshots, tickers, mark prices, all-market arrays). False for event-driven streams, diff
-   * depth included: `@depth@100ms` is pushed at most every 100 ms, and only when the book changed.
+   * Binance pushes it every `cadenceMs` whether or not anything changed (partial-book
+   * snapshots, mark prices, `!markPrice@arr`, futures `!bookTicker`, average and index prices).
+   * False for event-driven streams and for those that may skip a push when nothing traded:
+   * trades, bookTicker, diff depth (`@depth@100ms` is pushed at most every 100 ms, and only
+   * when the book changed), klines, tickers and their all-market arrays.
    */
   readonly periodic: boolean;
   /**
@@ -33,6 +35,13 @@ export interface StreamInfo {
    */
   readonly staleAfterMs: number;
 }
+
+/**
+ * Kinds Binance pushes on their cadence whatever happens (snapshots and computed prices).
+ * Klines, tickers and diff depth of an illiquid symbol can skip pushes when nothing traded or
+ * changed, so they are judged like trades: once they have shown themselves busy.
+ */
+const PERIODIC_KINDS: ReadonlySet<StreamKind> = new Set<StreamKind>(['partialDepth', 'markPrice', 'arr', 'bookTicker', 'other']);
 
 /** Quiet-by-nature streams (pushed only when something happens). */
 const QUIET = /^(?:!forceOrder@arr|!contractInfo|[^@]+@forceOrder|[^@]+@blockTrade|tradingSession)$/;
@@ -125,6 +134,6 @@ export function classifyStream(stream: string, futures = false): StreamInfo {
     event = 'markPrice';
     cadenceMs = rest.endsWith('@1s') ? 1000 : 3000;
   }
-  const periodic = cadenceMs !== undefined && kind !== 'depth';
+  const periodic = cadenceMs !== undefined && PERIODIC_KINDS.has(kind) && !/^!(?:mini)?ticker/i.test(stream);
   return { stream, kind, symbol, event, cadenceMs, periodic, quiet, staleAfterMs: quiet ? Infinity : DEFAULT_STALE_AFTER_MS[kind] };
 }
