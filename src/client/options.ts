@@ -55,6 +55,22 @@ export interface BinanceStreamClientOptions {
   minStaleAfterMs?: number | undefined;
   /** No longer used: repeated stale reconnects are paced by the connection budget and the retry policy's backoff. Accepted and ignored. @deprecated */
   staleDebounceMs?: number | undefined;
+  /**
+   * Fill gaps of aggTrade and kline streams from REST before live data resumes (each filled
+   * event marked `backfilled: true`; see the README's "Gap-free data"). Per stream:
+   * `subscribe(…, { backfill })`. Gaps are tracked and reported (`gap`) either way.
+   * @default false
+   */
+  backfill?: boolean | undefined;
+  /**
+   * When a connection cannot be restored for `afterMs` or `afterAttempts` failed attempts
+   * (upgrades rejected, repeated 1008, DNS failure), serve its streams over REST until it is
+   * back (aggTrade, klines, bookTicker, ticker, miniTicker, partial depth; messages marked
+   * `source: 'rest'`, `degraded` / `restored` events). `false` disables. Off when `baseUrl` is
+   * set without `restBaseUrl` (the REST host is then unknown).
+   * @default { afterMs: 30_000, afterAttempts: 5, pollMs: 1_000 }
+   */
+  restFallback?: { afterMs?: number; afterAttempts?: number; pollMs?: number } | false | undefined;
   /** Emit `loopBlocked` when this process stalled at least this long (ms). At least 100. @default 1_000 */
   loopBlockedMs?: number | undefined;
   /** Emit `lagging` when a consumer falls this far behind the feed (ms); `false` disables. @default 1_000 */
@@ -110,6 +126,8 @@ export const CLIENT_OPTION_NAMES: readonly (keyof BinanceStreamClientOptions)[] 
   'staleAfterMs',
   'staleDebounceMs',
   'minStaleAfterMs',
+  'backfill',
+  'restFallback',
   'loopBlockedMs',
   'lagThresholdMs',
   'connectTimeoutMs',

@@ -14,6 +14,7 @@ import { getMarket } from '../core/markets';
 import type { MarketId, MarketProfile } from '../core/markets';
 import { bool, knownKeys, num, oneOf, optFunction, optImplementation, optObject, optString, url } from '../core/validate';
 import { ConnectionBudget } from '../pool/connection-budget';
+import { MarketRest } from '../rest/market-rest';
 import { resolvePoolOptions } from '../pool/options';
 import type { ResolvedPoolOptions, StreamPoolOptions } from '../pool/options';
 import { ExponentialBackoff } from '../retry/exponential-backoff';
@@ -33,6 +34,10 @@ export interface ResolvedClientConfig {
   /** Every dial of the client (market data, user data, WS API) asks this gate. */
   readonly budget: DialGate;
   readonly allowUnknownStreams: boolean;
+  /** The client-wide `backfill` option. */
+  readonly backfill: boolean;
+  /** The market's REST client (backfill, REST fallback, order-book snapshots), through the process-wide weight budget. No I/O until used. */
+  readonly rest: MarketRest;
   readonly webSocketFactory: WebSocketFactory | undefined;
   readonly credentials: { readonly apiKey?: string; readonly apiSecret?: string; readonly privateKey?: string | WebCryptoKey };
   /** Socket tuning shared by every socket of the client. */
@@ -62,7 +67,7 @@ function staleSetting(v: unknown): StreamPoolOptions['streamStaleAfterMs'] {
 }
 
 /** Validate `options` (once) and build every sub-config. `sink` receives delivered market data. */
-export function resolveClientOptions(options: unknown, sink: (message: StreamMessage, info: StreamInfo) => void): ResolvedClientConfig {
+export function resolveClientOptions(options: unknown, sink: (message: StreamMessage, info: StreamInfo) => void, stages?: StreamPoolOptions['stages']): ResolvedClientConfig {
   const o = optObject('options', options, 'an object of client options') ?? {};
   knownKeys('', o, CLIENT_OPTION_NAMES);
   const marketId = oneOf<MarketId>('market', o.market, ['spot', 'usdm', 'coinm'], 'spot');
@@ -89,6 +94,9 @@ export function resolveClientOptions(options: unknown, sink: (message: StreamMes
   const tuning = { heartbeat: o.heartbeat, staleDebounceMs: o.staleDebounceMs, connectTimeoutMs: o.connectTimeoutMs } as SocketTuning;
   const socket = resolveSocketTuning(tuning, market);
   const allowUnknownStreams = bool('allowUnknownStreams', o.allowUnknownStreams, false);
+  const rest = new MarketRest({ market: marketId, baseUrl: urls.rest, logger, retryPolicy: restRetryPolicy });
+  // Fallback polls REST: only where the REST host is known (Binance's own, or given), never a default host behind a custom stream URL.
+  const restKnown = o.restBaseUrl !== undefined || o.baseUrl === undefined;
   const pool = resolvePoolOptions({
     market,
     baseUrl: urls.stream,
@@ -98,6 +106,9 @@ export function resolveClientOptions(options: unknown, sink: (message: StreamMes
     sink,
     tuning: socket,
     allowUnknownStreams,
+    stages,
+    fallbackRest: rest as unknown as StreamPoolOptions['fallbackRest'],
+    restFallback: o.restFallback ?? (restKnown ? undefined : false),
     ...(pick(o, ['maxStreamsPerConnection', 'rotateAfterMs', 'rotationWindow', 'groups', 'minStaleAfterMs', 'loopBlockedMs', 'lagThresholdMs']) as Partial<StreamPoolOptions>),
     streamStaleAfterMs: staleSetting(o.staleAfterMs),
     webSocketFactory,
@@ -110,6 +121,8 @@ export function resolveClientOptions(options: unknown, sink: (message: StreamMes
     restRetryPolicy,
     budget,
     allowUnknownStreams,
+    backfill: bool('backfill', o.backfill, false),
+    rest,
     webSocketFactory,
     credentials: { ...(apiKey !== undefined ? { apiKey } : {}), ...(apiSecret !== undefined ? { apiSecret } : {}), ...(pk !== undefined ? { privateKey: pk as string | WebCryptoKey } : {}) },
     socket,

@@ -1,0 +1,92 @@
+/**
+ * The client's recovery stages: sequence tracking for every trackable stream (aggTrade,
+ * trade, diff depth, klines; always on), each with a gap handler that reports a gap as a
+ * `gap` event or, with backfill on (client-wide `backfill`, or per `subscribe()`), fills
+ * it from REST first (recovery/backfill.ts) through one REST client for the market,
+ * created on first use (it shares the process-wide REST weight budget).
+ */
+import type { Logger } from '../core/logger';
+import type { MarketProfile } from '../core/markets';
+import type { AbortSignalLike } from '../core/web-types';
+import type { BackfillRest } from '../recovery/backfill';
+import { GapFiller } from '../recovery/backfill';
+import type { GapEvent } from '../recovery/gap';
+import { SequenceStage } from '../recovery/sequence';
+import type { RecoveryStage, StageOptions } from '../recovery/stage';
+import type { StreamInfo } from '../streams/classify';
+import type { StreamMessage } from '../streams/types';
+import type { EmitFn } from './emitter';
+import type { ResolvedClientConfig } from './resolve';
+
+export interface ClientRecoveryOptions {
+  readonly market: MarketProfile;
+  /** The client-wide `backfill` option. */
+  readonly backfill: boolean;
+  /** Builds the REST client on first use. */
+  readonly rest: () => BackfillRest;
+  readonly logger: Logger;
+  /** Aborted when the client stops (every fill ends). */
+  readonly signal: AbortSignalLike;
+  deliver(message: StreamMessage, info: StreamInfo): void;
+  emitGap(gap: GapEvent): void;
+}
+
+const TRACKED = new Set(['aggTrade', 'trade', 'depth', 'kline', 'continuousKline']);
+
+/** The client's recovery, from its resolved config (the REST client is built on first use). */
+export function clientRecovery(config: ResolvedClientConfig, deliver: ClientRecoveryOptions['deliver'], emit: EmitFn, signal: AbortSignalLike): ClientRecovery {
+  return new ClientRecovery({
+    market: config.market,
+    backfill: config.backfill,
+    rest: () => config.rest as unknown as BackfillRest,
+    logger: config.logger,
+    signal,
+    deliver,
+    emitGap: (gap) => emit('gap', gap),
+  });
+}
+
+export class ClientRecovery {
+  private rest: BackfillRest | undefined;
+
+  constructor(private readonly o: ClientRecoveryOptions) {}
+
+  /** The stages of one stream (called once, at subscribe time). */
+  stagesFor(info: StreamInfo, options: StageOptions): readonly RecoveryStage[] | undefined {
+    if (!TRACKED.has(info.kind)) return undefined;
+    const o = this.o;
+    const backfill = options.backfill ?? o.backfill;
+    const kind = info.kind === 'continuousKline' ? 'kline' : (info.kind as 'aggTrade' | 'trade' | 'depth' | 'kline');
+    const handler = new GapFiller({
+      stream: info.stream,
+      symbol: info.symbol?.toUpperCase(),
+      deliver: (m) => o.deliver(m, info),
+      emit: (gap) => this.report(gap),
+      rest: backfill ? (this.rest ??= o.rest()) : undefined,
+      signal: o.signal,
+    });
+    return [new SequenceStage(kind, o.market.futures, info.stream, handler)];
+  }
+
+  private report(gap: GapEvent): void {
+    const { stream, kind, cause, filled, reason } = gap;
+    const fields = { stream, kind, cause, filled, reason, ...range(gap) };
+    if (filled) this.o.logger.info(fields, 'gap filled from REST');
+    else this.o.logger.warn(fields, `data lost: ${describeGap(gap)}`);
+    this.o.emitGap(gap);
+  }
+}
+
+function range(g: GapEvent): Record<string, number | undefined> {
+  if (g.kind === 'depth') return { lastUpdateId: g.lastUpdateId, nextFirstUpdateId: g.nextFirstUpdateId };
+  if (g.kind === 'kline') return { fromOpenTime: g.fromOpenTime, toOpenTime: g.toOpenTime, count: g.count };
+  return { fromId: g.fromId, toId: g.toId, count: g.count };
+}
+
+/** `1,200 aggTrades (ids 5001–6200) after a reconnect (backfill off)`. */
+export function describeGap(g: GapEvent): string {
+  const why = `after a ${g.cause}${g.reason ? ` (${g.reason})` : ''}`;
+  if (g.kind === 'depth') return `diff-depth updates after ${g.lastUpdateId} up to ${g.nextFirstUpdateId} ${why}`;
+  if (g.kind === 'kline') return `${g.count} closed ${g.interval} candle(s) from ${new Date(g.fromOpenTime).toISOString()} ${why}`;
+  return `${g.count} ${g.kind}${g.count === 1 ? '' : 's'} (ids ${g.fromId}–${g.toId}) ${why}`;
+}
