@@ -36,6 +36,16 @@ export { ConnectionBudget } from './pool/connection-budget';
 export type { ConnectionBudgetOptions, ConnectionBudgetState } from './pool/connection-budget';
 export type { RecoveryStage, StreamView } from './recovery/stage';
 
+// REST: market data and the process-wide request-weight budget (one per Binance host)
+export { MarketRest } from './rest/market-rest';
+export type { MarketRestOptions } from './rest/market-rest';
+export { RestWeightBudget } from './rest/weight-budget';
+export type { RestAcquireOptions, RestWeightBudgetOptions, RestWeightBudgetState, SharedRestWeightBudget } from './rest/weight-budget';
+export { LISTEN_KEY_WEIGHT, REQUEST_WEIGHT_LIMITS, REST_WEIGHTS, USED_WEIGHT_HEADER, WEIGHT_HEADER_IGNORED, restWeight, usedWeightHeaderName } from './rest/weights';
+export type { HeadersLike, RestMarket, RestParams, WeightRule, WeightTable } from './rest/weights';
+export type { AggTradeRow, AggTradesQuery, BookTickerRow, DepthQuery, DepthSnapshot, KlineRow, KlinesQuery, PriceLevel, RestCallOptions, SymbolQuery, Ticker24hRow } from './rest/market-types';
+export type { FetchLike } from './rest/http';
+
 // Retry decisions, for your own loops
 export { decide } from './retry/decide';
 export type { Decision, DecideOptions } from './retry/decide';

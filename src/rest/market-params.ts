@@ -15,7 +15,7 @@
  */
 import { invalidOption } from '../core/errors';
 import { requireNum } from '../core/validate';
-import type { KlineInterval } from './market-types';
+import type { KlineInterval } from '../streams/types';
 import type { RestMarket } from './weights';
 
 export const FUTURES_DEPTH_LIMITS: readonly number[] = Object.freeze([5, 10, 20, 50, 100, 500, 1000]);

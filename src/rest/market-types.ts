@@ -4,6 +4,7 @@
  * optional are sent by some markets only.
  */
 import type { AbortSignalLike } from '../core/web-types';
+import type { KlineInterval } from '../streams/types';
 
 /** One `aggTrades` row. */
 export interface AggTradeRow {
@@ -91,9 +92,6 @@ export interface Ticker24hRow {
   count: number;
 }
 
-/** Kline intervals (spot also has `1s`). */
-export type KlineInterval = '1s' | '1m' | '3m' | '5m' | '15m' | '30m' | '1h' | '2h' | '4h' | '6h' | '8h' | '12h' | '1d' | '3d' | '1w' | '1M';
-
 export interface AggTradesQuery {
   symbol: string;
   /** Aggregate trade id to start from, inclusive. */
@@ -106,6 +104,7 @@ export interface AggTradesQuery {
 
 export interface KlinesQuery {
   symbol: string;
+  /** Spot also has `1s`; futures do not. */
   interval: KlineInterval;
   startTime?: number | undefined;
   endTime?: number | undefined;

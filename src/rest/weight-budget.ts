@@ -54,7 +54,7 @@ export interface RestWeightBudgetOptions {
   logger?: Partial<Logger> | undefined;
 }
 
-export interface AcquireOptions {
+export interface RestAcquireOptions {
   /** Aborting removes the request from the queue: `acquire` rejects with ERR_ABORTED. */
   signal?: AbortSignalLike | undefined;
   /** Who asks (one per stream being backfilled): the queue is round-robin across owners. @default '' (one shared owner) */
@@ -92,7 +92,7 @@ export interface RestWeightBudgetState {
  * version of the library (weight-shared.ts). Version 1 of that contract is these methods.
  */
 export interface SharedRestWeightBudget {
-  acquire(weight: number, options?: AcquireOptions): Promise<void>;
+  acquire(weight: number, options?: RestAcquireOptions): Promise<void>;
   observe(status: number, headers?: HeadersLike): void;
   /** How long every request is paused from now, in ms (0: not paused). */
   pausedForMs(): number;
@@ -157,7 +157,7 @@ export class RestWeightBudget implements SharedRestWeightBudget {
   }
 
   /** Resolves when a request of `weight` may be sent (it is counted from then on). */
-  acquire(weight: number, options: AcquireOptions = {}): Promise<void> {
+  acquire(weight: number, options: RestAcquireOptions = {}): Promise<void> {
     try {
       requireNum('weight', weight, { min: 0 });
     } catch (err) {

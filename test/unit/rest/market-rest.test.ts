@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { FetchLike } from '../../../src/rest/http';
 import { MarketRest } from '../../../src/rest/market-rest';
-import type { AcquireOptions, RestWeightBudgetState, SharedRestWeightBudget } from '../../../src/rest/weight-budget';
+import type { RestAcquireOptions, RestWeightBudgetState, SharedRestWeightBudget } from '../../../src/rest/weight-budget';
 import { RestWeightBudget } from '../../../src/rest/weight-budget';
 import type { HeadersLike } from '../../../src/rest/weights';
 import { ConstantBackoff } from '../../../src/retry/constant-backoff';
@@ -26,7 +26,7 @@ function spyBudget() {
   const acquired: { weight: number; owner: string | undefined }[] = [];
   const observed: { status: number; used: string | null }[] = [];
   const budget: SharedRestWeightBudget = {
-    acquire: async (weight: number, o: AcquireOptions = {}) => void acquired.push({ weight, owner: o.owner }),
+    acquire: async (weight: number, o: RestAcquireOptions = {}) => void acquired.push({ weight, owner: o.owner }),
     observe: (status: number, h?: HeadersLike) => void observed.push({ status, used: h && 'get' in h && typeof h.get === 'function' ? h.get('X-MBX-USED-WEIGHT-1M') : null }),
     pausedForMs: () => 0,
     state: () => ({}) as RestWeightBudgetState,
