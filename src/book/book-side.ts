@@ -55,10 +55,19 @@ export class BookSide {
   }
 
   /**
+   * Rank key (price for bids, −price for asks) at or beyond which the side knows nothing: the
+   * worst level a capped snapshot carried, or the last level the cap evicted. A new level there
+   * is dropped: there may be levels between it and the worst one kept that this side never saw,
+   * so showing it would leave a hole. −Infinity: the whole side is known.
+   */
+  private boundary = -Infinity;
+
+  /**
    * Apply one level (qty is absolute; zero removes). Returns true when the side changed: an
-   * update, an insert inside the cap, or the removal of a known level. A removal of an
-   * unknown level, and a new level worse than every level of a full side, change nothing.
-   * A price that is not a number is ignored (false).
+   * update, an insert inside the known part and the cap, or the removal of a known level. A
+   * removal of an unknown level, a new level worse than every level of a full side, and a new
+   * level in the unknown part (see `boundary`) change nothing. A price that is not a number is
+   * ignored (false).
    */
   set(level: PriceLevel): boolean {
     const price = Number(level[0]);
@@ -75,9 +84,11 @@ export class BookSide {
       this.levels[i] = level;
       return true;
     }
+    if (key <= this.boundary) return false;
     if (this.size >= this.cap) {
       if (i === this.head) return false; // worse than the worst kept level
       this.insertAt(i, key, level);
+      this.boundary = this.keys[this.head] as number;
       this.levels[this.head] = undefined; // evict the worst
       this.head++;
       return true;
@@ -86,10 +97,21 @@ export class BookSide {
     return true;
   }
 
-  /** Remove every level. */
+  /**
+   * Replace every level with a snapshot side, best first as Binance sends it. A side with at least
+   * `cap` levels may go deeper than it shows: what lies beyond its worst kept level is unknown.
+   */
+  load(levels: readonly PriceLevel[]): void {
+    this.clear();
+    for (const l of levels) this.set(l);
+    if (levels.length >= this.cap && this.size > 0) this.boundary = Math.max(this.boundary, this.keys[this.head] as number);
+  }
+
+  /** Remove every level (the whole side is known again: empty). */
   clear(): void {
     this.levels.fill(undefined, this.head, this.tail);
     this.head = this.tail = this.keys.length >> 1;
+    this.boundary = -Infinity;
   }
 
   /** The best level, or undefined when the side is empty. */

@@ -58,7 +58,9 @@ export class BookSync {
   private gen = 0;
   private fetchAc: AbortController | undefined;
   private acked = false;
+  /** No event applied since the snapshot yet; `sawOlder`: one the snapshot contained was seen (a break then is the stream's). */
   private firstAfterSnapshot = false;
+  private sawOlder = false;
   private failure: BinanceStreamError | undefined;
   private waiters: { resolve: () => void; reject: (e: unknown) => void }[] = [];
   private readonly log: Logger;
@@ -84,11 +86,7 @@ export class BookSync {
       log: this.log,
       counts: this.counters.selfChecks,
       coverage: () => this.applied,
-      fetch: async (signal) => {
-        const snap = checkSnapshot(await o.fetchSnapshot(signal));
-        this.counters.snapshots++;
-        return snap;
-      },
+      fetch: (signal) => this.fetchChecked(signal),
       live: () => this.current === 'live',
       mismatch: (detail) => this.resync('self-check-mismatch', detail),
     });
@@ -182,10 +180,9 @@ export class BookSync {
     try {
       await retryOperation(
         async () => {
-          const snap = await this.o.fetchSnapshot(signal);
+          const snap = await this.fetchChecked(signal);
           if (gen !== this.gen) throw new BinanceStreamError('ERR_ABORTED', 'superseded snapshot', { permanent: true });
-          this.counters.snapshots++;
-          const misfit = this.useSnapshot(checkSnapshot(snap));
+          const misfit = this.useSnapshot(snap);
           if (misfit !== undefined) throw misfit;
         },
         { policy: this.policy, signal, id: `orderBook ${this.stream}`, onFailedAttempt: (info) => this.onFailedAttempt(info) },
@@ -194,6 +191,12 @@ export class BookSync {
       if (gen !== this.gen || signal.aborted) return;
       this.fail(toStreamError(err));
     }
+  }
+
+  private async fetchChecked(signal: AbortSignal): Promise<DepthSnapshot> {
+    const snap = checkSnapshot(await this.o.fetchSnapshot(signal));
+    this.counters.snapshots++;
+    return snap;
   }
 
   private onFailedAttempt(info: FailedAttemptInfo): void {
@@ -219,8 +222,9 @@ export class BookSync {
       snap,
     );
     if (!fit.ok) return this.misfit(fit.reason, fit.detail, fit.ids);
-    if (this.book.crossed()) return this.misfit('crossed-book', `snapshot lastUpdateId=${snap.lastUpdateId} and the buffer give a crossed book: ${this.describeBest()}`);
+    if (this.book.crossed()) return this.misfit('crossed-book', `snapshot lastUpdateId=${snap.lastUpdateId} and the buffer give a crossed book: ${this.book.describeCross()}`);
     this.firstAfterSnapshot = fit.firstAfterSnapshot;
+    this.sawOlder = fit.sawOlder;
     this.goLive();
     return undefined;
   }
@@ -249,13 +253,13 @@ export class BookSync {
       return;
     }
     if (v === 'break') {
-      const first = this.firstAfterSnapshot;
-      return this.resync(first ? 'snapshot-too-old' : this.futures ? 'pu-mismatch' : 'gap', (first ? describeFirstBreak : describeBreak)(this.futures, id, e), idsOf(id, e), e);
+      const tooOld = this.firstAfterSnapshot && !this.sawOlder;
+      return this.resync(tooOld ? 'snapshot-too-old' : this.futures ? 'pu-mismatch' : 'gap', (tooOld ? describeFirstBreak : describeBreak)(this.futures, id, e), idsOf(id, e), e);
     }
     this.firstAfterSnapshot = false;
     const changed = this.wants() ? { bids: [], asks: [] } : undefined;
     this.applyEvent(e, changed);
-    if (this.book.crossed()) return this.resync('crossed-book', `after ${describeIds(e)}: ${this.describeBest()}`, idsOf(id, e));
+    if (this.book.crossed()) return this.resync('crossed-book', `after ${describeIds(e)}: ${this.book.describeCross()}`, idsOf(id, e));
     if (changed !== undefined) this.emitBook(changed, false);
     this.selfCheck.afterApply();
   }
@@ -275,11 +279,6 @@ export class BookSync {
     const resyncs = this.counters.resynced(reason, detail, this.now());
     this.log.info({ stream: this.stream, reason, detail, resyncs }, 'order book resync');
     this.o.onResync?.({ symbol: this.symbol, market: this.o.market, stream: this.stream, reason, detail, ...(ids ? { ids } : {}), resyncs });
-  }
-
-  private describeBest(): string {
-    const b = this.book.best();
-    return `best bid ${b.bid ?? '-'} >= best ask ${b.ask ?? '-'}`;
   }
 
   private fail(error: BinanceStreamError): void {

@@ -5,6 +5,12 @@
  * feed does. Binance's price and quantity strings are kept as received and returned as they
  * are; a quantity of zero removes a level.
  *
+ * A capped book knows only the levels inside the range its snapshot covered, and those that
+ * changed since inside it: a level beyond it (worse than the worst level the snapshot or the cap
+ * cut off) is never shown, since levels between could be missing. So a side never has a hole, but
+ * it may thin out as the price drifts away from the snapshot (`size` below `depth`); a resync (or
+ * a self-check) refills it.
+ *
  * This is the data structure only: which updates apply, and when, is ./book-sync.ts.
  */
 import type { PriceLevel } from '../streams/types';
@@ -86,12 +92,14 @@ export class OrderBook implements OrderBookView {
     return (side === 'bids' ? this.bidSide : this.askSide).get(Number(price));
   }
 
-  /** Replace everything with a snapshot (levels beyond `depth` dropped). */
+  /**
+   * Replace everything with a snapshot (levels beyond `depth` dropped). A side of at least
+   * `depth` levels is taken as cut off there (the snapshot's `limit` must be at least `depth`):
+   * new levels beyond its worst are not shown, as the levels between are unknown.
+   */
   load(snapshot: DepthSnapshot): void {
-    this.bidSide.clear();
-    this.askSide.clear();
-    for (const l of snapshot.bids) this.bidSide.set(l);
-    for (const l of snapshot.asks) this.askSide.set(l);
+    this.bidSide.load(snapshot.bids);
+    this.askSide.load(snapshot.asks);
     this.lastUpdateId = snapshot.lastUpdateId;
   }
 
@@ -123,6 +131,12 @@ export class OrderBook implements OrderBookView {
   /** True when the best bid is at or above the best ask (a broken book). */
   crossed(): boolean {
     return this.bidSide.bestKey() >= -this.askSide.bestKey(); // NaN (an empty side) compares false
+  }
+
+  /** `best bid 101 >= best ask 100`, for a crossed book's report. */
+  describeCross(): string {
+    const b = this.best();
+    return `best bid ${b.bid ?? '-'} >= best ask ${b.ask ?? '-'}`;
   }
 
   /** Visit a side best first; stop when `fn` returns false. */

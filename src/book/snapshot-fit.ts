@@ -8,7 +8,9 @@
  * - load the snapshot, then apply the buffer in order; a break inside it (`gap` / `pu-mismatch`)
  *   leaves the offending event and everything after it buffered for the next snapshot.
  * A snapshot that fits with an empty buffer leaves the book waiting for its first event, which
- * must then meet the snapshot too (`firstAfterSnapshot`).
+ * must then meet the snapshot too (`firstAfterSnapshot`): if it does not, and an event the
+ * snapshot contained was seen, the stream skipped (`gap` / `pu-mismatch`), else the snapshot
+ * is older than the stream (`snapshot-too-old`).
  */
 import type { DepthUpdateEvent } from '../streams/types';
 import type { BookResyncIds, BookResyncReason } from './events';
@@ -16,8 +18,10 @@ import type { DepthSnapshot } from './order-book';
 import { describeBreak, describeFirstBreak, firstVerdict, nextVerdict } from './sequence';
 import type { UpdateRing } from './update-buffer';
 
+/** `firstAfterSnapshot`: the buffer held nothing newer; `sawOlder`: it held an event the snapshot contains. */
 export type SnapshotFit =
-  { readonly ok: true; readonly firstAfterSnapshot: boolean } | { readonly ok: false; readonly reason: BookResyncReason; readonly detail: string; readonly ids?: BookResyncIds };
+  | { readonly ok: true; readonly firstAfterSnapshot: boolean; readonly sawOlder: boolean }
+  | { readonly ok: false; readonly reason: BookResyncReason; readonly detail: string; readonly ids?: BookResyncIds };
 
 export interface FitHost {
   readonly futures: boolean;
@@ -33,7 +37,7 @@ export interface FitHost {
 
 /** The ids of a break: the book's (or snapshot's) id and the offending event's. */
 export function idsOf(lastUpdateId: number, e: DepthUpdateEvent): BookResyncIds {
-  return { lastUpdateId, U: e.U, u: e.u, pu: e.pu };
+  return e.pu === undefined ? { lastUpdateId, U: e.U, u: e.u } : { lastUpdateId, U: e.U, u: e.u, pu: e.pu };
 }
 
 export function fitSnapshot(h: FitHost, snap: DepthSnapshot): SnapshotFit {
@@ -59,5 +63,5 @@ export function fitSnapshot(h: FitHost, snap: DepthSnapshot): SnapshotFit {
     if (v === 'old') h.ignored();
     else h.apply(e);
   }
-  return { ok: true, firstAfterSnapshot: first === undefined };
+  return { ok: true, firstAfterSnapshot: first === undefined, sawOlder: dropped !== undefined };
 }

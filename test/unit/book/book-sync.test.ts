@@ -156,6 +156,24 @@ describe('BookSync, spot', () => {
     sync.close();
   });
 
+  it('after a snapshot that held every buffered event, a skip in the stream is a gap; with nothing seen before it, the snapshot is too old', async () => {
+    const { sync, f, resyncs } = harness();
+    sync.push(ev(10, 12));
+    f.last().resolve(snap(12)); // contains 10..12: nothing left to apply
+    await sync.ready();
+    sync.push(ev(15, 16)); // 13..14 lost on the stream
+    expect(resyncs.map((r) => [r.reason, r.ids])).toEqual([['gap', { lastUpdateId: 12, U: 15, u: 16 }]]);
+    sync.close();
+    const quiet = harness({ quietSnapshotMs: 1 });
+    quiet.sync.acknowledged();
+    await until(() => quiet.f.calls.length === 1); // no event yet: snapshot anyway
+    quiet.f.last().resolve(snap(30));
+    await quiet.sync.ready();
+    quiet.sync.push(ev(35, 36)); // the subscription was not live when the snapshot was taken
+    expect(quiet.resyncs.map((r) => r.reason)).toEqual(['snapshot-too-old']);
+    quiet.sync.close();
+  });
+
   it('a crossed book resyncs (crossed-book)', async () => {
     const { sync, f, resyncs } = harness();
     sync.push(ev(1, 1));

@@ -18,23 +18,35 @@ function rng(seed: number): () => number {
 /**
  * The naive model: a Map of price → level per side, sorted on every read; the cap applied
  * the same way (a new level worse than every level of a full side is dropped; an insert into a
- * full side evicts the worst).
+ * full side evicts the worst), and nothing shown beyond what the snapshot or the cap cut off.
  */
 class NaiveBook {
   readonly bids = new Map<number, PriceLevel>();
   readonly asks = new Map<number, PriceLevel>();
+  /** Prices at or beyond which a side knows nothing (undefined: all known). */
+  private readonly cut: { bids?: number; asks?: number } = {};
   constructor(private readonly depth: number) {}
+  private better(side: 'bids' | 'asks', a: number, b: number): boolean {
+    return side === 'bids' ? a > b : a < b;
+  }
+  load(side: 'bids' | 'asks', levels: PriceLevel[]): void {
+    for (const l of levels) this.set(side, l);
+    const s = this.sorted(side);
+    if (levels.length >= this.depth && s.length) this.cut[side] = Number(s[s.length - 1]![0]);
+  }
   set(side: 'bids' | 'asks', l: PriceLevel): void {
     const m = this[side];
     const p = Number(l[0]);
     if (Number(l[1]) === 0) return void m.delete(p);
     if (m.has(p)) return void m.set(p, l);
+    const cut = this.cut[side];
+    if (cut !== undefined && !this.better(side, p, cut)) return;
     const sorted = this.sorted(side);
-    const better = (a: number, b: number) => (side === 'bids' ? a > b : a < b);
     if (sorted.length >= this.depth) {
       const worst = Number(sorted[sorted.length - 1]![0]);
-      if (!better(p, worst)) return;
+      if (!this.better(side, p, worst)) return;
       m.delete(worst);
+      this.cut[side] = worst;
     }
     m.set(p, l);
   }
@@ -163,8 +175,8 @@ describe('OrderBook (the data structure)', () => {
           }
           b.load(snap);
           naive = new NaiveBook(depth);
-          for (const l of snap.bids) naive.set('bids', l);
-          for (const l of snap.asks) naive.set('asks', l);
+          naive.load('bids', snap.bids);
+          naive.load('asks', snap.asks);
         }
         mid += Math.round((r() - 0.5) * 4);
         const bids: PriceLevel[] = [];
@@ -187,6 +199,51 @@ describe('OrderBook (the data structure)', () => {
         expect(b.asks(n)).toEqual(naive.sorted('asks').slice(0, n));
       }
     }
+  });
+
+  it('never shows a level beyond what the snapshot or the cap cut off (no holes), so a drifting side thins out', () => {
+    const b = new OrderBook(3);
+    b.load({
+      lastUpdateId: 1,
+      bids: [
+        ['10', '1'],
+        ['9', '1'],
+        ['8', '1'],
+      ],
+      asks: [
+        ['11', '1'],
+        ['12', '1'],
+        ['13', '1'],
+      ],
+    });
+    b.apply(
+      [],
+      [
+        ['11', '0'],
+        ['12', '0'],
+        ['15', '2'],
+        ['12.5', '2'],
+      ],
+      2,
+    ); // 15: beyond 13, levels in between unknown
+    expect(b.asks()).toEqual([
+      ['12.5', '2'],
+      ['13', '1'],
+    ]);
+    b.apply([['9.5', '1']], [], 3); // evicts 8: the bid side now ends at 9
+    b.apply(
+      [
+        ['8.5', '1'],
+        ['8', '4'],
+      ],
+      [],
+      4,
+    );
+    expect(b.bids().map((l) => l[0])).toEqual(['10', '9.5', '9']);
+    const whole = new OrderBook(10);
+    whole.load({ lastUpdateId: 1, bids: [['10', '1']], asks: [['11', '1']] }); // shorter than depth: the whole side
+    whole.apply([['1', '1']], [['99', '1']], 2);
+    expect(whole.size).toEqual({ bids: 2, asks: 2 });
   });
 
   it('stays bounded in memory: a side never holds more than depth levels through a long one-way drift', () => {
