@@ -4,6 +4,7 @@
  * type is declared by the layer that emits it. Data events also pass the delivered
  * {@link StreamMessage} second.
  */
+import type { BookEvents } from './book/events';
 import type { PoolEvents } from './pool/events';
 import type { RecoveryEvents } from './recovery/gap';
 import type { MarketDataEvents, StreamMessage } from './streams/types';
@@ -27,6 +28,7 @@ export type {
 } from './connection/events';
 export type { CaughtUpEvent, ConnectingProgressEvent, LaggingEvent, LoopBlockedEvent, RotatedEvent, StreamDownEvent, StreamRestoredEvent } from './pool/events';
 export type { ListenKeyLifecycleEvent, UserDataGapEvent, UserDataStateEvent } from './user-data/events';
+export type { BookEvent, BookEvents, BookResyncEvent } from './book/events';
 export type { DepthGap, GapCause, GapEvent, KlineGap, TradeGap } from './recovery/gap';
 
 type DataListener<T> = (data: T, message: StreamMessage<T>) => void;
@@ -40,6 +42,6 @@ export type MarketDataClientEvents = {
 };
 
 /** Event name → listener signature (eventemitter3 typed map). */
-export type ClientEvents = MarketDataClientEvents & UserDataClientEvents & PoolEvents & RecoveryEvents;
+export type ClientEvents = MarketDataClientEvents & UserDataClientEvents & PoolEvents & RecoveryEvents & BookEvents;
 
 export type ClientEventName = keyof ClientEvents;

@@ -16,6 +16,9 @@ export type { BinanceStreamClientOptions } from './client/options';
 export type { MessageStream, MessageStreamOptions, MessageStreamStats } from './client/stream-iterator';
 export type { BufferedStreamStats, OverflowPolicy } from './client/stream-buffer';
 export type { StartOptions } from './client/client';
+export type { LocalOrderBook, OrderBookOptions } from './client/order-books';
+export type { BookBest, BookChanges, BookSize, OrderBookView } from './book/order-book';
+export type { BookEvent, BookEvents, BookResyncEvent, BookResyncIds, BookResyncReason, BookStats, BookSyncState } from './book/events';
 export type { AbortSignalLike, AbortSignalShape, ConsoleLike, WebCryptoKey } from './core/web-types';
 
 // Events

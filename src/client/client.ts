@@ -27,8 +27,9 @@ import type { ClientHealth } from './health';
 import type { BinanceStreamClientOptions } from './options';
 import { resolveClientOptions } from './resolve';
 import type { ResolvedClientConfig } from './resolve';
-import { MessageStreams } from './stream-iterator';
-import type { MessageStream, MessageStreamOptions } from './stream-iterator';
+import { createConsumers } from './order-books';
+import type { LocalOrderBook, OrderBookOptions, OrderBooks } from './order-books';
+import type { MessageStream, MessageStreamOptions, MessageStreams } from './stream-iterator';
 
 export interface SubscribeOptions {
   /**
@@ -83,6 +84,7 @@ export class BinanceStreamClient extends ClientEmitter {
   private startPromise: Promise<void> | undefined;
   private stopPromise: Promise<void> | undefined;
   private readonly iterators: MessageStreams;
+  private readonly books: OrderBooks;
   /** start() signals bound to the client's lifetime → their abort listener. */
   private readonly signals = new Map<AbortSignalLike, () => void>();
 
@@ -96,15 +98,7 @@ export class BinanceStreamClient extends ClientEmitter {
     this.pool = new StreamPool(config.pool);
     forward(this.pool, this, [...SOCKET_EVENT_NAMES, ...POOL_EVENT_NAMES] as const);
     const taps = { add: (s: string, tap: MessageTap) => this.addTap(s, tap), remove: (s: string, tap: MessageTap) => this.removeTap(s, tap) };
-    this.iterators = new MessageStreams({
-      market: config.market,
-      allowUnknownStreams: config.allowUnknownStreams,
-      log: config.logger,
-      emit: this.emitAny,
-      pool: this.pool,
-      taps,
-      lagThresholdMs: config.pool.liveness.lagThresholdMs || false,
-    });
+    ({ iterators: this.iterators, books: this.books } = createConsumers({ config, pool: this.pool, taps, emit: this.emitAny, listening: (e) => this.listenerCount(e) > 0 }));
   }
 
   /**
@@ -116,6 +110,7 @@ export class BinanceStreamClient extends ClientEmitter {
     this.assertNotStopped('subscribe');
     this.pool.subscribe(streams, options);
     this.iterators.adopt(streams);
+    this.books.adopt(streams);
     return this;
   }
 
@@ -140,6 +135,12 @@ export class BinanceStreamClient extends ClientEmitter {
   stream<T = unknown>(names: string | readonly string[], options: MessageStreamOptions = {}): MessageStream<T> {
     this.assertNotStopped('stream');
     return this.iterators.open<T>(names, options);
+  }
+
+  /** A local order book of `symbol`, kept in sync from diff depth and REST snapshots; `book`/`bookResync` events. See ./order-books.ts. */
+  orderBook(symbol: string, options?: OrderBookOptions): LocalOrderBook {
+    this.assertNotStopped('orderBook');
+    return this.books.open(symbol, options);
   }
 
   /** Remove market-data streams. Unknown names are ignored. */
@@ -283,6 +284,7 @@ export class BinanceStreamClient extends ClientEmitter {
       for (const [signal, onAbort] of this.signals) signal.removeEventListener('abort', onAbort);
       this.signals.clear();
       this.iterators.closeAll();
+      this.books.closeAll();
       const results = await Promise.allSettled([this.pool.stop(), ...[...this.userData.values()].map((u) => u.stop())]);
       this.userData.clear();
       for (const r of results) {

@@ -43,6 +43,14 @@ describe('examples', () => {
     expect(out).toMatch(/reconnected after/);
   }, 40_000);
 
+  it('order-book: the local book survives a drop and a lost event and equals the emulator book', async () => {
+    const { code, out } = await run('examples/order-book.ts', ['--duration', '4'], 30_000);
+    expect(code, out.slice(-3000)).toBe(0);
+    expect(out).toMatch(/RESYNC #1 BTCUSDT \(reconnect\)/);
+    expect(out).toMatch(/RESYNC #\d BTCUSDT \(gap\): expected U <= \d+/);
+    expect(out).toMatch(/local book equals the emulator book/);
+  }, 40_000);
+
   it('user-data-futures and user-data-spot run against the emulator', async () => {
     const [fut, spot] = await Promise.all([run('examples/user-data-futures.ts', ['--duration', '3'], 30_000), run('examples/user-data-spot.ts', ['--duration', '3'], 30_000)]);
     expect(fut.code, fut.out.slice(-3000)).toBe(0);
