@@ -50,7 +50,8 @@ export class BookSync {
   private readonly futures: boolean;
   private current: BookSyncState = 'buffering';
   private readonly buffer: UpdateRing;
-  private readonly applied = new AppliedHistory(HISTORY);
+  /** Applied events since the snapshot, kept only for the self-check. */
+  private readonly applied: AppliedHistory;
   private readonly timers = new TimerSlots<'quiet'>();
   private readonly selfCheck: SelfCheckRunner;
   private readonly counters = new SyncCounters();
@@ -75,6 +76,7 @@ export class BookSync {
     this.market = o.market;
     this.futures = o.market !== 'spot';
     this.buffer = new UpdateRing(o.maxBuffer ?? 1_000);
+    this.applied = new AppliedHistory(o.selfCheckMs ? HISTORY : 0);
     this.log = o.logger ?? silentLogger;
     this.now = o.now ?? Date.now;
     this.policy = o.retryPolicy ?? bookRetryPolicy();

@@ -57,7 +57,7 @@ export class UpdateRing {
   }
 }
 
-/** The events applied since the book's snapshot, newest kept (what a self-check needs: ./self-check.ts `HistoryCoverage`). */
+/** The events applied since the book's snapshot, newest kept (what a self-check needs: ./self-check.ts `HistoryCoverage`); capacity 0 keeps none. */
 export class AppliedHistory {
   readonly history: UpdateRing;
   /** The snapshot's update id the book was built from. */
@@ -76,6 +76,7 @@ export class AppliedHistory {
   }
 
   push(e: DepthUpdateEvent): void {
-    if (this.history.push(e) !== undefined) this.overflowed = true;
+    if (this.history.capacity === 0) this.overflowed = true;
+    else if (this.history.push(e) !== undefined) this.overflowed = true;
   }
 }
