@@ -26,7 +26,7 @@ export type {
   SubscribeFailedEvent,
   UnsubscribedEvent,
 } from './connection/events';
-export type { CaughtUpEvent, ConnectingProgressEvent, LaggingEvent, LoopBlockedEvent, RotatedEvent, StreamDownEvent, StreamRestoredEvent } from './pool/events';
+export type { CaughtUpEvent, ConnectingProgressEvent, DegradedEvent, LaggingEvent, LoopBlockedEvent, RestoredEvent, RotatedEvent, StreamDownEvent, StreamRestoredEvent } from './pool/events';
 export type { ListenKeyLifecycleEvent, UserDataGapEvent, UserDataStateEvent } from './user-data/events';
 export type { BookEvent, BookEvents, BookResyncEvent } from './book/events';
 export type { DepthGap, GapCause, GapEvent, KlineGap, TradeGap } from './recovery/gap';

@@ -14,8 +14,9 @@
  * after the default policy's backoff for ERR_STALE (`ExponentialBackoff`, un-jittered: 2 s,
  * 4 s … 60 s; the streak restarts after 30 s of uptime), and messages sent while it is down
  * are lost; every stream of it skips its next gap (pool/slot-events.ts). A stream to `move`
- * gets a fresh connection of its own; a restored stream ends its episode. Every connection
- * verdict and every repair step (re-subscribe or move) is a false alarm: nothing was ever
+ * gets a fresh connection of its own; a restored stream ends its episode. Every `stale` event
+ * the client would raise (a connection verdict, a reported re-subscribe, a move) is a false
+ * alarm; the quiet first re-subscribe of an episode (a probe, no event) is counted apart: nothing was ever
  * silent for real.
  *
  * One pending arrival per stream in a binary heap (replace-top per message: one sift-down);
@@ -72,10 +73,13 @@ export interface ReplayResult {
   passes: number;
   messages: number;
   wallMs: number;
-  /** Every connection verdict plus every re-subscribe and move step. */
+  /** Every `stale` event the client would raise: connection verdicts plus reported re-subscribes and moves (quiet probes excluded, counted apart). */
   falseAlarms: number;
   connectionVerdicts: number;
+  /** Reported re-subscribes (a `stale` event each). */
   resubscribes: number;
+  /** Quiet first re-subscribes (probes: no event; most end with the stream delivering again). */
+  probes: number;
   moves: number;
   /** Connection verdicts on the fresh connections of moved streams (each carries that stream alone). */
   verdictsOnMoved: number;
@@ -198,7 +202,7 @@ export function replay(opts: Partial<ReplayOptions> = {}): ReplayResult {
 
   const levels = new Map(symbols.map((s) => [s, model.level(s)]));
   const levelOf = (stream: string): number => levels.get(stream.slice(0, stream.indexOf('@'))) ?? 1;
-  const result = { connectionVerdicts: 0, verdictsOnMoved: 0, resubscribes: 0, moves: 0, down: 0, lostWhileDown: 0 };
+  const result = { connectionVerdicts: 0, verdictsOnMoved: 0, resubscribes: 0, probes: 0, moves: 0, down: 0, lostWhileDown: 0 };
   const initial = new Set(conns);
   const byKind: Record<string, number> = {};
   const byLiquidity: ReplayResult['byLiquidity'] = {
@@ -229,6 +233,7 @@ export function replay(opts: Partial<ReplayOptions> = {}): ReplayResult {
       c.downUntil = c.connectedAt = now + delay;
       return;
     }
+    result.probes += r.probe.length; // quiet re-subscribes: no event, nothing the user sees
     for (const name of r.streams) {
       result.resubscribes++;
       note('resubscribe', name, now, r.silentMs);

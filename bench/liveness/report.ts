@@ -162,7 +162,8 @@ function replayTable(sec: LivenessSection): Table {
     .map(([k, v]) => `${k}: ${fmt(v.alarms)} on ${fmt(v.streams)} streams`)
     .join('; ');
   const body: string[][] = [
-    ['false alarms (connection verdicts + re-subscribe and move steps)', fmt(r.falseAlarms), target ? `${target.target}${mark(target.met)}` : ''],
+    ['false stale events (connection verdicts + reported re-subscribes and moves)', fmt(r.falseAlarms), target ? `${target.target}${mark(target.met)}` : ''],
+    ['quiet probes (first re-subscribe of an episode, no event)', fmt(r.probes), ''],
     ['connection verdicts (of which on a moved stream’s own connection)', `${fmt(r.connectionVerdicts)} (${fmt(r.verdictsOnMoved)})`, ''],
     ['re-subscribe steps / moves / streams down', `${fmt(r.resubscribes)} / ${fmt(r.moves)} / ${fmt(r.down)}`, ''],
     ['streams with an alarm', `${fmt(r.streamsAlarmed)} of ${fmt(r.streams)}`, ''],
@@ -244,7 +245,7 @@ export function judge(sec: Omit<LivenessSection, 'targets'>): LivenessSection['t
     }
   }
   const r = sec.replay;
-  out.push({ figure: `replay: ${fmt(r.virtualHours)} h × ${fmt(r.streams)} streams`, value: fmt(r.falseAlarms), target: '0 false alarms', met: r.falseAlarms === 0 });
+  out.push({ figure: `replay: ${fmt(r.virtualHours)} h × ${fmt(r.streams)} streams`, value: fmt(r.falseAlarms), target: '0 false stale events', met: r.falseAlarms === 0 });
   for (const c of sec.consumer.runs) {
     const x = c.result;
     const limit = sec.consumer.heapTargetBytes;

@@ -12,66 +12,28 @@ import { forward } from '../core/forward';
 import { raceAbort } from '../core/abort';
 import { BinanceStreamError, aborted, describeError, toStreamError } from '../core/errors';
 import { errorFields } from '../core/logger';
-import type { MarketId, MarketProfile } from '../core/markets';
+import type { MarketProfile } from '../core/markets';
 import { knownKeys, oneOf, optImplementation, optObject } from '../core/validate';
 import type { AbortSignalLike } from '../core/web-types';
 import { POOL_EVENT_NAMES } from '../pool/events';
 import { StreamPool } from '../pool/stream-pool';
-import type { PoolStats } from '../pool/types';
 import { createUserDataStream } from '../user-data/user-data-stream';
-import type { UserDataController, UserDataProduct, UserDataStats } from '../user-data/user-data-stream';
+import type { UserDataController, UserDataProduct } from '../user-data/user-data-stream';
 import { ClientEmitter } from './emitter';
 import type { MessageTap } from './emitter';
 import { clientHealth } from './health';
 import type { ClientHealth } from './health';
 import type { BinanceStreamClientOptions } from './options';
+import { clientRecovery } from './recovery';
+import type { ClientRecovery } from './recovery';
 import { resolveClientOptions } from './resolve';
+import type { ClientStats, StartOptions, SubscribeOptions, SubscribeUserDataOptions } from './types';
+
+export type { ClientStats, StartOptions, SubscribeOptions, SubscribeUserDataOptions };
 import type { ResolvedClientConfig } from './resolve';
 import { createConsumers } from './order-books';
 import type { LocalOrderBook, OrderBookOptions, OrderBooks } from './order-books';
 import type { MessageStream, MessageStreamOptions, MessageStreams } from './stream-iterator';
-
-export interface SubscribeOptions {
-  /**
-   * Put these streams on their own connection(s), apart from the rest (isolate a
-   * latency-critical stream, or shrink the blast radius of one drop).
-   */
-  group?: string | undefined;
-  /**
-   * A fixed silence threshold for these streams in ms instead of the learned one, or
-   * `false`: never stale by silence (heartbeats only). @default the client's `staleAfterMs`, else learned
-   */
-  staleAfterMs?: number | false | undefined;
-}
-
-export interface StartOptions {
-  /** Stops the client when it aborts, during `start()` or any time after (see `start()`). */
-  signal?: AbortSignalLike | undefined;
-}
-
-export interface SubscribeUserDataOptions {
-  /**
-   * Which account stream. @default 'spot' on the spot market, 'usdm' on USD-M, 'coinm' on COIN-M;
-   * 'margin' (listenToken) and 'portfolio' (PM listenKey) on request
-   */
-  product?: UserDataProduct | undefined;
-  /** USD-M only: the `events` allow-list of the `/private` route. @default all events */
-  events?: readonly string[] | undefined;
-  /** Futures: when to DELETE the listenKey on stop. @default 'never' (an unused key expires after 60 min; a DELETE would end every process's stream of the account) */
-  closeListenKeyOnStop?: 'owned' | 'always' | 'never' | undefined;
-  /** Futures: listenKey keepalive period. @default 30 minutes */
-  refreshIntervalMs?: number | undefined;
-  /** Margin: isolated-margin symbol (listenToken). */
-  symbol?: string | undefined;
-}
-
-export interface ClientStats {
-  market: MarketId;
-  /** Market-data streams and sockets, and the connection budget's state. */
-  pool: PoolStats;
-  /** One entry per user-data stream. */
-  userData: UserDataStats[];
-}
 
 const PRODUCTS: readonly UserDataProduct[] = ['spot', 'margin', 'usdm', 'coinm', 'portfolio'];
 
@@ -85,16 +47,20 @@ export class BinanceStreamClient extends ClientEmitter {
   private stopPromise: Promise<void> | undefined;
   private readonly iterators: MessageStreams;
   private readonly books: OrderBooks;
+  private readonly recovery: ClientRecovery;
+  /** Aborted by stop(): ends every backfill. */
+  private readonly stopAc = new AbortController();
   /** start() signals bound to the client's lifetime → their abort listener. */
   private readonly signals = new Map<AbortSignalLike, () => void>();
 
   /** Validates options (once) and wires things up; does no I/O (call `start()`). */
   constructor(options: BinanceStreamClientOptions = {}) {
     super();
-    const config = resolveClientOptions(options, this.deliver);
+    const config = resolveClientOptions(options, this.deliver, (info, o) => this.recovery.stagesFor(info, o));
     this.log = config.logger;
     this.config = config;
     this.market = config.market;
+    this.recovery = clientRecovery(config, this.deliver, this.emitAny, this.stopAc.signal);
     this.pool = new StreamPool(config.pool);
     forward(this.pool, this, [...SOCKET_EVENT_NAMES, ...POOL_EVENT_NAMES] as const);
     const taps = { add: (s: string, tap: MessageTap) => this.addTap(s, tap), remove: (s: string, tap: MessageTap) => this.removeTap(s, tap) };
@@ -285,6 +251,7 @@ export class BinanceStreamClient extends ClientEmitter {
       this.signals.clear();
       this.iterators.closeAll();
       this.books.closeAll();
+      this.stopAc.abort();
       const results = await Promise.allSettled([this.pool.stop(), ...[...this.userData.values()].map((u) => u.stop())]);
       this.userData.clear();
       for (const r of results) {

@@ -50,7 +50,7 @@ export function judge(st: StreamState, socket: ResilientSocketLike | undefined):
   if (s === 'failed') return { state: 'down', reason: `socket ${socket.id} gave up (revive: reconnect(), start() or subscribe)`, cause: 'gaveUp' };
   if (st.repair === 'down') return { state: 'down', reason: 'silent after re-subscribing and moving to a fresh connection; still re-subscribing', cause: 'silent' };
   if (s === 'open') {
-    if (st.repair === 'resubscribe') return { state: 'degraded', reason: `silent on a live connection; re-subscribed ${st.repairs}×` };
+    if (st.repair === 'resubscribe' && st.repairs > 1) return { state: 'degraded', reason: `silent on a live connection; re-subscribed ${st.repairs}×` };
     if (st.repair === 'move') return { state: 'degraded', reason: 'silent on a live connection; moved to a fresh connection' };
     if (st.lastMessageAt > 0 || st.ackedAt !== undefined) return { state: 'live', reason: undefined };
     return { state: 'pending', reason: 'waiting for the first message' };

@@ -97,9 +97,10 @@ export class LivenessPass {
     const h = this.h;
     const sock: ResilientSocketLike = slot.socket;
     for (const st of r.restored) {
-      h.log.info({ socketId: sock.id, stream: st.name, repairs: st.repairs }, 'silent stream delivers again');
+      const probeOnly = st.repairs <= 1 && st.repair === 'resubscribe';
+      h.log[probeOnly ? 'debug' : 'info']({ socketId: sock.id, stream: st.name, repairs: st.repairs }, 'silent stream delivers again');
       st.endRepair();
-      observe(st, sock, now, h.health, true);
+      observe(st, sock, now, h.health, !probeOnly);
     }
     if (r.connection) {
       const streams = [...slot.streams];
@@ -109,8 +110,12 @@ export class LivenessPass {
       }
       return sock.declareStale(r.silentMs, streams);
     }
-    const { streams, move, silentMs } = r;
+    const { streams, probe, move, silentMs } = r;
     for (const st of h.router.statesOf([...streams, ...move])) st.interrupt('stall', now);
+    if (probe.length) {
+      h.log.debug({ socketId: sock.id, streams: probe, silentMs }, 'streams quieter than they have been: re-subscribing them as a probe');
+      sock.resubscribe(probe);
+    }
     if (streams.length) {
       h.log.warn({ socketId: sock.id, streams, silentMs }, 'streams silent on a live connection; re-subscribing them');
       sock.resubscribe(streams);

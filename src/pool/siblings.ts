@@ -22,6 +22,9 @@ const CLASS: Partial<Record<StreamKind, string>> = {
 export interface SiblingMember {
   readonly info: StreamInfo;
   readonly lastMessageAt: number;
+  /** Its learned mean gap and how many gaps it is learned from (streams/cadence.ts). */
+  readonly gapMean: number;
+  readonly gapSamples: number;
   siblings: readonly SiblingMember[] | undefined;
 }
 
@@ -54,16 +57,24 @@ export class SiblingIndex {
   }
 }
 
+/** A sibling counts as a witness once it has learned this many gaps. */
+const WITNESS_SAMPLES = 8;
+
 /**
  * Is `st`'s silence its own? True without siblings (nothing to compare with), or when a
- * sibling delivered within the last `withinMs`.
+ * sibling is delivering at its usual pace right now (silent for less than twice its own
+ * mean gap, and less than `withinMs`): the symbol behaves normally, yet this stream is
+ * silent. A sibling that is itself far slower than usual (a quiet minute for the symbol, a
+ * lull for the market) is no witness.
  */
 export function corroborated(st: SiblingMember, now: number, withinMs: number): boolean {
   const g = st.siblings;
   if (g === undefined) return true;
   for (let i = 0; i < g.length; i++) {
     const s = g[i] as SiblingMember;
-    if (s !== st && now - s.lastMessageAt < withinMs) return true;
+    if (s === st || s.gapSamples < WITNESS_SAMPLES) continue;
+    const silent = now - s.lastMessageAt;
+    if (silent < withinMs && silent < Math.max(2 * s.gapMean, 100)) return true;
   }
   return false;
 }

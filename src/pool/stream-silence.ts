@@ -11,7 +11,10 @@
  * - Some are silent while others talk: each climbs a ladder, one step per due check (a
  *   stream whose siblings, the same symbol's streams of the same activity, are all silent
  *   too does not start one: its market is quiet, ./siblings.ts):
- *   1. re-subscribe it, {@link RESUBSCRIBE_TRIES} times, waiting threshold × 2^n after try n (2×, then 4×);
+ *   1. re-subscribe it, {@link RESUBSCRIBE_TRIES} times, waiting threshold × 2^n after try n (2×, then 4×).
+ *      The first try is a quiet probe (logged at DEBUG, no `stale` event): a silence past the
+ *      learned threshold is improbable, not impossible (a quiet minute), and re-subscribing
+ *      costs nothing; only a stream still silent after it is reported;
  *   2. move it to a fresh connection of its own (the pool opens a new slot);
  *   3. report it down (`streamDown`) once it was silent a threshold on the fresh connection,
  *      then keep re-subscribing it at a bounded rate: every threshold × 2^n, capped at
@@ -40,8 +43,10 @@ export const MAX_REPAIR_INTERVAL_MS = 60_000;
 export interface SilentStreams {
   /** Every stream that should be talking is silent: reconnect the socket (the ladder waits). */
   readonly connection: boolean;
-  /** Streams to re-subscribe now. */
+  /** Streams to re-subscribe now, reported (`stale`). */
   readonly streams: string[];
+  /** Streams to re-subscribe now quietly: the first try of an episode (a probe, not reported). */
+  readonly probe: string[];
   /** Streams to move to a fresh connection. */
   readonly move: string[];
   /** Streams that just reached the `down` step. */
@@ -103,7 +108,7 @@ export class StreamSilence {
       if (silentMs < shortest) shortest = silentMs;
     }
     if (silent === 0 && restored === 0) return undefined;
-    const out: Mutable = { connection: false, streams: [], move: [], down: [], restored: [], silentMs: 0 };
+    const out: Mutable = { connection: false, streams: [], probe: [], move: [], down: [], restored: [], silentMs: 0 };
     // A stream already moved (alone on its fresh socket) keeps climbing its own ladder.
     if (silent === talkers && silent > 0 && moved === 0) {
       out.connection = true;
@@ -124,7 +129,7 @@ export class StreamSilence {
       if (st.repair === 'none' && !corroborated(st, now, st.suspectAfterMs)) continue;
       this.step(st, silentMs, now, out);
     }
-    const acted = out.connection || out.streams.length !== 0 || out.move.length !== 0 || out.restored.length !== 0;
+    const acted = out.connection || out.streams.length !== 0 || out.probe.length !== 0 || out.move.length !== 0 || out.restored.length !== 0;
     return acted ? out : undefined;
   }
 
@@ -143,7 +148,7 @@ export class StreamSilence {
       out.streams.push(st.name);
       st.resubscribes++;
     } else {
-      out.streams.push(st.name);
+      (st.repairs === 1 ? out.probe : out.streams).push(st.name);
       st.resubscribes++;
     }
     // A moved stream is judged once it was silent a threshold on its fresh connection (no extra wait).

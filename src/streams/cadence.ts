@@ -36,7 +36,7 @@ export const CADENCE = Object.freeze({
   /** Standard deviations above the mean gap that are still plausible. */
   z: 6,
   /** A silence is improbable beyond this many times the stream's decayed peak gap. */
-  peakFactor: 3,
+  peakFactor: 4,
   /** The peak gap halves every 15 minutes (a quiet hour is remembered for about an hour). */
   peakHalfLifeMs: 15 * 60_000,
   /** Gaps needed before the learned figures replace a periodic stream's nominal cadence… */
@@ -46,9 +46,9 @@ export const CADENCE = Object.freeze({
   /** Until then, a stream with a nominal cadence is suspected after this many periods. */
   warmupFactor: 10,
   /** An event-driven stream counts as busy (judged by silence) when its mean gap is at most this… */
-  busyMeanGapMs: 500,
+  busyMeanGapMs: 300,
   /** …or at most this many of its nominal update periods (kline_1s pushing every second is busy). */
-  busyPeriods: 1.5,
+  busyPeriods: 1.2,
   /** Floor for streams with a nominal cadence: at least this many periods… */
   floorPeriods: 3,
   /** …and never under this (ms). */

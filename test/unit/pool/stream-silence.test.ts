@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { StaleEvent } from '../../../src/connection/events';
 import type { StreamDownEvent, StreamRestoredEvent } from '../../../src/pool/events';
 import { MAX_REPAIR_INTERVAL_MS, RESUBSCRIBE_TRIES, StreamSilence } from '../../../src/pool/stream-silence';
+import { SiblingIndex } from '../../../src/pool/siblings';
 import { StreamState } from '../../../src/pool/stream-state';
 import { classifyStream } from '../../../src/streams/classify';
 import { LoopMonitor } from '../../../src/core/loop-monitor';
@@ -26,13 +27,13 @@ describe('StreamSilence (the per-stream judgement)', () => {
     const s = new StreamSilence(10_000);
     const m = states(s, ['live@depth', 19_000], ['dead@depth', 0], ['quiet@depth', 12_000]);
     const dead = m.get('dead@depth')!;
-    expect(s.sweep([...m.keys()], m, 1_000, 20_000, loop)).toMatchObject({ connection: false, streams: ['dead@depth'], move: [], down: [], silentMs: 19_000 });
+    expect(s.sweep([...m.keys()], m, 1_000, 20_000, loop)).toMatchObject({ connection: false, streams: [], probe: ['dead@depth'], move: [], down: [], silentMs: 19_000 }); // the first try is a quiet probe
     expect(dead.repair).toBe('resubscribe');
     m.get('live@depth')!.lastMessageAt = 20_400;
     expect(s.sweep([...m.keys()], m, 1_000, 20_500, loop)).toBeUndefined(); // nothing new: the dead stream waits for its backoff
     m.get('live@depth')!.lastMessageAt = 22_000;
     // quiet@depth crosses its threshold later: its own episode.
-    expect(s.sweep([...m.keys()], m, 1_000, 22_000, loop)).toMatchObject({ streams: ['quiet@depth'] });
+    expect(s.sweep([...m.keys()], m, 1_000, 22_000, loop)).toMatchObject({ probe: ['quiet@depth'] });
     m.get('live@depth')!.lastMessageAt = 30_000;
     expect(s.sweep([...m.keys()], m, 1_000, 30_000, loop)?.streams ?? []).not.toContain('dead@depth');
     m.get('live@depth')!.lastMessageAt = 40_000;
@@ -70,6 +71,23 @@ describe('StreamSilence (the per-stream judgement)', () => {
     const learned = new StreamSilence(undefined);
     const q = states(learned, ['btcusdt@forceOrder', 0], ['!contractInfo', 0]);
     expect(learned.sweep([...q.keys()], q, 0, 3_600_000, loop)).toBeUndefined();
+  });
+
+  it('siblings: a stream whose symbol is quiet too starts no repair; one silent while its sibling keeps its usual pace does', () => {
+    const s = new StreamSilence(5_000);
+    const m = states(s, ['btcusdt@aggTrade', 10_000], ['btcusdt@trade', 10_000], ['ethusdt@depth', 19_900]);
+    const index = new SiblingIndex();
+    for (const st of m.values()) index.add(st);
+    const trade = m.get('btcusdt@trade')!;
+    trade.gapMean = 50;
+    trade.gapSamples = 100;
+    // Both btcusdt trade streams quiet since 10 s (the symbol's quiet minute): no repair for either.
+    expect(s.sweep([...m.keys()], m, 0, 20_000, loop)).toBeUndefined();
+    // Its trades keep their usual 50 ms pace while the aggTrade stream stays silent: repair it.
+    trade.lastMessageAt = 19_990;
+    expect(s.sweep([...m.keys()], m, 0, 20_000, loop)).toMatchObject({ probe: ['btcusdt@aggTrade'] });
+    index.remove(trade);
+    expect(m.get('btcusdt@aggTrade')!.siblings).toBeUndefined();
   });
 
   it('time this process was stalled is not silence', () => {
@@ -127,16 +145,20 @@ describe('StreamPool per-stream silence repair', () => {
     let u = 0;
     const feed = setInterval(() => s.deliver('live@depth', { e: 'depthUpdate', E: Date.now(), u: ++u }), 500);
     await vi.advanceTimersByTimeAsync(10_500);
-    expect(stale).toEqual([{ socketId: 'spot-1', scope: 'stream', streams: ['dead@depth'], silentMs: expect.any(Number), action: 'resubscribe' }]);
-    expect(pool.health().streams['dead@depth']).toMatchObject({ state: 'degraded', socketId: 'spot-1', reason: expect.stringContaining('re-subscribed') });
-    expect(pool.health().streams['live@depth']).toMatchObject({ state: 'live', socketId: 'spot-1' });
-    // Backoff: the second re-subscribe 20 s later, then (40 s later) the move to a fresh connection.
+    // The first try is a quiet probe: re-subscribed, no event, still `live`.
+    expect(s.count('resubscribe')).toBe(1);
+    expect(stale).toEqual([]);
+    expect(pool.health().streams['dead@depth']).toMatchObject({ state: 'live' });
+    // Backoff: the second re-subscribe 20 s later (reported), then (40 s later) the move to a fresh connection.
     await vi.advanceTimersByTimeAsync(10_000);
     expect(s.count('resubscribe')).toBe(1);
     await vi.advanceTimersByTimeAsync(10_000);
     expect(s.count('resubscribe')).toBe(2);
+    expect(stale).toEqual([{ socketId: 'spot-1', scope: 'stream', streams: ['dead@depth'], silentMs: expect.any(Number), action: 'resubscribe' }]);
+    expect(pool.health().streams['dead@depth']).toMatchObject({ state: 'degraded', socketId: 'spot-1', reason: expect.stringContaining('re-subscribed') });
+    expect(pool.health().streams['live@depth']).toMatchObject({ state: 'live', socketId: 'spot-1' });
     await vi.advanceTimersByTimeAsync(40_000);
-    expect(stale.map((e) => e.action)).toEqual(['resubscribe', 'resubscribe', 'move']);
+    expect(stale.map((e) => e.action)).toEqual(['resubscribe', 'move']);
     expect(sockets).toHaveLength(2);
     const fresh = sockets[1]!;
     expect([...fresh.streams]).toEqual(['dead@depth']);

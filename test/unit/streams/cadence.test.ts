@@ -42,7 +42,7 @@ describe('learned cadence', () => {
       k1s,
       repeat(CADENCE.eventWarmupSamples, () => 1_000),
     );
-    expect(suspectAfterMs(k1s, LEARNED, true)).toBe(3_000); // 3 periods; the bench target is ≤ 5 s
+    expect(suspectAfterMs(k1s, LEARNED, true)).toBe(4_000); // 4 × its steady 1 s gap; the bench target is ≤ 5 s
     expect(state('btcusdt@kline_1m', true).info.cadenceMs).toBe(250);
   });
 
@@ -56,7 +56,7 @@ describe('learned cadence', () => {
     expect(st.gapMean).toBeGreaterThan(95);
     expect(st.gapMean).toBeLessThan(105);
     const t = suspectAfterMs(st, LEARNED, true);
-    expect(t).toBe(CADENCE.minFloorMs); // 3 × peak (330) and mean + 6 sd are below the 1 s floor
+    expect(t).toBe(CADENCE.minFloorMs); // 4 × peak (110) and mean + 6 sd are below the 1 s floor
   });
 
   it('variance and peaks: a bursty aggTrade stream gets a threshold from its own longest recent pause', () => {
@@ -82,7 +82,7 @@ describe('learned cadence', () => {
     const st = state('btcusdt@aggTrade');
     feed(st, [...repeat(100, () => 20), 2_000, ...repeat(100, () => 20)]);
     expect(st.gapPeak).toBe(2_000);
-    expect(suspectAfterMs(st, LEARNED, true)).toBe(6_000);
+    expect(suspectAfterMs(st, LEARNED, true)).toBe(CADENCE.peakFactor * 2_000);
     st.gapPeak *= peakDecay(CADENCE.peakHalfLifeMs);
     expect(st.gapPeak).toBeCloseTo(1_000, 6);
     expect(peakDecay(0)).toBe(1);

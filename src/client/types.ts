@@ -1,0 +1,49 @@
+/** The client's argument and result types (its options live in ./options.ts). */
+import type { AbortSignalLike } from '../core/web-types';
+import type { MarketId } from '../core/markets';
+import type { PoolStats } from '../pool/types';
+import type { UserDataProduct, UserDataStats } from '../user-data/user-data-stream';
+
+export interface SubscribeOptions {
+  /**
+   * Put these streams on their own connection(s), apart from the rest (isolate a
+   * latency-critical stream, or shrink the blast radius of one drop).
+   */
+  group?: string | undefined;
+  /**
+   * A fixed silence threshold for these streams in ms instead of the learned one, or
+   * `false`: never stale by silence (heartbeats only). @default the client's `staleAfterMs`, else learned
+   */
+  staleAfterMs?: number | false | undefined;
+  /** Fill these streams' gaps from REST before live data resumes (aggTrade, klines). @default the client's `backfill` */
+  backfill?: boolean | undefined;
+}
+
+export interface StartOptions {
+  /** Stops the client when it aborts, during `start()` or any time after (see `start()`). */
+  signal?: AbortSignalLike | undefined;
+}
+
+export interface SubscribeUserDataOptions {
+  /**
+   * Which account stream. @default 'spot' on the spot market, 'usdm' on USD-M, 'coinm' on COIN-M;
+   * 'margin' (listenToken) and 'portfolio' (PM listenKey) on request
+   */
+  product?: UserDataProduct | undefined;
+  /** USD-M only: the `events` allow-list of the `/private` route. @default all events */
+  events?: readonly string[] | undefined;
+  /** Futures: when to DELETE the listenKey on stop. @default 'never' (an unused key expires after 60 min; a DELETE would end every process's stream of the account) */
+  closeListenKeyOnStop?: 'owned' | 'always' | 'never' | undefined;
+  /** Futures: listenKey keepalive period. @default 30 minutes */
+  refreshIntervalMs?: number | undefined;
+  /** Margin: isolated-margin symbol (listenToken). */
+  symbol?: string | undefined;
+}
+
+export interface ClientStats {
+  market: MarketId;
+  /** Market-data streams and sockets, and the connection budget's state. */
+  pool: PoolStats;
+  /** One entry per user-data stream. */
+  userData: UserDataStats[];
+}
