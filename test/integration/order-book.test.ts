@@ -147,6 +147,29 @@ describe('client.orderBook() against the emulator (spot)', () => {
     expect(() => c.orderBook('btcusdt')).toThrow(/after stop/);
   });
 
+  it('self-checks against REST snapshots taken mid-feed without a false mismatch', async () => {
+    const { ex, c, resyncs } = await setup();
+    const book = c.orderBook('btcusdt', { speed: 100, selfCheckMs: 1_000 });
+    await c.start();
+    await book.ready();
+    await until(() => book.stats().selfChecks.ok >= 2, { timeoutMs: 10_000, message: () => `2 self-checks (${JSON.stringify(book.stats().selfChecks)})` });
+    expect(book.stats().selfChecks).toMatchObject({ mismatches: 0, failed: 0 });
+    expect(resyncs).toEqual([]);
+    await matchesEmulator(ex, book);
+  });
+
+  it('a symbol the exchange does not know fails the book (permanent REST error): ready() rejects, an error event, no retry loop', async () => {
+    const { c } = await setup();
+    const errors: unknown[] = [];
+    c.on('error', (e) => errors.push(e));
+    const book = c.orderBook('zzzusdt');
+    await c.start();
+    await expect(book.ready()).rejects.toMatchObject({ code: 'ERR_HTTP', binanceCode: -1121 }); // after the quiet-stream wait (3 s)
+    expect(book.state).toBe('failed');
+    expect(errors).toEqual([expect.objectContaining({ stream: 'zzzusdt@depth', error: expect.objectContaining({ code: 'ERR_HTTP' }) })]);
+    expect(book.stats()).toMatchObject({ snapshots: 0, snapshotFailures: 0 });
+  });
+
   it('rejects bad options before anything changes', async () => {
     const { c } = await setup();
     expect(() => c.orderBook('btcusdt', { speed: 250 })).toThrow(/orderBook\(\)\.speed: expected one of 100, 1000/);
