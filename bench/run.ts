@@ -9,11 +9,12 @@
  *                                    and the liveness subset (~70 s: depth@100ms and aggTrade stalls once, a 2 h replay)
  *   npm run bench -- --only=liveness the liveness section alone (stall detection, 24 h replay, slow consumers; < 4 min),
  *                                    merged into the results files (the other figures' last results are kept)
+ *   npm run bench -- --only=books    local order books alone (bench/order-book.ts: 100 books at Binance rates, structures)
  *   options: --only=throughput,latency  --subjects=raw,ours  --reps=3
  *            --profile=ours (writes .cpuprofile files)
  *            --no-write (print only)
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -443,6 +444,11 @@ async function main(): Promise<void> {
     for (const v of fig.variants) records.push(...(await runVariant(fig, v)));
   }
   const liveness = !onlyFigures || onlyFigures.includes(LIVENESS_FIGURE) ? await runLiveness({ quick, reps, subjects, log: (line) => console.log(line) }) : undefined;
+  if (!onlyFigures || onlyFigures.includes('books')) {
+    // Local order books (bench/order-book.ts): updates applied per second and memory for 100 books, in its own process.
+    console.log('\nLocal order books');
+    spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'bench', 'order-book.ts'), ...(quick ? ['--quick'] : [])], { stdio: 'inherit', cwd: ROOT });
+  }
 
   const summary: FigureResult[] = summarize(
     figs.map((f) => ({ id: f.id, title: f.title, emulator: 'FakeBinance', variants: f.variants.map((v) => ({ label: v.label, scenario: v.scenario })) })),
