@@ -158,12 +158,12 @@ describe('MarketRest + RestWeightBudget against a weight-counting server', () =>
 
   it('a 429 pauses every request to the host (all clients of the shared budget) for its Retry-After; no 418', async () => {
     const server = await startWeightServer({ otherProcess: 60 });
-    const events: ({ kind: 'send'; at: number; via: string } | { kind: 'pause'; at: number; until: number })[] = [];
+    const events: ({ kind: 'send'; at: number; via: string } | { kind: 'pause'; pauseMs: number; until: number })[] = [];
     const warns: unknown[] = [];
     const logger = {
       warn: (fields: Record<string, unknown>) => {
         warns.push(fields);
-        events.push({ kind: 'pause', at: Date.now(), until: fields.pausedUntil as number });
+        events.push({ kind: 'pause', pauseMs: fields.pauseMs as number, until: fields.pausedUntil as number });
       },
     };
     // The host's process-wide budget, created with test-sized limits; both clients find it by host.
@@ -187,8 +187,8 @@ describe('MarketRest + RestWeightBudget against a weight-counting server', () =>
     expect(server.count418).toBe(0); // the client backed off: no ban
     expect(warns).toHaveLength(1); // one WARN for the one pause
     const p = events.findIndex((e) => e.kind === 'pause');
-    const pause = events[p] as { at: number; until: number };
-    expect(pause.until - pause.at).toBe(1_000); // Retry-After: 1
+    const pause = events[p] as { pauseMs: number; until: number };
+    expect(pause.pauseMs).toBe(1_000); // Retry-After: 1
     const after = events.slice(p + 1).filter((e): e is { kind: 'send'; at: number; via: string } => e.kind === 'send');
     expect(after.length).toBeGreaterThan(0);
     expect(after.filter((e) => e.at < pause.until)).toEqual([]); // nothing was sent during the pause…
