@@ -6,7 +6,8 @@
  *   `client.stream()` iterator (after the listeners, in arrival order).
  * - Snapshots come from `MarketRest.depth()` (../rest/market-rest.ts: the process-wide REST
  *   weight budget), `limit` = the book's depth (futures: the next limit Binance accepts). The
- *   book's own retry policy paces retries (`bookRetryPolicy()`), so MarketRest does not retry too.
+ *   book's own retry policy paces retries (`bookRetryPolicy()`), so MarketRest does not retry too;
+ *   a 418 ban is waited out (retried once the budget lets requests through), not fatal.
  * - A `reconnecting` of the connection carrying the stream resyncs the book (`reconnect`); the
  *   stream's `subscribed` tells the book it may fetch a snapshot on a quiet market.
  * - `book`, `bookResync` and (when the snapshot can never be had) `error` are emitted on the client.
@@ -20,7 +21,7 @@
 import { BookSync } from '../book/book-sync';
 import type { BookStats, BookSyncState } from '../book/events';
 import type { BookBest, BookSize, OrderBookView } from '../book/order-book';
-import { describeError, invalidOption } from '../core/errors';
+import { BinanceStreamError, describeError, invalidOption } from '../core/errors';
 import { knownKeys, num, numOrFalse, optObject } from '../core/validate';
 import type { StreamPool } from '../pool/stream-pool';
 import { MarketRest } from '../rest/market-rest';
@@ -119,7 +120,7 @@ export class OrderBooks {
       depth,
       selfCheckMs,
       logger: this.h.config.logger,
-      fetchSnapshot: (signal) => this.restClient().depth({ symbol: sym, limit }, { signal, owner: stream }),
+      fetchSnapshot: (signal) => this.restClient().depth({ symbol: sym, limit }, { signal, owner: stream }).catch(outlastBan),
       wantsBook: () => this.h.listening('book'),
       onBook: (e) => this.h.emit('book', e),
       onResync: (e) => this.h.emit('bookResync', e),
@@ -192,6 +193,18 @@ export class OrderBooks {
     const mine = this.owned.delete(stream);
     if (mine && !this.iteratorOwned.has(stream) && !this.stopping) this.h.pool.unsubscribe(stream);
   }
+}
+
+/**
+ * MarketRest fails a 418 (IP banned) at once, as permanent, and holds the host until the ban ends.
+ * A book must not die of it: the next attempt simply waits in the budget (and `retryAfterMs` paces it).
+ */
+function outlastBan(err: unknown): never {
+  if (err instanceof BinanceStreamError && err.httpStatus === 418 && err.permanent) {
+    const { httpStatus, binanceCode, retryAfterMs } = err;
+    throw new BinanceStreamError('ERR_HTTP', err.message, { httpStatus, ...(binanceCode !== undefined ? { binanceCode } : {}), ...(retryAfterMs !== undefined ? { retryAfterMs } : {}), cause: err });
+  }
+  throw err;
 }
 
 function isDepthUpdate(d: unknown): d is DepthUpdateEvent {

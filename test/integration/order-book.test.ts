@@ -170,6 +170,17 @@ describe('client.orderBook() against the emulator (spot)', () => {
     expect(book.stats()).toMatchObject({ snapshots: 0, snapshotFailures: 0 });
   });
 
+  it('waits out a REST failure and a 418 ban on the snapshot (retried with backoff, never fatal)', async () => {
+    const { ex, c } = await setup();
+    ex.faults.failRest({ path: '/api/v3/depth', status: 503, times: 1 });
+    ex.faults.failRest({ path: '/api/v3/depth', status: 418, retryAfterSec: 1, times: 1 });
+    const book = c.orderBook('btcusdt', { speed: 100 });
+    await c.start();
+    await book.ready();
+    expect(book.stats()).toMatchObject({ state: 'live', snapshotFailures: 2, snapshots: 1 });
+    await matchesEmulator(ex, book);
+  });
+
   it('rejects bad options before anything changes', async () => {
     const { c } = await setup();
     expect(() => c.orderBook('btcusdt', { speed: 250 })).toThrow(/orderBook\(\)\.speed: expected one of 100, 1000/);
