@@ -7,7 +7,8 @@
  *   the ids in between; a lower or equal one is a duplicate (after a reconnect or an
  *   overlap): dropped, counted.
  * - diff depth: spot `U` must be the last `u` + 1; futures `pu` must be the last `u` (their
- *   `U` jumps); an event whose `u` is not newer is a duplicate.
+ *   `U` jumps); an event whose `u` is not newer passes untouched (a resynced order book may
+ *   need it) and is not a gap.
  * - klines: every candle must be seen closed (`x`) before a later one opens; a later open
  *   time with candles never closed in between is a gap of those candles; an update of an
  *   older candle (or a second close) is a duplicate.
@@ -131,7 +132,9 @@ export class SequenceStage implements RecoveryStage {
       this.last = u;
       return true;
     }
-    if (u <= last) return this.duplicate();
+    // Never dropped: a local order book that resynced after a reconnect may need events at or
+    // below the last `u` it saw before (its new snapshot can be older); it ignores what it does not need.
+    if (u <= last) return true;
     this.last = u;
     const pu = d.pu;
     const chained = this.mode === 'futuresDepth' && typeof pu === 'number' ? pu === last : first <= last + 1;
