@@ -56,4 +56,10 @@ describe('examples', () => {
     expect(fut.code, fut.out.slice(-3000)).toBe(0);
     expect(spot.code, spot.out.slice(-3000)).toBe(0);
   }, 40_000);
+  it('gap-free-trades: every aggTrade once across a drop and a stall, the missed ones from REST', async () => {
+    const { code, out } = await run('examples/gap-free-trades.ts', ['--duration', '6'], 40_000);
+    expect(code, out.slice(-3000)).toBe(0);
+    expect(out).toMatch(/aggTrades: \d+ received \(\d+ from REST\), 0 lost, 0 duplicated/);
+    expect(out).toMatch(/filled from REST/);
+  }, 50_000);
 });
