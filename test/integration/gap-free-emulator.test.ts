@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { BinanceStreamClient, ConstantBackoff } from 'binance-stream-client';
-import type { GapEvent, StreamMessage, TradeGap } from 'binance-stream-client';
+import type { GapEvent, LocalOrderBook, StreamMessage, TradeGap } from 'binance-stream-client';
 import { ConnectionBudget } from 'binance-stream-client/advanced';
 import type { FakeBinance } from 'binance-stream-client/testing';
 import { onCleanup, startEmulator } from '../helpers/emulator';
@@ -56,10 +56,11 @@ const FAULTS: [string, (fake: FakeBinance) => void][] = [
 
 describe('backfill over every fault kind (emulator ground truth)', () => {
   for (const [name, fault] of FAULTS) {
-    it(`${name}: every aggTrade and every closed candle exactly once, in order`, async () => {
+    it(`${name}: every aggTrade and every closed candle exactly once, in order; the order book equals the emulator's`, async () => {
       const fake = await startEmulator({ symbols: ['btcusdt'], rates: { aggTrade: 40, kline: 5 } });
       const { c, ids, closed, gaps } = client(fake, { backfill: true });
       c.subscribe(['btcusdt@aggTrade', 'btcusdt@kline_1s']);
+      const book = c.orderBook('btcusdt', { depth: 5_000 });
       await c.start();
       await until(() => ids('btcusdt@aggTrade').length >= 40 && closed('btcusdt@kline_1s').length >= 1, { timeoutMs: 10_000, message: 'warm-up' });
       fault(fake);
@@ -73,9 +74,53 @@ describe('backfill over every fault kind (emulator ground truth)', () => {
       const trades = ids('btcusdt@aggTrade');
       expect(contiguous(trades), `aggTrade ids ${trades.join(',')}`).toBe(true);
       expect(contiguous(closed('btcusdt@kline_1s'), 1_000)).toBe(true);
-      expect(gaps.filter((g) => !g.filled)).toEqual([]);
+      expect(gaps.filter((g) => !g.filled && g.kind !== 'depth')).toEqual([]); // diff depth is not backfilled: the book resyncs
+      await bookMatches(fake, book);
     }, 40_000);
   }
+});
+
+/** The local book at the emulator's update id, every level equal (both read in one tick). */
+async function bookMatches(fake: FakeBinance, book: LocalOrderBook): Promise<void> {
+  let last = '';
+  await until(
+    () => {
+      const want = fake.orderBook('btcusdt');
+      last = `local ${book.state} at ${book.lastUpdateId}, emulator at ${want.lastUpdateId}`;
+      if (book.state !== 'live' || book.lastUpdateId !== want.lastUpdateId) return false;
+      expect(book.bids()).toEqual(want.bids);
+      expect(book.asks()).toEqual(want.asks);
+      return true;
+    },
+    { timeoutMs: 10_000, message: () => last },
+  );
+}
+
+describe('REST fallback (emulator)', () => {
+  it('a 2-minute outage (compressed) with upgrades rejected is served over REST: every aggTrade once, in order, at both switch-overs', async () => {
+    const fake = await startEmulator({ symbols: ['btcusdt'], timeScale: 40, rates: { aggTrade: 40 } });
+    const { c, ids, gaps, got } = client(fake, { backfill: true, restFallback: { afterMs: 60_000, afterAttempts: 3, pollMs: 100 } });
+    let degraded = 0;
+    let restored = 0;
+    c.on('degraded', () => void degraded++);
+    c.on('restored', () => void restored++);
+    c.subscribe('btcusdt@aggTrade');
+    await c.start();
+    await until(() => ids('btcusdt@aggTrade').length >= 40, { timeoutMs: 10_000, message: 'warm-up' });
+    fake.faults.rejectUpgrades({ status: 503 });
+    fake.faults.close({ all: true }, { code: 1006 });
+    await until(() => degraded === 1, { timeoutMs: 10_000, message: 'degraded' });
+    const t0 = Date.now();
+    await until(() => Date.now() - t0 >= 3_000, { timeoutMs: 10_000, intervalMs: 100, message: '2 emulator minutes over REST' });
+    const fromRest = (got.get('btcusdt@aggTrade') ?? []).filter((m) => (m as { source?: string }).source === 'rest').length;
+    expect(fromRest).toBeGreaterThan(50);
+    fake.faults.heal();
+    await until(() => restored === 1, { timeoutMs: 10_000, message: 'restored' });
+    const n = ids('btcusdt@aggTrade').length;
+    await until(() => ids('btcusdt@aggTrade').length >= n + 100, { timeoutMs: 10_000, message: 'live again' });
+    expect(contiguous(ids('btcusdt@aggTrade'))).toBe(true);
+    expect(gaps.filter((g) => !g.filled)).toEqual([]);
+  }, 40_000);
 });
 
 describe('backfill off', () => {
