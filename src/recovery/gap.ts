@@ -4,8 +4,14 @@
  * Plus the candle arithmetic the kline tracker and the kline backfill share.
  */
 
-/** Why the stream lost data: its connection was re-dialled, it (or its connection) went silent, a handover was forced before the overlap, or data arrived out of order. */
-export type GapCause = 'reconnect' | 'stall' | 'handover' | 'out-of-order';
+/**
+ * Why the stream lost data: its connection was re-dialled (`reconnect`, also a stop/start),
+ * it or its connection went silent, or no interruption was seen at all (`stall`: a drop too
+ * short for any detector), or a handover was forced before the two connections overlapped.
+ * Data that arrives out of order (an id at or below one delivered) is dropped and counted as
+ * a duplicate, never reported as a gap.
+ */
+export type GapCause = 'reconnect' | 'stall' | 'handover';
 
 interface GapBase {
   stream: string;
