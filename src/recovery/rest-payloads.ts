@@ -4,65 +4,13 @@
  * names. What REST does not know is left out or set to a documented value (`f`/`L` of a
  * kline are -1; a bookTicker from REST has no `u`).
  */
+import type { AggTradeRow, BookTickerRow, DepthSnapshot, KlineRow, Ticker24hRow } from '../rest/market-types';
 import type { StreamMessage } from '../streams/types';
 
-/** Binance's aggTrades REST row. */
-export interface AggTradeRow {
-  a: number;
-  p: string;
-  q: string;
-  f: number;
-  l: number;
-  T: number;
-  m: boolean;
-  M?: boolean;
-}
-
-/** Binance's klines REST row: [open time, o, h, l, c, v, close time, quote volume, trades, taker base, taker quote, ignore]. */
-export type KlineRow = [number, string, string, string, string, string, number, string, number, string, string, string?];
+export type { AggTradeRow, BookTickerRow, DepthSnapshot, KlineRow, Ticker24hRow };
 
 /** A message that did not come from the socket. */
 export type RestMessage = StreamMessage & { source: 'rest'; backfilled?: true };
-
-export interface BookTickerRow {
-  symbol: string;
-  bidPrice: string;
-  bidQty: string;
-  askPrice: string;
-  askQty: string;
-  time?: number;
-}
-
-/** `GET …/ticker/24hr?symbol=` (the fields both the ticker and the miniTicker streams need). */
-export interface Ticker24hRow {
-  symbol: string;
-  priceChange: string;
-  priceChangePercent: string;
-  weightedAvgPrice: string;
-  prevClosePrice?: string;
-  lastPrice: string;
-  lastQty: string;
-  bidPrice?: string;
-  bidQty?: string;
-  askPrice?: string;
-  askQty?: string;
-  openPrice: string;
-  highPrice: string;
-  lowPrice: string;
-  volume: string;
-  quoteVolume: string;
-  openTime: number;
-  closeTime: number;
-  firstId: number;
-  lastId: number;
-  count: number;
-}
-
-export interface DepthSnapshot {
-  lastUpdateId: number;
-  bids: [string, string][];
-  asks: [string, string][];
-}
 
 const msg = (stream: string, data: unknown, now: number): RestMessage => ({ stream, data, receivedAt: now, source: 'rest' });
 
@@ -83,7 +31,7 @@ export function bookTickerFromRest(stream: string, r: BookTickerRow, now: number
 }
 
 export function tickerFromRest(stream: string, r: Ticker24hRow, now: number, mini: boolean): RestMessage {
-  const base = { E: r.closeTime, s: r.symbol, c: r.lastPrice, o: r.openPrice, h: r.highPrice, l: r.lowPrice, v: r.volume, q: r.quoteVolume };
+  const base = { E: r.closeTime, s: r.symbol, c: r.lastPrice, o: r.openPrice, h: r.highPrice, l: r.lowPrice, v: r.volume, q: r.quoteVolume ?? r.baseVolume };
   if (mini) return msg(stream, { e: '24hrMiniTicker', ...base }, now);
   return msg(
     stream,
