@@ -67,3 +67,8 @@ export { ListenKeyManager } from './user-data/futures/listen-key-manager';
 export type { CloseListenKeyPolicy, ListenKeyManagerOptions, ListenKeyProduct } from './user-data/futures/listen-key-manager';
 export { createSigner } from './user-data/signing';
 export type { KeyType, Signer, SignerOptions } from './user-data/signing';
+
+// Local order books (the client's `orderBook()` builds on these)
+export { OrderBook } from './book/order-book';
+export { BookSync } from './book/book-sync';
+export type { BookSyncOptions } from './book/book-options';
