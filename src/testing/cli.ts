@@ -22,6 +22,8 @@ const HELP = `Usage: binance-stream-client-fake [options]
   --tick-ms <ms>               pacing granularity of generated streams (default 1)
   --initial-event              send an event on every stream as soon as it is subscribed
   --api-key <key>              accepted API key (repeatable; default: any non-empty key)
+  --max-rest-weight <n>        REST request weight per IP per minute (default 6000 spot / 2400 futures)
+  --history-retention-ms <ms>  how far back REST trades/aggTrades/klines reach (default 172800000, 48 h)
   --json                       also print one JSON line with the URLs
   -h, --help                   this help
 `;
@@ -47,6 +49,8 @@ async function main(): Promise<void> {
       'tick-ms': { type: 'string' },
       'initial-event': { type: 'boolean' },
       'api-key': { type: 'string', multiple: true },
+      'max-rest-weight': { type: 'string' },
+      'history-retention-ms': { type: 'string' },
       json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -71,6 +75,8 @@ async function main(): Promise<void> {
     tickMs: num('tick-ms', values['tick-ms']),
     initialEvent: values['initial-event'],
     apiKeys: values['api-key'],
+    maxRestWeightPerMinute: num('max-rest-weight', values['max-rest-weight']),
+    historyRetentionMs: num('history-retention-ms', values['history-retention-ms']),
   };
   const ex = await FakeBinance.start(opts);
   const u = ex.urls;

@@ -72,16 +72,10 @@ export class FakeBinance {
     this.profile = PROFILES[opts.market];
     this.clock = new Clock(opts.timeScale);
     this.rules = new FaultRules(this.clock);
-    this.weights = new RestWeights({
-      limit: opts.maxRestWeightPerMinute,
-      windowMs: opts.restWeightWindowMs,
-      banAfter: opts.banAfterRejectedAttempts,
-      banMs: opts.banDurationMs,
-      origin: this.clock.now(),
-    });
+    this.weights = RestWeights.of(opts, this.clock.now());
     this.log = toLogger(logger);
     const seed = normalizeSeed(opts.seed);
-    this.data = new MarketData(opts.market, opts.symbols, seed, opts.rates);
+    this.data = MarketData.of(opts, seed, this.clock);
     this.truth = new GroundTruth(opts.groundTruthLimit);
     this.hub = new Hub(opts, this.clock, this.data, this.truth);
     this.keys = new ListenKeys(this.clock, opts.listenKeyValidityMs, new Rng(hashString('listenKeys', seed)), (key, state) => this.onListenKeyEnd(key, state));
@@ -112,7 +106,7 @@ export class FakeBinance {
       },
       this.rules,
     );
-    const rest = { market: opts.market, clock: this.clock, data: this.data, truth: this.truth, listenKeys: this.keys, acceptsApiKey: (k: string) => this.acceptsApiKey(k) };
+    const rest = { market: opts.market, clock: this.clock, data: this.data, retentionMs: opts.historyRetentionMs, listenKeys: this.keys, acceptsApiKey: (k: string) => this.acceptsApiKey(k) };
     const http = {
       market: opts.market,
       clock: this.clock,
@@ -186,7 +180,7 @@ export class FakeBinance {
 
   // ---- publishing & inspection --------------------------------------------
 
-  /** Push a payload (object or JSON text) to the subscribers of a stream; recorded in the ground truth (dropped while the stream is muted). Returns its seq. */
+  /** Push a payload (object or JSON text) to the subscribers of a stream; recorded in the ground truth (dropped while the stream is muted), not in the market's history. Returns its seq. */
   publish(stream: string, payload: unknown): number {
     if (typeof stream !== 'string' || !stream) throw new TypeError('publish: stream must be a non-empty string');
     const raw = typeof payload === 'string' ? payload : JSON.stringify(payload);
@@ -226,7 +220,8 @@ export class FakeBinance {
    * sequence; flooded depth events do not change the order book (a REST snapshot taken
    * during a depth flood matches its update ids, not its levels). No `stampField` in floods.
    * Events published while the stream was muted (`faults.muteStream`) were sent to no one and
-   * are left out (their `seq` numbers are missing).
+   * are left out (their `seq` numbers are missing). The market's history (REST aggTrades, trades,
+   * klines) is larger: trades happen whether or not the stream is generating, only what it sent is here.
    */
   groundTruth(stream: string): GroundTruthEvent[] {
     return this.truth.events(stream).filter((e) => !this.hub.wasMuted(stream, e.seq));

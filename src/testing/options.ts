@@ -45,7 +45,7 @@ export interface FakeBinanceOptions {
    * once). Rate 0, `Infinity`, `flood()` and `publish()` are unchanged. @default 'steady'
    */
   activity?: ActivityOption | undefined;
-  /** Generate data automatically for subscribed streams; false = only `publish()`ed events. @default true */
+  /** Generate data automatically for subscribed streams; false = only `publish()`ed events (and no trade history: REST trades/aggTrades hold only `flood()`ed ones). @default true */
   autoGenerate?: boolean | undefined;
   /**
    * Add this field to every generated object payload with a high-resolution send time
@@ -108,6 +108,12 @@ export interface FakeBinanceOptions {
   maxRestWeightPerMinute?: number | undefined;
   /** Length of a REST weight window (real time, not scaled), counted from the emulator's start. @default 60_000 */
   restWeightWindowMs?: number | undefined;
+  /**
+   * How far back the market history reaches (emulator time: divided by `timeScale`): REST
+   * aggTrades/trades/klines answer for this window, trades and klines exist in it whether or not
+   * anyone subscribed (from this long before the start). @default 172_800_000 (48 h; USD-M keeps 2 days of aggTrades)
+   */
+  historyRetentionMs?: number | undefined;
   /** Keep generating a stream this long after its last subscriber left, so reconnecting clients see real gaps. @default 10_000 */
   generatorLingerMs?: number | undefined;
   /** Control messages kept per connection and in the global log. @default 1000 */
@@ -144,6 +150,7 @@ export interface ResolvedOptions {
   apiKeys: readonly string[] | undefined;
   maxRestWeightPerMinute: number;
   restWeightWindowMs: number;
+  historyRetentionMs: number;
   generatorLingerMs: number;
   controlLogLimit: number;
 }
@@ -245,6 +252,7 @@ export function resolveOptions(opts: FakeBinanceOptions = {}): ResolvedOptions {
     apiKeys: opts.apiKeys,
     maxRestWeightPerMinute: posInt('maxRestWeightPerMinute', opts.maxRestWeightPerMinute ?? profile.restWeightPerMinute, 1),
     restWeightWindowMs: posNum('restWeightWindowMs', opts.restWeightWindowMs ?? 60_000),
+    historyRetentionMs: posNum('historyRetentionMs', opts.historyRetentionMs ?? 172_800_000),
     generatorLingerMs: posInt('generatorLingerMs', opts.generatorLingerMs ?? 10_000, 0),
     controlLogLimit: posInt('controlLogLimit', opts.controlLogLimit ?? 1000, 1),
   };

@@ -47,13 +47,20 @@ describe('emulator activity: realistic', () => {
   });
 
   it('a stream that starts generating waits for its modelled first event; initialEvent still sends one at once', async () => {
+    // bookTicker, not trade: trades come from the history tape, and initialEvent cannot invent one.
     const ex = await startEmulator({ symbols: ['btcusdt', 'sym0002usdt'], activity: { mode: 'realistic', levels: { sym0002usdt: 0 } }, initialEvent: true });
-    const a = await open(`${ex.urls.ws}/ws/sym0002usdt@trade`);
+    const a = await open(`${ex.urls.ws}/ws/sym0002usdt@bookTicker`);
+    await until(() => ex.generatingStreams().includes('sym0002usdt@bookTicker'));
+    // Level 0: never quotes. A second subscriber gets the one initialEvent, and nothing else follows.
+    const b = await open(`${ex.urls.ws}/ws/sym0002usdt@bookTicker`);
+    await until(() => b.messages.length === 1 && a.messages.length === 1);
+    expect(ex.publishedCount('sym0002usdt@bookTicker')).toBe(1);
+    // A level-0 trade stream generates, and stays silent even with initialEvent.
+    const t = await open(`${ex.urls.ws}/ws/sym0002usdt@trade`);
     await until(() => ex.generatingStreams().includes('sym0002usdt@trade'));
-    // Level 0: never trades. A second subscriber gets the one initialEvent, and nothing else follows.
-    const b = await open(`${ex.urls.ws}/ws/sym0002usdt@trade`);
-    await until(() => payloads(b).length === 1 && payloads(a).length === 1);
-    expect(ex.publishedCount('sym0002usdt@trade')).toBe(1);
+    const t2 = await open(`${ex.urls.ws}/ws/sym0002usdt@trade`);
+    await until(() => ex.connections().length === 4);
+    expect([t.messages.length, t2.messages.length, ex.publishedCount('sym0002usdt@trade')]).toEqual([0, 0, 0]);
   });
 });
 

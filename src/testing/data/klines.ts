@@ -1,5 +1,7 @@
-import type { Rng } from './rng';
+import type { PricePath } from './price-path';
+import { mixIndex } from './price-path';
 import type { SymbolState } from './symbol-state';
+import type { TradeTape } from './tape';
 
 const S = 1000;
 const M = 60 * S;
@@ -66,115 +68,76 @@ export interface Bar {
   Q: number;
 }
 
-const HISTORY = 1000;
-const SYNTH = 100;
+/** Mean notional of a trade (USDT): the tapes draw it log-uniform in [5, 50,000]. */
+const MEAN_NOTIONAL = (50_000 - 5) / Math.log(50_000 / 5);
+
+/** Running extremes of the bar being sent live, so each kline event samples only what is new. */
+export interface LiveBar {
+  open: number;
+  /** Last grid point sampled. */
+  until: number;
+  h: number;
+  l: number;
+}
 
 /**
- * One kline series per (symbol, interval), shared by the stream and REST `klines`,
- * so a client that backfills a gap over REST gets the bars the stream would have shown.
- * Bars that closed while nobody was subscribed are filled in (flat, zero volume) on
- * the next access, as Binance keeps producing bars whether or not anyone listens.
+ * One kline series per (symbol, interval), computed, never stored: a bar at any open time is a pure
+ * function of the symbol's price path (o/h/l/c: the path sampled at its first instant and every
+ * second, 10 s for bars of an hour or more, a minute from 3 days, up to its close or, while open,
+ * up to now) and of the symbol's `@trade` tape (`n`,
+ * `f`, `L`: the trades whose `T` falls in the bar; volumes n × the mean trade size × a hashed
+ * factor). So the live kline stream's closed candles and REST `klines` agree, whether or not the
+ * stream was subscribed. Bars reach back to the tape's start (the history window before the start).
  */
 export class KlineSeries {
-  readonly history: Bar[] = [];
-  current: Bar;
-  private nextTradeId: number;
-
   constructor(
     readonly sym: SymbolState,
     readonly interval: string,
-    private readonly rng: Rng,
-    now: number,
+    private readonly tape: TradeTape,
+    private readonly path: PricePath,
+    /** The history's start (wall ms): nothing is sampled or counted before it. */
+    private readonly start: number,
+    private readonly key: number,
   ) {
-    this.nextTradeId = 1_000_000 + rng.int(1_000_000_000);
-    const open = klineOpenTime(interval, now);
-    // Synthesize plausible past bars walking backwards from the current price.
-    let price = sym.mid;
-    let t = open;
-    const past: Bar[] = [];
-    for (let i = 0; i < SYNTH; i++) {
-      t = nextOpenTime(interval, t, -1);
-      const c = price;
-      const o = Math.max(10, c + Math.round((rng.next() - 0.5) * sym.mid * 0.002));
-      const bar = this.bar(t, o);
-      bar.c = c;
-      bar.h = Math.max(o, c) + rng.int(3) * sym.stepTicks;
-      bar.l = Math.min(o, c) - rng.int(3) * sym.stepTicks;
-      this.fillVolume(bar, 5 + rng.int(50));
-      past.push(bar);
-      price = o;
-    }
-    past.reverse();
-    // trade ids must increase with time
-    let id = this.nextTradeId - past.reduce((s, b) => s + b.n, 0);
-    for (const b of past) {
-      b.f = id;
-      b.L = id + b.n - 1;
-      id += b.n;
-      this.history.push(b);
-    }
-    this.current = this.bar(open, sym.mid);
+    const len = nextOpenTime(interval, 0) - 0;
+    this.grid = len < H ? S : len < 3 * D ? 10 * S : M;
   }
 
-  private bar(t: number, o: number): Bar {
-    return { t, T: nextOpenTime(this.interval, t) - 1, o, h: o, l: o, c: o, v: 0, q: 0, n: 0, f: -1, L: -1, V: 0, Q: 0 };
+  /** Sampling period of the path: 1 s for bars under an hour, 10 s up to a day, then 1 min. */
+  private readonly grid: number;
+
+  /** Sample the path on the bar's grid in (from, to] into `acc` (first instant `s0`, then every `grid` ms). */
+  private sample(acc: LiveBar, to: number): void {
+    const step = this.grid;
+    for (let g = Math.floor(acc.until / step) * step + step; g <= to; g += step) {
+      const p = this.path.at(g);
+      if (p > acc.h) acc.h = p;
+      if (p < acc.l) acc.l = p;
+      acc.until = g;
+    }
   }
 
-  private fillVolume(bar: Bar, n: number): void {
-    for (let i = 0; i < n; i++) {
-      const qty = this.sym.randomQty(this.rng);
-      bar.v += qty;
-      bar.q += qty * bar.c * this.sym.tickSize;
-      if (this.rng.bool()) {
-        bar.V += qty;
-        bar.Q += qty * bar.c * this.sym.tickSize;
-      }
+  /** The bar opened at `open` as of `upTo` (complete once `upTo` reaches its close time); `live` carries sampling across calls. */
+  bar(open: number, upTo: number, live?: LiveBar): Bar {
+    const T = nextOpenTime(this.interval, open) - 1;
+    const end = Math.min(upTo, T);
+    const s0 = Math.max(open, this.start);
+    const acc = live ?? { open: NaN, until: 0, h: 0, l: 0 };
+    if (acc.open !== open) {
+      const p0 = this.path.at(s0);
+      Object.assign(acc, { open, until: s0, h: p0, l: p0 });
     }
-    bar.n += n;
-  }
-
-  /** Close every bar that ended before `now`; returns the bars closed by this call. */
-  advance(now: number): Bar[] {
-    const closed: Bar[] = [];
-    let guard = 0;
-    while (now > this.current.T) {
-      const prev = this.current;
-      this.history.push(prev);
-      closed.push(prev);
-      if (this.history.length > HISTORY) this.history.shift();
-      let nextOpen = prev.T + 1;
-      if (++guard > HISTORY) {
-        // Long idle: skip straight to the bar containing now.
-        nextOpen = klineOpenTime(this.interval, now);
-      }
-      this.current = this.bar(nextOpen, prev.c);
-    }
-    return closed.length > HISTORY ? closed.slice(-HISTORY) : closed;
-  }
-
-  /** Simulate a few trades in the current bar. */
-  trade(): void {
-    const bar = this.current;
-    const k = 1 + this.rng.int(4);
-    for (let i = 0; i < k; i++) {
-      const p = this.sym.step();
-      const qty = this.sym.randomQty(this.rng);
-      if (bar.n === 0) {
-        bar.o = bar.h = bar.l = p;
-        bar.f = this.nextTradeId;
-      }
-      bar.c = p;
-      if (p > bar.h) bar.h = p;
-      if (p < bar.l) bar.l = p;
-      bar.v += qty;
-      bar.q += qty * p * this.sym.tickSize;
-      if (this.rng.bool()) {
-        bar.V += qty;
-        bar.Q += qty * p * this.sym.tickSize;
-      }
-      bar.n++;
-      bar.L = this.nextTradeId++;
-    }
+    this.sample(acc, end);
+    const o = this.path.at(s0);
+    const c = this.path.at(acc.until);
+    const first = this.tape.nextId(open - 1);
+    const n = Math.max(0, this.tape.nextId(end) - first);
+    const h = mixIndex(this.key, Math.floor(open / 1000));
+    const size = (MEAN_NOTIONAL / (o * this.sym.tickSize)) * (0.5 + (h % 1000) / 1000);
+    const v = n * size;
+    const share = 0.3 + ((h >>> 10) % 400) / 1000;
+    const px = o * this.sym.tickSize;
+    return { t: open, T, o, h: acc.h, l: acc.l, c, v, q: v * px, n, f: n ? first : -1, L: n ? first + n - 1 : -1, V: v * share, Q: v * share * px };
   }
 
   private n8(x: number): string {
@@ -197,11 +160,28 @@ export class KlineSeries {
     return [bar.t, s.px(bar.o), s.px(bar.h), s.px(bar.l), s.px(bar.c), this.n8(bar.v), bar.T, this.n8(bar.q), bar.n, this.n8(bar.V), this.n8(bar.Q), '0'];
   }
 
-  /** Bars for REST `klines` (history plus the open bar), Binance's selection rules. */
-  select(startTime: number | undefined, endTime: number | undefined, limit: number): Bar[] {
-    let bars = [...this.history, this.current];
-    if (startTime !== undefined) bars = bars.filter((b) => b.t >= startTime);
-    if (endTime !== undefined) bars = bars.filter((b) => b.t <= endTime);
-    return startTime !== undefined ? bars.slice(0, limit) : bars.slice(-limit);
+  /**
+   * Bars for REST `klines`, Binance's selection: open times in [startTime, endTime] (endTime: the
+   * bar containing it), within [the bar holding `floor`, the open bar]; with `startTime` the first
+   * `limit`, without it (or `newest`, COIN-M's rule) the last `limit`.
+   */
+  select(startTime: number | undefined, endTime: number | undefined, limit: number, now: number, floor: number, newest: boolean): Bar[] {
+    const i = this.interval;
+    let from = klineOpenTime(i, floor);
+    if (startTime !== undefined) {
+      let o = klineOpenTime(i, startTime);
+      if (o < startTime) o = nextOpenTime(i, o);
+      if (o > from) from = o;
+    }
+    let to = klineOpenTime(i, now);
+    if (endTime !== undefined) to = Math.min(to, klineOpenTime(i, endTime));
+    const opens: number[] = [];
+    if (startTime !== undefined && !newest) {
+      for (let o = from; o <= to && opens.length < limit; o = nextOpenTime(i, o)) opens.push(o);
+    } else {
+      for (let o = to; o >= from && opens.length < limit; o = nextOpenTime(i, o, -1)) opens.push(o);
+      opens.reverse();
+    }
+    return opens.map((o) => this.bar(o, now));
   }
 }

@@ -1,13 +1,18 @@
 import type { MarketId } from '../profile';
-import type { RateFunction, RateTable } from '../options';
-import { KlineSeries, isKlineInterval, klineOpenTime } from './klines';
+import type { Clock } from '../clock';
+import type { RateFunction, RateTable, ResolvedOptions } from '../options';
+import { ActivityModel } from '../streams/activity';
+import type { ActivityProfileOptions } from '../streams/activity-options';
+import { History } from './history';
+import type { LiveBar } from './klines';
+import { klineOpenTime, nextOpenTime } from './klines';
 import type { Level } from './order-book';
 import { OrderBook } from './order-book';
 import { defaultRates, parseStream } from './rates';
-import { Rng, hashString } from './rng';
 import type { StreamGenerator } from './stream-generators';
-import { aggTradeGenerator, bookTickerGenerator, depthGenerator, tradeGenerator } from './stream-generators';
+import { bookTickerGenerator, depthGenerator } from './stream-generators';
 import { SymbolState } from './symbol-state';
+import { tapeGenerator } from './tape-stream';
 
 export type { StreamGenerator } from './stream-generators';
 
@@ -20,29 +25,63 @@ export interface BookView {
   readonly asks: [string, string][];
 }
 
+/** Where the market's history sits in time (history.ts). */
+export interface MarketClock {
+  /** Wall-clock ms of emulator time 0. */
+  readonly origin: number;
+  readonly timeScale: number;
+  /** The history window (emulator ms). */
+  readonly retentionMs: number;
+  readonly autoGenerate: boolean;
+  readonly activity: ActivityProfileOptions | undefined;
+  now(): number;
+}
+
 /**
  * Deterministic synthetic market data with Binance's field names. Generators build
  * the JSON text directly (no intermediate objects), so a frame costs one string.
- * State is per symbol (price walk, order book, kline series) and per stream
- * (trade/aggTrade ids), seeded from `seed` and the name: the same seed and the
- * same subscriptions give the same ids, prices and quantities.
+ * Trades, aggTrades and klines are the market's history (history.ts): functions of the
+ * seed and the time, the same whether or not anyone subscribed. The book and tickers
+ * are per symbol state that follows the symbol's price path, seeded from `seed`.
  */
 
 export class MarketData {
   private readonly symbolSet: ReadonlySet<string>;
   private readonly states = new Map<string, SymbolState>();
   private readonly books = new Map<string, OrderBook>();
-  private readonly klineSeries = new Map<string, KlineSeries>();
   readonly futures: boolean;
+  /** The realistic activity model (`activity: 'realistic'`), shared with the hub's pacing. */
+  readonly activity: ActivityModel | undefined;
+  readonly history: History;
 
   constructor(
     readonly market: MarketId,
     readonly symbols: readonly string[],
     readonly seed: number,
     private readonly rates: RateTable | RateFunction | undefined,
+    readonly clock: MarketClock,
   ) {
     this.symbolSet = new Set(symbols);
     this.futures = market !== 'spot';
+    this.activity = clock.activity && new ActivityModel(market, clock.activity);
+    this.history = new History({
+      seed,
+      futures: this.futures,
+      origin: clock.origin,
+      timeScale: clock.timeScale,
+      retentionMs: clock.retentionMs,
+      autoGenerate: clock.autoGenerate,
+      activity: this.activity,
+      rateFor: (st) => this.rateFor(st),
+      now: () => clock.now(),
+      symbol: (sy) => this.symbol(sy),
+    });
+  }
+
+  /** The emulator's market data: its options, history from now on the emulator's clock. */
+  static of(opts: ResolvedOptions, seed: number, clock: Clock): MarketData {
+    const c = { origin: clock.now(), timeScale: opts.timeScale, retentionMs: opts.historyRetentionMs, autoGenerate: opts.autoGenerate, activity: opts.activity, now: () => clock.now() };
+    return new MarketData(opts.market, opts.symbols, seed, opts.rates, c);
   }
 
   hasSymbol(symbol: string): boolean {
@@ -54,6 +93,8 @@ export class MarketData {
     if (!s && this.symbolSet.has(symbol)) {
       s = new SymbolState(symbol, this.seed, this.futures);
       this.states.set(symbol, s);
+      const path = this.history.createPath(s);
+      s.anchor = () => path.at(this.clock.now());
     }
     return s;
   }
@@ -63,24 +104,11 @@ export class MarketData {
     if (!b) {
       const s = this.symbol(symbol);
       if (!s) return undefined;
+      s.step(); // around the price of the moment
       b = new OrderBook(s, this.seed);
       this.books.set(symbol, b);
     }
     return b;
-  }
-
-  klines(symbol: string, interval: string, now: number): KlineSeries | undefined {
-    if (!isKlineInterval(interval, this.futures)) return undefined;
-    const key = `${symbol}@${interval}`;
-    let k = this.klineSeries.get(key);
-    if (!k) {
-      const s = this.symbol(symbol);
-      if (!s) return undefined;
-      k = new KlineSeries(s, interval, new Rng(hashString(key + '#kline', this.seed)), now);
-      this.klineSeries.set(key, k);
-    }
-    k.advance(now);
-    return k;
   }
 
   /** msgs/s for a stream: user function, user table (exact suffix, then family), defaults. */
@@ -98,10 +126,9 @@ export class MarketData {
   }
 
   /** A generator for a stream this market publishes, or undefined (unknown streams stay silent, as on Binance). */
-  createGenerator(stream: string, createdAt: number): StreamGenerator | undefined {
+  createGenerator(stream: string): StreamGenerator | undefined {
     const { symbol, suffix } = parseStream(stream);
-    const rng = new Rng(hashString(stream, this.seed));
-    if (symbol === undefined) return this.allMarket(stream, rng);
+    if (symbol === undefined) return this.allMarket(stream);
     const sym = this.symbol(symbol);
     if (!sym) return undefined;
     const fut = this.futures;
@@ -110,9 +137,10 @@ export class MarketData {
 
     switch (suffix) {
       case 'aggTrade':
-        return aggTradeGenerator(stream, sym, rng, fut);
-      case 'trade':
-        return tradeGenerator(stream, sym, rng, fut);
+      case 'trade': {
+        const tape = this.history.tape(symbol, suffix);
+        return tape && tapeGenerator(stream, tape, fut);
+      }
       case 'bookTicker': {
         const book = this.book(symbol);
         return book && bookTickerGenerator(stream, sym, book, fut);
@@ -136,16 +164,24 @@ export class MarketData {
 
     if (suffix.startsWith('kline_')) {
       const interval = suffix.slice(6);
-      const series = this.klines(symbol, interval, createdAt);
+      const series = this.history.klines(symbol, interval);
       if (!series) return undefined;
+      let lastOpen: number | undefined;
+      const live: LiveBar = { open: NaN, until: 0, h: 0, l: 0 };
+      const event = (now: number, k: string): string => `{"e":"kline","E":${now},"s":"${sym.upper}","k":${k}}`;
       return {
         stream,
         next: (now) => {
-          const closed = series.advance(now);
-          series.trade();
+          const open = klineOpenTime(interval, now);
           const out: string[] = [];
-          for (const bar of closed.slice(-3)) out.push(`{"e":"kline","E":${now},"s":"${sym.upper}","k":${series.kJson(bar, true)}}`);
-          out.push(`{"e":"kline","E":${now},"s":"${sym.upper}","k":${series.kJson(series.current, false)}}`);
+          // The bars that closed since the previous event (the last 3), then the open one.
+          if (lastOpen !== undefined && open > lastOpen) {
+            const closed: number[] = [];
+            for (let o = lastOpen; o < open; o = nextOpenTime(interval, o)) if (closed.push(o) > 3) closed.shift();
+            for (const o of closed) out.push(event(now, series.kJson(series.bar(o, now), true)));
+          }
+          lastOpen = open;
+          out.push(event(now, series.kJson(series.bar(open, now, live), false)));
           return out.length === 1 ? out[0] : out;
         },
         dispose() {},
@@ -155,7 +191,7 @@ export class MarketData {
     return depthGenerator(stream, suffix, sym, () => this.book(symbol), fut, cm);
   }
 
-  private allMarket(stream: string, _rng: Rng): StreamGenerator | undefined {
+  private allMarket(stream: string): StreamGenerator | undefined {
     const fut = this.futures;
     const all = (): SymbolState[] => this.symbols.map((s) => this.symbol(s)).filter((s): s is SymbolState => s !== undefined);
     const arr = (f: (s: SymbolState, now: number) => string): StreamGenerator => ({
@@ -240,9 +276,5 @@ export class MarketData {
     const top = book.top(depth);
     const fmt = (l: Level): [string, string] => [book.sym.px(l[0]), book.sym.qty(l[1])];
     return { lastUpdateId: book.updateId, bids: top.bids.map(fmt), asks: top.asks.map(fmt) };
-  }
-
-  klineOpen(interval: string, t: number): number {
-    return klineOpenTime(interval, t);
   }
 }

@@ -1,12 +1,22 @@
 /**
- * Generators of the symbol streams with sequence fields (aggTrade, trade, bookTicker,
- * diff and partial depth), each with its flood source (streams/flood/): the JSON text is
- * built directly, and a flood continues the generator's own ids (and vice versa).
+ * Generators of the symbol streams with sequence fields (bookTicker, diff and partial depth;
+ * trade and aggTrade read their tape, tape-stream.ts), each with its flood source
+ * (streams/flood/): the JSON text is built directly, and a flood continues the generator's own
+ * ids (and vice versa).
  */
 import type { FloodSource } from '../streams/flood/plan';
 import type { OrderBook } from './order-book';
-import type { Rng } from './rng';
 import type { SymbolState } from './symbol-state';
+
+/** How the hub drives a stream that reads a tape (trade, aggTrade): events exist in time, the stream sends them when due. */
+export interface TapeControl {
+  /** The stream (re)starts: what happened since it last sent is history, not sent. */
+  resume(now: number): void;
+  /** Wall-clock ms of the next event it will send (Infinity: none). */
+  nextDueAt(): number;
+  /** Every event due by `now`, however many. */
+  drain(now: number): string[];
+}
 
 /** Produces the next event(s) of one stream. */
 export interface StreamGenerator {
@@ -18,6 +28,8 @@ export interface StreamGenerator {
    * Streams without one are flooded from a few generated payloads with only `E` patched.
    */
   readonly flood?: FloodSource | undefined;
+  /** Set for tape streams: paced by their tape's times, not by a rate. */
+  readonly tape?: TapeControl | undefined;
   dispose(): void;
 }
 
@@ -25,73 +37,6 @@ function times(n: number, f: () => string): string[] {
   const out: string[] = [];
   for (let i = 0; i < n; i++) out.push(f());
   return out;
-}
-
-export function aggTradeGenerator(stream: string, sym: SymbolState, rng: Rng, fut: boolean): StreamGenerator {
-  let a = 100_000_000 + rng.int(1e9);
-  let tradeId = 1_000_000_000 + rng.int(1e9);
-  const json = (now: number, aId: number, f: number, k: number, p: number, q: number, m: boolean): string => {
-    const qs = sym.qty(q);
-    return fut
-      ? `{"e":"aggTrade","E":${now},"a":${aId},"s":"${sym.upper}","p":"${sym.px(p)}","q":"${qs}","nq":"${qs}","f":${f},"l":${f + k - 1},"T":${now},"m":${m}}`
-      : `{"e":"aggTrade","E":${now},"s":"${sym.upper}","a":${aId},"p":"${sym.px(p)}","q":"${qs}","f":${f},"l":${f + k - 1},"T":${now},"m":${m},"M":true}`;
-  };
-  const price = (): number => sym.step() + (rng.bool() ? 0 : rng.bool() ? 1 : -1) * sym.stepTicks;
-  return {
-    stream,
-    next: (now) => {
-      const p = price();
-      const q = sym.randomQty(rng);
-      const k = 1 + rng.int(3);
-      const f = tradeId;
-      tradeId += k;
-      sym.recordTrade(q, p);
-      return json(now, a++, f, k, p, q, rng.bool());
-    },
-    flood: {
-      // One trade per aggTrade in a flood: a, f and l all advance by one.
-      ids: [
-        { key: 'a', step: 1 },
-        { key: 'f', step: 1 },
-        { key: 'l', step: 1 },
-      ],
-      timeKeys: ['E', 'T'],
-      peek: () => [a, tradeId, tradeId],
-      render: (count, ids, now) => times(count, () => json(now, ids[0] ?? a, ids[1] ?? tradeId, 1, price(), sym.randomQty(rng), rng.bool())),
-      commit: (n) => {
-        a += n;
-        tradeId += n;
-      },
-    },
-    dispose() {},
-  };
-}
-
-export function tradeGenerator(stream: string, sym: SymbolState, rng: Rng, fut: boolean): StreamGenerator {
-  let t = 1_000_000_000 + rng.int(1e9);
-  const json = (now: number, id: number, p: number, q: number, m: boolean): string =>
-    fut
-      ? `{"e":"trade","E":${now},"T":${now},"s":"${sym.upper}","t":${id},"p":"${sym.px(p)}","q":"${sym.qty(q)}","X":"MARKET","m":${m}}`
-      : `{"e":"trade","E":${now},"s":"${sym.upper}","t":${id},"p":"${sym.px(p)}","q":"${sym.qty(q)}","T":${now},"m":${m},"M":true}`;
-  return {
-    stream,
-    next: (now) => {
-      const p = sym.step();
-      const q = sym.randomQty(rng);
-      sym.recordTrade(q, p);
-      return json(now, t++, p, q, rng.bool());
-    },
-    flood: {
-      ids: [{ key: 't', step: 1 }],
-      timeKeys: ['E', 'T'],
-      peek: () => [t],
-      render: (count, ids, now) => times(count, () => json(now, ids[0] ?? t, sym.step(), sym.randomQty(rng), rng.bool())),
-      commit: (n) => {
-        t += n;
-      },
-    },
-    dispose() {},
-  };
 }
 
 export function bookTickerGenerator(stream: string, sym: SymbolState, book: OrderBook, fut: boolean): StreamGenerator {

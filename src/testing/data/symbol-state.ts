@@ -25,8 +25,10 @@ const BASE_PRICES: Readonly<Record<string, number>> = {
 };
 
 /**
- * Per-symbol market state shared by every stream of that symbol: a seeded random-walk
- * mid price (in integer ticks, so prices never suffer float drift) and 24 h statistics.
+ * Per-symbol market state shared by every stream of that symbol: the mid price (in integer
+ * ticks, so prices never suffer float drift) and 24 h statistics. With an `anchor` (the
+ * symbol's price path at the present, price-path.ts) each step is the path's price give or
+ * take a step, so the book, tickers and trades move together; without one, a seeded walk.
  */
 export class SymbolState {
   readonly upper: string;
@@ -47,6 +49,8 @@ export class SymbolState {
   lastQty = 0;
   /** Price increment of the walk and spacing of book levels (about 1e-5 of the price, at least one tick). */
   readonly stepTicks: number;
+  /** The price path at the present (ticks), when the emulator runs one. */
+  anchor: (() => number) | undefined;
 
   constructor(
     readonly symbol: string,
@@ -80,7 +84,8 @@ export class SymbolState {
   step(): number {
     const r = this.rng.next();
     const scale = this.stepTicks;
-    if (r < 0.3) this.mid -= scale * (1 + this.rng.int(2));
+    if (this.anchor) this.mid = this.anchor() + (r < 0.2 ? -scale : r > 0.8 ? scale : 0);
+    else if (r < 0.3) this.mid -= scale * (1 + this.rng.int(2));
     else if (r > 0.7) this.mid += scale * (1 + this.rng.int(2));
     // Mean reversion keeps a long run within ±10 % of the open.
     if (this.mid > this.open24 * 1.1) this.mid -= scale;

@@ -15,6 +15,7 @@
  * windows of `restWeightWindowMs` from its own start, so a test's budget never straddles a
  * boundary by chance. Windows are real time (not scaled by `timeScale`), like every other limit.
  */
+import type { ResolvedOptions } from '../options';
 import type { MarketId } from '../profile';
 
 const THREE_DAYS_MS = 3 * 86_400_000;
@@ -155,6 +156,11 @@ export class RestWeights {
   private banned = 0;
 
   constructor(readonly o: RestWeightOptions) {}
+
+  /** The emulator's: its limit and window, the attempt limiter's ban settings, windows from `origin`. */
+  static of(opts: ResolvedOptions, origin: number): RestWeights {
+    return new RestWeights({ limit: opts.maxRestWeightPerMinute, windowMs: opts.restWeightWindowMs, banAfter: opts.banAfterRejectedAttempts, banMs: opts.banDurationMs, origin });
+  }
 
   private state(ip: string, now: number): IpState {
     let st = this.ips.get(ip);

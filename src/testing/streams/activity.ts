@@ -170,6 +170,12 @@ export class ActivityModel {
     return this.segment(this.keyOf(symbol), nowMs);
   }
 
+  /** m(t) of `symbol` at `nowMs` and the profile time where it may change next (to integrate m piecewise). */
+  segmentAt(symbol: string | undefined, nowMs: number): { factor: number; endMs: number } {
+    const factor = this.segment(this.keyOf(symbol), nowMs);
+    return { factor, endMs: this.segEnd };
+  }
+
   private keyOf(symbol: string | undefined): number {
     const s = symbol ?? '!';
     let k = this.keys.get(s);

@@ -2,8 +2,9 @@ import type { Clock, TimerHandle } from '../clock';
 import type { GroundTruth } from '../data/ground-truth';
 import type { MarketData, StreamGenerator } from '../data/market-data';
 import { hashString } from '../data/rng';
+import type { TapeControl } from '../data/stream-generators';
 import type { ResolvedOptions } from '../options';
-import { ActivityModel } from './activity';
+import type { ActivityModel } from './activity';
 import type { FloodSource } from './flood/plan';
 import { genericSource } from './flood/plan';
 import type { FloodOptions, FloodResult } from './flood/pump';
@@ -21,9 +22,12 @@ interface Active extends Paced {
 }
 
 /**
- * Subscriptions, publishing and data generation. A stream is generated only while
+ * Subscriptions, publishing and data generation. A stream is generated (sent) only while
  * it has at least one subscriber that can receive it (plus `generatorLingerMs`);
  * every event is recorded in the ground truth and serialized once for all subscribers.
+ * Trade and aggTrade streams read their tape (data/tape.ts): their events exist in time
+ * whatever is subscribed, the stream sends each when its time comes, and what happened
+ * while it was not generating is history (REST), not sent.
  *
  * Finite rates are paced by the {@link Pacer} (one timer for the earliest due stream, at
  * most every `tickMs`), at fixed intervals or, with `activity: 'realistic'`, when the
@@ -52,7 +56,7 @@ export class Hub {
     private readonly truth: GroundTruth,
   ) {
     this.pacer = new Pacer(clock, opts.tickMs, (a) => this.emit(a.stream, a.gen));
-    this.activity = opts.activity && new ActivityModel(opts.market, opts.activity);
+    this.activity = data.activity;
     this.flooder = new Flooder({
       clock,
       truth,
@@ -140,7 +144,7 @@ export class Hub {
   generator(stream: string): StreamGenerator | undefined {
     let g = this.gens.get(stream);
     if (g === undefined) {
-      g = this.data.createGenerator(stream, this.clock.now()) ?? null;
+      g = this.data.createGenerator(stream) ?? null;
       this.gens.set(stream, g);
     }
     return g ?? undefined;
@@ -149,10 +153,21 @@ export class Hub {
   private floodSource(stream: string, gen: StreamGenerator): FloodSource {
     let s = this.sources.get(stream);
     if (!s) {
-      s = gen.flood ?? genericSource((now) => gen.next(now));
+      const base = gen.flood ?? genericSource((now) => gen.next(now));
+      const tape = gen.tape;
+      // A flood goes into the tape after every event due so far: send those first.
+      s = tape ? { ...base, peek: () => (this.catchUp(stream, tape), base.peek()) } : base;
       this.sources.set(stream, s);
     }
     return s;
+  }
+
+  /** Publish a tape stream's due events now (or, not generating, move it to the present). */
+  private catchUp(stream: string, tape: TapeControl): void {
+    const a = this.active.get(stream);
+    const now = this.clock.now();
+    if (a && a.running && a.rate !== Infinity) for (const raw of tape.drain(now)) this.publishRaw(stream, this.stamp(raw));
+    else tape.resume(now);
   }
 
   // ---- mute fault ---------------------------------------------------------
@@ -208,6 +223,7 @@ export class Hub {
       existing.linger = undefined;
       if (!existing.running) {
         existing.running = true;
+        existing.gen.tape?.resume(this.clock.now());
         if (existing.rate === Infinity) this.flooder.setContinuous(stream, this.floodSource(stream, existing.gen), true);
         else this.pacer.start(existing);
       } else if (this.opts.initialEvent) this.dueNow(stream);
@@ -219,18 +235,21 @@ export class Hub {
     const rate = this.data.rateFor(stream);
     if (!(rate > 0)) return;
     const phase = ((hashString(stream, this.data.seed) % 1000) + 1) / 1000;
-    const activity = rate === Infinity ? undefined : this.activity?.stream(stream, rate);
-    const a: Active = { stream, gen, rate, interval: 1000 / rate, due: 0, slot: -1, phase, activity, jump: true, running: true, linger: undefined };
+    const tape = gen.tape;
+    const activity = rate === Infinity || tape ? undefined : this.activity?.stream(stream, rate);
+    const tapeDue = tape && (() => tape.nextDueAt());
+    const a: Active = { stream, gen, rate, interval: 1000 / rate, due: 0, slot: -1, phase, activity, tapeDue, jump: true, running: true, linger: undefined };
+    tape?.resume(this.clock.now());
     this.active.set(stream, a);
     // Steady: the first event of a stream that starts generating goes out at once (realistic: when the model says).
     if (rate === Infinity) this.flooder.setContinuous(stream, this.floodSource(stream, gen), true);
     else this.pacer.start(a);
   }
 
-  /** initialEvent: make a running paced stream due now (its cadence restarts from this event). */
+  /** initialEvent: make a running paced stream due now (its cadence restarts from this event). Not for tape streams: a trade cannot be invented. */
   private dueNow(stream: string): void {
     const a = this.active.get(stream);
-    if (!a || !a.running || a.rate === Infinity) return;
+    if (!a || !a.running || a.rate === Infinity || a.gen.tape) return;
     this.pacer.dueNow(a);
   }
 

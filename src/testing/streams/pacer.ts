@@ -3,7 +3,8 @@
  * stream (a min-heap by due time), waking at most every `tickMs`; no timer while nothing is due.
  * A steady stream is due every `interval` ms (with a phase after an out-of-cadence event); a
  * stream with an activity (activity.ts, `activity: 'realistic'`) is due when its model says,
- * in profile time: ms since the pacer started × `timeScale`.
+ * in profile time: ms since the pacer started × `timeScale`. A tape stream (trade, aggTrade) is
+ * due when its tape's next event is.
  */
 import type { Clock, TimerHandle } from '../clock';
 import type { StreamActivity } from './activity';
@@ -23,6 +24,8 @@ export interface Paced extends Scheduled {
   readonly phase: number;
   /** When set, the model decides every gap (interval and phase are unused). */
   readonly activity: StreamActivity | undefined;
+  /** When set (tape streams), the wall-clock ms of the stream's next event (Infinity: none). */
+  readonly tapeDue?: (() => number) | undefined;
   /** The due event is out of cadence (first one, or initialEvent): steady streams follow after `phase` intervals. */
   jump: boolean;
 }
@@ -49,7 +52,10 @@ export class Pacer<T extends Paced> {
    */
   start(a: T): void {
     const now = this.clock.hrNow();
-    if (a.activity) {
+    if (a.tapeDue) {
+      a.jump = false;
+      this.place(a, this.toHr(a.tapeDue()));
+    } else if (a.activity) {
       a.jump = false;
       this.place(a, now + this.gap(a, now));
     } else {
@@ -73,6 +79,11 @@ export class Pacer<T extends Paced> {
     this.clock.clear(this.wakeTimer);
     this.wakeTimer = undefined;
     this.heap.clear();
+  }
+
+  /** A wall-clock ms (Date.now) as a due time on the high-resolution clock. */
+  private toHr(wall: number): number {
+    return wall === Infinity ? Infinity : this.clock.hrNow() + (wall - this.clock.now());
   }
 
   /** The model's next gap after high-resolution wall time `t`, in wall ms. */
@@ -111,13 +122,21 @@ export class Pacer<T extends Paced> {
     // Everything due by now (a timer fires a little late, never early on purpose).
     try {
       for (let top = h.top; top && top.due <= now; top = h.top) {
-        if (top.activity) this.advanceModelled(top, now);
+        if (top.tapeDue) this.advanceTape(top, now);
+        else if (top.activity) this.advanceModelled(top, now);
         else this.advanceSteady(top, now);
         h.topChanged();
       }
     } finally {
       this.arm();
     }
+  }
+
+  /** Send what the tape has due (late events included, in order); more due than one call sends: next wake. */
+  private advanceTape(a: T, now: number): void {
+    this.emit(a);
+    const next = (a.tapeDue as () => number)();
+    a.due = next <= this.clock.now() ? now + 0.001 : this.toHr(next);
   }
 
   private advanceSteady(a: T, now: number): void {

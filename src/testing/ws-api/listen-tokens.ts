@@ -9,7 +9,7 @@ import type { Clock } from '../clock';
 import type { Logger } from '../log';
 import { mask } from '../log';
 import { LISTEN_TOKEN_PATH, WS_API } from '../profile';
-import { readBody } from '../rest/rest';
+import { readBody } from '../rest/respond';
 import type { Account } from './accounts';
 import { ApiError, checkTimestamp, verifySignature } from './accounts';
 

@@ -28,8 +28,8 @@ export interface FloodSource {
   peek(): number[];
   /** `count` payloads (prices/quantities vary) written with the ids `ids` and time `now`. */
   render(count: number, ids: readonly number[], now: number): string[];
-  /** `n` events were published with consecutive ids: advance the counters. */
-  commit(n: number): void;
+  /** `n` events were published with consecutive ids (`events`, at `at`): advance the counters. */
+  commit(n: number, events?: LazyEvents, at?: number): void;
 }
 
 /** Every `"key":<value>` in `text` (top level or nested), as patches ending after the value. */

@@ -20,8 +20,7 @@ import { Batch, buildPlan } from './plan';
 export const HIGH_WATER = 1024 * 1024;
 /** Bytes written per pump turn before yielding to I/O. */
 const TURN_BYTES = 4 * 1024 * 1024;
-/** Poll period while a continuous flood's subscribers are all stalled. */
-const STALLED_POLL_MS = 10;
+const STALLED_POLL_MS = 10; // poll period while a continuous flood's subscribers are all stalled
 
 export interface FloodOptions {
   /** Stream to flood (must have a generator: a known symbol and kind). */
@@ -289,8 +288,9 @@ export class Flooder {
       const s = slots[i];
       if (s) tpls[i]?.giveBack(s);
     }
-    this.host.truth.recordLazy(f.stream, n, now, new Batch(plan, ids, now));
-    source.commit(n);
+    const batch = new Batch(plan, ids, now);
+    this.host.truth.recordLazy(f.stream, n, now, batch);
+    source.commit(n, batch, now);
     this.host.published(f.stream, n);
     const r = f.requests[0];
     if (r) r.sent += n;
