@@ -65,7 +65,8 @@ export interface FakeBinanceOptions {
    * cadence (up to 2 s for a kline, longer for a lingering generator at a slow rate).
    * Binance does not do this (klines and tickers arrive on their own cadence), hence off by
    * default; a stream that starts generating always sends its first event at once.
-   * Streams at rate 0 or `Infinity`, and `autoGenerate: false`, are not affected. @default false
+   * Streams at rate 0 or `Infinity`, `autoGenerate: false`, and trade/aggTrade streams (their
+   * events are the market's history: a trade cannot be invented) are not affected. @default false
    */
   initialEvent?: boolean | undefined;
   /** Events kept per stream in the ground-truth ring. @default 1000 */
