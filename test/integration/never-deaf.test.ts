@@ -137,7 +137,7 @@ describe('a stream silenced on a busy connection (item 2)', () => {
     expect(srv.log.connections).toBe(1);
 
     await until(() => actions.includes('resubscribe'), { message: 'a reported re-subscribe (the first was a quiet probe)' });
-    expect(srv.log.subscribes.get('ethusdt@trade')).toBeGreaterThanOrEqual(2);
+    await until(() => (srv.log.subscribes.get('ethusdt@trade') ?? 0) >= 2, { message: 'both SUBSCRIBEs at the server' });
     expect(pool.health().streams['ethusdt@trade']).toMatchObject({ state: 'degraded' });
     await until(() => actions.includes('move'), { timeoutMs: 5_000, message: () => `a move (actions ${actions})` });
     expect(actions.slice(0, 2)).toEqual(['resubscribe', 'move']);
