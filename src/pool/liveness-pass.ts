@@ -3,9 +3,9 @@
  * pool, nothing per message):
  *
  *   1. the timer's own drift tells whether THIS process stalled (core/loop-monitor.ts): if
- *      so, nothing is judged on this pass (frames that waited in the socket buffers are read
- *      first), every stream skips the gap that spans the stall, and `loopBlocked` is emitted
- *      for a stall of at least `loopBlockedMs`;
+ *      so, no silence is judged on this pass (frames that waited in the socket buffers are
+ *      read first), every stream skips the gap that spans the stall, lag is still judged,
+ *      and `loopBlocked` is emitted for a stall of at least `loopBlockedMs`;
  *   2. per open socket, the silence judgement of ./stream-silence.ts (learned threshold per
  *      stream, the stall subtracted): a stale connection reconnects, a silent stream on a
  *      live connection is re-subscribed, moved, reported down;
@@ -59,8 +59,13 @@ export class LivenessPass {
     const now = h.now();
     const elapsed = this.lastAt === 0 ? 0 : now - this.lastAt;
     this.lastAt = now;
+    const lag = h.lagThresholdMs;
     if (h.loop.observe(armedAt, delayMs, now)) {
-      for (const st of h.router.states.values()) st.learnSkip = true;
+      // Our own stall: no silence is judged now, but lag is (a starved loop is exactly what makes it grow).
+      for (const st of h.router.states.values()) {
+        st.learnSkip = true;
+        if (lag > 0 && st.lagMs !== undefined) this.judgeLag(st, lag, now, elapsed);
+      }
       return;
     }
     const decay = peakDecay(elapsed);
@@ -70,7 +75,6 @@ export class LivenessPass {
       const r = h.silence.sweep(slot.streams, h.router.states, Math.max(sock.connectedAt ?? now, slot.resumedAt), now, h.loop);
       if (r !== undefined) this.act(slot, r, now);
     }
-    const lag = h.lagThresholdMs;
     for (const st of h.router.states.values()) {
       if (decay !== 1) st.gapPeak *= decay;
       if (lag > 0 && st.lagMs !== undefined) this.judgeLag(st, lag, now, elapsed);

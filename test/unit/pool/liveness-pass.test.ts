@@ -42,6 +42,27 @@ describe('liveness pass', () => {
     expect(vi.getTimerCount()).toBe(0);
   });
 
+  it('a starved loop (every pass late) still reports lag: a slow listener is exactly what makes it grow', async () => {
+    const clock = { skew: 0 };
+    const { pool, sockets } = makePool({ lagThresholdMs: 1_000, now: () => Date.now() + clock.skew });
+    const lagging: LaggingEvent[] = [];
+    pool.on('lagging', (e) => lagging.push(e));
+    pool.subscribe('a@depth');
+    void pool.start();
+    openAll(sockets);
+    const s = sockets[0]!;
+    const now = () => Date.now() + clock.skew;
+    for (let i = 0; i < 5; i++) {
+      s.deliver('a@depth', { E: now() - 50, u: i }, now());
+      await vi.advanceTimersByTimeAsync(100);
+    }
+    clock.skew += 3_000; // the listener held the loop for 3 s: this pass runs late
+    s.deliver('a@depth', { E: now() - 3_050, u: 9 }, now());
+    await vi.advanceTimersByTimeAsync(100);
+    expect(lagging).toEqual([expect.objectContaining({ stream: 'a@depth', consumer: 'listener' })]);
+    await pool.stop();
+  });
+
   it('a stall of the process is reported (loopBlocked) and never judged as the feed’s silence', async () => {
     const clock = { skew: 0 };
     const { pool, sockets } = makePool({ streamStaleAfterMs: 2_000, loopBlockedMs: 1_000, now: () => Date.now() + clock.skew });
