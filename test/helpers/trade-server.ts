@@ -12,18 +12,11 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
 import type { WebSocket } from 'ws';
+import type { AggTradeRow } from '../../src/rest/market-types';
 import { onCleanup } from './emulator';
 
-export interface Trade {
-  a: number;
-  p: string;
-  q: string;
-  f: number;
-  l: number;
-  T: number;
-  m: boolean;
-  M: boolean;
-}
+/** One aggTrade as REST returns it (spot: with `M`). */
+export type Trade = AggTradeRow & { M: boolean };
 
 interface Conn {
   ws: WebSocket;
