@@ -17,6 +17,7 @@ const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
 const conns = new Set();
 const ids = new Map();
 const muted = new Set();
+const sticky = new Set();
 const log = { connections: 0, subscribes: {}, sent: {} };
 let stalled = false;
 wss.on('listening', () => parentPort.postMessage({ type: 'listening', port: wss.address().port }));
@@ -28,7 +29,7 @@ wss.on('connection', (ws, req) => {
   ws.on('message', (raw) => {
     const m = JSON.parse(String(raw));
     for (const s of m.params || []) {
-      if (m.method === 'SUBSCRIBE') { c.streams.add(s); muted.delete(s); log.subscribes[s] = (log.subscribes[s] || 0) + 1; }
+      if (m.method === 'SUBSCRIBE') { c.streams.add(s); if (!sticky.has(s)) muted.delete(s); log.subscribes[s] = (log.subscribes[s] || 0) + 1; }
       else if (m.method === 'UNSUBSCRIBE') c.streams.delete(s);
     }
     ws.send(JSON.stringify({ result: null, id: m.id }));
@@ -51,7 +52,10 @@ const timer = setInterval(() => {
 }, workerData.intervalMs);
 parentPort.on('message', (m) => {
   if (m.type === 'stall') stalled = m.on;
-  else if (m.type === 'mute') m.on ? muted.add(m.stream) : muted.delete(m.stream);
+  else if (m.type === 'mute') {
+    if (m.on) muted.add(m.stream); else muted.delete(m.stream);
+    if (m.on && m.sticky) sticky.add(m.stream); else sticky.delete(m.stream);
+  }
   else if (m.type === 'log') parentPort.postMessage({ type: 'log', log });
   else if (m.type === 'close') {
     clearInterval(timer);
@@ -72,8 +76,8 @@ export interface WorkerServer {
   readonly url: string;
   /** Stop (true) or resume every connection's data; pings are still answered. */
   stall(on: boolean): void;
-  /** Stop one stream until the client SUBSCRIBEs it again (or `mute(stream, false)`). */
-  mute(stream: string, on: boolean): void;
+  /** Stop one stream until the client SUBSCRIBEs it again (or `mute(stream, false)`); `sticky`: a SUBSCRIBE does not help. */
+  mute(stream: string, on: boolean, sticky?: boolean): void;
   log(): Promise<ServerLog>;
   close(): Promise<void>;
 }
@@ -98,7 +102,7 @@ export async function startWorkerServer(opts: { intervalMs: number }): Promise<W
   const server: WorkerServer = {
     url: `ws://127.0.0.1:${port}`,
     stall: (on) => worker.postMessage({ type: 'stall', on }),
-    mute: (stream, on) => worker.postMessage({ type: 'mute', stream, on }),
+    mute: (stream, on, sticky = false) => worker.postMessage({ type: 'mute', stream, on, sticky }),
     log: async () => (await request<{ log: ServerLog }>('log', 'log')).log,
     close: () =>
       (closed ??= (async () => {
