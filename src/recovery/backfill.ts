@@ -63,11 +63,6 @@ export class GapFiller implements GapHandler {
     this.maxHeld = o.maxHeld ?? 20_000;
   }
 
-  /** Messages waiting behind a fill. */
-  get waiting(): number {
-    return this.heldMessages;
-  }
-
   holding(message: StreamMessage): boolean {
     const held = this.held;
     if (held === undefined) return false;
