@@ -1,4 +1,5 @@
 /** Options of a book's synchroniser (./book-sync.ts), its default retry policy, and the snapshot's shape check. */
+import type { AbortSignalLike } from '../core/web-types';
 import { BinanceStreamError } from '../core/errors';
 import type { Logger } from '../core/logger';
 import type { MarketId } from '../core/markets';
@@ -16,7 +17,7 @@ export interface BookSyncOptions {
   /** Levels kept per side. */
   depth: number;
   /** One REST depth snapshot; should reject when `signal` aborts. */
-  fetchSnapshot: (signal: AbortSignal) => Promise<DepthSnapshot>;
+  fetchSnapshot: (signal: AbortSignalLike) => Promise<DepthSnapshot>;
   /** Retries of the snapshot (failed fetches and snapshots too old). @default bookRetryPolicy() */
   retryPolicy?: RetryPolicy | undefined;
   /** Events buffered while syncing (oldest dropped beyond). @default 1_000 */

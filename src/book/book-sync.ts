@@ -6,8 +6,7 @@
  *       ▲ events are buffered from the start            │ too old: fetch again      │ any break
  *       └──────────────────── resyncing ◀───────────────┴───────────────────────────┘
  *
- * 1. Diff events are pushed in (`push()`) and buffered (a bounded ring: when full, the oldest
- *    is dropped; the range check then decides whether the snapshot still fits).
+ * 1. Diff events are pushed in (`push()`) and buffered (a bounded ring, oldest dropped first).
  * 2. Once an event is buffered, the snapshot is fetched (`fetchSnapshot(signal)`); failed
  *    fetches and snapshots that do not fit are retried with backoff under the retry policy.
  * 3. Live: every event is checked and applied as it arrives, and `book` is emitted with the
@@ -17,6 +16,7 @@
  * Every wait is cancellable and every timer lives in a TimerSlots: `close()` leaves none. Live,
  * the `changed` lists and the `book` payload are allocated only when someone listens (`wantsBook()`).
  */
+import type { AbortSignalLike } from '../core/web-types';
 import { BinanceStreamError, aborted, toStreamError } from '../core/errors';
 import { errorFields, silentLogger } from '../core/logger';
 import type { Logger } from '../core/logger';
@@ -178,7 +178,7 @@ export class BookSync {
     void this.fetchLoop(this.gen, ac.signal);
   }
 
-  private async fetchLoop(gen: number, signal: AbortSignal): Promise<void> {
+  private async fetchLoop(gen: number, signal: AbortSignalLike): Promise<void> {
     try {
       await retryOperation(
         async () => {
@@ -195,7 +195,7 @@ export class BookSync {
     }
   }
 
-  private async fetchChecked(signal: AbortSignal): Promise<DepthSnapshot> {
+  private async fetchChecked(signal: AbortSignalLike): Promise<DepthSnapshot> {
     const snap = checkSnapshot(await this.o.fetchSnapshot(signal));
     this.counters.snapshots++;
     return snap;

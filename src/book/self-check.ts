@@ -14,6 +14,7 @@
  * must all be in it). The snapshot must hold at least `depth` levels a side, or the whole side. Half the cap leaves room for the deep end of a capped book, which may miss levels
  * that were beyond the cap when they last changed.
  */
+import type { AbortSignalLike } from '../core/web-types';
 import { errorFields } from '../core/logger';
 import type { Logger } from '../core/logger';
 import { TimerSlots } from '../core/timers';
@@ -99,7 +100,7 @@ export interface SelfCheckHost {
   readonly counts: { ok: number; mismatches: number; skipped: number; failed: number };
   coverage(): HistoryCoverage;
   /** One snapshot (shape-checked). */
-  fetch(signal: AbortSignal): Promise<DepthSnapshot>;
+  fetch(signal: AbortSignalLike): Promise<DepthSnapshot>;
   /** Whether the book is live (a check runs only then). */
   live(): boolean;
   mismatch(detail: string): void;
