@@ -60,13 +60,7 @@ export class BookSide {
     if (price !== price) return false;
     const key = this.sign * price;
     const keys = this.keys;
-    let lo = 0;
-    let hi = keys.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if ((keys[mid] as number) < key) lo = mid + 1;
-      else hi = mid;
-    }
+    const lo = this.lowerBound(key);
     const found = lo < keys.length && keys[lo] === key;
     if (isZeroQty(level[1])) {
       if (!found) return false;
@@ -126,9 +120,8 @@ export class BookSide {
     return out;
   }
 
-  /** The level at `price` (a number), or undefined. */
-  get(price: number): PriceLevel | undefined {
-    const key = this.sign * price;
+  /** The first index whose key is not below `key` (binary search). */
+  private lowerBound(key: number): number {
     const keys = this.keys;
     let lo = 0;
     let hi = keys.length;
@@ -137,6 +130,14 @@ export class BookSide {
       if ((keys[mid] as number) < key) lo = mid + 1;
       else hi = mid;
     }
+    return lo;
+  }
+
+  /** The level at `price` (a number), or undefined. */
+  get(price: number): PriceLevel | undefined {
+    const key = this.sign * price;
+    const keys = this.keys;
+    const lo = this.lowerBound(key);
     return lo < keys.length && keys[lo] === key ? this.levels[lo] : undefined;
   }
 
