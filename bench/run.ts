@@ -20,6 +20,7 @@ import { cpus, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { bundleEntry } from './lib/bundle';
 import { clockOffsetMs, hrEpochMs } from './lib/clock';
 import { startEmulator, type BenchEmulator, type EmulatorConfig } from './lib/emulator';
 import type { ChildMessage, Job, ParentMessage, Scenario, SubjectName, SubjectResult } from './lib/protocol';
@@ -65,38 +66,14 @@ const entries = new Map<SubjectName, Entry | { failed: string }>();
 
 /** Bundle each subject (src included, dependencies external) like the published build; fall back to tsx. */
 async function buildEntries(): Promise<void> {
-  mkdirSync(BUILD_DIR, { recursive: true });
-  let esbuild: typeof import('esbuild') | undefined;
-  try {
-    esbuild = await import('esbuild');
-  } catch {
-    esbuild = undefined;
-  }
   for (const s of subjects) {
     const src = join(ROOT, 'bench', 'entries', `${s}.ts`);
     if (!existsSync(src)) {
       entries.set(s, { failed: `no bench entry for ${s}` });
       continue;
     }
-    if (!esbuild) {
-      entries.set(s, { file: src, nodeArgs: ['--import', 'tsx'] });
-      continue;
-    }
-    const out = join(BUILD_DIR, `${s}.mjs`);
     try {
-      await esbuild.build({
-        entryPoints: [src],
-        outfile: out,
-        bundle: true,
-        platform: 'node',
-        format: 'esm',
-        target: 'node20',
-        tsconfig: join(ROOT, 'tsconfig.json'),
-        external: ['ws', 'binance', '@binance/*', 'eventemitter3', 'isomorphic-ws', 'p-retry', 'ccxt'],
-        logLevel: 'silent',
-        sourcemap: profileSubject ? 'inline' : false,
-      });
-      entries.set(s, { file: out, nodeArgs: [] });
+      entries.set(s, await bundleEntry(ROOT, src, BUILD_DIR, s, { sourcemap: profileSubject !== undefined }));
     } catch (err) {
       const first = (err as { errors?: { text: string; location?: { file: string; line: number } | null }[] }).errors?.[0];
       const where = first?.location ? ` (${first.location.file}:${first.location.line})` : '';

@@ -5,49 +5,22 @@
  * the runner exits.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { bundleEntry, type BuiltEntry } from '../lib/bundle';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const BUILD_DIR = join(ROOT, 'node_modules', '.cache', 'bsc-bench', 'liveness');
 
-export interface Built {
-  file: string;
-  nodeArgs: string[];
-}
+export type Built = BuiltEntry;
 
 const built = new Map<string, Promise<Built>>();
 
 /** Bundle `bench/liveness/entries/<name>.ts` once per run. */
 export function build(name: string): Promise<Built> {
   let b = built.get(name);
-  if (b === undefined) built.set(name, (b = bundle(name)));
+  if (b === undefined) built.set(name, (b = bundleEntry(ROOT, join(ROOT, 'bench', 'liveness', 'entries', `${name}.ts`), BUILD_DIR, name)));
   return b;
-}
-
-async function bundle(name: string): Promise<Built> {
-  const src = join(ROOT, 'bench', 'liveness', 'entries', `${name}.ts`);
-  let esbuild: typeof import('esbuild');
-  try {
-    esbuild = await import('esbuild');
-  } catch {
-    return { file: src, nodeArgs: ['--import', 'tsx'] };
-  }
-  mkdirSync(BUILD_DIR, { recursive: true });
-  const out = join(BUILD_DIR, `${name}.mjs`);
-  await esbuild.build({
-    entryPoints: [src],
-    outfile: out,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    tsconfig: join(ROOT, 'tsconfig.json'),
-    external: ['ws', 'binance', '@binance/*', 'eventemitter3', 'isomorphic-ws', 'p-retry'],
-    logLevel: 'silent',
-  });
-  return { file: out, nodeArgs: [] };
 }
 
 const live = new Set<ChildProcess>();
