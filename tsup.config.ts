@@ -1,12 +1,13 @@
 import { defineConfig } from 'tsup';
 
-// Three entries: the isomorphic main entry, its building blocks (`/advanced`, isomorphic
-// too) and the Node-only emulator (`/testing`).
+// The isomorphic main entry, its building blocks (`/advanced`, isomorphic too), the Node-only
+// emulator (`/testing`), and the optional integrations whose libraries are optional peer
+// dependencies (`/redis`: ioredis; `/metrics`: prom-client or OpenTelemetry), never bundled.
 // p-retry is ESM-only, so it is bundled into the output (both formats) to keep
 // `require('binance-stream-client')` working; everything else stays external.
 export default defineConfig([
   {
-    entry: { index: 'src/index.ts', advanced: 'src/advanced.ts', 'testing/index': 'src/testing/index.ts' },
+    entry: { index: 'src/index.ts', advanced: 'src/advanced.ts', 'testing/index': 'src/testing/index.ts', 'redis/index': 'src/redis/index.ts', 'metrics/index': 'src/metrics/index.ts' },
     format: ['esm', 'cjs'],
     // stripInternal: members tagged @internal (the emulator's `ws`-typed plumbing) stay
     // out of the declarations, so consumers need no @types/ws.
@@ -18,7 +19,7 @@ export default defineConfig([
     splitting: false,
     treeshake: true,
     noExternal: ['p-retry', 'is-network-error'],
-    external: ['ws', 'isomorphic-ws', 'eventemitter3', /^node:/],
+    external: ['ws', 'isomorphic-ws', 'eventemitter3', 'ioredis', 'prom-client', '@opentelemetry/api', /^node:/],
   },
   {
     entry: { 'testing/cli': 'src/testing/cli.ts' },

@@ -35,24 +35,47 @@ export interface Violation {
   readonly message: string;
 }
 
-export type Layer = 'core' | 'streams' | 'retry' | 'rest' | 'connection' | 'pool' | 'user-data' | 'book' | 'recovery' | 'events' | 'client' | 'entry' | 'testing';
+export type Layer = 'core' | 'streams' | 'retry' | 'rest' | 'connection' | 'pool' | 'user-data' | 'book' | 'recovery' | 'events' | 'client' | 'entry' | 'integration' | 'testing';
 /**
  * Lower imports nothing higher. rest (Binance's REST market data and the process-wide weight
  * budget) and connection share a rank and must not import each other; pool, user-data and
  * book (local order books) share one too; recovery is special-cased. `events` is src/events.ts, the type-only composition
  * of every layer's event map: above pool and user-data, below the client (whose emitter
- * is typed by it) and the entry files.
+ * is typed by it) and the entry files. `integration` is the optional entry points with peer
+ * dependencies of their own (src/redis/, src/metrics/): above everything, imported by nothing in
+ * the main entry, and not by each other.
  */
-const RANK: Record<Exclude<Layer, 'testing' | 'recovery'>, number> = { core: 0, streams: 1, retry: 2, rest: 3, connection: 3, pool: 4, 'user-data': 4, book: 4, events: 5, client: 6, entry: 7 };
+const RANK: Record<Exclude<Layer, 'testing' | 'recovery'>, number> = {
+  core: 0,
+  streams: 1,
+  retry: 2,
+  rest: 3,
+  connection: 3,
+  pool: 4,
+  'user-data': 4,
+  book: 4,
+  events: 5,
+  client: 6,
+  entry: 7,
+  integration: 8,
+};
 const ENTRY_FILES = new Set(['index.ts', 'advanced.ts']);
-const ORDER = 'core ← streams ← retry ← {rest, connection} ← {pool, user-data, book} ← events ← client ← entry';
-const PACKAGE_ENTRIES: Record<string, string> = { 'binance-stream-client': 'index.ts', 'binance-stream-client/advanced': 'advanced.ts', 'binance-stream-client/testing': 'testing/index.ts' };
+const ORDER = 'core ← streams ← retry ← {rest, connection} ← {pool, user-data, book} ← events ← client ← entry ← {redis, metrics}';
+const INTEGRATIONS = new Set(['redis', 'metrics']);
+const PACKAGE_ENTRIES: Record<string, string> = {
+  'binance-stream-client': 'index.ts',
+  'binance-stream-client/advanced': 'advanced.ts',
+  'binance-stream-client/testing': 'testing/index.ts',
+  'binance-stream-client/redis': 'redis/index.ts',
+  'binance-stream-client/metrics': 'metrics/index.ts',
+};
 const DOM_GLOBALS = new Set(['CloseEvent', 'ErrorEvent', 'OpenEvent', 'MessageEvent']);
 
 export function layerOf(file: string): Layer | undefined {
   if (ENTRY_FILES.has(file)) return 'entry';
   if (file === 'events.ts') return 'events';
   const top = file.split('/')[0]!;
+  if (INTEGRATIONS.has(top) && file.includes('/')) return 'integration';
   return (['core', 'streams', 'retry', 'rest', 'connection', 'pool', 'user-data', 'book', 'recovery', 'client', 'testing'] as const).find((l) => l === top && file.includes('/'));
 }
 
@@ -166,7 +189,7 @@ export function checkLayers(graph: ImportGraph): Violation[] {
       out.push({
         rule: 'every file belongs to a layer',
         from,
-        message: `${from} is outside every layer (core/ streams/ retry/ rest/ connection/ pool/ user-data/ book/ recovery/ client/ testing/, or an entry file)`,
+        message: `${from} is outside every layer (core/ streams/ retry/ rest/ connection/ pool/ user-data/ book/ recovery/ client/ redis/ metrics/ testing/, or an entry file)`,
       });
       continue;
     }
@@ -178,7 +201,8 @@ export function checkLayers(graph: ImportGraph): Violation[] {
       if (a === 'testing') {
         if (b !== 'testing' && !(to === 'index.ts' && typeOnly)) v('src/testing/ imports nothing from src/ outside src/testing/ except `import type` from src/index.ts');
       } else if (b === 'testing') v('only src/testing/ imports src/testing/ (it is a separate entry)');
-      else if (!b || a === b) continue;
+      else if (!b || (a === b && (a !== 'integration' || from.split('/')[0] === to.split('/')[0]))) continue;
+      else if (a === 'integration' && b === 'integration') v('redis/ and metrics/ are separate entry points and must not import each other');
       else if (a === 'recovery') {
         if (b !== 'core' && b !== 'streams' && b !== 'rest') v('recovery/ imports only core/, streams/ and rest/');
       } else if (b === 'recovery') {

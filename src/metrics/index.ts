@@ -1,0 +1,5 @@
+/**
+ * `binance-stream-client/metrics`: prom-client and OpenTelemetry adapters (optional peer
+ * dependencies). Being built; see the README.
+ */
+export {};
