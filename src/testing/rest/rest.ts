@@ -6,16 +6,16 @@ import { PORTFOLIO_LISTEN_KEY_PATH, PROFILES, RETIRED_REST_PATHS } from '../prof
 import type { ListenKeys } from './listen-keys';
 import { SYMBOL_ENDPOINTS, TICKER_ENDPOINTS, symbolEndpoint, tickerEndpoint } from './market-rest';
 import { answer, error, readBody, send } from './respond';
+import type { SignedContext } from './signed';
 
 /** What the REST handler needs from the emulator. */
-export interface RestContext {
+export interface RestContext extends SignedContext {
   readonly market: MarketId;
   readonly clock: Clock;
   readonly data: MarketData;
   readonly listenKeys: ListenKeys;
   /** The history window (emulator ms), for Binance's "recent N days" error. */
   readonly retentionMs: number;
-  acceptsApiKey(key: string): boolean;
 }
 
 const GONE_HTML = '<html>\r\n<head><title>410 Gone</title></head>\r\n<body>\r\n<center><h1>410 Gone</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n';
