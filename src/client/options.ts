@@ -33,7 +33,7 @@ export interface BinanceStreamClientOptions {
    * @default new ExponentialBackoff({ maxRetries: 3, initialDelayMs: 1_000, maxDelayMs: 30_000, jitter: 0 })
    */
   restRetryPolicy?: RetryPolicy | undefined;
-  /** Streams per connection; at most the market's limit (1024 spot, 200 futures). @default the market's limit */
+  /** Streams per connection; at most the market's limit (1024 on every market). @default the market's limit */
   maxStreamsPerConnection?: number | undefined;
   /**
    * Client-side dead-peer detection (Node): ping after `idlePingMs` of inbound silence,

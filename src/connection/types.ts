@@ -112,7 +112,7 @@ export interface SocketTuning {
    * Most stream names in one SUBSCRIBE/UNSUBSCRIBE. Binance documents no cap per request,
    * so one request may fill a connection: a 1,024-stream spot connection needs one
    * SUBSCRIBE beyond its URL instead of five paced ones.
-   * @default the market's streams-per-connection limit (1024 spot, 200 futures)
+   * @default the market's streams-per-connection limit (1024 on every market)
    */
   maxStreamsPerRequest?: number | undefined;
   /**

@@ -13,7 +13,12 @@ export type Route = '' | 'public' | 'market' | 'private';
 export interface MarketLimits {
   /** Client->server messages per second per connection (pings, pongs, control messages all count). */
   readonly maxIncomingMessagesPerSecond: number;
-  /** Streams per connection. Futures docs conflict (200 vs 1024); 200 is the safe value. */
+  /**
+   * Streams per connection: 1024 on every market. The USD-M and COIN-M "Websocket Market Streams"
+   * pages on developers.binance.com say 1024 (re-checked 2026-12-01); older mirrors and some
+   * third-party clients still say 200 (options and some SDKs keep 200). Set
+   * `maxStreamsPerConnection` lower to be conservative.
+   */
   readonly maxStreamsPerConnection: number;
   /** Connection attempts per IP in `connectionAttemptWindowMs` (spot: 300 / 5 min; futures undocumented, assumed equal). */
   readonly maxConnectionAttempts: number;
@@ -85,7 +90,7 @@ export const MARKETS: Readonly<Record<MarketId, MarketProfile>> = Object.freeze(
     },
     limits: {
       maxIncomingMessagesPerSecond: 10,
-      maxStreamsPerConnection: 200,
+      maxStreamsPerConnection: 1024,
       maxConnectionAttempts: 300,
       connectionAttemptWindowMs: 5 * 60_000,
       maxConnectionLifetimeMs: DAY,
@@ -106,7 +111,7 @@ export const MARKETS: Readonly<Record<MarketId, MarketProfile>> = Object.freeze(
     },
     limits: {
       maxIncomingMessagesPerSecond: 10,
-      maxStreamsPerConnection: 200,
+      maxStreamsPerConnection: 1024,
       maxConnectionAttempts: 300,
       connectionAttemptWindowMs: 5 * 60_000,
       maxConnectionLifetimeMs: DAY,

@@ -47,7 +47,7 @@ export interface StreamPoolOptions extends SocketTuning, LivenessOptions {
   retryPolicy?: RetryPolicy | undefined;
   /** Connection-attempt gate. @default ConnectionBudget.shared() (process-wide, shared by every pool and client) */
   budget?: PoolDialGate | undefined;
-  /** Streams per socket, at most the market's limit. @default market.limits.maxStreamsPerConnection (1024 spot, 200 futures) */
+  /** Streams per socket, at most the market's limit. @default market.limits.maxStreamsPerConnection (1024 on every market) */
   maxStreamsPerConnection?: number | undefined;
   /** Named groups with their own settings; a group not listed here uses the pool's defaults. @default none */
   groups?: Readonly<Record<string, StreamGroupOptions>> | undefined;

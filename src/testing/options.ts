@@ -88,7 +88,7 @@ export interface FakeBinanceOptions {
   listenKeyValidityMs?: number | undefined;
   /** Incoming frames (text, ping, pong) per second per connection before a disconnect. @default 5 (spot) / 10 (futures) */
   maxIncomingMessagesPerSecond?: number | undefined;
-  /** Streams per connection; more closes the connection (1008). @default 1024 (spot) / 200 (futures) */
+  /** Streams per connection; more closes the connection (1008). @default 1024 (every market) */
   maxStreamsPerConnection?: number | undefined;
   /** Connection attempts per IP per window before HTTP 429. @default 300 */
   maxConnectionAttempts?: number | undefined;

@@ -18,7 +18,7 @@ export interface BinanceProfile {
   readonly routed: boolean;
   /** Incoming frames per second per connection (pings, pongs, control messages all count). */
   readonly incomingMessagesPerSecond: number;
-  /** Streams per connection (futures docs say 200 or 1024; 200 is the one enforced). */
+  /** Streams per connection (1024 on spot, USD-M and COIN-M, per Binance's current pages; older ones said 200 for futures). */
   readonly streamsPerConnection: number;
   /** Connection attempts per IP per window (documented for spot; futures undocumented, same assumed). */
   readonly connectionAttempts: number;
@@ -43,7 +43,7 @@ const DAY = 24 * 60 * MINUTE;
 const FUTURES = {
   futures: true,
   incomingMessagesPerSecond: 10,
-  streamsPerConnection: 200,
+  streamsPerConnection: 1024,
   connectionAttempts: 300,
   connectionAttemptWindowMs: 5 * MINUTE,
   connectionLifetimeMs: DAY,

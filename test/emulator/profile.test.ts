@@ -81,7 +81,7 @@ describe("the emulator's Binance profile against the client's tables", () => {
   it("states Binance's documented numbers (protocol reference §2)", () => {
     expect(PROFILES.spot).toMatchObject({ incomingMessagesPerSecond: 5, streamsPerConnection: 1024, pingIntervalMs: 20_000, pongTimeoutMs: 60_000, unsolicitedPongKeepsAlive: false });
     for (const id of ['usdm', 'coinm'] as const) {
-      expect(PROFILES[id]).toMatchObject({ incomingMessagesPerSecond: 10, streamsPerConnection: 200, pingIntervalMs: 180_000, pongTimeoutMs: 600_000, unsolicitedPongKeepsAlive: true });
+      expect(PROFILES[id]).toMatchObject({ incomingMessagesPerSecond: 10, streamsPerConnection: 1024, pingIntervalMs: 180_000, pongTimeoutMs: 600_000, unsolicitedPongKeepsAlive: true });
     }
     for (const id of MARKET_IDS) {
       expect(PROFILES[id]).toMatchObject({ connectionAttempts: 300, connectionAttemptWindowMs: 300_000, connectionLifetimeMs: 86_400_000, listenKeyValidityMs: 3_600_000 });

@@ -35,7 +35,7 @@ describe('resolvePoolOptions', () => {
     expect(r.budget).toBe(ConnectionBudget.shared());
     expect(r.tuning).toEqual(resolveSocketTuning({}, MARKETS.spot));
     expect(isResolved(r.tuning)).toBe(true);
-    expect(resolvePoolOptions({ ...base, market: MARKETS.usdm }).maxStreamsPerConnection).toBe(200);
+    expect(resolvePoolOptions({ ...base, market: MARKETS.usdm }).maxStreamsPerConnection).toBe(1024);
   });
 
   it('keeps given values and resolves the socket tuning from the tuning fields', () => {
@@ -70,7 +70,7 @@ describe('resolvePoolOptions', () => {
   it('every bad pool option is ERR_INVALID_OPTION naming option, expected form and value', () => {
     const cases: [Record<string, unknown>, string][] = [
       [{ maxStreamsPerConnection: 1025 }, 'option maxStreamsPerConnection: expected an integer from 1 to 1024, got 1025'],
-      [{ market: MARKETS.usdm, maxStreamsPerConnection: 201 }, 'option maxStreamsPerConnection: expected an integer from 1 to 200, got 201'],
+      [{ market: MARKETS.usdm, maxStreamsPerConnection: 1025 }, 'option maxStreamsPerConnection: expected an integer from 1 to 1024, got 1025'],
       [{ groups: { fast: { maxStreamsPerConnection: 0 } } }, 'option groups.fast.maxStreamsPerConnection: expected an integer from 1 to 1024, got 0'],
       [{ groups: { 'bad name': {} } }, 'option groups key: expected a group name (1-32 of A-Z a-z 0-9 _ . -), got "bad name"'],
       [{ groups: { fast: { cap: 1 } } }, 'option groups.fast.cap: unknown option (known: maxStreamsPerConnection)'],
