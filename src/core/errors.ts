@@ -35,6 +35,8 @@ export type ErrorCode =
   | 'ERR_SUBSCRIBE_FAILED'
   /** A frame could not be parsed. */
   | 'ERR_PARSE'
+  /** A binary SBE frame was rejected: truncated, oversized, unknown template, or another schema id/version. */
+  | 'ERR_SBE_DECODE'
   /** A REST call failed (see `httpStatus`, `binanceCode`). */
   | 'ERR_HTTP'
   /** A WebSocket API request failed (see `httpStatus`, `binanceCode`). */

@@ -1,0 +1,84 @@
+/**
+ * Little-endian reads straight from the frame's bytes (no DataView, no BigInt on the hot
+ * path: nothing is allocated that the caller does not return), and the decimal formatting of
+ * a mantissa × 10^exponent pair to the exact string (no float arithmetic ever touches it).
+ *
+ * An int64 is read as two 32-bit halves and combined in a double, exact while |value| < 2^53
+ * (timestamps in µs, trade ids and update ids are far below it). A mantissa beyond it takes
+ * a slow BigInt path, still exact; an id or time beyond it is a decode error (see decoder.ts).
+ */
+
+export type Bytes = Uint8Array;
+
+export function u8(b: Bytes, o: number): number {
+  return b[o] as number;
+}
+
+export function i8(b: Bytes, o: number): number {
+  return ((b[o] as number) << 24) >> 24;
+}
+
+export function u16(b: Bytes, o: number): number {
+  return (b[o] as number) | ((b[o + 1] as number) << 8);
+}
+
+export function u32(b: Bytes, o: number): number {
+  return ((b[o] as number) | ((b[o + 1] as number) << 8) | ((b[o + 2] as number) << 16)) + (b[o + 3] as number) * 0x1000000;
+}
+
+/** The high 32 bits of an int64, signed. */
+function hi32(b: Bytes, o: number): number {
+  return (b[o + 4] as number) | ((b[o + 5] as number) << 8) | ((b[o + 6] as number) << 16) | ((b[o + 7] as number) << 24);
+}
+
+/** An int64 as a number: exact when the result is a safe integer (check with Number.isSafeInteger). */
+export function i64(b: Bytes, o: number): number {
+  return hi32(b, o) * 4294967296 + u32(b, o);
+}
+
+/** An int64 as a BigInt (the slow path for mantissas beyond 2^53). */
+export function i64big(b: Bytes, o: number): bigint {
+  return (BigInt(hi32(b, o)) << 32n) | BigInt(u32(b, o));
+}
+
+const ZEROS: readonly string[] = Array.from({ length: 140 }, (_, i) => '0'.repeat(i));
+/** 10^k exactly representable as a double for k <= 22. */
+const POW10: readonly number[] = Array.from({ length: 23 }, (_, i) => Number(`1e${i}`));
+
+/** `digits` (no sign) × 10^exp as a plain decimal string with exactly max(0, -exp) fraction digits. */
+function place(digits: string, exp: number, negative: boolean): string {
+  let s: string;
+  if (exp >= 0) s = digits === '0' ? '0' : digits + (ZEROS[exp] as string);
+  else {
+    const k = -exp;
+    const cut = digits.length - k;
+    s = cut > 0 ? `${digits.slice(0, cut)}.${digits.slice(cut)}` : `0.${ZEROS[-cut] as string}${digits}`;
+  }
+  return negative ? `-${s}` : s;
+}
+
+/**
+ * The exact decimal string of the int64 mantissa at `o` times 10^exp, with as many fraction
+ * digits as the exponent says (mantissa 1234500, exponent -4 → `"123.4500"`, as Binance's JSON
+ * prints a price at the symbol's precision). Exponent 0 or more: an integer string.
+ */
+export function decimalString(b: Bytes, o: number, exp: number): string {
+  const m = i64(b, o);
+  if (Number.isSafeInteger(m)) return m < 0 ? place(String(-m), exp, true) : place(String(m), exp, false);
+  const big = i64big(b, o);
+  return big < 0n ? place((-big).toString(), exp, true) : place(big.toString(), exp, false);
+}
+
+/**
+ * The int64 mantissa at `o` times 10^exp as the double nearest to the exact decimal (the
+ * same number `Number(decimalString(…))` gives): one exact division by a power of ten.
+ */
+export function decimalNumber(b: Bytes, o: number, exp: number): number {
+  const m = i64(b, o);
+  if (Number.isSafeInteger(m)) {
+    if (exp === 0) return m;
+    if (exp < 0 && exp >= -22) return m / (POW10[-exp] as number);
+    if (exp > 0 && exp <= 22 && Math.abs(m) * (POW10[exp] as number) <= Number.MAX_SAFE_INTEGER) return m * (POW10[exp] as number);
+  }
+  return Number(decimalString(b, o, exp));
+}
