@@ -80,7 +80,7 @@ describe('generated market data', () => {
     const mkt = await open(`${ex.urls.ws}/market/stream?streams=ethusdt@markPrice/ethusdt@aggTrade`);
     await until(() => pub.messages.length >= 10 && mkt.messages.length >= 6, { timeoutMs: 3000 });
     const d = pub.messages as any[];
-    expect(Object.keys(d[0]).sort()).toEqual(['E', 'T', 'U', 'a', 'b', 'e', 'pu', 's', 'u'].sort());
+    expect(Object.keys(d[0]).sort()).toEqual(['E', 'T', 'U', 'a', 'b', 'e', 'ps', 'pu', 's', 'st', 'u'].sort());
     // Binance's futures ids are not consecutive across events: only pu chains them.
     for (let i = 1; i < d.length; i++) {
       expect(d[i].pu).toBe(d[i - 1].u);
@@ -89,7 +89,7 @@ describe('generated market data', () => {
     }
     expect(d.some((e, i) => i > 0 && e.U > d[i - 1].u + 1)).toBe(true);
     const mp = (mkt.messages as any[]).find((m) => m.stream === 'ethusdt@markPrice').data;
-    expect(Object.keys(mp).sort()).toEqual(['E', 'P', 'T', 'ap', 'e', 'i', 'p', 'r', 's'].sort());
+    expect(Object.keys(mp).sort()).toEqual(['E', 'P', 'T', 'ap', 'e', 'i', 'p', 'r', 's', 'st'].sort());
     expect((mkt.messages as any[]).find((m) => m.stream === 'ethusdt@aggTrade').data).toHaveProperty('nq');
   });
 

@@ -46,7 +46,7 @@ describe('USD-M routes', () => {
     ex = await FakeBinance.start({ market: 'usdm', rates: fast });
     const s = await open(`${ex.urls.ws}/ws/btcusdt@aggTrade/btcusdt@bookTicker`);
     const bt = await s.next((x) => x.e === 'bookTicker');
-    expect(Object.keys(bt).sort()).toEqual(['A', 'B', 'E', 'T', 'a', 'b', 'e', 's', 'u']);
+    expect(Object.keys(bt).sort()).toEqual(['A', 'B', 'E', 'T', 'a', 'b', 'e', 'ps', 's', 'st', 'u']);
     await sleep(150);
     expect(s.messages.some((x: any) => x.e === 'aggTrade')).toBe(false);
     expect(ex.connections()[0]?.route).toBe('');

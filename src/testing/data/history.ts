@@ -100,16 +100,16 @@ export class History {
     return t;
   }
 
-  /** The kline series of a symbol and interval (undefined: unknown symbol or interval). */
-  klines(symbol: string, interval: string): KlineSeries | undefined {
+  /** The kline series of a symbol and interval, bars in UTC+`offsetMs` (undefined: unknown symbol or interval). */
+  klines(symbol: string, interval: string, offsetMs = 0): KlineSeries | undefined {
     if (!isKlineInterval(interval, this.o.futures)) return undefined;
-    const key = `${symbol}@${interval}`;
+    const key = offsetMs ? `${symbol}@${interval}@${offsetMs}` : `${symbol}@${interval}`;
     let k = this.series.get(key);
     if (!k) {
       const sym = this.o.symbol(symbol);
       const tape = this.tape(symbol, 'trade');
       if (!sym || !tape) return undefined;
-      k = new KlineSeries(sym, interval, tape, this.createPath(sym), this.start, hashString(`${key}#kline`, this.o.seed));
+      k = new KlineSeries(sym, interval, tape, this.createPath(sym), this.start, hashString(`${symbol}@${interval}#kline`, this.o.seed), offsetMs);
       this.series.set(key, k);
     }
     return k;

@@ -33,21 +33,30 @@ export function isKlineInterval(i: string, futures: boolean): boolean {
   return i in FIXED;
 }
 
-/** Open time of the bar containing `t` (UTC; weeks start on Monday). */
-export function klineOpenTime(interval: string, t: number): number {
-  if (interval === '1M') {
-    const d = new Date(t);
-    return Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1);
-  }
-  const ms = FIXED[interval] ?? M;
-  if (interval === '1w') return Math.floor((t - 4 * D) / ms) * ms + 4 * D; // 1970-01-05 was a Monday
-  return Math.floor(t / ms) * ms;
+/** `+08:00` → 8 h in ms (spot `@kline_<i>@+08:00`: bars open and close in UTC+8; `t`/`T` stay UTC epoch ms). */
+export function parseTimezoneOffset(tz: string): number | undefined {
+  const m = /^([+-])(\d{2}):(\d{2})$/.exec(tz);
+  if (!m) return undefined;
+  const ms = (Number(m[2]) * 60 + Number(m[3])) * 60_000;
+  return m[1] === '-' ? -ms : ms;
 }
 
-export function nextOpenTime(interval: string, open: number, dir: 1 | -1 = 1): number {
+/** Open time of the bar containing `t` (UTC, or UTC+`offsetMs` boundaries; weeks start on Monday). */
+export function klineOpenTime(interval: string, t: number, offsetMs = 0): number {
+  const local = t + offsetMs;
   if (interval === '1M') {
-    const d = new Date(open);
-    return Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + dir, 1);
+    const d = new Date(local);
+    return Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1) - offsetMs;
+  }
+  const ms = FIXED[interval] ?? M;
+  if (interval === '1w') return Math.floor((local - 4 * D) / ms) * ms + 4 * D - offsetMs; // 1970-01-05 was a Monday
+  return Math.floor(local / ms) * ms - offsetMs;
+}
+
+export function nextOpenTime(interval: string, open: number, dir: 1 | -1 = 1, offsetMs = 0): number {
+  if (interval === '1M') {
+    const d = new Date(open + offsetMs);
+    return Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + dir, 1) - offsetMs;
   }
   return open + dir * (FIXED[interval] ?? M);
 }
@@ -98,6 +107,8 @@ export class KlineSeries {
     /** The history's start (wall ms): nothing is sampled or counted before it. */
     private readonly start: number,
     private readonly key: number,
+    /** Bar boundaries in UTC+offset (spot `@+08:00` streams); 0 for UTC. */
+    readonly offsetMs = 0,
   ) {
     const len = nextOpenTime(interval, 0) - 0;
     this.grid = len < H ? S : len < 3 * D ? 10 * S : M;
@@ -119,7 +130,7 @@ export class KlineSeries {
 
   /** The bar opened at `open` as of `upTo` (complete once `upTo` reaches its close time); `live` carries sampling across calls. */
   bar(open: number, upTo: number, live?: LiveBar): Bar {
-    const T = nextOpenTime(this.interval, open) - 1;
+    const T = nextOpenTime(this.interval, open, 1, this.offsetMs) - 1;
     const end = Math.min(upTo, T);
     const s0 = Math.max(open, this.start);
     const acc = live ?? { open: NaN, until: 0, h: 0, l: 0 };
@@ -167,19 +178,20 @@ export class KlineSeries {
    */
   select(startTime: number | undefined, endTime: number | undefined, limit: number, now: number, floor: number, newest: boolean): Bar[] {
     const i = this.interval;
-    let from = klineOpenTime(i, floor);
+    const z = this.offsetMs;
+    let from = klineOpenTime(i, floor, z);
     if (startTime !== undefined) {
-      let o = klineOpenTime(i, startTime);
-      if (o < startTime) o = nextOpenTime(i, o);
+      let o = klineOpenTime(i, startTime, z);
+      if (o < startTime) o = nextOpenTime(i, o, 1, z);
       if (o > from) from = o;
     }
-    let to = klineOpenTime(i, now);
-    if (endTime !== undefined) to = Math.min(to, klineOpenTime(i, endTime));
+    let to = klineOpenTime(i, now, z);
+    if (endTime !== undefined) to = Math.min(to, klineOpenTime(i, endTime, z));
     const opens: number[] = [];
     if (startTime !== undefined && !newest) {
-      for (let o = from; o <= to && opens.length < limit; o = nextOpenTime(i, o)) opens.push(o);
+      for (let o = from; o <= to && opens.length < limit; o = nextOpenTime(i, o, 1, z)) opens.push(o);
     } else {
-      for (let o = to; o >= from && opens.length < limit; o = nextOpenTime(i, o, -1)) opens.push(o);
+      for (let o = to; o >= from && opens.length < limit; o = nextOpenTime(i, o, -1, z)) opens.push(o);
       opens.reverse();
     }
     return opens.map((o) => this.bar(o, now));

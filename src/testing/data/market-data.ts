@@ -4,15 +4,12 @@ import type { RateFunction, RateTable, ResolvedOptions } from '../options';
 import { ActivityModel } from '../streams/activity';
 import type { ActivityProfileOptions } from '../streams/activity-options';
 import { History } from './history';
-import type { LiveBar } from './klines';
-import { klineOpenTime, nextOpenTime } from './klines';
 import type { Level } from './order-book';
 import { OrderBook } from './order-book';
 import { defaultRates, parseStream } from './rates';
 import type { StreamGenerator } from './stream-generators';
-import { bookTickerGenerator, depthGenerator } from './stream-generators';
+import { createStreamGenerator } from './stream-factory';
 import { SymbolState } from './symbol-state';
-import { tapeGenerator } from './tape-stream';
 
 export type { StreamGenerator } from './stream-generators';
 
@@ -113,149 +110,26 @@ export class MarketData {
 
   /** msgs/s for a stream: user function, user table (exact suffix, then family), defaults. */
   rateFor(stream: string): number {
-    const { suffix, family } = parseStream(stream);
+    const { suffix, base, family } = parseStream(stream);
     if (typeof this.rates === 'function') {
       const r = this.rates(stream);
       if (typeof r === 'number' && r >= 0) return r;
     } else if (this.rates) {
-      const r = this.rates[suffix] ?? this.rates[family] ?? (family.startsWith('depthN') ? this.rates['depthN'] : undefined);
+      const r = this.rates[suffix] ?? this.rates[base] ?? this.rates[family] ?? (family.startsWith('depthN') ? this.rates['depthN'] : undefined);
       if (r !== undefined) return r;
     }
     const d = defaultRates(this.market);
-    return d[suffix] ?? d[family] ?? 1;
+    return d[suffix] ?? d[base] ?? d[family] ?? 1;
+  }
+
+  /** Every symbol's state, in `symbols` order. */
+  all(): SymbolState[] {
+    return this.symbols.map((s) => this.symbol(s)).filter((s): s is SymbolState => s !== undefined);
   }
 
   /** A generator for a stream this market publishes, or undefined (unknown streams stay silent, as on Binance). */
   createGenerator(stream: string): StreamGenerator | undefined {
-    const { symbol, suffix } = parseStream(stream);
-    if (symbol === undefined) return this.allMarket(stream);
-    const sym = this.symbol(symbol);
-    if (!sym) return undefined;
-    const fut = this.futures;
-    const cm = this.market === 'coinm';
-    const stdStr = (f: (now: number) => string): StreamGenerator => ({ stream, next: f, dispose() {} });
-
-    switch (suffix) {
-      case 'aggTrade':
-      case 'trade': {
-        const tape = this.history.tape(symbol, suffix);
-        return tape && tapeGenerator(stream, tape, fut);
-      }
-      case 'bookTicker': {
-        const book = this.book(symbol);
-        return book && bookTickerGenerator(stream, sym, book, fut);
-      }
-      case 'miniTicker':
-        return stdStr((now) => this.miniTickerJson(sym, now));
-      case 'ticker':
-        return stdStr((now) => this.tickerJson(sym, now));
-      case 'avgPrice':
-        if (fut) return undefined;
-        return stdStr((now) => {
-          return `{"e":"avgPrice","E":${now},"s":"${sym.upper}","i":"5m","w":"${sym.px(sym.step())}","T":${now}}`;
-        });
-      case 'markPrice':
-      case 'markPrice@1s':
-        if (!fut) return undefined;
-        return stdStr((now) => this.markPriceJson(sym, now));
-      default:
-        break;
-    }
-
-    if (suffix.startsWith('kline_')) {
-      const interval = suffix.slice(6);
-      const series = this.history.klines(symbol, interval);
-      if (!series) return undefined;
-      let lastOpen: number | undefined;
-      const live: LiveBar = { open: NaN, until: 0, h: 0, l: 0 };
-      const event = (now: number, k: string): string => `{"e":"kline","E":${now},"s":"${sym.upper}","k":${k}}`;
-      return {
-        stream,
-        next: (now) => {
-          const open = klineOpenTime(interval, now);
-          const out: string[] = [];
-          // The bars that closed since the previous event (the last 3), then the open one.
-          if (lastOpen !== undefined && open > lastOpen) {
-            const closed: number[] = [];
-            for (let o = lastOpen; o < open; o = nextOpenTime(interval, o)) if (closed.push(o) > 3) closed.shift();
-            for (const o of closed) out.push(event(now, series.kJson(series.bar(o, now), true)));
-          }
-          lastOpen = open;
-          out.push(event(now, series.kJson(series.bar(open, now, live), false)));
-          return out.length === 1 ? out[0] : out;
-        },
-        dispose() {},
-      };
-    }
-
-    return depthGenerator(stream, suffix, sym, () => this.book(symbol), fut, cm);
-  }
-
-  private allMarket(stream: string): StreamGenerator | undefined {
-    const fut = this.futures;
-    const all = (): SymbolState[] => this.symbols.map((s) => this.symbol(s)).filter((s): s is SymbolState => s !== undefined);
-    const arr = (f: (s: SymbolState, now: number) => string): StreamGenerator => ({
-      stream,
-      next: (now) => {
-        let out = '[';
-        let first = true;
-        for (const s of all()) {
-          s.step();
-          out += (first ? '' : ',') + f(s, now);
-          first = false;
-        }
-        return out + ']';
-      },
-      dispose() {},
-    });
-    switch (stream) {
-      case '!miniTicker@arr':
-        return arr((s, now) => this.miniTickerJson(s, now));
-      case '!ticker@arr':
-        return fut ? arr((s, now) => this.tickerJson(s, now)) : undefined;
-      case '!markPrice@arr':
-      case '!markPrice@arr@1s':
-        return fut ? arr((s, now) => this.markPriceJson(s, now)) : undefined;
-      case '!bookTicker':
-        if (!fut) return undefined;
-        return {
-          stream,
-          next: (now) =>
-            all().map((s) => {
-              const book = this.book(s.symbol);
-              if (!book) return '{}';
-              book.mutate();
-              const { bid, ask } = book.best();
-              return `{"e":"bookTicker","u":${book.updateId},"E":${now},"T":${now},"s":"${s.upper}","b":"${s.px(bid[0])}","B":"${s.qty(bid[1])}","a":"${s.px(ask[0])}","A":"${s.qty(ask[1])}"}`;
-            }),
-          dispose() {},
-        };
-      default:
-        return undefined;
-    }
-  }
-
-  private miniTickerJson(s: SymbolState, now: number): string {
-    const c = s.step();
-    return `{"e":"24hrMiniTicker","E":${now},"s":"${s.upper}","c":"${s.px(c)}","o":"${s.px(s.open24)}","h":"${s.px(s.high24)}","l":"${s.px(s.low24)}","v":"${s.volume24.toFixed(3)}","q":"${s.quoteVolume24.toFixed(3)}"}`;
-  }
-
-  private tickerJson(s: SymbolState, now: number): string {
-    const c = s.step();
-    const change = c - s.open24;
-    const pct = ((change / s.open24) * 100).toFixed(3);
-    const w = s.px(Math.round((c + s.open24) / 2));
-    const lastId = s.firstTradeId24 + s.count24 - 1;
-    const common = `"p":"${s.px(change)}","P":"${pct}","w":"${w}"`;
-    const tail = `"o":"${s.px(s.open24)}","h":"${s.px(s.high24)}","l":"${s.px(s.low24)}","v":"${s.volume24.toFixed(3)}","q":"${s.quoteVolume24.toFixed(3)}","O":${now - 86_400_000},"C":${now},"F":${s.firstTradeId24},"L":${lastId},"n":${s.count24}`;
-    if (this.futures) return `{"e":"24hrTicker","E":${now},"s":"${s.upper}",${common},"c":"${s.px(c)}","Q":"${s.qty(s.lastQty || 1)}",${tail}}`;
-    return `{"e":"24hrTicker","E":${now},"s":"${s.upper}",${common},"x":"${s.px(s.open24)}","c":"${s.px(c)}","Q":"${s.qty(s.lastQty || 1)}","b":"${s.px(c - s.stepTicks)}","B":"${s.qty(1)}","a":"${s.px(c + s.stepTicks)}","A":"${s.qty(1)}",${tail}}`;
-  }
-
-  private markPriceJson(s: SymbolState, now: number): string {
-    const m = s.step();
-    const nextFunding = Math.floor(now / 28_800_000) * 28_800_000 + 28_800_000;
-    return `{"e":"markPriceUpdate","E":${now},"s":"${s.upper}","p":"${s.px(m)}","ap":"${s.px(m)}","P":"${s.px(m + s.stepTicks)}","i":"${s.px(m - s.stepTicks)}","r":"0.00010000","T":${nextFunding}}`;
+    return createStreamGenerator(this, stream);
   }
 
   /** REST depth snapshot body (spot shape; futures adds `E`/`T`, COIN-M also `symbol`/`pair`). */

@@ -39,11 +39,19 @@ function times(n: number, f: () => string): string[] {
   return out;
 }
 
-export function bookTickerGenerator(stream: string, sym: SymbolState, book: OrderBook, fut: boolean): StreamGenerator {
+/** Futures `bookTicker` JSON (`<s>@bookTicker` and `!bookTicker` entries; `st`: 1 = USD-M, 2 = COIN-M). */
+export function futuresBookTickerJson(sym: SymbolState, book: OrderBook, now: number, u: number, st: number): string {
+  const { bid, ask } = book.best();
+  return `{"e":"bookTicker","u":${u},"E":${now},"T":${now},"s":"${sym.upper}","ps":"${sym.pair}","b":"${sym.px(bid[0])}","B":"${sym.qty(bid[1])}","a":"${sym.px(ask[0])}","A":"${sym.qty(ask[1])}","st":${st}}`;
+}
+
+/** `<s>@bookTicker`; `st` 0 on spot (no `e`/`E`), else the futures symbol type. */
+export function bookTickerGenerator(stream: string, sym: SymbolState, book: OrderBook, st: number): StreamGenerator {
+  const fut = st > 0;
   const json = (now: number, u: number): string => {
+    if (fut) return futuresBookTickerJson(sym, book, now, u, st);
     const { bid, ask } = book.best();
-    const body = `"s":"${sym.upper}","b":"${sym.px(bid[0])}","B":"${sym.qty(bid[1])}","a":"${sym.px(ask[0])}","A":"${sym.qty(ask[1])}"`;
-    return fut ? `{"e":"bookTicker","u":${u},"E":${now},"T":${now},${body}}` : `{"u":${u},${body}}`;
+    return `{"u":${u},"s":"${sym.upper}","b":"${sym.px(bid[0])}","B":"${sym.qty(bid[1])}","a":"${sym.px(ask[0])}","A":"${sym.qty(ask[1])}"}`;
   };
   return {
     stream,
@@ -64,8 +72,17 @@ export function bookTickerGenerator(stream: string, sym: SymbolState, book: Orde
   };
 }
 
-/** `<s>@depth[@<speed>]` and `<s>@depth<N>[@<speed>]` (undefined: not a depth stream, or a speed this market lacks). */
-export function depthGenerator(stream: string, suffix: string, sym: SymbolState, getBook: () => OrderBook | undefined, fut: boolean, cm: boolean): StreamGenerator | undefined {
+/**
+ * `<s>@depth[@<speed>]`, `<s>@depth<N>[@<speed>]` and USD-M `<s>@rpiDepth@500ms` (the same book:
+ * RPI orders are not modelled). `st` 0 on spot, else the futures symbol type (1 = USD-M, 2 = COIN-M).
+ * Undefined: not a depth stream, or a speed this market lacks.
+ */
+export function depthGenerator(stream: string, suffix: string, sym: SymbolState, getBook: () => OrderBook | undefined, st: number): StreamGenerator | undefined {
+  const fut = st > 0;
+  if (suffix === 'rpiDepth@500ms') {
+    if (st !== 1) return undefined;
+    suffix = 'depth@500ms';
+  }
   const diff = /^depth(@(100|250|500|1000)ms)?$/.exec(suffix);
   const partial = /^depth(5|10|20)(@(100|250|500|1000)ms)?$/.exec(suffix);
   if (diff || partial) {
@@ -75,12 +92,12 @@ export function depthGenerator(stream: string, suffix: string, sym: SymbolState,
     if (!book) return undefined;
     const tracker = book.attach(!!diff || fut);
     const levels = partial ? Number(partial[1]) : 0;
-    const ps = cm ? `"ps":"${sym.pair}",` : '';
+    const ps = `"ps":"${sym.pair}",`;
     const json = (now: number, U: number, u: number, pu: number, b: string, a: string): string =>
       partial && !fut
         ? `{"lastUpdateId":${u},"bids":${b},"asks":${a}}`
         : fut
-          ? `{"e":"depthUpdate","E":${now},"T":${now},"s":"${sym.upper}",${ps}"U":${U},"u":${u},"pu":${pu},"b":${b},"a":${a}}`
+          ? `{"e":"depthUpdate","E":${now},"T":${now},"s":"${sym.upper}",${ps}"U":${U},"u":${u},"pu":${pu},"b":${b},"a":${a},"st":${st}}`
           : `{"e":"depthUpdate","E":${now},"s":"${sym.upper}","U":${U},"u":${u},"b":${b},"a":${a}}`;
     // Flood: every event spans 3 update ids (U = previous u + 1, u = U + 2, pu = previous u).
     const floodIds =

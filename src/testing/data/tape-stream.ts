@@ -11,14 +11,18 @@ import type { TradeTape } from './tape';
 /** At most this many events per call of next() (a late pacer catches up over several wakes). */
 const MAX_PER_CALL = 10_000;
 
-export function tapeGenerator(stream: string, tape: TradeTape, fut: boolean): StreamGenerator {
+/** `st`: 0 on spot, else the futures symbol type (1 = USD-M, 2 = COIN-M) that aggTrade carries. */
+export function tapeGenerator(stream: string, tape: TradeTape, st: number): StreamGenerator {
+  const fut = st > 0;
+  // `nq` (quantity without RPI orders) is USD-M only.
+  const nq = st === 1;
   const { sym, path, kind } = tape.o;
   const agg = kind === 'aggTrade';
   const json = (E: number, id: number, f: number, n: number, T: number, p: number, q: number, m: boolean): string => {
     const qs = sym.qty(q);
     if (agg) {
       return fut
-        ? `{"e":"aggTrade","E":${E},"a":${id},"s":"${sym.upper}","p":"${sym.px(p)}","q":"${qs}","nq":"${qs}","f":${f},"l":${f + n - 1},"T":${T},"m":${m}}`
+        ? `{"e":"aggTrade","E":${E},"a":${id},"s":"${sym.upper}","p":"${sym.px(p)}","q":"${qs}",${nq ? `"nq":"${qs}",` : ''}"f":${f},"l":${f + n - 1},"T":${T},"m":${m},"st":${st}}`
         : `{"e":"aggTrade","E":${E},"s":"${sym.upper}","a":${id},"p":"${sym.px(p)}","q":"${qs}","f":${f},"l":${f + n - 1},"T":${T},"m":${m},"M":true}`;
     }
     return fut
