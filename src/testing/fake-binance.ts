@@ -106,7 +106,7 @@ export class FakeBinance {
       },
       this.rules,
     );
-    const rest = { market: opts.market, clock: this.clock, data: this.data, retentionMs: opts.historyRetentionMs, listenKeys: this.keys, acceptsApiKey: (k: string) => this.acceptsApiKey(k), account: (k: string) => this.wsApiServer.accounts.get(k) };
+    const rest = { market: opts.market, clock: this.clock, data: this.data, retentionMs: opts.historyRetentionMs, listenKeys: this.keys, acceptsApiKey: (k: string) => this.acceptsApiKey(k), account: (k: string) => this.wsApiServer.accounts.get(k), restWeightPerMinute: opts.maxRestWeightPerMinute, restWeightWindowMs: opts.restWeightWindowMs };
     const http = {
       market: opts.market,
       clock: this.clock,

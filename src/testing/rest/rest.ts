@@ -4,9 +4,12 @@ import type { MarketData } from '../data/market-data';
 import type { MarketId } from '../profile';
 import { PORTFOLIO_LISTEN_KEY_PATH, PROFILES, RETIRED_REST_PATHS } from '../profile';
 import type { ListenKeys } from './listen-keys';
+import { handleSapi, isSapiPath, spotAccount } from './account-rest';
+import { exchangeInfo } from './exchange-info';
 import { SYMBOL_ENDPOINTS, TICKER_ENDPOINTS, symbolEndpoint, tickerEndpoint } from './market-rest';
 import { answer, error, readBody, send } from './respond';
 import type { SignedContext } from './signed';
+import { verifySignedRequest } from './signed';
 
 /** What the REST handler needs from the emulator. */
 export interface RestContext extends SignedContext {
@@ -16,6 +19,9 @@ export interface RestContext extends SignedContext {
   readonly listenKeys: ListenKeys;
   /** The history window (emulator ms), for Binance's "recent N days" error. */
   readonly retentionMs: number;
+  /** REQUEST_WEIGHT limit and window `exchangeInfo` states (default: the market's 1-minute limit). */
+  readonly restWeightPerMinute?: number | undefined;
+  readonly restWeightWindowMs?: number | undefined;
 }
 
 const GONE_HTML = '<html>\r\n<head><title>410 Gone</title></head>\r\n<body>\r\n<center><h1>410 Gone</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n';
@@ -35,6 +41,7 @@ export async function handleRest(ctx: RestContext, req: IncomingMessage, res: Se
     res.end(GONE_HTML);
     return true;
   }
+  if (isSapiPath(ctx.market, path)) return handleSapi(ctx, req, res, url, method === 'GET' ? '' : await readBody(req));
   const prefix = PROFILES[ctx.market].restPrefix;
   let endpoint: string;
   if (path.startsWith(prefix + '/')) endpoint = path.slice(prefix.length);
@@ -63,26 +70,25 @@ export async function handleRest(ctx: RestContext, req: IncomingMessage, res: Se
     return (error(res, 405, -1000, `Method ${method} not allowed.`), true);
   }
 
+  if (ctx.market === 'spot' && endpoint === '/account') {
+    if (method !== 'GET') return false;
+    const signed = verifySignedRequest(ctx, req, url, '');
+    return answer(res, 'code' in signed ? signed : spotAccount(ctx, signed.account.apiKey, signed.params));
+  }
+
   if (method !== 'GET') return false;
   switch (endpoint) {
     case '/ping':
       return (send(res, 200, {}), true);
     case '/time':
       return (send(res, 200, { serverTime: now }), true);
-    case '/exchangeInfo':
-      return (
-        send(res, 200, {
-          timezone: 'UTC',
-          serverTime: now,
-          rateLimits: [],
-          symbols: ctx.data.symbols.map((s) => {
-            const upper = s.toUpperCase();
-            const quote = ctx.market === 'coinm' ? 'USD' : 'USDT';
-            return { symbol: upper, status: 'TRADING', baseAsset: upper.replace(/USD(T)?(_PERP)?$/, ''), quoteAsset: quote };
-          }),
-        }),
-        true
+    case '/exchangeInfo': {
+      const o = { weightLimit: ctx.restWeightPerMinute ?? PROFILES[ctx.market].restWeightPerMinute, weightWindowMs: ctx.restWeightWindowMs ?? 60_000 };
+      return answer(
+        res,
+        exchangeInfo(ctx.market, ctx.data.symbols, (s) => ctx.data.symbol(s), q, now, o),
       );
+    }
     default:
       break;
   }

@@ -45,6 +45,7 @@ function spotWeight(endpoint: string, q: URLSearchParams): number {
     case '/time':
       return 1;
     case '/exchangeInfo':
+    case '/account':
       return 20;
     case '/depth': {
       const l = limitOf(q) ?? 100;
