@@ -37,6 +37,18 @@ export interface ConnectionInfo {
   readonly latencyMs: number;
   /** Its streams muted right now (`faults.muteStream`). */
   readonly muted: string[];
+  /**
+   * Its streams that were acknowledged but will never carry generated data, and why: `unknown`
+   * (a name this market does not publish: unknown kind or symbol, retired stream, other market's
+   * stream) or `wrongRoute` (USD-M: a documented stream on another route, or a listenKey on a
+   * market route). Such a stream still receives `publish()`ed payloads when it is deliverable.
+   */
+  readonly silent: SilentStream[];
+}
+
+export interface SilentStream {
+  readonly stream: string;
+  readonly reason: 'unknown' | 'wrongRoute';
 }
 
 export interface EmulatorStats {

@@ -50,7 +50,7 @@ describe('history: a client away for a while backfills exactly what the stream w
       expect(next.f).toBe(missed.at(-1).l + 1);
       // The rows for ids the stream did carry are the stream's payloads.
       const row = (body as any[]).find((r) => r.a === next.a);
-      const { e: _e, E: _E, s: _s, ...payload } = next;
+      const { e: _e, E: _E, s: _s, st: _st, ...payload } = next; // `st` (symbol type) is stream-only
       if (market === 'coinm') delete payload.nq; // COIN-M's REST rows have no nq
       expect(row).toEqual(payload);
     });

@@ -27,7 +27,7 @@ export interface UpgradeContext {
   readonly wss: WebSocketServer;
   /** True once `close()` started: upgrades are dropped. */
   closing(): boolean;
-  openWsApi(ws: WebSocket, socket: Socket): void;
+  openWsApi(ws: WebSocket, socket: Socket, req: IncomingMessage): void;
   openStream(ws: WebSocket, socket: Socket, req: IncomingMessage, path: StreamPath): void;
 }
 
@@ -54,7 +54,7 @@ export function handleUpgrade(ctx: UpgradeContext, req: IncomingMessage, socket:
     return EmulatorServer.rejectUpgrade(socket, injected.status, injected.retryAfterSec, JSON.stringify(body));
   }
   if (url.pathname === WS_API.path) {
-    ctx.wss.handleUpgrade(req, socket, head, (ws) => ctx.openWsApi(ws, socket));
+    ctx.wss.handleUpgrade(req, socket, head, (ws) => ctx.openWsApi(ws, socket, req));
     return;
   }
   const parsed = parseStreamPath(ctx.profile, url);
@@ -62,6 +62,8 @@ export function handleUpgrade(ctx: UpgradeContext, req: IncomingMessage, socket:
     counters.upgradesRejected.notFound++;
     return EmulatorServer.rejectUpgrade(socket, 404, undefined, JSON.stringify({ code: -1000, msg: `Unknown stream path ${url.pathname}` }));
   }
+  // Spot: an invalid `timeUnit` is refused (-1194).
+  if (parsed.reject) return EmulatorServer.rejectUpgrade(socket, parsed.reject.status, undefined, JSON.stringify({ code: parsed.reject.code, msg: parsed.reject.msg }));
   ctx.wss.handleUpgrade(req, socket, head, (ws) => {
     if (ctx.closing()) return void ws.terminate();
     ctx.openStream(ws, socket, req, parsed);

@@ -47,4 +47,6 @@ export interface ConnectionInit {
   streams: string[];
   /** `events=` allow-list of user-data event types (USD-M `/private`). */
   userEvents: readonly string[] | undefined;
+  /** Spot `timeUnit=MICROSECOND`: time fields sent in µs (default ms). */
+  timeUnit?: 'MILLISECOND' | 'MICROSECOND' | undefined;
 }

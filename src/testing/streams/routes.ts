@@ -6,12 +6,23 @@ export interface StreamPath {
   streams: string[];
   /** `events=` allow-list (USD-M `/private`). */
   userEvents: string[] | undefined;
+  /** Spot `timeUnit=MICROSECOND|microsecond` (time fields in µs); futures are always ms. */
+  timeUnit: TimeUnit;
+  /** Set when the URL is refused with an HTTP error (spot: an invalid `timeUnit`, -1194). */
+  reject?: { status: number; code: number; msg: string } | undefined;
 }
+
+export type TimeUnit = 'MILLISECOND' | 'MICROSECOND';
+
+/** The values spot accepts for `timeUnit` (errors.md -1194); anything else is refused. */
+const TIME_UNITS: Readonly<Record<string, TimeUnit>> = { MILLISECOND: 'MILLISECOND', millisecond: 'MILLISECOND', MICROSECOND: 'MICROSECOND', microsecond: 'MICROSECOND' };
+export const INVALID_TIME_UNIT = { status: 400, code: -1194, msg: 'Invalid value for time unit; expected either MICROSECOND or MILLISECOND.' } as const;
 
 /**
  * Parse a stream-connection URL: `/ws`, `/ws/<s>[/<s2>…]`, `/stream?streams=a/b`,
  * with USD-M route prefixes `/public`, `/market`, `/private` (the latter also taking
  * `?listenKey=k1/k2&events=E1/E2`) and portfolio margin's `/pm/ws/<listenKey>`. Undefined for anything else (HTTP 404).
+ * Spot takes `timeUnit=` (an invalid value sets `reject`); futures ignore it (always ms).
  */
 export function parseStreamPath(market: BinanceProfile, url: URL): StreamPath | undefined {
   let segs: string[];
@@ -52,5 +63,13 @@ export function parseStreamPath(market: BinanceProfile, url: URL): StreamPath | 
     const ev = url.searchParams.get('events');
     if (ev !== null) userEvents = ev.split('/').filter(Boolean);
   }
-  return { route, combined, streams: [...new Set(streams)], userEvents };
+  let timeUnit: TimeUnit = 'MILLISECOND';
+  let reject: StreamPath['reject'];
+  const tu = url.searchParams.get('timeUnit');
+  if (tu !== null && !market.futures) {
+    const unit = TIME_UNITS[tu];
+    if (unit) timeUnit = unit;
+    else reject = INVALID_TIME_UNIT;
+  }
+  return { route, combined, streams: [...new Set(streams)], userEvents, timeUnit, reject };
 }

@@ -27,6 +27,8 @@ export class StreamConnection implements FaultableConnection, FloodTarget {
   readonly streams = new Set<string>();
   readonly received: ControlMessage[] = [];
   readonly userEvents: ReadonlySet<string> | undefined;
+  /** `timeUnit=MICROSECOND` (spot): data frames carry µs time fields. */
+  readonly micro: boolean;
 
   private isCombined: boolean;
   private sent = 0;
@@ -54,6 +56,7 @@ export class StreamConnection implements FaultableConnection, FloodTarget {
     this.openedAt = clock.now();
     this.remoteAddress = req.socket.remoteAddress ?? '';
     this.userEvents = init.userEvents ? new Set(init.userEvents) : undefined;
+    this.micro = init.timeUnit === 'MICROSECOND';
     this.out = new DelayQueue(clock, { canSend: () => !this.isClosed && !this.isBlackholed, drained: () => host.drained(this) });
     this.rate = new RateLimit(clock, opts.maxIncomingMessagesPerSecond, 1000);
 
@@ -185,7 +188,7 @@ export class StreamConnection implements FaultableConnection, FloodTarget {
   deliver(frame: Frame): void {
     if (this.isClosed || this.isBlackholed || this.stalled) return;
     if (this.userEvents && frame.eventType !== undefined && !this.userEvents.has(frame.eventType)) return;
-    const bytes = frameBytes(frame, this.isCombined);
+    const bytes = frameBytes(frame, this.isCombined, this.micro);
     this.sent++;
     this.host.frameSent(frame.stream, 1);
     if (this.out.active) this.out.run(() => this.ws.send(bytes, { binary: false }));

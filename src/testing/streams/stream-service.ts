@@ -7,7 +7,7 @@ import type { Socket } from 'node:net';
 import type { WebSocket } from 'ws';
 import type { Clock } from '../clock';
 import type { FaultTarget } from '../faults';
-import type { ConnectionInfo, Counters } from '../inspection';
+import type { ConnectionInfo, Counters, SilentStream } from '../inspection';
 import type { Logger } from '../log';
 import type { ResolvedOptions } from '../options';
 import type { BinanceProfile } from '../profile';
@@ -108,7 +108,19 @@ export class StreamService implements ConnectionHost<StreamConnection> {
       blackholed: c.blackholed,
       latencyMs: c.latencyMs,
       muted: [...c.streams].filter((s) => this.hub.isMuted(s)),
+      silent: this.silent(c),
     }));
+  }
+
+  /** A connection's acknowledged streams that no generator will ever feed (see ConnectionInfo.silent). */
+  private silent(c: StreamConnection): SilentStream[] {
+    const out: SilentStream[] = [];
+    if (c.route === 'private') return out; // every name there is a listenKey (user data)
+    for (const s of c.streams) {
+      if (!this.isDeliverable(c, s)) out.push({ stream: s, reason: 'wrongRoute' });
+      else if (!this.keys.isKnown(s) && !this.hub.generator(s)) out.push({ stream: s, reason: 'unknown' });
+    }
+    return out;
   }
 
   controlLog(): ControlMessage[] {
