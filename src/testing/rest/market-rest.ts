@@ -46,7 +46,7 @@ export function symbolEndpoint(data: MarketData, market: MarketId, endpoint: str
 }
 
 /** The symbols a ticker request names (`symbol`, `symbols` as a JSON array, or every one). */
-function tickerSymbols(data: MarketData, q: URLSearchParams): { list: string[]; single: boolean } | RestError {
+export function tickerSymbols(data: MarketData, q: URLSearchParams): { list: string[]; single: boolean } | RestError {
   const one = q.get('symbol');
   const many = q.get('symbols');
   let list: string[];
@@ -64,7 +64,11 @@ function tickerSymbols(data: MarketData, q: URLSearchParams): { list: string[]; 
   return list.every((s) => data.hasSymbol(s)) ? { list, single: !!one } : INVALID_SYMBOL;
 }
 
-function ticker(data: MarketData, market: MarketId, endpoint: string, symbol: string, now: number): Record<string, unknown> {
+/**
+ * One ticker row. `windowMs` is the statistics window (24 h; spot's rolling `ticker` takes others);
+ * `mini` leaves out the change, average and last-quantity fields (spot `type=MINI`).
+ */
+export function ticker(data: MarketData, market: MarketId, endpoint: string, symbol: string, now: number, windowMs = DAY, mini = false): Record<string, unknown> {
   const sym = data.symbol(symbol);
   const path = sym && data.history.createPath(sym);
   const book = data.book(symbol);
@@ -75,7 +79,7 @@ function ticker(data: MarketData, market: MarketId, endpoint: string, symbol: st
   const { bid, ask } = book.best();
   const top = { bidPrice: sym.px(bid[0]), bidQty: sym.qty(bid[1]), askPrice: sym.px(ask[0]), askQty: sym.qty(ask[1]) };
   if (endpoint === '/ticker/bookTicker') return fut ? { symbol: S, ...top, time: now } : { symbol: S, ...top };
-  const openTime = Math.max(now - DAY, data.history.start);
+  const openTime = Math.max(now - windowMs, data.history.start);
   const tape = data.history.tape(symbol, 'trade');
   const firstId = tape ? tape.nextId(openTime - 1) : 0;
   const count = tape ? tape.nextId(now) - firstId : 0;
@@ -91,15 +95,32 @@ function ticker(data: MarketData, market: MarketId, endpoint: string, symbol: st
   const volume = (count * MEAN_NOTIONAL) / (open * sym.tickSize);
   const avg = (open + last) / 2;
   const n8 = (x: number): string => x.toFixed(fut ? 3 : 8);
+  const rolling = endpoint === '/ticker';
+  if (mini) {
+    return {
+      symbol: S,
+      openPrice: sym.px(open),
+      highPrice: sym.px(high),
+      lowPrice: sym.px(low),
+      lastPrice: sym.px(last),
+      volume: n8(volume),
+      quoteVolume: n8(volume * avg * sym.tickSize),
+      openTime,
+      closeTime: now,
+      firstId: count ? firstId : -1,
+      lastId: count ? firstId + count - 1 : -1,
+      count,
+    };
+  }
   return {
     symbol: S,
     priceChange: sym.px(last - open),
     priceChangePercent: (((last - open) / open) * 100).toFixed(3),
     weightedAvgPrice: sym.px(Math.round(avg)),
-    ...(fut ? {} : { prevClosePrice: sym.px(open) }),
+    ...(fut || rolling ? {} : { prevClosePrice: sym.px(open) }),
     lastPrice: sym.px(last),
-    lastQty: sym.qty(1),
-    ...(fut ? {} : top),
+    ...(rolling ? {} : { lastQty: sym.qty(1) }),
+    ...(fut || rolling ? {} : top),
     openPrice: sym.px(open),
     highPrice: sym.px(high),
     lowPrice: sym.px(low),

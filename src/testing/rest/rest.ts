@@ -6,6 +6,7 @@ import { PORTFOLIO_LISTEN_KEY_PATH, PROFILES, RETIRED_REST_PATHS } from '../prof
 import type { ListenKeys } from './listen-keys';
 import { handleSapi, isSapiPath, spotAccount } from './account-rest';
 import { exchangeInfo } from './exchange-info';
+import { FUTURES_EXTRA, SPOT_EXTRA, extraEndpoint } from './market-extra';
 import { SYMBOL_ENDPOINTS, TICKER_ENDPOINTS, symbolEndpoint, tickerEndpoint } from './market-rest';
 import { answer, error, readBody, send } from './respond';
 import type { SignedContext } from './signed';
@@ -22,6 +23,8 @@ export interface RestContext extends SignedContext {
   /** REQUEST_WEIGHT limit and window `exchangeInfo` states (default: the market's 1-minute limit). */
   readonly restWeightPerMinute?: number | undefined;
   readonly restWeightWindowMs?: number | undefined;
+  /** The order simulator's endpoints (orders/order-rest.ts); false for other paths. */
+  readonly orders?: ((req: IncomingMessage, res: ServerResponse, url: URL) => Promise<boolean>) | undefined;
 }
 
 const GONE_HTML = '<html>\r\n<head><title>410 Gone</title></head>\r\n<body>\r\n<center><h1>410 Gone</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n';
@@ -41,6 +44,7 @@ export async function handleRest(ctx: RestContext, req: IncomingMessage, res: Se
     res.end(GONE_HTML);
     return true;
   }
+  if (ctx.orders && (await ctx.orders(req, res, url))) return true;
   if (isSapiPath(ctx.market, path)) return handleSapi(ctx, req, res, url, method === 'GET' ? '' : await readBody(req));
   const prefix = PROFILES[ctx.market].restPrefix;
   let endpoint: string;
@@ -93,6 +97,8 @@ export async function handleRest(ctx: RestContext, req: IncomingMessage, res: Se
       break;
   }
 
+  if (ctx.market === 'spot' && endpoint === '/uiKlines') return answer(res, symbolEndpoint(ctx.data, ctx.market, '/klines', q, now, ctx.retentionMs));
+  if ((ctx.market === 'spot' ? SPOT_EXTRA : FUTURES_EXTRA).has(endpoint)) return answer(res, extraEndpoint(ctx.data, ctx.market, endpoint, q, now));
   if (SYMBOL_ENDPOINTS.has(endpoint)) return answer(res, symbolEndpoint(ctx.data, ctx.market, endpoint, q, now, ctx.retentionMs));
   if (TICKER_ENDPOINTS.has(endpoint)) return answer(res, tickerEndpoint(ctx.data, ctx.market, endpoint, q, now));
   return false;

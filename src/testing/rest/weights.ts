@@ -67,6 +67,9 @@ function spotWeight(endpoint: string, q: URLSearchParams): number {
     case '/ticker/price':
     case '/ticker/bookTicker':
       return symbolCount(q) === 1 && q.get('symbol') ? 2 : 4;
+    case '/ticker':
+      // Rolling window: 4 per symbol, at most 200 (more than 50 symbols).
+      return Math.min(200, 4 * (symbolCount(q) ?? 1));
     default:
       return 1;
   }
@@ -101,6 +104,8 @@ function futuresWeight(market: MarketId, endpoint: string, q: URLSearchParams): 
       return one ? 1 : 2;
     case '/ticker/bookTicker':
       return one ? 2 : 5;
+    case '/premiumIndex':
+      return market === 'usdm' && one ? 1 : 10;
     default:
       return 1; // ping, time, exchangeInfo, listenKey
   }
