@@ -16,7 +16,9 @@
  *   its update speed, only when the book changed (`depth`): every period on a liquid symbol;
  * - klines (1 s for `kline_1s`, 2 s other spot intervals, 250 ms futures), `@ticker` and
  *   `@miniTicker` (1 s spot, 2 s futures) push at their cadence (`traded`); choice: a push is
- *   skipped when the symbol had no trade in the period, so an illiquid kline goes quiet too;
+ *   skipped when the symbol had no trade in the period, so an illiquid kline goes quiet too.
+ *   Every traded stream of a symbol reads the SAME trades (shared-arrivals.ts): its kline_1s,
+ *   kline_1m and ticker go quiet and wake together, as on Binance;
  * - markPrice (3 s, `@1s`), avgPrice, partial depth `@depth5/10/20`, `!markPrice@arr`,
  *   `!miniTicker@arr`, `!ticker@arr` (1 s), `!bookTicker` (5 s) always push (`periodic`).
  *   Periodic and traded streams move by ±`jitter` of their period (diff depth by +jitter only:
@@ -44,6 +46,7 @@ import { Rng, hashString } from '../data/rng';
 import type { MarketId } from '../profile';
 import type { StreamPattern } from './activity-kinds';
 import { classifyStream, liquidityLevel } from './activity-kinds';
+import { SharedArrivals } from './shared-arrivals';
 import type { ActivityEpisodes, ActivityProfileOptions, ResolvedActivityProfile } from './activity-options';
 import { BURST_WINDOW_MS, QUIET_WINDOW_MS, resolveActivityProfile } from './activity-options';
 
@@ -94,6 +97,8 @@ class Activity implements StreamActivity {
     /** Whose bursts and quiet spells it follows (its symbol, or the whole market). */
     private readonly key: number,
     seed: number,
+    /** `traded`: the symbol's trades, shared with its other traded streams. */
+    private readonly trades?: SharedArrivals,
   ) {
     this.rng = new Rng(seed);
   }
@@ -103,7 +108,7 @@ class Activity implements StreamActivity {
     const p = this.periodMs;
     const jitter = this.model.profile.jitter;
     if (this.pattern === 'periodic') return p * (1 + jitter * (2 * this.rng.next() - 1));
-    const at = this.model.arrival(this.key, nowMs, this.perMs, this.rng);
+    const at = this.trades ? this.trades.after(nowMs) : this.model.arrival(this.key, nowMs, this.perMs, this.rng);
     if (this.pattern === 'event' || at === Infinity) return at - nowMs;
     // The first period boundary after the next change (depth) or trade (traded).
     const k = Math.max(1, Math.ceil((at - nowMs) / p));
@@ -120,6 +125,8 @@ export class ActivityModel {
   readonly profile: ResolvedActivityProfile;
   private readonly levels = new Map<string, number>();
   private readonly keys = new Map<string, number>();
+  /** Per symbol (its episode key): the trades its klines and tickers follow. */
+  private readonly trades = new Map<number, SharedArrivals>();
   /** Set by segment(): where the current segment ends, and m(t) without its episode. */
   private segEnd = 0;
   private segBase = 1;
@@ -162,7 +169,9 @@ export class ActivityModel {
     if (k.pattern === 'event') return new Activity(this, name, 'event', 0, level, (rate * level) / 1000, key, seed);
     const periodMs = rate > 0 ? Math.max(k.periodMs, 1000 / rate) : Infinity;
     const latent = k.pattern === 'depth' ? BOOK_CHANGES_PER_SEC : TRADES_PER_SEC;
-    return new Activity(this, name, k.pattern, periodMs, level, periodMs === Infinity ? 0 : (latent * level) / 1000, key, seed);
+    const perMs = periodMs === Infinity ? 0 : (latent * level) / 1000;
+    const trades = k.pattern === 'traded' && perMs > 0 ? this.tradesOf(key, perMs) : undefined;
+    return new Activity(this, name, k.pattern, periodMs, level, perMs, key, seed, trades);
   }
 
   /** m(t): the factor on every rate of `symbol` (undefined: the whole market) at `nowMs`. */
@@ -174,6 +183,16 @@ export class ActivityModel {
   segmentAt(symbol: string | undefined, nowMs: number): { factor: number; endMs: number } {
     const factor = this.segment(this.keyOf(symbol), nowMs);
     return { factor, endMs: this.segEnd };
+  }
+
+  /** The shared trade sequence of a symbol's episode key (every traded stream of it has the same `perMs`: its level × {@link TRADES_PER_SEC}). */
+  private tradesOf(key: number, perMs: number): SharedArrivals {
+    let t = this.trades.get(key);
+    if (t === undefined) {
+      t = new SharedArrivals((now, rng) => this.arrival(key, now, perMs, rng), mix(key, 0x7ade5));
+      this.trades.set(key, t);
+    }
+    return t;
   }
 
   private keyOf(symbol: string | undefined): number {

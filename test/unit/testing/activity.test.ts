@@ -110,6 +110,23 @@ describe('ActivityModel', () => {
     expect(min(trades)).toBeGreaterThanOrEqual(0);
   });
 
+  it("a symbol's klines and tickers follow the same trades: they go quiet and wake together", () => {
+    // An illiquid symbol (a trade every ~25 s): private draws would scatter its streams' pushes apart.
+    const m = new ActivityModel('spot', { seed: 3, levels: { rareusdt: 0.002 } });
+    const k1s = replay(m.stream('rareusdt@kline_1s'), 0, H);
+    const k1m = replay(m.stream('rareusdt@kline_1m'), 0, H);
+    const ticker = replay(m.stream('rareusdt@ticker'), 0, H);
+    expect(k1m.length).toBeGreaterThan(30);
+    const near = (xs: number[], t: number, ms: number): boolean => xs.some((x) => Math.abs(x - t) <= ms);
+    // Each push follows a trade by at most its period (plus jitter): 1 s, 2 s, 1 s.
+    expect(k1m.filter((t) => !near(k1s, t, 4_000))).toEqual([]);
+    expect(k1s.filter((t) => !near(k1m, t, 4_000))).toEqual([]);
+    expect(ticker.filter((t) => !near(k1s, t, 3_000))).toEqual([]);
+    // Another symbol's trades are its own.
+    const other = replay(m.stream('btcusdt@kline_1m'), 0, H);
+    expect(other.length).toBeGreaterThan(k1m.length * 10);
+  });
+
   it('periodic streams keep their cadence with a small jitter; diff depth never runs faster than its update speed', () => {
     const spot = new ActivityModel('spot', { seed: 2 });
     const usdm = new ActivityModel('usdm', { seed: 2 });
