@@ -6,13 +6,14 @@ export default defineConfig({
     alias: {
       'binance-stream-client/advanced': fileURLToPath(new URL('./src/advanced.ts', import.meta.url)),
       'binance-stream-client/testing': fileURLToPath(new URL('./src/testing/index.ts', import.meta.url)),
+      'binance-stream-client/metrics': fileURLToPath(new URL('./src/metrics/index.ts', import.meta.url)),
       'binance-stream-client': fileURLToPath(new URL('./src/index.ts', import.meta.url)),
     },
   },
   test: {
     // Closes every emulator started with startEmulator() after each test (test/helpers/emulator.ts).
     setupFiles: ['test/helpers/setup.ts'],
-    include: ['test/unit/**/*.test.ts', 'test/integration/**/*.test.ts', 'test/emulator/**/*.test.ts', 'test/types/**/*.test.ts', 'test/browser/**/*.test.ts'],
+    include: ['test/unit/**/*.test.ts', 'test/integration/**/*.test.ts', 'test/emulator/**/*.test.ts', 'test/types/**/*.test.ts', 'test/browser/**/*.test.ts', 'test/redis/**/*.test.ts'],
     testTimeout: 20_000,
     hookTimeout: 20_000,
     pool: 'forks',

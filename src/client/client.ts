@@ -29,8 +29,10 @@ import type { ClientRecovery } from './recovery';
 import { resolveClientOptions } from './resolve';
 import type { ClientStats, StartOptions, SubscribeOptions, SubscribeUserDataOptions } from './types';
 
-export type { ClientStats, StartOptions, SubscribeOptions, SubscribeUserDataOptions };
+export type { ClientStats, ReadyOptions, StartOptions, SubscribeOptions, SubscribeUserDataOptions };
 import type { ResolvedClientConfig } from './resolve';
+import { whenReady } from './ready';
+import type { ReadyOptions } from './ready';
 import { createConsumers } from './order-books';
 import type { LocalOrderBook, OrderBookOptions, OrderBooks } from './order-books';
 import type { MessageStream, MessageStreamOptions, MessageStreams } from './stream-iterator';
@@ -200,8 +202,11 @@ export class BinanceStreamClient extends ClientEmitter {
       retryPolicy: this.config.retryPolicy,
       restRetryPolicy: this.config.restRetryPolicy,
       dialGate: this.config.budget,
+      restWeightBudget: this.config.restWeightBudget,
+      listenKeyLease: this.config.listenKeyLease,
       tuning: this.config.socket,
       webSocketFactory: this.config.webSocketFactory,
+      fetch: this.config.fetch,
       emit: this.emitAny,
     });
     this.userData.set(product, controller);
@@ -223,9 +228,9 @@ export class BinanceStreamClient extends ClientEmitter {
     await c.stop();
   }
 
-  /** Per-stream and per-socket figures, the connection budget, and user-data streams. */
+  /** Per-stream and per-socket figures, the connection budget, user-data streams, and the REST weight budget. */
   stats(): ClientStats {
-    return { market: this.market.id, pool: this.pool.stats(), userData: [...this.userData.values()].map((u) => u.stats()) };
+    return { market: this.market.id, pool: this.pool.stats(), userData: [...this.userData.values()].map((u) => u.stats()), rest: this.config.rest.budget.state() };
   }
 
   /**
@@ -239,6 +244,22 @@ export class BinanceStreamClient extends ClientEmitter {
       this.pool.health(),
       [...this.userData.values()].map((u) => u.stats()),
     );
+  }
+
+  /**
+   * Resolves once every subscribed stream is live (its connection open, and its subscription
+   * acknowledged or a message received) and every user-data stream is live; at once when all
+   * are (or none is subscribed). Does not start the client. Rejects with ERR_ABORTED on
+   * `stop()`, an aborted `signal` or after `timeoutMs` (naming the streams not live), and with
+   * ERR_GAVE_UP when a socket's retry policy gives up. Details: ./ready.ts.
+   */
+  ready(options: ReadyOptions = {}): Promise<void> {
+    return whenReady(this, this.stopAc.signal, options);
+  }
+
+  /** `await using client = new BinanceStreamClient(…)`: `stop()` when the scope ends. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.stop();
   }
 
   /**

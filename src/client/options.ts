@@ -9,6 +9,9 @@ import type { RotationWindow } from '../pool/rotation-plan';
 import type { RetryPolicy } from '../retry/policy';
 import type { StreamInfo } from '../streams/classify';
 import type { WebCryptoKey } from '../core/web-types';
+import type { FetchLike } from '../rest/http';
+import type { SharedRestWeightBudget } from '../rest/weight-budget';
+import type { ListenKeyLease } from '../user-data/futures/listen-key-options';
 
 export type { WebCryptoKey };
 
@@ -97,6 +100,18 @@ export interface BinanceStreamClientOptions {
    */
   connectionBudget?: DialGate | undefined;
   /**
+   * REST weight budget of the client's REST calls (backfill, fallback, snapshots, listenKeys),
+   * e.g. one shared by every process of the IP (`RedisCoordinator.restWeightBudget()` of
+   * `binance-stream-client/redis`). @default the REST host's budget shared within the process
+   */
+  restWeightBudget?: SharedRestWeightBudget | undefined;
+  /**
+   * Futures user data: a lease on the account's listenKey shared by several processes
+   * (`RedisCoordinator.listenKeyLease()`); the last process holding the key deletes it on
+   * stop, and none deletes it while another holds it. @default none (see `closeListenKeyOnStop`)
+   */
+  listenKeyLease?: ListenKeyLease | undefined;
+  /**
    * Accept stream names this library does not know (streams newer than it). The charset
    * rule still applies. @default false: a name the market does not serve is ERR_INVALID_STREAM
    */
@@ -107,8 +122,17 @@ export interface BinanceStreamClientOptions {
   apiSecret?: string | undefined;
   /** Ed25519 or RSA private key, PKCS#8 PEM or a Web Crypto key (user data). Never logged. */
   privateKey?: string | WebCryptoKey | undefined;
-  /** Opens WebSockets; for tests and unusual runtimes. @default isomorphic-ws */
+  /**
+   * Opens WebSockets: tests, unusual runtimes, or a proxy (Node: `(url) => new WebSocket(url, { agent })`
+   * with an `https-proxy-agent` / `socks-proxy-agent`; README "Proxies"). @default isomorphic-ws
+   */
   webSocketFactory?: WebSocketFactory | undefined;
+  /**
+   * The `fetch` of every REST call (backfill, REST fallback, order-book snapshots, listenKeys,
+   * listenTokens): a proxy (undici's `fetch` with a `ProxyAgent` dispatcher), tests.
+   * @default globalThis.fetch
+   */
+  fetch?: FetchLike | undefined;
 }
 
 /** Every option name, for the unknown-option check. */
@@ -135,9 +159,12 @@ export const CLIENT_OPTION_NAMES: readonly (keyof BinanceStreamClientOptions)[] 
   'rotationWindow',
   'groups',
   'connectionBudget',
+  'restWeightBudget',
+  'listenKeyLease',
   'allowUnknownStreams',
   'apiKey',
   'apiSecret',
   'privateKey',
   'webSocketFactory',
+  'fetch',
 ]);

@@ -15,6 +15,9 @@ import type { MarketId, MarketProfile } from '../core/markets';
 import { bool, knownKeys, num, oneOf, optFunction, optImplementation, optObject, optString, url } from '../core/validate';
 import { ConnectionBudget } from '../pool/connection-budget';
 import { MarketRest } from '../rest/market-rest';
+import type { FetchLike } from '../rest/http';
+import type { SharedRestWeightBudget } from '../rest/weight-budget';
+import type { ListenKeyLease } from '../user-data/futures/listen-key-options';
 import { resolvePoolOptions } from '../pool/options';
 import type { ResolvedPoolOptions, StreamPoolOptions } from '../pool/options';
 import { ExponentialBackoff } from '../retry/exponential-backoff';
@@ -33,12 +36,18 @@ export interface ResolvedClientConfig {
   readonly restRetryPolicy: RetryPolicy;
   /** Every dial of the client (market data, user data, WS API) asks this gate. */
   readonly budget: DialGate;
+  /** The `restWeightBudget` option (undefined: each REST host's process-wide budget). */
+  readonly restWeightBudget: SharedRestWeightBudget | undefined;
+  /** The `listenKeyLease` option (futures user data). */
+  readonly listenKeyLease: ListenKeyLease | undefined;
   readonly allowUnknownStreams: boolean;
   /** The client-wide `backfill` option. */
   readonly backfill: boolean;
   /** The market's REST client (backfill, REST fallback, order-book snapshots), through the process-wide weight budget. No I/O until used. */
   readonly rest: MarketRest;
   readonly webSocketFactory: WebSocketFactory | undefined;
+  /** The `fetch` option (undefined: the global one), for every REST call. */
+  readonly fetch: FetchLike | undefined;
   readonly credentials: { readonly apiKey?: string; readonly apiSecret?: string; readonly privateKey?: string | WebCryptoKey };
   /** Socket tuning shared by every socket of the client. */
   readonly socket: ResolvedSocketTuning;
@@ -85,7 +94,10 @@ export function resolveClientOptions(options: unknown, sink: (message: StreamMes
   const retryPolicy = policy('retryPolicy', o.retryPolicy) ?? new ExponentialBackoff();
   const restRetryPolicy = policy('restRetryPolicy', o.restRetryPolicy) ?? defaultRestRetryPolicy();
   const budget = optImplementation<DialGate>('connectionBudget', o.connectionBudget, ['acquire', 'reportRejection'], 'a ConnectionBudget (acquire/reportRejection)') ?? ConnectionBudget.shared();
+  const restWeightBudget = optImplementation<SharedRestWeightBudget>('restWeightBudget', o.restWeightBudget, ['acquire', 'observe', 'pausedForMs', 'state'], 'a RestWeightBudget (acquire/observe/pausedForMs/state)');
+  const listenKeyLease = optImplementation<ListenKeyLease>('listenKeyLease', o.listenKeyLease, ['hold', 'release'], 'a ListenKeyLease (hold/release)');
   const webSocketFactory = optFunction<WebSocketFactory>('webSocketFactory', o.webSocketFactory, 'a function (url) => WebSocket');
+  const fetch = optFunction<FetchLike>('fetch', o.fetch, 'a fetch-compatible function (url, init) => Promise<Response>');
   const apiKey = optString('apiKey', o.apiKey, { secret: true });
   const apiSecret = optString('apiSecret', o.apiSecret, { secret: true });
   const pk = o.privateKey;
@@ -94,7 +106,7 @@ export function resolveClientOptions(options: unknown, sink: (message: StreamMes
   const tuning = { heartbeat: o.heartbeat, staleDebounceMs: o.staleDebounceMs, connectTimeoutMs: o.connectTimeoutMs } as SocketTuning;
   const socket = resolveSocketTuning(tuning, market);
   const allowUnknownStreams = bool('allowUnknownStreams', o.allowUnknownStreams, false);
-  const rest = new MarketRest({ market: marketId, baseUrl: urls.rest, logger, retryPolicy: restRetryPolicy });
+  const rest = new MarketRest({ market: marketId, baseUrl: urls.rest, logger, fetch, retryPolicy: restRetryPolicy, budget: restWeightBudget });
   // Fallback polls REST: only where the REST host is known (Binance's own, or given), never a default host behind a custom stream URL.
   const restKnown = o.restBaseUrl !== undefined || o.baseUrl === undefined;
   const pool = resolvePoolOptions({
@@ -120,10 +132,13 @@ export function resolveClientOptions(options: unknown, sink: (message: StreamMes
     retryPolicy,
     restRetryPolicy,
     budget,
+    restWeightBudget,
+    listenKeyLease,
     allowUnknownStreams,
     backfill: bool('backfill', o.backfill, false),
     rest,
     webSocketFactory,
+    fetch,
     credentials: { ...(apiKey !== undefined ? { apiKey } : {}), ...(apiSecret !== undefined ? { apiSecret } : {}), ...(pk !== undefined ? { privateKey: pk as string | WebCryptoKey } : {}) },
     socket,
     pool,

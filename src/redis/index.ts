@@ -1,5 +1,11 @@
 /**
- * `binance-stream-client/redis`: limits shared across processes through Redis (ioredis, an
- * optional peer dependency) and a market-data gateway. Being built; see the README.
+ * `binance-stream-client/redis`: Binance's per-IP and per-account limits shared by every process
+ * through Redis, and a market-data gateway that fans one set of Binance connections out to many
+ * consumer processes (Redis Streams). Node only; needs `ioredis` (an optional peer dependency).
+ * See the README, "Running many bots on one IP".
  */
-export {};
+export { RedisCoordinator } from './coordinator';
+export type { RedisCoordinatorOptions, RedisCoordinatorStats } from './coordinator';
+export type { RedisConnectionBudgetState } from './connection-budget';
+export type { RedisRestWeightBudgetState } from './weight-budget';
+export type { ListenKeyLease } from '../user-data/futures/listen-key-options';

@@ -14,7 +14,8 @@ import { MARKETS } from '../core/markets';
 import { isResolved, knownKeys, markResolved, num, oneOf, optFunction, optImplementation, optNum, optObject, optString, bool, url } from '../core/validate';
 import type { RetryPolicy } from '../retry/policy';
 import type { UserDataEmit } from './events';
-import type { CloseListenKeyPolicy, ResolvedListenKeyOptions } from './futures/listen-key-options';
+import type { CloseListenKeyPolicy, ListenKeyLease, ResolvedListenKeyOptions } from './futures/listen-key-options';
+import type { SharedRestWeightBudget } from '../rest/weight-budget';
 import { resolveListenKeyOptions } from './futures/listen-key-options';
 import type { FetchLike } from './rest';
 import { defaultRestRetryPolicy } from './rest';
@@ -60,6 +61,10 @@ export interface CreateUserDataStreamOptions {
   closeListenKeyOnStop?: CloseListenKeyPolicy | undefined;
   /** Futures: listenKey keepalive period (at most 60 min). @default 1_800_000 (30 min) */
   refreshIntervalMs?: number | undefined;
+  /** Futures: see {@link ListenKeyManagerOptions.listenKeyLease} (the last process holding the key deletes it). @default none */
+  listenKeyLease?: ListenKeyLease | undefined;
+  /** Futures: the REST weight budget of the listenKey calls. @default the host's process-wide budget */
+  restWeightBudget?: SharedRestWeightBudget | undefined;
   /** Margin: isolated-margin symbol (cross margin when omitted). */
   symbol?: string | undefined;
   /** Spot with an Ed25519 key: use `session.logon` + `userDataStream.subscribe`. @default true */
@@ -158,7 +163,7 @@ export function productUrls(product: UserDataProduct, restBaseUrl: string, wsApi
 
 const KNOWN: readonly (keyof CreateUserDataStreamOptions)[] = [
   'product', 'apiKey', 'apiSecret', 'privateKey', 'keyType', 'restBaseUrl', 'streamBaseUrl', 'wsApiUrl', 'logger', 'retryPolicy', 'restRetryPolicy', 'dialGate',
-  'events', 'closeListenKeyOnStop', 'refreshIntervalMs', 'symbol', 'useSessionLogon', 'recvWindow', 'statusProbeIntervalMs', 'listenTokenValidityMs',
+  'events', 'closeListenKeyOnStop', 'refreshIntervalMs', 'listenKeyLease', 'restWeightBudget', 'symbol', 'useSessionLogon', 'recvWindow', 'statusProbeIntervalMs', 'listenTokenValidityMs',
   'listenTokenRenewFraction', 'requestTimeoutMs', 'tuning', 'heartbeat', 'connectTimeoutMs', 'webSocketFactory', 'socketFactory', 'fetch', 'now', 'emit',
 ]; // prettier-ignore
 const POLICY_METHODS = ['shouldRetry', 'delayMs'];
@@ -215,6 +220,8 @@ export function resolveUserDataOptions(o: CreateUserDataStreamOptions | Resolved
         restBaseUrl: urls.restBaseUrl,
         refreshIntervalMs: c.refreshIntervalMs,
         closeListenKeyOnStop: c.closeListenKeyOnStop,
+        listenKeyLease: c.listenKeyLease,
+        restWeightBudget: c.restWeightBudget,
         requestTimeoutMs,
         restRetryPolicy,
         logger,

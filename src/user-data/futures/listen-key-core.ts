@@ -20,6 +20,7 @@ import { LISTEN_KEY_WEIGHT } from '../../rest/weights';
 import type { HttpMethod } from '../rest';
 import { restCall } from '../rest';
 import type { ResolvedListenKeyOptions } from './listen-key-options';
+import { holdLease, releaseLease } from './listen-key-lease';
 
 export interface KeyChange {
   /** The new key, in clear (needed to dial). Treat it as a secret: never log it. */
@@ -122,8 +123,10 @@ export class ListenKeyCore {
     const key = this.key;
     this.key = undefined;
     if (key === undefined) return;
-    const { closeListenKeyOnStop: policy, logger, product } = this.config;
-    if (!(policy === 'always' || (policy === 'owned' && this.owned))) {
+    const { closeListenKeyOnStop: policy, logger, product, listenKeyLease } = this.config;
+    // With a cross-process lease, the last holder deletes the key (listen-key-lease.ts).
+    const close = listenKeyLease ? await releaseLease(this.config, key) : policy === 'always' || (policy === 'owned' && this.owned);
+    if (!close) {
       logger.debug({ product, listenKey: maskSecret(key), policy, owned: this.owned }, 'listenKey left open for other users of the account');
       return;
     }
@@ -194,6 +197,7 @@ export class ListenKeyCore {
     const key = body.listenKey;
     if (typeof key !== 'string' || !key) throw new BinanceStreamError('ERR_HTTP', `POST ${this.config.path} answered without a listenKey`, { permanent: false });
     this.key = key;
+    await holdLease(this.config, key, previous);
     this.owned = closeListenKeyOnStop === 'owned' ? existed === false : closeListenKeyOnStop === 'always';
     this.validatedAt = this.config.now();
     this.schedule(this.config.now() + this.config.refreshIntervalMs);

@@ -19,6 +19,18 @@ import { LISTEN_KEY_PATHS } from '../types';
 /** What to do with the key on the last `stop()` (see {@link ListenKeyManagerOptions.closeListenKeyOnStop}). */
 export type CloseListenKeyPolicy = 'owned' | 'always' | 'never';
 
+/**
+ * A lease on the account's listenKey shared by several PROCESSES (e.g. `RedisCoordinator.listenKeyLease()`
+ * of `binance-stream-client/redis`): Binance gives every process of an account the same key, so
+ * only the last process using it may DELETE it.
+ */
+export interface ListenKeyLease {
+  /** This process now uses `listenKey` (after every create or replacement). A rejection is logged and ignored. */
+  hold(listenKey: string): Promise<void>;
+  /** This process stops using `listenKey`. Resolves `true` when no other process holds it any more (the caller then DELETEs it); on doubt, `false`. */
+  release(listenKey: string): Promise<boolean>;
+}
+
 export interface ListenKeyManagerOptions {
   /** `usdm` (/fapi/v1/listenKey), `coinm` (/dapi/v1/listenKey) or `portfolio` (/papi/v1/listenKey). */
   product: ListenKeyProduct;
@@ -72,6 +84,12 @@ export interface ListenKeyManagerOptions {
    * @default RestWeightBudget.shared(restBaseUrl) (the host's process-wide budget; 2,400/min for usdm and coinm)
    */
   restWeightBudget?: SharedRestWeightBudget | false | undefined;
+  /**
+   * Cross-process lease of the key. When given, it decides the DELETE on the last `stop()`
+   * instead of `closeListenKeyOnStop`: the key is deleted when `release()` says this was the
+   * last holder, and never while another process still holds it. @default none
+   */
+  listenKeyLease?: ListenKeyLease | undefined;
   /** @default silent */
   logger?: Partial<Logger> | undefined;
   /** @default globalThis.fetch */
@@ -93,12 +111,13 @@ export interface ResolvedListenKeyOptions {
   readonly restRetryPolicy: RetryPolicy;
   readonly shared: boolean;
   readonly restWeightBudget: SharedRestWeightBudget | undefined;
+  readonly listenKeyLease: ListenKeyLease | undefined;
   readonly logger: Logger;
   readonly fetch: FetchLike | undefined;
   readonly now: () => number;
 }
 
-const KNOWN = ['product', 'apiKey', 'restBaseUrl', 'path', 'refreshIntervalMs', 'closeListenKeyOnStop', 'requestTimeoutMs', 'restRetryPolicy', 'shared', 'restWeightBudget', 'logger', 'fetch', 'now'];
+const KNOWN = ['product', 'apiKey', 'restBaseUrl', 'path', 'refreshIntervalMs', 'closeListenKeyOnStop', 'requestTimeoutMs', 'restRetryPolicy', 'shared', 'restWeightBudget', 'listenKeyLease', 'logger', 'fetch', 'now'];
 const PRODUCTS = Object.keys(LISTEN_KEY_PATHS) as ListenKeyProduct[];
 /** A key lives 60 minutes after its last keepalive: a longer interval would let it lapse. */
 const MAX_REFRESH_MS = 3_600_000;
@@ -135,6 +154,7 @@ export function resolveListenKeyOptions(o: ListenKeyManagerOptions): ResolvedLis
     restRetryPolicy: optImplementation<RetryPolicy>('restRetryPolicy', o.restRetryPolicy, ['shouldRetry', 'delayMs'], 'a RetryPolicy') ?? defaultRestRetryPolicy(),
     shared: bool('shared', o.shared, true),
     restWeightBudget: budget === false ? undefined : (budget ?? RestWeightBudget.shared(restBaseUrl, o.product === 'portfolio' ? {} : { limitPerMinute: REQUEST_WEIGHT_LIMITS.usdm })),
+    listenKeyLease: optImplementation<ListenKeyLease>('listenKeyLease', o.listenKeyLease, ['hold', 'release'], 'a ListenKeyLease (hold, release)'),
     logger: normalizeLogger(optObject('logger', o.logger, 'a logger object') as Partial<Logger> | undefined),
     fetch: optFunction<FetchLike>('fetch', o.fetch),
     now: optFunction<() => number>('now', o.now) ?? Date.now,
