@@ -1,5 +1,6 @@
 import type { Clock } from './clock';
 import type { FaultRules } from './fault-rules';
+import type { WsApiLimitFault } from './ws-api/limits';
 
 /** Which connections a fault hits: all, one by id, or those carrying a stream. */
 export type FaultTarget = { all: true } | { connectionId: number } | { stream: string };
@@ -83,6 +84,8 @@ export interface FaultHost {
   /** Mute a stream on every connection (wall ms, Infinity = until healed); returns the connections carrying it. */
   muteStream(stream: string, durationMs: number): number;
   unmuteStreams(): void;
+  /** WS-API 429 / 418 answers (ws-api/limits.ts); `undefined` to heal. */
+  wsApiRateLimit(f: WsApiLimitFault | undefined): void;
 }
 
 /**
@@ -232,6 +235,11 @@ export class Faults {
     return this.host.breakDepthChain(symbol.toLowerCase());
   }
 
+  /** Answer the next `times` WS-API requests with 429 (or 418) `-1003` and `error.data.retryAfter`, not executing them. */
+  wsApiRateLimit(opts: WsApiLimitFault = {}): void {
+    this.host.wsApiRateLimit(opts);
+  }
+
   expireListenKey(key: string): boolean {
     return this.host.expireListenKey(key);
   }
@@ -247,6 +255,7 @@ export class Faults {
     this.rules.clear();
     this.host.resetAttemptLimits();
     this.host.resetRestWeights();
+    this.host.wsApiRateLimit(undefined);
   }
 }
 

@@ -28,6 +28,12 @@ export class RateLimit {
     return this.used <= this.max;
   }
 
+  /** Weight counted in the window now. */
+  count(): number {
+    this.expire(this.clock.now());
+    return this.used;
+  }
+
   /** Wall-clock ms when the window has room for `weight` again. */
   retryAt(weight = 1): number {
     const now = this.clock.now();

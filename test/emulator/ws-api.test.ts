@@ -83,7 +83,7 @@ describe('FakeBinance WS-API', () => {
     const c = await open();
     const p = { apiKey: HMAC_KEY, timestamp: Date.now() };
     const r = await c.request('userDataStream.subscribe.signature', { ...p, signature: hmac(p) });
-    expect(r).toEqual({ id: r.id, status: 200, result: { subscriptionId: 0 } });
+    expect(r).toEqual({ id: r.id, status: 200, result: { subscriptionId: 0 }, rateLimits: [{ rateLimitType: 'REQUEST_WEIGHT', interval: 'MINUTE', intervalNum: 1, limit: 6000, count: 2 }] });
     expect(wsApi.pushEvent(HMAC_KEY, { e: 'executionReport', E: 1 })).toBe(1);
     await expect(c.waitFor((f) => f.event)).resolves.toEqual({ subscriptionId: 0, event: { e: 'executionReport', E: 1 } });
     const subs = await c.request('session.subscriptions');
@@ -94,7 +94,12 @@ describe('FakeBinance WS-API', () => {
     const c = await open();
     const p = { apiKey: HMAC_KEY, timestamp: Date.now() };
     const r = await c.request('userDataStream.subscribe.signature', { ...p, signature: hmac(p, 'wrong-secret') });
-    expect(r).toEqual({ id: r.id, status: 400, error: { code: -1022, msg: 'Signature for this request is not valid.' } });
+    expect(r).toEqual({
+      id: r.id,
+      status: 400,
+      error: { code: -1022, msg: 'Signature for this request is not valid.' },
+      rateLimits: [{ rateLimitType: 'REQUEST_WEIGHT', interval: 'MINUTE', intervalNum: 1, limit: 6000, count: 2 }],
+    });
     expect(wsApi.pushEvent(HMAC_KEY, { e: 'x', E: 1 })).toBe(0);
   });
 

@@ -1,6 +1,7 @@
 /**
- * One WS-API connection: its logon, user-data subscriptions, request-weight limit
- * (rate-limit.ts) and server heartbeat (heartbeat.ts; the same policy as stream connections).
+ * One WS-API connection: its logon, user-data subscriptions, request weight (limits.ts: per IP,
+ * shared with REST), server heartbeat (heartbeat.ts; the same policy as stream connections) and
+ * lifetime cut (`maxConnectionLifetimeMs`, scaled by `timeScale`, like stream connections).
  */
 import type { Socket } from 'node:net';
 import type { WebSocket } from 'ws';
@@ -9,8 +10,6 @@ import { Heartbeat } from '../heartbeat';
 import type { HeartbeatPolicy } from '../heartbeat';
 import type { Logger } from '../log';
 import { mask } from '../log';
-import { WS_API } from '../profile';
-import { RateLimit } from '../rate-limit';
 import type { Account } from './accounts';
 import { ApiError } from './accounts';
 import type { Token } from './listen-tokens';
@@ -29,21 +28,34 @@ export interface SessionHost {
   readonly clock: Clock;
   readonly log: Logger;
   readonly heartbeat: HeartbeatPolicy;
+  /** Connections are closed (1001) after this long (scaled by `timeScale`). */
+  readonly lifetimeMs: number;
+  /** Count a request's weight for an IP; returns the IP's used weight or throws 429 / 418. */
+  charge(ip: string, method: string): number;
   /** A text frame arrived. */
   frame(s: Session, text: string): void;
   closed(s: Session): void;
   violation(kind: 'messageRate' | 'pongTimeout'): void;
 }
 
+/** What the upgrade request said about the connection. */
+export interface SessionInfo {
+  readonly ip: string;
+  /** `returnRateLimits=false` in the URL turns `rateLimits` off (a request's own param overrides). */
+  readonly returnRateLimits: boolean;
+}
+
 export class Session {
   readonly openedAt: number;
+  /** The IP's used request weight after the last request. */
+  usedWeight = 0;
   readonly subs = new Map<number, Sub>();
   logon: Account | undefined;
   authorizedSince: number | undefined;
   private nextSubId = 0;
   private isClosed = false;
   private readonly heartbeat: Heartbeat;
-  private readonly weight: RateLimit;
+  private readonly lifetimeTimer: TimerHandle;
 
   /** @internal */
   constructor(
@@ -51,9 +63,13 @@ export class Session {
     private readonly ws: WebSocket,
     private readonly socket: Socket,
     private readonly host: SessionHost,
+    readonly info: SessionInfo,
   ) {
     this.openedAt = host.clock.now();
-    this.weight = new RateLimit(host.clock, WS_API.requestWeightPerMinute, 60_000);
+    this.lifetimeTimer = host.clock.timeout(() => {
+      host.log.info({ wsApiConnection: id }, 'WS-API connection lifetime exceeded: disconnecting');
+      this.close(1001, 'Connection lifetime exceeded (24h)');
+    }, host.clock.scale(host.lifetimeMs));
     this.heartbeat = new Heartbeat(host.clock, host.heartbeat, {
       sendPing: (payload) => {
         try {
@@ -81,13 +97,9 @@ export class Session {
     return this.isClosed;
   }
 
-  /** Count a request's weight; throws Binance's 429 (-1003, `retryAfter`) over REQUEST_WEIGHT per minute. */
+  /** Count a request's weight (per IP, shared with REST); throws Binance's 429 / 418 (-1003, `retryAfter`). */
   charge(method: string): void {
-    const w = WS_API.weights[method] ?? WS_API.defaultWeight;
-    if (this.weight.hit(w)) return;
-    this.host.violation('messageRate');
-    const retryAfter = this.weight.retryAt(w);
-    throw new ApiError(429, -1003, `Too many requests; current limit of ${WS_API.requestWeightPerMinute} request weight per minute exceeded.`, { retryAfter });
+    this.usedWeight = this.host.charge(this.info.ip, method);
   }
 
   send(obj: object): void {
@@ -142,6 +154,7 @@ export class Session {
     if (this.isClosed) return;
     this.isClosed = true;
     this.heartbeat.stop();
+    this.host.clock.clear(this.lifetimeTimer);
     for (const sub of this.subs.values()) this.host.clock.clear(sub.timer);
     this.subs.clear();
     this.host.closed(this);

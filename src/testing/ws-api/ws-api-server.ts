@@ -3,9 +3,11 @@
  * sessions and request dispatch. Implemented: `session.logon` (Ed25519 only),
  * `session.status`, `session.logout`, `session.subscriptions`, `userDataStream.subscribe`,
  * `userDataStream.subscribe.signature`, `userDataStream.subscribe.listenToken`,
- * `userDataStream.unsubscribe`, `ping`, `time`; real signature checks (-1022), timestamp /
- * recvWindow checks (-1021), request weight (429 / -1003). The test API on top of it is
- * {@link WsApiEmulator} (`ex.wsApi`).
+ * `userDataStream.unsubscribe`, `ping`, `time`, and the trading methods of order-methods.ts
+ * (`order.place`, … answered by the order simulator); real signature checks (-1022), timestamp /
+ * recvWindow checks (-1021), request weight per IP shared with REST (limits.ts: 429 then 418,
+ * `retryAfter`), `rateLimits` in every answer unless `returnRateLimits=false` (URL or request).
+ * The test API on top of it is {@link WsApiEmulator} (`ex.wsApi`).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
@@ -14,9 +16,13 @@ import type { Clock } from '../clock';
 import type { HeartbeatPolicy } from '../heartbeat';
 import type { Logger } from '../log';
 import { mask } from '../log';
+import type { RestWeights } from '../rest/weights';
 import type { Account } from './accounts';
 import { ApiError, checkTimestamp, verifySignature, wsSignaturePayload } from './accounts';
+import { LimitError, WsApiLimits } from './limits';
 import { ListenTokens } from './listen-tokens';
+import type { OrderMethodsHost } from './order-methods';
+import { ORDER_METHODS, orderMethod } from './order-methods';
 import type { SessionHost } from './session';
 import { Session } from './session';
 
@@ -34,9 +40,17 @@ export interface WsApiContext {
   readonly clock: Clock;
   readonly log: Logger;
   readonly heartbeat: HeartbeatPolicy;
+  /** `maxConnectionLifetimeMs`. */
+  readonly lifetimeMs: number;
+  /** The per-IP REQUEST_WEIGHT counter REST uses. */
+  readonly weights: RestWeights;
+  /** The order simulator behind the trading methods. */
+  readonly orders: Omit<OrderMethodsHost, 'authenticate' | 'now'>;
   /** A WS-API session went over a limit (counted in `stats().limitViolations`). */
   violation(kind: 'messageRate' | 'pongTimeout'): void;
 }
+
+const falsy = (v: unknown): boolean => v === false || v === 'false';
 
 const REQUEST_LOG_LIMIT = 1000;
 
@@ -45,11 +59,23 @@ export class WsApiServer implements SessionHost {
   readonly sessions = new Map<number, Session>();
   readonly tokens: ListenTokens;
   readonly requestLog: WsApiRequestRecord[] = [];
+  readonly limits: WsApiLimits;
+  private readonly orderHost: OrderMethodsHost;
   private nextSessionId = 1;
   private isClosed = false;
 
   constructor(private readonly ctx: WsApiContext) {
     this.tokens = new ListenTokens(ctx.clock, ctx.log);
+    this.limits = new WsApiLimits(ctx.clock, ctx.weights, () => ctx.violation('messageRate'));
+    this.orderHost = { ...ctx.orders, now: () => ctx.clock.now(), authenticate: (p) => this.authenticate(p) };
+  }
+
+  get lifetimeMs(): number {
+    return this.ctx.lifetimeMs;
+  }
+
+  charge(ip: string, method: string): number {
+    return this.limits.charge(ip, method);
   }
 
   get clock(): Clock {
@@ -71,9 +97,11 @@ export class WsApiServer implements SessionHost {
 
   /** An upgraded connection on the WS-API path. */
   /** @internal */
-  accept(ws: WebSocket, socket: Socket): void {
+  accept(ws: WebSocket, socket: Socket, req: IncomingMessage): void {
     if (this.isClosed) return void ws.terminate();
-    const s = new Session(this.nextSessionId++, ws, socket, this);
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const info = { ip: socket.remoteAddress ?? '', returnRateLimits: !falsy(url.searchParams.get('returnRateLimits')) };
+    const s = new Session(this.nextSessionId++, ws, socket, this, info);
     if (s.closed) return;
     this.sessions.set(s.id, s);
     this.log.info({ wsApiConnection: s.id }, 'WS-API connection opened');
@@ -105,15 +133,23 @@ export class WsApiServer implements SessionHost {
     const params = msg.params && typeof msg.params === 'object' ? (msg.params as Record<string, unknown>) : {};
     let status = 200;
     let errorCode: number | undefined;
+    const withLimits = params.returnRateLimits === undefined ? s.info.returnRateLimits : !falsy(params.returnRateLimits);
+    const rateLimits = (used: number, apiKey?: string): object => {
+      if (!withLimits) return {};
+      const orders = apiKey ? this.ctx.orders.sim.orderRateLimits(apiKey) : [];
+      return { rateLimits: [this.limits.requestWeight(used), ...orders] };
+    };
     try {
       s.charge(method);
       const result = this.dispatch(s, method, params);
-      s.send({ id, status: 200, result });
+      const orderKey = method === 'order.place' ? (typeof params.apiKey === 'string' ? params.apiKey : s.logon?.apiKey) : undefined;
+      s.send({ id, status: 200, result, ...rateLimits(s.usedWeight, orderKey) });
     } catch (err) {
       const e = err instanceof ApiError ? err : new ApiError(500, -1000, 'An unknown error occurred while processing the request.');
       status = e.status;
       errorCode = e.code;
-      s.send({ id, status: e.status, error: { code: e.code, msg: e.message, ...(e.data ? { data: e.data } : {}) } });
+      const used = e instanceof LimitError ? e.usedWeight : s.usedWeight;
+      s.send({ id, status: e.status, error: { code: e.code, msg: e.message, ...(e.data ? { data: e.data } : {}) }, ...rateLimits(used) });
     }
     const { signature: _sig, ...rest } = params;
     if (typeof rest.apiKey === 'string') rest.apiKey = mask(rest.apiKey);
@@ -170,6 +206,7 @@ export class WsApiServer implements SessionHost {
         return {};
       }
       default:
+        if (ORDER_METHODS.has(method)) return orderMethod(this.orderHost, s, method, params);
         throw new ApiError(400, -1000, `Unknown method ${JSON.stringify(method)}.`);
     }
   }
@@ -179,7 +216,7 @@ export class WsApiServer implements SessionHost {
       apiKey: s.logon?.apiKey ?? null,
       authorizedSince: s.authorizedSince ?? null,
       connectedSince: s.openedAt,
-      returnRateLimits: false,
+      returnRateLimits: s.info.returnRateLimits,
       serverTime: this.clock.now(),
       userDataStream: s.subs.size > 0,
     };
