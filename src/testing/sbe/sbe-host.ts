@@ -1,0 +1,17 @@
+/** What an SBE connection needs from the SBE emulator (./sbe-emulator.ts). */
+import type { Clock } from '../clock';
+import type { ResolvedOptions } from '../options';
+import type { ControlMessage } from '../streams/connection-host';
+import type { Frame } from '../streams/frame';
+import type { SbeConnection } from './sbe-connection';
+
+export interface SbeHost {
+  readonly clock: Clock;
+  readonly opts: ResolvedOptions;
+  /** The SBE frame of a published JSON frame (cached per frame), undefined for a kind SBE does not carry. */
+  encode(frame: Frame): Buffer | undefined;
+  subscribe(conn: SbeConnection, sbeStream: string): void;
+  unsubscribe(conn: SbeConnection, sbeStream: string): void;
+  record(msg: ControlMessage): void;
+  closed(conn: SbeConnection): void;
+}
