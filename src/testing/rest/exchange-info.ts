@@ -156,7 +156,6 @@ function futuresSymbol(market: MarketId, sym: SymbolState): Record<string, unkno
     timeInForce: market === 'usdm' ? ['GTC', 'IOC', 'FOK', 'GTX', 'GTD'] : ['GTC', 'IOC', 'FOK', 'GTX'],
     liquidationFee: market === 'usdm' ? '0.012500' : '0.010000',
     marketTakeBound: '0.05',
-    maxMoveOrderLimit: 10000,
   };
   if (market === 'usdm') {
     return { symbol: sym.upper, pair: sym.upper, contractType: 'PERPETUAL', deliveryDate: PERPETUAL_DELIVERY, onboardDate: ONBOARD, status: 'TRADING', marginAsset: quote, ...common, settlePlan: 0 };
@@ -174,6 +173,16 @@ function futuresSymbol(market: MarketId, sym: SymbolState): Record<string, unkno
     ...common,
     equalQtyPrecision: 4,
   };
+}
+
+/** Spot `sors` (present only when some base asset trades against several quotes, as Binance shows it): each such base and its symbols. */
+function smartOrderRouting(states: readonly SymbolState[]): object[] {
+  const byBase = new Map<string, string[]>();
+  for (const s of states) {
+    const { base } = assetsOf('spot', s.symbol);
+    byBase.set(base, [...(byBase.get(base) ?? []), s.upper]);
+  }
+  return [...byBase].filter(([, list]) => list.length > 1).map(([baseAsset, symbols]) => ({ baseAsset, symbols }));
 }
 
 /** The symbols a spot `exchangeInfo` request names (`symbol`, `symbols` JSON array), or every one. */
@@ -203,14 +212,17 @@ export function exchangeInfo(market: MarketId, symbols: readonly string[], state
   if (!Array.isArray(list)) return list;
   const states = list.map(state).filter((s): s is SymbolState => s !== undefined);
   const limits = rateLimits(market, o);
-  if (market === 'spot') return { timezone: 'UTC', serverTime: now, rateLimits: limits, exchangeFilters: [], symbols: states.map(spotSymbol) };
+  if (market === 'spot') {
+    const info = { timezone: 'UTC', serverTime: now, rateLimits: limits, exchangeFilters: [], symbols: states.map(spotSymbol) };
+    const sors = smartOrderRouting(states);
+    return sors.length ? { ...info, sors } : info;
+  }
   const rows = states.map((s) => futuresSymbol(market, s));
   if (market === 'coinm') return { timezone: 'UTC', serverTime: now, rateLimits: limits, exchangeFilters: [], symbols: rows };
   const margins = [...new Set(rows.map((r) => String(r['marginAsset'])))];
   return {
     timezone: 'UTC',
     serverTime: now,
-    futuresType: 'U_MARGINED',
     rateLimits: limits,
     exchangeFilters: [],
     assets: margins.map((asset) => ({ asset, marginAvailable: true, autoAssetExchange: '-10000' })),
