@@ -21,10 +21,16 @@ export class RedisUnavailable extends Error {
   }
 }
 
+const FIRST_CONNECT = new Set(['wait', 'connecting', 'connect']);
+
 export class RedisLink {
   private upNow = true;
   private offset = 0;
-  private readonly onReady = (): void => this.markUp();
+  private everReady: boolean;
+  private readonly onReady = (): void => {
+    this.everReady = true;
+    this.markUp();
+  };
   downSince = 0;
   outages = 0;
 
@@ -34,7 +40,23 @@ export class RedisLink {
     private readonly timeoutMs: number,
     private readonly what: string,
   ) {
+    this.everReady = redis.status === 'ready';
     redis.on('ready', this.onReady);
+  }
+
+  /** Wait for the first connection of a fresh client, at most `timeoutMs`. */
+  private firstReady(): Promise<boolean> {
+    return new Promise((resolve) => {
+      const done = (ok: boolean): void => {
+        clearTimeout(timer);
+        this.redis.off('ready', onReady);
+        resolve(ok);
+      };
+      const onReady = (): void => done(true);
+      const timer = setTimeout(() => done(false), this.timeoutMs);
+      this.redis.once('ready', onReady);
+      if (this.redis.status === 'wait') this.redis.connect().catch(() => undefined);
+    });
   }
 
   /** Whether the last command succeeded (and the client is connected). */
@@ -58,7 +80,10 @@ export class RedisLink {
 
   /** Run `s` with `keys` and `args`; resolves its reply (numbers), rejects RedisUnavailable. */
   async run(s: Script, keys: readonly string[], args: readonly (string | number)[]): Promise<number[]> {
-    if (this.redis.status !== 'ready') throw this.markDown(new RedisUnavailable(`the client is ${this.redis.status}`));
+    if (this.redis.status !== 'ready') {
+      // A fresh client still connecting is waited for (bounded); a lost connection fails fast.
+      if (this.everReady || !FIRST_CONNECT.has(this.redis.status) || !(await this.firstReady())) throw this.markDown(new RedisUnavailable(`the client is ${this.redis.status}`));
+    }
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new RedisUnavailable(`no answer within ${this.timeoutMs} ms`)), this.timeoutMs);
