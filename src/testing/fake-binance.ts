@@ -36,8 +36,10 @@ import type { FloodOptions, FloodResult } from './streams/flood/pump';
 import { Hub } from './streams/hub';
 import { StreamService } from './streams/stream-service';
 import { SbeEmulator } from './sbe/sbe-emulator';
-import { WsApiEmulator } from './ws-api/ws-api-emulator';
-import { WsApiServer } from './ws-api/ws-api-server';
+import { createUserSide } from './orders/user-side';
+import type { OrderSimulator } from './orders/order-simulator';
+import type { WsApiEmulator } from './ws-api/ws-api-emulator';
+import type { WsApiServer } from './ws-api/ws-api-server';
 
 export class FakeBinance {
   /** The resolved options (durations, limits, symbols). */
@@ -52,6 +54,8 @@ export class FakeBinance {
    * or `{ apiKey, publicKeyPem }` (Ed25519/RSA), push events with `ex.wsApi.pushEvent()`.
    */
   readonly wsApi: WsApiEmulator;
+  /** The order simulation (orders/order-simulator.ts): `place`, `cancel`, `fill`, `deposit`, balances and user-data events per API key. */
+  readonly orders: OrderSimulator;
 
   readonly sbe: SbeEmulator = new SbeEmulator(() => ({ hub: this.hub, clock: this.clock, opts: this.options, log: this.log, account: (k) => this.wsApiServer.accounts.get(k) }));
   private readonly profile: BinanceProfile;
@@ -83,13 +87,9 @@ export class FakeBinance {
     this.keys = new ListenKeys(this.clock, opts.listenKeyValidityMs, new Rng(hashString('listenKeys', seed)), (key, state) => this.onListenKeyEnd(key, state));
     this.limiter = new AttemptLimiter(opts.maxConnectionAttempts, opts.connectionAttemptWindowMs, opts.banAfterRejectedAttempts, opts.banDurationMs);
     this.streams = new StreamService(opts, this.clock, this.profile, this.log, this.hub, this.keys, this.counters);
-    this.wsApiServer = new WsApiServer({
-      clock: this.clock,
-      log: this.log,
-      heartbeat: { pingIntervalMs: opts.pingIntervalMs, pongTimeoutMs: opts.pongTimeoutMs, unsolicitedPongKeepsAlive: WS_API.unsolicitedPongKeepsAlive },
-      violation: (kind) => void this.counters.limitViolations[kind]++,
-    });
-    this.wsApi = new WsApiEmulator(this.wsApiServer);
+    const sink = (k: string, e: object): void => void (opts.market === 'spot' ? this.wsApi.pushEvent(k, e, { product: 'spot' }) : this.pushUserEvent(k, e));
+    const user = createUserSide({ opts, clock: this.clock, log: this.log, weights: this.weights, data: this.data, acceptsApiKey: (k) => this.acceptsApiKey(k), violation: (kind) => void this.counters.limitViolations[kind]++, sink });
+    [this.wsApiServer, this.wsApi, this.orders] = [user.server, user.wsApi, user.orders];
     this.faults = new Faults(
       {
         clock: this.clock,
@@ -105,10 +105,11 @@ export class FakeBinance {
           return this.streams.resolveTarget({ stream }).length;
         },
         unmuteStreams: () => this.hub.unmute(),
+        wsApiRateLimit: (f) => (f ? this.wsApiServer.limits.inject(f) : this.wsApiServer.limits.heal()),
       },
       this.rules,
     );
-    const rest = { market: opts.market, clock: this.clock, data: this.data, retentionMs: opts.historyRetentionMs, listenKeys: this.keys, acceptsApiKey: (k: string) => this.acceptsApiKey(k), account: (k: string) => this.wsApiServer.accounts.get(k), restWeightPerMinute: opts.maxRestWeightPerMinute, restWeightWindowMs: opts.restWeightWindowMs };
+    const rest = { market: opts.market, clock: this.clock, data: this.data, retentionMs: opts.historyRetentionMs, listenKeys: this.keys, acceptsApiKey: (k: string) => this.acceptsApiKey(k), account: (k: string) => this.wsApiServer.accounts.get(k), restWeightPerMinute: opts.maxRestWeightPerMinute, restWeightWindowMs: opts.restWeightWindowMs, orders: user.rest };
     const http = {
       market: opts.market,
       clock: this.clock,
@@ -132,7 +133,7 @@ export class FakeBinance {
             counters: this.counters,
             wss: this.server.wss,
             closing: () => this.closing !== undefined,
-            openWsApi: (ws, sock) => this.wsApiServer.accept(ws, sock),
+            openWsApi: (ws, sock, req) => this.wsApiServer.accept(ws, sock, req),
             openStream: (ws, sock, r, path) => this.streams.open(ws, sock, r, path),
           },
           req,
@@ -285,6 +286,7 @@ export class FakeBinance {
   close(): Promise<void> {
     this.closing ??= (async () => {
       this.wsApiServer.close();
+      this.orders.dispose();
       this.rules.releaseHung();
       this.streams.destroyAll();
       this.hub.dispose();
