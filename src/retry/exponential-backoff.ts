@@ -15,8 +15,15 @@
  * the feed should be back within a second; an abnormal drop gets ~1 s so one blip costs
  * little; timeouts suggest congestion; 1008/429/418/403 mean Binance is pushing back and
  * hammering it risks an IP ban. The 60 s cap matches the first field report's request.
- * `new ExponentialBackoff({ initialDelayMs: 5000, jitter: 0 })` reproduces that report's
- * 5 s, 10 s, 20 s, 40 s, 60 s curve for abnormal failures.
+ *
+ * One exception, the quick first redial: when a connection that was up drops or is closed
+ * (`clean` or `abnormal`, `uptimeMs > 0`), the FIRST retry waits a random 0–100 ms
+ * (`quickFirstRetryMs`) instead of the first step: one blip costs milliseconds, and the
+ * random spread keeps a crowd of sockets cut at once from redialling in lockstep (the
+ * connection budget still paces them). A connection that fails again follows the table from
+ * its second step (attempt 2), so a flapping link still escalates.
+ * `new ExponentialBackoff({ initialDelayMs: 5000, jitter: 0, quickFirstRetryMs: null })`
+ * reproduces that report's 5 s, 10 s, 20 s, 40 s, 60 s curve for abnormal failures.
  */
 import { RetryPolicy, checkDuration, failureKind } from './policy';
 import type { FailureKind, RetryContext, RetryPolicyOptions } from './policy';
@@ -44,6 +51,13 @@ export interface ExponentialBackoffOptions extends RetryPolicyOptions {
   jitter?: number | undefined;
   /** Source of randomness in [0, 1), for deterministic tests. @default Math.random */
   random?: (() => number) | undefined;
+  /**
+   * The first retry after a connection that was up dropped or closed (`clean` or `abnormal`
+   * failures with `uptimeMs > 0`) waits a random delay in [0, quickFirstRetryMs) instead of the
+   * first step; `null` turns this off (every retry follows the curve).
+   * @default 100
+   */
+  quickFirstRetryMs?: number | null | undefined;
 }
 
 export class ExponentialBackoff extends RetryPolicy {
@@ -52,6 +66,8 @@ export class ExponentialBackoff extends RetryPolicy {
   readonly maxDelayMs: number;
   readonly factor: number;
   readonly jitter: number;
+  /** See {@link ExponentialBackoffOptions.quickFirstRetryMs}; null: off. */
+  readonly quickFirstRetryMs: number | null;
   private readonly random: () => number;
 
   constructor(options: ExponentialBackoffOptions = {}) {
@@ -61,6 +77,7 @@ export class ExponentialBackoff extends RetryPolicy {
     this.maxDelayMs = checkDuration(owner, 'maxDelayMs', options.maxDelayMs ?? 60_000);
     this.factor = checkDuration(owner, 'factor', options.factor ?? 2, false, { min: 1 });
     this.jitter = checkDuration(owner, 'jitter', options.jitter ?? 0.5, false, { max: 1 });
+    this.quickFirstRetryMs = options.quickFirstRetryMs === null ? null : checkDuration(owner, 'quickFirstRetryMs', options.quickFirstRetryMs ?? 100);
     const random = options.random ?? Math.random;
     if (typeof random !== 'function') throw new TypeError(`${owner}: option random must be a function returning a number in [0, 1)`);
     this.random = random;
@@ -82,11 +99,18 @@ export class ExponentialBackoff extends RetryPolicy {
   }
 
   delayMs(ctx: RetryContext): number {
-    const d = this.baseDelayMs(failureKind(ctx.error), ctx.attempt);
+    const kind = failureKind(ctx.error);
+    if (this.quickFirstRetryMs !== null && ctx.attempt === 1 && ctx.uptimeMs > 0 && (kind === 'clean' || kind === 'abnormal')) {
+      return Math.floor(this.unit() * this.quickFirstRetryMs);
+    }
+    const d = this.baseDelayMs(kind, ctx.attempt);
     if (this.jitter === 0) return Math.round(d);
-    let r = this.random();
-    if (!(r >= 0)) r = 0;
-    if (r >= 1) r = 0.999_999;
-    return Math.round(d * (1 - this.jitter) + r * d * this.jitter);
+    return Math.round(d * (1 - this.jitter) + this.unit() * d * this.jitter);
+  }
+
+  /** `random()` clamped to [0, 1). */
+  private unit(): number {
+    const r = this.random();
+    return r >= 0 ? (r < 1 ? r : 0.999_999) : 0;
   }
 }

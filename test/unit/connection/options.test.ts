@@ -22,7 +22,7 @@ describe('resolveSocketTuning', () => {
     expect(Object.isFrozen(spot)).toBe(true);
     expect(isResolved(spot)).toBe(true);
     const usdm = resolveSocketTuning({ heartbeat: { idlePingMs: 5_000 }, staleAfterMs: false }, MARKETS.usdm);
-    expect(usdm).toMatchObject({ heartbeat: { idlePingMs: 5_000, pongTimeoutMs: 15_000 }, staleAfterMs: false, maxStreamsPerRequest: 200, maxOutgoingPerSecond: 9 });
+    expect(usdm).toMatchObject({ heartbeat: { idlePingMs: 5_000, pongTimeoutMs: 15_000 }, staleAfterMs: false, maxStreamsPerRequest: 1024, maxOutgoingPerSecond: 9 });
     expect(resolveSocketTuning({ heartbeat: false }, MARKETS.spot).heartbeat).toBe(false);
   });
 

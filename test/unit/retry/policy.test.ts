@@ -58,6 +58,24 @@ describe('ExponentialBackoff', () => {
     expect(new ExponentialBackoff({ jitter: 1, random: () => 0.25 }).delayMs(ctx(drop, 3))).toBe(1000);
   });
 
+  it('redials a connection that was up within 0–100 ms the first time, then follows the curve', () => {
+    const up = (e: BinanceStreamError, attempt: number, uptimeMs = 45_000): RetryContext => ({ ...ctx(e, attempt), uptimeMs });
+    const rs = [0, 0.5, 0.999];
+    const p = (r: number) => new ExponentialBackoff({ jitter: 0, random: () => r });
+    expect(rs.map((r) => p(r).delayMs(up(drop, 1)))).toEqual([0, 50, 99]);
+    expect(rs.map((r) => p(r).delayMs(up(clean, 1)))).toEqual([0, 50, 99]);
+    // A second failure in the streak escalates as before; a dial that never opened, a timeout
+    // and Binance pushing back keep their first step.
+    expect(p(0.5).delayMs(up(drop, 2))).toBe(2000);
+    expect(p(0.5).delayMs(up(drop, 1, 0))).toBe(1000);
+    expect(p(0.5).delayMs(up(timeout, 1))).toBe(2000);
+    expect(p(0.5).delayMs(up(tooMany, 1))).toBe(15000);
+    // Its own window, and off on request (the field report's curve, exactly).
+    expect(new ExponentialBackoff({ quickFirstRetryMs: 20, random: () => 0.5 }).delayMs(up(drop, 1))).toBe(10);
+    expect(new ExponentialBackoff({ initialDelayMs: 5000, jitter: 0, quickFirstRetryMs: null }).delayMs(up(drop, 1))).toBe(5000);
+    expect(() => new ExponentialBackoff({ quickFirstRetryMs: -1 })).toThrow(/quickFirstRetryMs/);
+  });
+
   it('has documented defaults: retry forever for transient errors, never for permanent ones', () => {
     const p = new ExponentialBackoff();
     expect(p.maxRetries).toBe(Infinity);
