@@ -51,7 +51,8 @@ export function parseStreamPath(market: BinanceProfile, url: URL): StreamPath | 
     streams = segs.slice(1);
   } else if (segs[0] === 'stream' && segs.length === 1) {
     combined = true;
-    streams = (url.searchParams.get('streams') ?? '').split('/').filter(Boolean);
+    // A raw `+` (kline `@+08:00`) decodes to a space in a query; stream names have no spaces.
+    streams = (url.searchParams.get('streams') ?? '').replace(/ /g, '+').split('/').filter(Boolean);
   } else return undefined;
   let userEvents: string[] | undefined;
   if (route === 'private') {
