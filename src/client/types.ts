@@ -2,6 +2,7 @@
 import type { AbortSignalLike } from '../core/web-types';
 import type { MarketId } from '../core/markets';
 import type { PoolStats } from '../pool/types';
+import type { RestWeightBudgetState } from '../rest/weight-budget';
 import type { UserDataProduct, UserDataStats } from '../user-data/user-data-stream';
 
 export interface SubscribeOptions {
@@ -46,4 +47,6 @@ export interface ClientStats {
   pool: PoolStats;
   /** One entry per user-data stream. */
   userData: UserDataStats[];
+  /** The REST weight budget of the client's REST host (process-wide unless the `restWeightBudget` option names another). */
+  rest: RestWeightBudgetState;
 }

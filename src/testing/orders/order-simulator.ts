@@ -88,10 +88,9 @@ export class OrderSimulator {
     const take = req.side === 'BUY' ? h.best(lower, 'ask') : h.best(lower, 'bid');
     if (take === undefined) throw new ApiError(400, -1013, 'Market is closed.');
     const marketable = req.type === 'MARKET' || (req.side === 'BUY' ? req.price >= take : req.price <= take);
-    for (const c of counters) {
-      if (c.retryAt() > now)
-        throw new ApiError(429, -1015, `Too many new orders; current limit is ${c.max} orders per ${ORDER_LIMITS[h.flavour].find((l) => l.limit === c.max)?.interval ?? 'SECOND'}.`);
-    }
+    ORDER_LIMITS[h.flavour].forEach((l, i) => {
+      if ((counters[i]?.count() ?? 0) + 1 > l.limit) throw new ApiError(429, -1015, `Too many new orders; current limit is ${l.limit} orders per ${l.intervalNum} ${l.interval}.`);
+    });
     if (h.flavour === 'spot') lockSpot(h.ledger, o, take);
     else lockFutures(h.ledger, o, take);
     for (const c of counters) c.hit();

@@ -24,7 +24,8 @@ export interface ExecutionContext {
 export function executionReport(o: SimOrder, ctx: ExecutionContext): object {
   const { x, now, fill, cancelClientId } = ctx;
   const r = o.req;
-  const working = o.status === 'NEW' || o.status === 'PARTIALLY_FILLED';
+  // `w`: on the book (a resting order that is still open; a taker never is).
+  const working = o.workingTime > 0 && (o.status === 'NEW' || o.status === 'PARTIALLY_FILLED');
   const ev: Record<string, unknown> = {
     e: 'executionReport',
     E: now,
