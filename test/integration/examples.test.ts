@@ -35,6 +35,14 @@ describe('examples', () => {
     expect(out).toMatch(/abrupt drop of every connection \(1006\)\s+recovered \d/);
   }, 40_000);
 
+  it('npm run demo -- --activity realistic: a busy head and a quiet tail, and no false stale detection', async () => {
+    const { code, out } = await run('examples/demo.ts', ['--duration', '6', '--plain', '--activity', 'realistic', '--no-faults'], 30_000);
+    expect(code, out.slice(-3000)).toBe(0);
+    expect(out).toMatch(/not reached \(\d+\/284 heard; the quiet tail trades minutes apart\)/);
+    expect(out).toMatch(/stale detections 0/);
+    expect(out).toMatch(/0 WARN, 0 ERROR/);
+  }, 40_000);
+
   it('custom-retry-policy: the subclass decides the delays', async () => {
     const { code, out } = await run('examples/custom-retry-policy.ts', [], 30_000);
     expect(code, out.slice(-3000)).toBe(0);
