@@ -66,7 +66,7 @@ export function tickerSymbols(data: MarketData, q: URLSearchParams): { list: str
 
 /**
  * One ticker row. `windowMs` is the statistics window (24 h; spot's rolling `ticker` takes others);
- * `mini` leaves out the change, average and last-quantity fields (spot `type=MINI`).
+ * `mini` (spot `type=MINI`) leaves out the change and average fields.
  */
 export function ticker(data: MarketData, market: MarketId, endpoint: string, symbol: string, now: number, windowMs = DAY, mini = false): Record<string, unknown> {
   const sym = data.symbol(symbol);
@@ -95,32 +95,22 @@ export function ticker(data: MarketData, market: MarketId, endpoint: string, sym
   const volume = (count * MEAN_NOTIONAL) / (open * sym.tickSize);
   const avg = (open + last) / 2;
   const n8 = (x: number): string => x.toFixed(fut ? 3 : 8);
-  const rolling = endpoint === '/ticker';
-  if (mini) {
-    return {
-      symbol: S,
-      openPrice: sym.px(open),
-      highPrice: sym.px(high),
-      lowPrice: sym.px(low),
-      lastPrice: sym.px(last),
-      volume: n8(volume),
-      quoteVolume: n8(volume * avg * sym.tickSize),
-      openTime,
-      closeTime: now,
-      firstId: count ? firstId : -1,
-      lastId: count ? firstId + count - 1 : -1,
-      count,
-    };
+  const ids = { firstId: count ? firstId : -1, lastId: count ? firstId + count - 1 : -1, count };
+  if (endpoint === '/ticker') {
+    // Spot's rolling window, in its documented order; MINI leaves out the change and average.
+    const change = mini ? {} : { priceChange: sym.px(last - open), priceChangePercent: (((last - open) / open) * 100).toFixed(3), weightedAvgPrice: sym.px(Math.round(avg)) };
+    const ohlc = { openPrice: sym.px(open), highPrice: sym.px(high), lowPrice: sym.px(low), lastPrice: sym.px(last) };
+    return { symbol: S, ...change, ...ohlc, volume: n8(volume), quoteVolume: n8(volume * avg * sym.tickSize), openTime, closeTime: now, ...ids };
   }
   return {
     symbol: S,
     priceChange: sym.px(last - open),
     priceChangePercent: (((last - open) / open) * 100).toFixed(3),
     weightedAvgPrice: sym.px(Math.round(avg)),
-    ...(fut || rolling ? {} : { prevClosePrice: sym.px(open) }),
+    ...(fut ? {} : { prevClosePrice: sym.px(open) }),
     lastPrice: sym.px(last),
-    ...(rolling ? {} : { lastQty: sym.qty(1) }),
-    ...(fut || rolling ? {} : top),
+    lastQty: sym.qty(1),
+    ...(fut ? {} : top),
     openPrice: sym.px(open),
     highPrice: sym.px(high),
     lowPrice: sym.px(low),
@@ -128,9 +118,7 @@ export function ticker(data: MarketData, market: MarketId, endpoint: string, sym
     quoteVolume: n8(volume * avg * sym.tickSize),
     openTime,
     closeTime: now,
-    firstId: count ? firstId : -1,
-    lastId: count ? firstId + count - 1 : -1,
-    count,
+    ...ids,
   };
 }
 
