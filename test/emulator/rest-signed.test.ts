@@ -1,4 +1,5 @@
 import { createHmac, generateKeyPairSync, sign } from 'node:crypto';
+import { get as httpGet } from 'node:http';
 import type { IncomingMessage } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import type { Clock } from '../../src/testing/clock';
@@ -109,6 +110,20 @@ describe('signed account endpoints over HTTP', () => {
     expect(await get2(`/api/v3/account?${signQs(`timestamp=${ts}&recvWindow=70000`)}`)).toMatchObject({ status: 400, body: { code: -1131 } });
     // Spot takes microseconds.
     expect(await get2(`/api/v3/account?${signQs(`timestamp=${ts}000`)}`)).toMatchObject({ status: 200 });
+  });
+
+  it('verifies the query as sent (characters the URL parser would re-encode); an empty timestamp is missing (-1102)', async () => {
+    const { ex, get } = await spot();
+    const qs = `recvWindow=5000&tag="a b"&timestamp=${Date.now()}`.replace(' ', '%20');
+    const status = await new Promise<number>((resolve, reject) => {
+      const u = new URL(ex.urls.http);
+      httpGet({ host: u.hostname, port: u.port, path: `/api/v3/account?${signQs(qs)}`, headers: { 'X-MBX-APIKEY': KEY.apiKey } }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      }).on('error', reject);
+    });
+    expect(status).toBe(200);
+    expect(await get(`/api/v3/account?${signQs('timestamp=')}`)).toMatchObject({ status: 400, body: { code: -1102 } });
   });
 
   it('accepts an Ed25519 signature (base64, percent-encoded in the URL)', async () => {

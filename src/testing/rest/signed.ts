@@ -71,13 +71,15 @@ export function verifySignedRequest(ctx: SignedContext, req: IncomingMessage, ur
   if (!apiKey) return KEY_FORMAT_INVALID;
   const account = ctx.acceptsApiKey(apiKey) ? ctx.account(apiKey) : undefined;
   if (!account) return KEY_REJECTED;
-  const query = stripSignature(url.search.slice(1));
+  // The query exactly as sent (the URL parser would re-encode characters such as `"`).
+  const raw = typeof req.url === 'string' && req.url.includes('?') ? req.url.slice(req.url.indexOf('?') + 1) : url.search.slice(1);
+  const query = stripSignature(raw);
   const form = stripSignature(body);
   const signature = query.signature ?? form.signature;
   const params = new URLSearchParams(query.rest);
   for (const [k, v] of new URLSearchParams(form.rest)) params.append(k, v);
   if (!signature) return MANDATORY('signature');
-  let ts = params.get('timestamp');
+  let ts = params.get('timestamp') || null;
   // Spot takes microseconds too (16 digits).
   if (ts !== null && /^\d{16}$/.test(ts)) ts = String(Number(ts) / 1000);
   try {
