@@ -9,10 +9,12 @@
  * `X-SAPI-USED-IP-WEIGHT-1M`), counted here in a separate window beside the market's
  * REQUEST_WEIGHT; over it, 429 `-1003` like the market endpoints.
  *
- * Balances are minimal and fixed per account (balances.ts): the same numbers in every answer.
+ * Balances: the order simulator's ledger when the emulator passes it (`spotBalances`), else the
+ * fixed wallet of balances.ts; the same numbers in every answer.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { MarketId } from '../profile';
+import type { Balance } from './balances';
 import { accountBalances } from './balances';
 import { assetsOf } from './exchange-info';
 import type { RestError } from './respond';
@@ -24,6 +26,8 @@ import { RestWeights } from './weights';
 export interface AccountContext extends SignedContext {
   readonly market: MarketId;
   readonly data: { readonly symbols: readonly string[] };
+  /** An account's current spot balances (the order simulator's ledger); default the fixed wallet of balances.ts. */
+  readonly spotBalances?: ((apiKey: string) => readonly Balance[]) | undefined;
 }
 
 const SAPI_LIMIT = 12_000;
@@ -62,8 +66,12 @@ function allAssets(ctx: AccountContext): string[] {
   return [...set].sort();
 }
 
+function balancesOf(ctx: AccountContext, apiKey: string): readonly Balance[] {
+  return ctx.spotBalances?.(apiKey) ?? accountBalances(apiKey, allAssets(ctx));
+}
+
 function coinConfig(ctx: AccountContext, apiKey: string): object[] {
-  const bal = accountBalances(apiKey, allAssets(ctx));
+  const bal = balancesOf(ctx, apiKey);
   return bal.map(({ asset, free, locked }) => ({
     coin: asset,
     depositAllEnable: true,
@@ -121,7 +129,7 @@ function marginPairs(ctx: AccountContext, isolated: boolean): object[] {
 /** `GET /api/v3/account` for a verified request. */
 export function spotAccount(ctx: AccountContext, apiKey: string, params: URLSearchParams): object {
   const zeros = params.get('omitZeroBalances') === 'true';
-  const balances = accountBalances(apiKey, allAssets(ctx))
+  const balances = balancesOf(ctx, apiKey)
     .filter((b) => !zeros || Number(b.free) > 0 || Number(b.locked) > 0)
     .map(({ asset, free, locked }) => ({ asset, free, locked }));
   return {

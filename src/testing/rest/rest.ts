@@ -5,6 +5,7 @@ import type { MarketId } from '../profile';
 import { PORTFOLIO_LISTEN_KEY_PATH, PROFILES, RETIRED_REST_PATHS } from '../profile';
 import type { ListenKeys } from './listen-keys';
 import { handleSapi, isSapiPath, spotAccount } from './account-rest';
+import type { Balance } from './balances';
 import { exchangeInfo } from './exchange-info';
 import { FUTURES_EXTRA, SPOT_EXTRA, extraEndpoint } from './market-extra';
 import { SYMBOL_ENDPOINTS, TICKER_ENDPOINTS, symbolEndpoint, tickerEndpoint } from './market-rest';
@@ -23,6 +24,8 @@ export interface RestContext extends SignedContext {
   /** REQUEST_WEIGHT limit and window `exchangeInfo` states (default: the market's 1-minute limit). */
   readonly restWeightPerMinute?: number | undefined;
   readonly restWeightWindowMs?: number | undefined;
+  /** An account's current spot balances for `/api/v3/account` and `/sapi/v1/capital/config/getall` (default: rest/balances.ts's fixed wallet). */
+  readonly spotBalances?: ((apiKey: string) => readonly Balance[]) | undefined;
   /** The order simulator's endpoints (orders/order-rest.ts); false for other paths. */
   readonly orders?: ((req: IncomingMessage, res: ServerResponse, url: URL) => Promise<boolean>) | undefined;
 }
