@@ -88,7 +88,7 @@ export class FakeBinance {
     this.limiter = new AttemptLimiter(opts.maxConnectionAttempts, opts.connectionAttemptWindowMs, opts.banAfterRejectedAttempts, opts.banDurationMs);
     this.streams = new StreamService(opts, this.clock, this.profile, this.log, this.hub, this.keys, this.counters);
     const sink = (k: string, e: object): void => void (opts.market === 'spot' ? this.wsApi.pushEvent(k, e, { product: 'spot' }) : this.pushUserEvent(k, e));
-    const user = createUserSide({ opts, clock: this.clock, log: this.log, weights: this.weights, data: this.data, acceptsApiKey: (k) => this.acceptsApiKey(k), violation: (kind) => void this.counters.limitViolations[kind]++, sink });
+    const user = createUserSide({ opts, clock: this.clock, log: this.log, weights: this.weights, data: this.data, listenKeys: this.keys, acceptsApiKey: (k) => this.acceptsApiKey(k), violation: (kind) => void this.counters.limitViolations[kind]++, sink });
     [this.wsApiServer, this.wsApi, this.orders] = [user.server, user.wsApi, user.orders];
     this.faults = new Faults(
       {

@@ -1,6 +1,7 @@
 /**
- * The emulator's user side, composed for the facade: the WS API (ws-api/), the order simulator
- * with its ledger, and the REST order endpoints, sharing one account registry (`ex.wsApi.addAccount`).
+ * The emulator's user side, composed for the facade: the WS API (ws-api/: spot `/ws-api/v3`, and
+ * USD-M `/ws-fapi/v1` on a usdm emulator), the order simulator with its ledger, and the REST order
+ * endpoints, sharing one account registry (`ex.wsApi.addAccount`).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Clock } from '../clock';
@@ -10,6 +11,7 @@ import type { ResolvedOptions } from '../options';
 import { WS_API } from '../profile';
 import { accountBalances } from '../rest/balances';
 import { assetsOf } from '../rest/exchange-info';
+import type { ListenKeys } from '../rest/listen-keys';
 import type { RestWeights } from '../rest/weights';
 import { WsApiEmulator } from '../ws-api/ws-api-emulator';
 import { WsApiServer } from '../ws-api/ws-api-server';
@@ -25,6 +27,8 @@ export interface UserSideOptions {
   readonly log: Logger;
   readonly weights: RestWeights;
   readonly data: MarketData;
+  /** USD-M listenKeys (the futures WebSocket API's `userDataStream.*`). */
+  readonly listenKeys: ListenKeys;
   acceptsApiKey(key: string): boolean;
   violation(kind: 'messageRate' | 'pongTimeout'): void;
   /** Deliver a user-data event to an API key's subscriptions / listenKey sockets. */
@@ -57,6 +61,8 @@ export function createUserSide(u: UserSideOptions): UserSide {
     lifetimeMs: opts.maxConnectionLifetimeMs,
     weights: u.weights,
     orders: { sim: orders, ledger, product: flavour },
+    listenKeys: opts.market === 'usdm' ? u.listenKeys : undefined,
+    acceptsApiKey: (k) => u.acceptsApiKey(k),
     violation: u.violation,
   });
   const restCtx = { market: opts.market, clock, ledger, sim: orders, acceptsApiKey: (k: string) => u.acceptsApiKey(k), account: (k: string) => server.accounts.get(k) };

@@ -12,6 +12,7 @@ import type { Counters } from '../inspection';
 import type { ResolvedOptions } from '../options';
 import type { BinanceProfile } from '../profile';
 import { WS_API } from '../profile';
+import { FUTURES_WS_API_PATH } from '../ws-api/futures-methods';
 import type { StreamPath } from '../streams/routes';
 import { parseStreamPath } from '../streams/routes';
 import type { AttemptLimiter } from './attempt-limiter';
@@ -53,7 +54,7 @@ export function handleUpgrade(ctx: UpgradeContext, req: IncomingMessage, socket:
     const body = { code: -1000, msg: `Injected upgrade rejection (HTTP ${injected.status})` };
     return EmulatorServer.rejectUpgrade(socket, injected.status, injected.retryAfterSec, JSON.stringify(body));
   }
-  if (url.pathname === WS_API.path) {
+  if (url.pathname === WS_API.path || (ctx.opts.market === 'usdm' && url.pathname === FUTURES_WS_API_PATH)) {
     ctx.wss.handleUpgrade(req, socket, head, (ws) => ctx.openWsApi(ws, socket, req));
     return;
   }

@@ -10,12 +10,13 @@ import type { Clock } from '../clock';
 import { WS_API } from '../profile';
 import type { RestWeights } from '../rest/weights';
 import { ApiError } from './accounts';
+import { FUTURES_WEIGHTS } from './futures-methods';
 
 /** Weights of the methods beyond profile.ts's (spot WS API docs: order.place 1, order.cancel 1, order.status 4, openOrders.status 6, account.status 20). */
 const WEIGHTS: Readonly<Record<string, number>> = { 'order.place': 1, 'order.cancel': 1, 'order.status': 4, 'openOrders.status': 6, 'account.status': 20 };
 
-export function weightOf(method: string): number {
-  return WEIGHTS[method] ?? WS_API.weights[method] ?? WS_API.defaultWeight;
+export function weightOf(method: string, futures = false): number {
+  return (futures ? FUTURES_WEIGHTS[method] : undefined) ?? WEIGHTS[method] ?? WS_API.weights[method] ?? WS_API.defaultWeight;
 }
 
 export interface WsApiLimitFault {
@@ -71,7 +72,7 @@ export class WsApiLimits {
   }
 
   /** Count a request of `method` from `ip`: returns the IP's used weight, or throws 429 / 418 (`used` in the error's `usedWeight`). */
-  charge(ip: string, method: string): number {
+  charge(ip: string, method: string, futures = false): number {
     const now = this.clock.now();
     const fault = this.injected[0];
     if (fault) {
@@ -79,7 +80,7 @@ export class WsApiLimits {
       const retryAfter = now + (fault.retryAfterMs ?? (fault.status === 429 ? 60_000 : this.weights.o.banMs));
       throw this.refusal(fault.status, retryAfter, now, 0);
     }
-    const v = this.weights.take(ip, weightOf(method), now);
+    const v = this.weights.take(ip, weightOf(method, futures), now);
     if (v.ok) return v.used;
     const retryAfter = v.status === 418 ? v.bannedUntil : now + v.retryAfterSec * 1000;
     throw this.refusal(v.status, retryAfter, now, v.used);

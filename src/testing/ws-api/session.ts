@@ -31,7 +31,7 @@ export interface SessionHost {
   /** Connections are closed (1001) after this long (scaled by `timeScale`). */
   readonly lifetimeMs: number;
   /** Count a request's weight for an IP; returns the IP's used weight or throws 429 / 418. */
-  charge(ip: string, method: string): number;
+  charge(ip: string, method: string, futures: boolean): number;
   /** A text frame arrived. */
   frame(s: Session, text: string): void;
   closed(s: Session): void;
@@ -43,6 +43,8 @@ export interface SessionInfo {
   readonly ip: string;
   /** `returnRateLimits=false` in the URL turns `rateLimits` off (a request's own param overrides). */
   readonly returnRateLimits: boolean;
+  /** `futures`: the USD-M WebSocket API (`/ws-fapi/v1`). */
+  readonly product: 'spot' | 'futures';
 }
 
 export class Session {
@@ -99,7 +101,7 @@ export class Session {
 
   /** Count a request's weight (per IP, shared with REST); throws Binance's 429 / 418 (-1003, `retryAfter`). */
   charge(method: string): void {
-    this.usedWeight = this.host.charge(this.info.ip, method);
+    this.usedWeight = this.host.charge(this.info.ip, method, this.info.product === 'futures');
   }
 
   send(obj: object): void {

@@ -14,6 +14,7 @@ import { mask } from '../log';
 import { WS_API } from '../profile';
 import type { WsApiAccountInput } from './accounts';
 import { makeAccount } from './accounts';
+import { FUTURES_WS_API_PATH } from './futures-methods';
 import type { Session, Sub, SubscriptionKind } from './session';
 import type { WsApiRequestRecord, WsApiServer } from './ws-api-server';
 
@@ -50,6 +51,8 @@ function matches(sub: Sub, apiKey: string, target: PushTarget): boolean {
 export class WsApiEmulator {
   /** The WebSocket API path. */
   readonly path = WS_API.path;
+  /** The USD-M futures WebSocket API path (usdm emulators): `userDataStream.start/ping/stop`, `order.*`. */
+  readonly futuresPath = FUTURES_WS_API_PATH;
 
   constructor(private readonly server: WsApiServer) {}
 

@@ -16,9 +16,13 @@ import type { Clock } from '../clock';
 import type { HeartbeatPolicy } from '../heartbeat';
 import type { Logger } from '../log';
 import { mask } from '../log';
+import { WS_API } from '../profile';
+import type { ListenKeys } from '../rest/listen-keys';
 import type { RestWeights } from '../rest/weights';
 import type { Account } from './accounts';
 import { ApiError, checkTimestamp, verifySignature, wsSignaturePayload } from './accounts';
+import type { FuturesMethodsHost } from './futures-methods';
+import { FUTURES_WS_API_PATH, futuresMethod } from './futures-methods';
 import { LimitError, WsApiLimits } from './limits';
 import { ListenTokens } from './listen-tokens';
 import type { OrderMethodsHost } from './order-methods';
@@ -46,6 +50,9 @@ export interface WsApiContext {
   readonly weights: RestWeights;
   /** The order simulator behind the trading methods. */
   readonly orders: Omit<OrderMethodsHost, 'authenticate' | 'now'>;
+  /** USD-M listenKeys, for the futures WebSocket API (`/ws-fapi/v1`; usdm emulators only). */
+  readonly listenKeys?: ListenKeys | undefined;
+  acceptsApiKey(key: string): boolean;
   /** A WS-API session went over a limit (counted in `stats().limitViolations`). */
   violation(kind: 'messageRate' | 'pongTimeout'): void;
 }
@@ -61,6 +68,7 @@ export class WsApiServer implements SessionHost {
   readonly requestLog: WsApiRequestRecord[] = [];
   readonly limits: WsApiLimits;
   private readonly orderHost: OrderMethodsHost;
+  private readonly futuresHost: FuturesMethodsHost | undefined;
   private nextSessionId = 1;
   private isClosed = false;
 
@@ -68,14 +76,20 @@ export class WsApiServer implements SessionHost {
     this.tokens = new ListenTokens(ctx.clock, ctx.log);
     this.limits = new WsApiLimits(ctx.clock, ctx.weights, () => ctx.violation('messageRate'));
     this.orderHost = { ...ctx.orders, now: () => ctx.clock.now(), authenticate: (p) => this.authenticate(p) };
+    this.futuresHost = ctx.listenKeys && { ...this.orderHost, listenKeys: ctx.listenKeys, acceptsApiKey: (k) => ctx.acceptsApiKey(k) };
+  }
+
+  /** The WebSocket API paths served: spot's, and USD-M's when the emulator has listenKeys. */
+  isPath(path: string): boolean {
+    return path === WS_API.path || (this.futuresHost !== undefined && path === FUTURES_WS_API_PATH);
   }
 
   get lifetimeMs(): number {
     return this.ctx.lifetimeMs;
   }
 
-  charge(ip: string, method: string): number {
-    return this.limits.charge(ip, method);
+  charge(ip: string, method: string, futures: boolean): number {
+    return this.limits.charge(ip, method, futures);
   }
 
   get clock(): Clock {
@@ -100,7 +114,8 @@ export class WsApiServer implements SessionHost {
   accept(ws: WebSocket, socket: Socket, req: IncomingMessage): void {
     if (this.isClosed) return void ws.terminate();
     const url = new URL(req.url ?? '/', 'http://localhost');
-    const info = { ip: socket.remoteAddress ?? '', returnRateLimits: !falsy(url.searchParams.get('returnRateLimits')) };
+    const product = url.pathname === FUTURES_WS_API_PATH ? ('futures' as const) : ('spot' as const);
+    const info = { ip: socket.remoteAddress ?? '', returnRateLimits: !falsy(url.searchParams.get('returnRateLimits')), product };
     const s = new Session(this.nextSessionId++, ws, socket, this, info);
     if (s.closed) return;
     this.sessions.set(s.id, s);
@@ -159,6 +174,7 @@ export class WsApiServer implements SessionHost {
   }
 
   private dispatch(s: Session, method: string, params: Record<string, unknown>): unknown {
+    if (s.info.product === 'futures' && this.futuresHost && !method.startsWith('session.')) return futuresMethod(this.futuresHost, s, method, params);
     switch (method) {
       case 'ping':
         return {};
