@@ -29,10 +29,10 @@ describe('@binance/spot WebSocket streams against the emulator', () => {
     const all = collector();
     const ref = collector();
     const k8 = collector();
-    conn.rollingWindowTicker({ symbol: 'btcusdt', windowSize: '4h' }).on('message', rolling.on);
-    conn.allMarketRollingWindowTicker({ windowSize: '1h' }).on('message', all.on);
+    conn.rollingWindowTicker({ symbol: 'btcusdt', windowSize: '4h' as never }).on('message', rolling.on);
+    conn.allMarketRollingWindowTicker({ windowSize: '1h' as never }).on('message', all.on);
     conn.referencePrice({ symbol: 'btcusdt' }).on('message', ref.on);
-    conn.klineOffset({ symbol: 'btcusdt', interval: '1d' }).on('message', k8.on);
+    conn.klineOffset({ symbol: 'btcusdt', interval: '1d' as never }).on('message', k8.on);
     await until(() => rolling.got.length >= 2 && all.got.length >= 2 && ref.got.length >= 2 && k8.got.length >= 2, { timeoutMs: 6000 });
     const sent = (stream: string): any[] => ex.groundTruth(stream).map((e) => e.payload);
     const subscribed = ex
@@ -63,7 +63,7 @@ describe('@binance/spot WebSocket streams against the emulator', () => {
     const trades = collector();
     const klines = collector();
     conn.trade({ symbol: 'btcusdt' }).on('message', trades.on);
-    conn.kline({ symbol: 'btcusdt', interval: '1m' }).on('message', klines.on);
+    conn.kline({ symbol: 'btcusdt', interval: '1m' as never }).on('message', klines.on);
     await until(() => trades.got.length >= 3 && klines.got.length >= 1, { timeoutMs: 6000 });
     expect(ex.connections()[0]!.path).toContain('timeUnit=MICROSECOND');
     const truth = new Map(ex.groundTruth('btcusdt@trade').map((e) => [(e.payload as any).t, e.payload as any]));

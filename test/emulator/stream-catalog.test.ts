@@ -66,7 +66,10 @@ describe('every documented stream generates data', () => {
 // ---- field tables (Binance's documented examples) ---------------------------------------------
 
 /** s: string, n: number, b: boolean, a: array, o: object, `?` suffix on the name: optional. */
-type Spec = Record<string, 's' | 'n' | 'b' | 'a' | 'o' | Spec | [Spec]>;
+type Leaf = 's' | 'n' | 'b' | 'a' | 'o';
+interface Spec {
+  [field: string]: Leaf | Spec | [Spec];
+}
 
 const KLINE_K: Spec = { t: 'n', T: 'n', s: 's', i: 's', f: 'n', L: 'n', o: 's', c: 's', h: 's', l: 's', v: 's', n: 'n', x: 'b', q: 's', V: 's', Q: 's', B: 's' };
 const { s: _ks, ...CONT_K } = KLINE_K;
@@ -165,7 +168,7 @@ function check(where: string, v: unknown, spec: Spec, decimals = true): void {
       for (const [i, item] of (x as unknown[]).entries()) check(`${at}[${i}]`, item, t[0], false);
     } else if (typeof t === 'object') check(at, x, t, k === 'k');
     else if (t === 'a') expect(Array.isArray(x), `${at} is an array`).toBe(true);
-    else expect(typeof x, at).toBe({ s: 'string', n: 'number', b: 'boolean', o: 'object' }[t]);
+    else expect(typeof x, at).toBe({ s: 'string', n: 'number', b: 'boolean', o: 'object' }[t as Exclude<Leaf, 'a'>]);
     if (decimals && t === 's' && DECIMALS.has(k)) expect(Number.isFinite(Number(x)) && x !== '', `${at} = ${JSON.stringify(x)} is a decimal string`).toBe(true);
   }
 }
