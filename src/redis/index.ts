@@ -9,3 +9,7 @@ export type { RedisCoordinatorOptions, RedisCoordinatorStats } from './coordinat
 export type { RedisConnectionBudgetState } from './connection-budget';
 export type { RedisRestWeightBudgetState } from './weight-budget';
 export type { ListenKeyLease } from '../user-data/futures/listen-key-options';
+export { createGateway, GATEWAY_EVENTS } from './gateway';
+export type { Gateway, GatewayOptions, GatewayStats } from './gateway';
+export { RedisStreamSource } from './stream-source';
+export type { RedisGapEvent, RedisStreamSourceEvents, RedisStreamSourceOptions, RedisStreamSourceStats } from './stream-source';

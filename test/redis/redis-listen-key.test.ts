@@ -68,7 +68,7 @@ describe('futures listenKey shared by two processes through Redis leases', () =>
     expect(await lease.holders(key)).toBe(2);
     b.kill();
     await b.exited;
-    await until(async () => (await lease.holders(key)) === 1, { what: "the dead process's lease lapsed" });
+    await until(async () => (await lease.holders(key)) === 1, { message: "the dead process's lease lapsed", timeoutMs: 10_000 });
     expect(ex.listenKeys()[0]!.state).toBe('active');
     a.send('stop');
     await a.waitFor((m) => m.stopped === true, 'stopped (A)');
