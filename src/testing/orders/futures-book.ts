@@ -38,14 +38,16 @@ export function lockFutures(ledger: Ledger, o: SimOrder, refPrice: bigint): void
 function move(pos: Position, signed: bigint, price: bigint): bigint {
   let realized = 0n;
   const a = pos.amount;
+  const next = a + signed;
   if (a !== 0n && a > 0n !== signed > 0n) {
     const closed = min(abs(a), abs(signed));
     realized = mul(price - pos.entryPrice, closed) * (a > 0n ? 1n : -1n);
+    pos.cost = (pos.cost * (abs(a) - closed)) / abs(a);
   }
-  const next = a + signed;
-  if (next === 0n) pos.entryPrice = 0n;
-  else if (a === 0n || a > 0n !== next > 0n) pos.entryPrice = price;
-  else if (abs(next) > abs(a)) pos.entryPrice = div(mul(pos.entryPrice, abs(a)) + mul(price, abs(signed)), abs(next));
+  if (next === 0n) pos.cost = 0n;
+  else if (a === 0n || a > 0n !== next > 0n) pos.cost = mul(price, abs(next));
+  else if (abs(next) > abs(a)) pos.cost += mul(price, abs(signed));
+  pos.entryPrice = next === 0n ? 0n : div(pos.cost, abs(next));
   pos.amount = next;
   pos.realized += realized;
   return realized;

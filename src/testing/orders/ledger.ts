@@ -12,6 +12,8 @@ export interface AssetBalance {
 export interface Position {
   amount: bigint;
   entryPrice: bigint;
+  /** Entry notional of the open amount (entryPrice = cost / |amount|, kept exact across fills). */
+  cost: bigint;
   /** Cumulative realized PnL of the symbol. */
   realized: bigint;
 }
@@ -77,7 +79,7 @@ export class Ledger {
     const w = this.wallet(apiKey);
     let p = w.positions.get(symbol);
     if (!p) {
-      p = { amount: 0n, entryPrice: 0n, realized: 0n };
+      p = { amount: 0n, entryPrice: 0n, cost: 0n, realized: 0n };
       w.positions.set(symbol, p);
     }
     return p;
