@@ -75,6 +75,24 @@ describe('spot avgPrice, rolling ticker, uiKlines', () => {
     expect((await get('/ticker')).body).toEqual({ code: -1102, msg: "Param 'symbol' or 'symbols' must be sent, but both were empty/null!" });
   });
 
+  it('ticker/tradingDay: opens at the start of the day in timeZone; same fields as the rolling ticker; weight 4 per symbol', async () => {
+    const { get } = await client('spot', ['btcusdt', 'ethusdt']);
+    const DAY = 86_400_000;
+    const utc = await get('/ticker/tradingDay?symbol=BTCUSDT');
+    expect(utc).toMatchObject({ status: 200, weight: 4 });
+    expect(Object.keys(utc.body)).toEqual(ROLLING_FULL);
+    expect(utc.body.openTime).toBe(Math.floor(utc.body.closeTime / DAY) * DAY);
+    const plus8 = (await get('/ticker/tradingDay?symbol=BTCUSDT&timeZone=8')).body;
+    const local = plus8.closeTime + 8 * 3_600_000;
+    expect(plus8.openTime).toBe(Math.floor(local / DAY) * DAY - 8 * 3_600_000);
+    const minus = (await get('/ticker/tradingDay?symbol=BTCUSDT&timeZone=-1:30')).body;
+    expect((minus.openTime - 90 * 60_000) % DAY).toBe(0);
+    const mini = await get(`/ticker/tradingDay?symbols=${encodeURIComponent('["BTCUSDT","ETHUSDT"]')}&type=MINI`);
+    expect(mini.weight).toBe(8);
+    for (const row of mini.body) expect(Object.keys(row)).toEqual(ROLLING_MINI);
+    for (const bad of ['15', '-13', '5:75', 'x']) expect((await get(`/ticker/tradingDay?symbol=BTCUSDT&timeZone=${bad}`)).body.code, bad).toBe(-1100);
+  });
+
   it('uiKlines answers the klines rows for the same closed range', async () => {
     const { get } = await client('spot', ['btcusdt']);
     const end = Date.now() - 5 * 60_000;

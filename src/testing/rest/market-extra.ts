@@ -2,8 +2,9 @@
  * The other read-only market endpoints peers call at startup, from the same price path, book and
  * tapes as the streams:
  * - spot `avgPrice` (mean of the last 5 minutes of the price path), the rolling-window `ticker`
- *   (`windowSize` 1m–59m, 1h–23h, 1d–7d, default 1d; `type` FULL or MINI; `symbol` or up to 100
- *   `symbols` required) and `uiKlines` (= `klines`, as Binance documents it for charts);
+ *   (`windowSize` 1m–59m, 1h–23h, 1d–7d, default 1d) and `ticker/tradingDay` (since the start of
+ *   the day in `timeZone`, default UTC), both `type` FULL or MINI with `symbol` or up to 100
+ *   `symbols` required, and `uiKlines` (= `klines`, as Binance documents it for charts);
  * - futures `premiumIndex` (mark, index and estimated settle price around the price path, the
  *   funding rate the `@markPrice` stream states, next funding at the next 8-hour mark).
  */
@@ -16,7 +17,7 @@ import { INVALID_SYMBOL, bad } from './respond';
 const MINUTE = 60_000;
 const EIGHT_HOURS = 28_800_000;
 
-export const SPOT_EXTRA: ReadonlySet<string> = new Set(['/avgPrice', '/ticker']);
+export const SPOT_EXTRA: ReadonlySet<string> = new Set(['/avgPrice', '/ticker', '/ticker/tradingDay']);
 export const FUTURES_EXTRA: ReadonlySet<string> = new Set(['/premiumIndex']);
 
 /** `windowSize` in ms, or undefined when not one of Binance's (1m–59m, 1h–23h, 1d–7d). */
@@ -43,10 +44,32 @@ function avgPrice(data: MarketData, q: URLSearchParams, now: number): object | R
   return { mins: 5, price: sym.px(Math.round(sum / Math.max(1, n))), closeTime: now };
 }
 
-function rollingTicker(data: MarketData, q: URLSearchParams, now: number): unknown {
+/** `timeZone` of `ticker/tradingDay` as an offset in ms (`0`, `8`, `-1:00`, `05:45`; -12:00 to +14:00), or undefined. */
+export function timeZoneMs(raw: string | null): number | undefined {
+  if (raw === null || raw === '') return 0;
+  const m = /^([+-]?)(\d{1,2})(?::(\d{2}))?$/.exec(raw);
+  if (!m) return undefined;
+  const mins = (Number(m[2]) * 60 + Number(m[3] ?? 0)) * (m[1] === '-' ? -1 : 1);
+  return mins < -12 * 60 || mins > 14 * 60 || Number(m[3] ?? 0) > 59 ? undefined : mins * MINUTE;
+}
+
+/** The window of `ticker` (`windowSize`) or `ticker/tradingDay` (since the start of the day in `timeZone`). */
+function windowOf(endpoint: string, q: URLSearchParams, now: number): number | RestError {
+  if (endpoint === '/ticker') {
+    const w = windowSizeMs(q.get('windowSize'));
+    return w ?? bad(-1100, "Illegal characters found in parameter 'windowSize'; legal range is '1m-59m, 1h-23h, 1d-7d'.");
+  }
+  const tz = timeZoneMs(q.get('timeZone'));
+  if (tz === undefined) return bad(-1100, "Illegal characters found in parameter 'timeZone'; legal range is '-12:00 to +14:00'.");
+  const DAY = 1440 * MINUTE;
+  const local = now + tz;
+  return local - Math.floor(local / DAY) * DAY;
+}
+
+function rollingTicker(data: MarketData, endpoint: string, q: URLSearchParams, now: number): unknown {
   if (!q.get('symbol') && !q.get('symbols')) return bad(-1102, "Param 'symbol' or 'symbols' must be sent, but both were empty/null!");
-  const windowMs = windowSizeMs(q.get('windowSize'));
-  if (windowMs === undefined) return bad(-1100, "Illegal characters found in parameter 'windowSize'; legal range is '1m-59m, 1h-23h, 1d-7d'.");
+  const windowMs = windowOf(endpoint, q, now);
+  if (typeof windowMs !== 'number') return windowMs;
   const type = q.get('type') ?? 'FULL';
   if (type !== 'FULL' && type !== 'MINI') return bad(-1100, "Illegal characters found in parameter 'type'; legal range is 'FULL, MINI'.");
   const which = tickerSymbols(data, q);
@@ -87,6 +110,6 @@ function premiumIndex(data: MarketData, market: MarketId, q: URLSearchParams, no
 /** Answer one of the endpoints above (`SPOT_EXTRA` on spot, `FUTURES_EXTRA` on futures). */
 export function extraEndpoint(data: MarketData, market: MarketId, endpoint: string, q: URLSearchParams, now: number): unknown {
   if (endpoint === '/avgPrice') return avgPrice(data, q, now);
-  if (endpoint === '/ticker') return rollingTicker(data, q, now);
+  if (endpoint === '/ticker' || endpoint === '/ticker/tradingDay') return rollingTicker(data, endpoint, q, now);
   return premiumIndex(data, market, q, now);
 }

@@ -68,7 +68,8 @@ function spotWeight(endpoint: string, q: URLSearchParams): number {
     case '/ticker/bookTicker':
       return symbolCount(q) === 1 && q.get('symbol') ? 2 : 4;
     case '/ticker':
-      // Rolling window: 4 per symbol, at most 200 (more than 50 symbols).
+    case '/ticker/tradingDay':
+      // Rolling window and trading day: 4 per symbol, at most 200 (more than 50 symbols).
       return Math.min(200, 4 * (symbolCount(q) ?? 1));
     default:
       return 1;
