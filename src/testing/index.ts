@@ -17,3 +17,6 @@ export type { ListenKeyInfo, ListenKeyState } from './rest/listen-keys';
 export type { ControlMessage } from './streams/connection-host';
 export type { WsApiAccountInput } from './ws-api/accounts';
 export type { PushTarget, WsApiConnectionInfo, WsApiRequestRecord, WsApiSubscriptionInfo } from './ws-api/ws-api-emulator';
+export type { OrderSimulator } from './orders/order-simulator';
+export type { Fill, OrderRequest, OrderStatus, SimOrder } from './orders/order-types';
+export type { WsApiLimitFault } from './ws-api/limits';
