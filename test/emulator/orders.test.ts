@@ -4,6 +4,7 @@
  * below, from Binance's "User Data Streams" and USD-M "Event: Order Update" / "Event: Trade Lite" /
  * "Event: Balance and Position Update" pages), and the balances add up.
  */
+import { generateKeyPairSync, sign } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { FakeBinance } from '../../src/testing/index';
 import { onCleanup, startEmulator } from '../helpers/emulator';
@@ -145,6 +146,23 @@ describe('order simulation: spot', () => {
     expect(bu.event).toMatchObject({ a: 'BTC', d: '2.00000000' });
     const acct = (await c.signedRequest('account.status')).result;
     expect(balance(acct, 'BTC').free).toBe(n8('1') - n8('0.5') + n8('2'));
+  });
+
+  it('a session.logon (Ed25519) session places orders with a timestamp alone; a stale timestamp is -1021', async () => {
+    const ex = await startEmulator({ symbols: ['btcusdt'] });
+    const ed = generateKeyPairSync('ed25519');
+    ex.wsApi.addAccount({ apiKey: 'ed-key', publicKeyPem: ed.publicKey.export({ type: 'spki', format: 'pem' }) as string });
+    const c = await Frames.open(ex.urls.wsApi);
+    onCleanup(() => c.close());
+    const p = { apiKey: 'ed-key', timestamp: Date.now() };
+    const signature = sign(null, Buffer.from(`apiKey=${p.apiKey}&timestamp=${p.timestamp}`), ed.privateKey).toString('base64');
+    expect((await c.request('session.logon', { ...p, signature })).status).toBe(200);
+    expect((await c.request('userDataStream.subscribe')).status).toBe(200);
+    const r = await c.request('order.place', { symbol: 'BTCUSDT', side: 'BUY', type: 'MARKET', quantity: '0.001', timestamp: Date.now() });
+    expect(r).toMatchObject({ status: 200, result: { status: 'FILLED' } });
+    await c.waitFor((f) => f.event?.X === 'FILLED');
+    expect((await c.request('order.place', { symbol: 'BTCUSDT', side: 'BUY', type: 'MARKET', quantity: '0.001', timestamp: Date.now() - 60_000 })).error.code).toBe(-1021);
+    expect(ex.orders.order(r.result.orderId)).toMatchObject({ apiKey: 'ed-key', status: 'FILLED' });
   });
 
   it('refuses what Binance refuses: bad signature, unknown key, insufficient balance, missing params', async () => {
