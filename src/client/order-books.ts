@@ -62,7 +62,9 @@ export interface LocalOrderBook extends OrderBookView {
 type Pool = Pick<StreamPool, 'has' | 'subscribe' | 'unsubscribe' | 'hold' | 'health' | 'on'>;
 
 export interface ConsumersHost {
-  readonly config: Pick<ResolvedClientConfig, 'market' | 'allowUnknownStreams' | 'logger' | 'urls'> & { readonly pool: { readonly liveness: { readonly lagThresholdMs: number } } };
+  readonly config: Pick<ResolvedClientConfig, 'market' | 'allowUnknownStreams' | 'logger' | 'urls' | 'fetch' | 'restWeightBudget'> & {
+    readonly pool: { readonly liveness: { readonly lagThresholdMs: number } };
+  };
   readonly pool: Pool;
   readonly taps: { add(stream: string, tap: MessageTap): void; remove(stream: string, tap: MessageTap): void };
   readonly emit: EmitFn;
@@ -181,7 +183,14 @@ export class OrderBooks {
 
   private restClient(): MarketRest {
     const c = this.h.config;
-    return (this.rest ??= new MarketRest({ market: c.market.id, baseUrl: c.urls.rest, logger: c.logger, retryPolicy: new ConstantBackoff({ maxRetries: 0 }) }));
+    return (this.rest ??= new MarketRest({
+      market: c.market.id,
+      baseUrl: c.urls.rest,
+      logger: c.logger,
+      retryPolicy: new ConstantBackoff({ maxRetries: 0 }),
+      fetch: c.fetch,
+      budget: c.restWeightBudget,
+    }));
   }
 
   private release(stream: string, handle: BookHandle, tap: MessageTap): void {

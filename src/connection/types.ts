@@ -58,16 +58,23 @@ export interface UrlContext {
 /** Something that can open a WebSocket (injectable for tests and other runtimes). */
 export type WebSocketFactory = (url: string) => WebSocketLike;
 
+/**
+ * A handler property that the narrower handler types of `ws` and the DOM WebSocket fit
+ * (parameters checked bivariantly, as for methods), so `(url) => new WebSocket(url, { agent })`
+ * is a `WebSocketFactory` without a cast.
+ */
+type Handler<E> = { bivarianceHack(ev: E): void }['bivarianceHack'];
+
 /** The subset of the WebSocket / `ws` API the socket uses. */
 export interface WebSocketLike {
   readonly readyState: number;
   binaryType?: string;
   send(data: string): void;
   close(code?: number, reason?: string): void;
-  onopen: ((ev: unknown) => void) | null;
-  onclose: ((ev: { code: number; reason: string | { toString(): string } }) => void) | null;
-  onerror: ((ev: unknown) => void) | null;
-  onmessage: ((ev: { data: unknown }) => void) | null;
+  onopen: Handler<unknown> | null;
+  onclose: Handler<{ code: number; reason: string | { toString(): string } }> | null;
+  onerror: Handler<unknown> | null;
+  onmessage: Handler<{ data: unknown }> | null;
 }
 
 /**
