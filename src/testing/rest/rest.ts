@@ -35,9 +35,11 @@ const GONE_HTML = '<html>\r\n<head><title>410 Gone</title></head>\r\n<body>\r\n<
 const RETIRED: ReadonlySet<string> = new Set(RETIRED_REST_PATHS);
 
 /**
- * REST endpoints: ping/time/exchangeInfo, depth, aggTrades/trades/historicalTrades/klines from
- * the market's history, tickers, the futures listenKey lifecycle, and 410 Gone for retired
- * spot/margin listenKey endpoints. Returns false for paths it does not know.
+ * REST endpoints: ping/time, exchangeInfo (exchange-info.ts), depth, aggTrades/trades/
+ * historicalTrades/klines from the market's history, tickers, avgPrice/premiumIndex and the other
+ * startup reads (market-extra.ts), the futures listenKey lifecycle, the order simulator's endpoints
+ * (`orders`), the signed account reads and SAPI probes of the spot emulator (account-rest.ts), and
+ * 410 Gone for retired spot/margin listenKey endpoints. Returns false for paths it does not know.
  */
 export async function handleRest(ctx: RestContext, req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean> {
   const method = (req.method ?? 'GET').toUpperCase();
