@@ -101,8 +101,11 @@ describe.each(cases)('ccxt.pro $market (API keys: $keys) against the emulator', 
     const symbol = market === 'spot' ? 'BTC/USDT' : 'BTC/USDT:USDT';
     const m = markets[symbol]!;
     expect(m).toMatchObject({ id: 'BTCUSDT', base: 'BTC', quote: 'USDT', active: true, spot: market === 'spot', swap: market === 'usdm' });
-    if (market === 'spot') expect(Object.keys(markets)).toEqual(expect.arrayContaining(['BTC/USDT', 'ETH/USDT', 'BTC/USDT:USDT', 'BTC/USD:BTC']));
-    else expect(m).toMatchObject({ linear: true, settle: 'USDT', contractSize: 1 });
+    if (market === 'spot') {
+      // The spot client also loads USD-M and COIN-M (fapi, dapi): linear and inverse swaps.
+      expect(Object.keys(markets)).toEqual(expect.arrayContaining(['BTC/USDT', 'ETH/USDT', 'BTC/USDT:USDT', 'BTC/USD:BTC']));
+      expect(markets['BTC/USD:BTC']).toMatchObject({ id: 'BTCUSD_PERP', swap: true, inverse: true, settle: 'BTC', contractSize: 100, active: true });
+    } else expect(m).toMatchObject({ linear: true, settle: 'USDT', contractSize: 1 });
     const info = (await (await fetch(`${ex.urls.http}${market === 'spot' ? '/api/v3' : '/fapi/v1'}/exchangeInfo`)).json()) as { symbols: { symbol: string; filters: P[] }[] };
     const filters = info.symbols.find((s) => s.symbol === 'BTCUSDT')!.filters;
     expect(m.precision.price).toBe(Number(filters.find((f) => f['filterType'] === 'PRICE_FILTER')!['tickSize']));
