@@ -5,9 +5,11 @@
  * (`assetIndexUpdate`), composite indexes (`compositeIndex`), `tradingSession`, and spot block
  * trades (`blockTrade`).
  *
- * Event-driven streams are rare: a liquidation, a contract-info change or (spot) a block trade
- * happens on a paced check with a small probability (seeded per stream), so at the default
- * cadence they are minutes apart and a higher `rates` entry makes them frequent.
+ * Event-driven streams are rare: with steady pacing a liquidation, a contract-info change or (spot)
+ * a block trade happens on a paced check with a small probability (seeded per stream), so at the
+ * default cadence they are minutes apart and a higher `rates` entry makes them frequent. Under
+ * `activity: 'realistic'` the activity model already paces them as rare events: every check fires
+ * (`chance` 1).
  */
 import { Rng, hashString } from './rng';
 import type { SymbolState } from './symbol-state';
@@ -49,12 +51,15 @@ function liquidationJson(s: SymbolState, rng: Rng, now: number, cm: boolean): st
  * `<s>@forceOrder` (one symbol) or `!forceOrder@arr` (every symbol; each liquidation its own
  * event, with `ps` and `st`): per check, each symbol liquidated with {@link FORCE_ORDER_CHANCE}.
  */
-export function forceOrderNext(stream: string, seed: number, symbols: () => SymbolState[], st: number, all: boolean): (now: number) => string | string[] | undefined {
+export function forceOrderNext(stream: string, seed: number, symbols: () => SymbolState[], st: number, all: boolean, chance = FORCE_ORDER_CHANCE): (now: number) => string | string[] | undefined {
   const rng = new Rng(hashString(`${stream}#liquidations`, seed));
   return (now) => {
     const out: string[] = [];
-    for (const s of symbols()) {
-      if (!rng.bool(FORCE_ORDER_CHANCE)) continue;
+    const list = symbols();
+    // A check that always fires (activity-paced) is one liquidation somewhere, not one everywhere.
+    const pick = chance >= 1 && list.length > 1 ? list[rng.int(list.length)] : undefined;
+    for (const s of list) {
+      if (pick ? s !== pick : !rng.bool(chance)) continue;
       s.step();
       const o = liquidationJson(s, rng, now, st === 2);
       out.push(all ? `{"e":"forceOrder","E":${now},"o":${o},"ps":"${s.pair}","st":${st}}` : `{"e":"forceOrder","E":${now},"o":${o}}`);
@@ -64,10 +69,10 @@ export function forceOrderNext(stream: string, seed: number, symbols: () => Symb
 }
 
 /** `!contractInfo`: rare per-contract updates; `bks` (brackets) only when the brackets changed. */
-export function contractInfoNext(stream: string, seed: number, symbols: () => SymbolState[], st: number): (now: number) => string | undefined {
+export function contractInfoNext(stream: string, seed: number, symbols: () => SymbolState[], st: number, chance = CONTRACT_INFO_CHANCE): (now: number) => string | undefined {
   const rng = new Rng(hashString(`${stream}#contracts`, seed));
   return (now) => {
-    if (!rng.bool(CONTRACT_INFO_CHANCE)) return undefined;
+    if (!rng.bool(chance)) return undefined;
     const all = symbols();
     const s = all[rng.int(all.length)];
     if (!s) return undefined;
@@ -137,11 +142,11 @@ export function tradingSessionJson(now: number): string[] {
 }
 
 /** Spot `<s>@blockTrade` (since 2026-05-12): rare, its own id sequence. */
-export function blockTradeNext(stream: string, seed: number, s: SymbolState): (now: number) => string | undefined {
+export function blockTradeNext(stream: string, seed: number, s: SymbolState, chance = BLOCK_TRADE_CHANCE): (now: number) => string | undefined {
   const rng = new Rng(hashString(`${stream}#blocks`, seed));
   let id = 10_000 + rng.int(1_000_000);
   return (now) => {
-    if (!rng.bool(BLOCK_TRADE_CHANCE)) return undefined;
+    if (!rng.bool(chance)) return undefined;
     const p = s.px(s.step());
     const q = s.qty(s.randomQty(rng) * 50);
     return `{"e":"blockTrade","E":${now},"s":"${s.upper}","t":${id++},"p":"${p}","q":"${q}","T":${now},"m":${rng.bool()}}`;

@@ -25,6 +25,8 @@ export interface StreamSource {
   book(symbol: string): OrderBook | undefined;
   /** Every symbol's state, in `symbols` order. */
   all(): SymbolState[];
+  /** Set under `activity: 'realistic'`: the model paces rare streams, each check is an event. */
+  readonly activity?: unknown;
 }
 
 type Next = (now: number) => string | string[] | undefined;
@@ -110,12 +112,12 @@ function symbolStream(src: StreamSource, stream: string, sym: SymbolState, suffi
     case 'referencePrice':
       return fut ? undefined : gen((now) => referencePriceJson(sym, now));
     case 'blockTrade':
-      return fut ? undefined : gen(blockTradeNext(stream, src.seed, sym));
+      return fut ? undefined : gen(blockTradeNext(stream, src.seed, sym, src.activity ? 1 : undefined));
     case 'markPrice':
     case 'markPrice@1s':
       return fut ? gen((now) => markPriceJson(sym, now, st)) : undefined;
     case 'forceOrder':
-      return fut ? gen(forceOrderNext(stream, src.seed, () => [sym], st, false)) : undefined;
+      return fut ? gen(forceOrderNext(stream, src.seed, () => [sym], st, false, src.activity ? 1 : undefined)) : undefined;
     case 'compositeIndex':
       return st === 1 ? gen((now) => compositeIndexJson(sym, src.all(), now)) : undefined;
     default:
@@ -163,9 +165,9 @@ function allMarket(src: StreamSource, stream: string, family: string, st: number
     case '!markPrice@arr@1s':
       return fut ? arr((s, now) => markPriceJson(s, now, st)) : undefined;
     case '!forceOrder@arr':
-      return fut ? forceOrderNext(stream, src.seed, () => src.all(), st, true) : undefined;
+      return fut ? forceOrderNext(stream, src.seed, () => src.all(), st, true, src.activity ? 1 : undefined) : undefined;
     case '!contractInfo':
-      return fut ? contractInfoNext(stream, src.seed, () => src.all(), st) : undefined;
+      return fut ? contractInfoNext(stream, src.seed, () => src.all(), st, src.activity ? 1 : undefined) : undefined;
     case '!assetIndex@arr':
       return st === 1 ? arr((s, now) => assetIndexJson(s, now)) : undefined;
     case 'tradingSession':
