@@ -17,7 +17,9 @@ export default defineConfig([
     target: 'es2022',
     platform: 'neutral',
     splitting: false,
-    treeshake: true,
+    // esbuild's own tree shaking only: tsup's extra Rollup pass (`treeshake: true`) appended a
+    // second `//# sourceMappingURL` to every file, for 0.4 kB (gzip) less in a consumer's bundle.
+    treeshake: false,
     noExternal: ['p-retry', 'is-network-error'],
     external: ['ws', 'isomorphic-ws', 'eventemitter3', 'ioredis', 'prom-client', '@opentelemetry/api', /^node:/],
   },

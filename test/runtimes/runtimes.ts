@@ -7,6 +7,9 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
+/** The Node majors the matrix runs (package.json `engines.node` starts at the first). */
+export const NODE_MAJORS = [20, 22, 24] as const;
+
 export type RuntimeKind = 'node' | 'bun' | 'deno' | 'chromium';
 
 export interface Runtime {
@@ -54,7 +57,7 @@ function runs(bin: string): boolean {
 export function findRuntimes(root: string): Runtime[] {
   const chromium = process.env.BSC_CHROMIUM_BIN ?? '/usr/bin/chromium';
   return [
-    ...[20, 22, 24].map((major): Runtime => ({ id: `node${major}`, kind: 'node', major, ...nodeBinary(root, major), install: `scripts/install-runtimes.sh ${major}` })),
+    ...NODE_MAJORS.map((major): Runtime => ({ id: `node${major}`, kind: 'node', major, ...nodeBinary(root, major), install: `scripts/install-runtimes.sh ${major}` })),
     { id: 'bun', kind: 'bun', ...localBin(root, 'bun', 'BSC_BUN_BIN'), install: 'npm ci (devDependency bun)' },
     { id: 'deno', kind: 'deno', ...localBin(root, 'deno', 'BSC_DENO_BIN'), install: 'npm ci (devDependency deno)' },
     { id: 'chromium', kind: 'chromium', bin: existsSync(chromium) ? chromium : undefined, lookedAt: chromium, install: 'apt-get install chromium' },
