@@ -40,7 +40,7 @@ describe('WS-API rate limits', () => {
     expect(weight(await quiet.request('ping', { returnRateLimits: true }))).toBe(16);
   });
 
-  it('over the limit: 429 -1003 with retryAfter (not executed), then 418 for an IP that keeps sending; REST is banned too; heal() lifts it', async () => {
+  it('over the limit: 429 -1003 with retryAfter (not executed), then 418 and a disconnect for an IP that keeps sending; REST is banned too; heal() lifts it', async () => {
     const ex = await startEmulator({ maxRestWeightPerMinute: 10, banAfterRejectedAttempts: 2, banDurationMs: 120_000 });
     ex.wsApi.addAccount({ apiKey: KEY, secret: SECRET });
     const c = await open(ex.urls.wsApi);
@@ -62,15 +62,21 @@ describe('WS-API rate limits', () => {
     expect(ban).toMatchObject({ status: 418, error: { code: -1003 } });
     expect(ban.error.msg).toBe(`Way too much request weight used; IP banned until ${ban.error.data.retryAfter}. Please use WebSocket Streams for live updates to avoid bans.`);
     expect(ban.error.data.retryAfter).toBeGreaterThanOrEqual(t0 + 120_000);
-    expect((await c.request('ping')).status).toBe(418);
+    // "… an automated IP ban and you will be disconnected."
+    await until(() => c.closeCode !== undefined);
+    expect(c.closeCode).toBe(1008);
+    const again = await open(ex.urls.wsApi);
+    expect((await again.request('ping')).status).toBe(418);
+    await until(() => again.closeCode !== undefined);
     const rest = await fetch(`${ex.urls.http}/api/v3/ping`);
     expect(rest.status).toBe(418);
     expect(ex.stats().limitViolations.messageRate).toBe(3);
     ex.faults.heal();
-    expect(await c.request('ping')).toMatchObject({ status: 200, rateLimits: [{ count: 1 }] });
+    const healed = await open(ex.urls.wsApi);
+    expect(await healed.request('ping')).toMatchObject({ status: 200, rateLimits: [{ count: 1 }] });
   });
 
-  it('faults.wsApiRateLimit injects 429 / 418 answers with retryAfter for the next requests, not executing them', async () => {
+  it('faults.wsApiRateLimit injects 429 / 418 answers with retryAfter for the next requests, not executing them (418 disconnects)', async () => {
     const ex = await startEmulator();
     ex.wsApi.addAccount({ apiKey: KEY, secret: SECRET });
     const c = await open(ex.urls.wsApi);
@@ -79,15 +85,19 @@ describe('WS-API rate limits', () => {
     const a = await c.signedRequest('userDataStream.subscribe.signature');
     expect(a).toMatchObject({ status: 418, error: { code: -1003 } });
     expect(a.error.data.retryAfter).toBeGreaterThanOrEqual(t0 + 5000);
-    expect((await c.request('ping')).status).toBe(418);
-    expect(ex.wsApi.connections()[0]!.subscriptions).toEqual([]);
-    expect((await c.signedRequest('userDataStream.subscribe.signature')).status).toBe(200);
+    await until(() => c.closeCode === 1008);
+    const c2 = await open(ex.urls.wsApi);
+    expect((await c2.request('ping')).status).toBe(418);
+    await until(() => c2.closeCode === 1008);
+    const c3 = await open(ex.urls.wsApi);
+    expect((await c3.signedRequest('userDataStream.subscribe.signature')).status).toBe(200);
+    expect(ex.wsApi.connections().map((x) => x.subscriptions.length)).toEqual([1]);
     ex.faults.wsApiRateLimit({ times: Infinity });
-    const r = await c.request('ping');
+    const r = await c3.request('ping');
     expect(r).toMatchObject({ status: 429, error: { code: -1003 } });
     expect(r.error.data.retryAfter).toBeGreaterThan(Date.now());
     ex.faults.heal();
-    expect((await c.request('ping')).status).toBe(200);
+    expect((await c3.request('ping')).status).toBe(200);
     expect(() => ex.faults.wsApiRateLimit({ status: 500 as never })).toThrow(/status must be 429 or 418/);
   });
 });

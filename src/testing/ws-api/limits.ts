@@ -3,7 +3,8 @@
  * rest/weights.ts counter: `maxRestWeightPerMinute` per `restWeightWindowMs`), each request's weight
  * by method; over the limit `429` / `-1003` with `error.data.retryAfter` (epoch ms, the window's
  * end), and an IP that keeps sending during that pause is banned: `418` with `retryAfter` = the
- * ban's end (rest/weights.ts: `banAfterRejectedAttempts` requests, `banDurationMs` doubling).
+ * ban's end (rest/weights.ts: `banAfterRejectedAttempts` requests, `banDurationMs` doubling), and
+ * the connection is closed (1008) after that answer ("an automated IP ban and you will be disconnected").
  * Answers carry `rateLimits` (spot WS API "Rate limits"). `inject()` is `faults.wsApiRateLimit`.
  */
 import type { Clock } from '../clock';
@@ -20,7 +21,7 @@ export function weightOf(method: string, futures = false): number {
 }
 
 export interface WsApiLimitFault {
-  /** 429 (rate limited) or 418 (banned). @default 429 */
+  /** 429 (rate limited) or 418 (banned: the connection is closed after the answer). @default 429 */
   status?: 429 | 418 | undefined;
   /** How many requests to answer so. @default 1 */
   times?: number | undefined;

@@ -6,7 +6,7 @@
  * `userDataStream.unsubscribe`, `ping`, `time`, and the trading methods of order-methods.ts
  * (`order.place`, … answered by the order simulator); real signature checks (-1022), timestamp /
  * recvWindow checks (-1021), request weight per IP shared with REST (limits.ts: 429 then 418,
- * `retryAfter`), `rateLimits` in every answer unless `returnRateLimits=false` (URL or request).
+ * `retryAfter`; a 418 disconnects), `rateLimits` in every answer unless `returnRateLimits=false` (URL or request).
  * The test API on top of it is {@link WsApiEmulator} (`ex.wsApi`).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -165,6 +165,11 @@ export class WsApiServer implements SessionHost {
       errorCode = e.code;
       const used = e instanceof LimitError ? e.usedWeight : s.usedWeight;
       s.send({ id, status: e.status, error: { code: e.code, msg: e.message, ...(e.data ? { data: e.data } : {}) }, ...rateLimits(used) });
+      // "… will result in an automated IP ban and you will be disconnected."
+      if (e instanceof LimitError && e.status === 418) {
+        this.log.warn({ wsApiConnection: s.id }, 'WS-API IP banned: disconnecting');
+        s.close(1008, 'IP banned');
+      }
     }
     const { signature: _sig, ...rest } = params;
     if (typeof rest.apiKey === 'string') rest.apiKey = mask(rest.apiKey);
