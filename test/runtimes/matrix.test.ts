@@ -7,8 +7,10 @@
  * connection, no pending timer, and the child process ends by itself).
  *
  * A runtime that is not installed is skipped with a warning and a visibly skipped test,
- * unless BSC_REQUIRE_RUNTIMES=1 (set by `.ci/run` after scripts/install-runtimes.sh), in
- * which case it fails. Chromium also counts as required under BSC_REQUIRE_BROWSER=1.
+ * unless it is required, in which case it fails: Node 22/24, Bun and Deno under
+ * BSC_REQUIRE_RUNTIMES=1 (`.ci/run`, once scripts/install-runtimes.sh succeeded), Chromium
+ * under BSC_REQUIRE_BROWSER=1 (`.ci/run`, once apt installed it). BSC_RUNTIMES=node20,deno
+ * runs only those.
  */
 import { spawn } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
@@ -27,8 +29,10 @@ import type { SmokeConfig, SmokeResult } from './smoke-core';
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const here = fileURLToPath(new URL('./', import.meta.url));
 const entry = join(root, 'dist/index.js');
-const requireAll = process.env.BSC_REQUIRE_RUNTIMES === '1';
-const requireBrowser = requireAll || process.env.BSC_REQUIRE_BROWSER === '1';
+const requireRuntimes = process.env.BSC_REQUIRE_RUNTIMES === '1';
+const requireBrowser = process.env.BSC_REQUIRE_BROWSER === '1';
+/** Node, Bun, Deno: BSC_REQUIRE_RUNTIMES (scripts/install-runtimes.sh succeeded); Chromium: BSC_REQUIRE_BROWSER (apt installed it). */
+const isRequired = (r: Runtime): boolean => (r.kind === 'chromium' ? requireBrowser : requireRuntimes);
 const API_KEY = 'runtime-matrix-ed25519-key-0123456789';
 const STREAMS = ['btcusdt@aggTrade', 'ethusdt@aggTrade', 'btcusdt@bookTicker'];
 const FAULT_STREAM = STREAMS[0]!;
@@ -42,7 +46,7 @@ const runtimes = findRuntimes(root).filter((r) => !only || only.includes(r.id));
 const missing = runtimes.filter((r) => !r.bin);
 for (const r of missing) {
   const how = `looked at ${r.lookedAt}; install with: ${r.install}`;
-  console.warn(`\n*** RUNTIME MATRIX: ${r.id} is NOT INSTALLED, ${requireAll || (r.kind === 'chromium' && requireBrowser) ? 'FAILING (required)' : 'SKIPPING'} (${how}) ***\n`);
+  console.warn(`\n*** RUNTIME MATRIX: ${r.id} is NOT INSTALLED, ${isRequired(r) ? 'FAILING (required)' : 'SKIPPING'} (${how}) ***\n`);
 }
 
 let work = '';
@@ -214,7 +218,7 @@ function checkResult(rt: Runtime, r: SmokeResult | undefined, h: Harness, contex
 
 describe('runtime matrix: the built main entry against the emulator', () => {
   for (const rt of runtimes) {
-    const required = requireAll || (rt.kind === 'chromium' && requireBrowser);
+    const required = isRequired(rt);
     if (!rt.bin && !required) {
       it.skip(`${rt.id}: NOT INSTALLED (${rt.lookedAt}; ${rt.install})`, () => undefined);
       continue;
