@@ -1,6 +1,7 @@
 /**
- * `ex.wsApi`: the test API of the emulated spot WebSocket API (served at `urls.wsApi`) and
- * of the margin listenToken REST endpoint. The protocol itself is {@link WsApiServer}.
+ * `ex.wsApi`: the test API of the emulated spot WebSocket API (served at `urls.wsApi`; USD-M's at
+ * `futuresPath` on a usdm emulator) and of the margin listenToken REST endpoint. The protocol
+ * itself is {@link WsApiServer}. Accounts registered here also sign REST orders (`ex.orders`).
  *
  * ```ts
  * const ex = await FakeBinance.start();
@@ -8,6 +9,7 @@
  * ex.wsApi.addAccount({ apiKey: 'e', publicKeyPem: ed25519PublicPem }); // Ed25519 / RSA
  * ex.wsApi.pushEvent('k', { e: 'executionReport', E: Date.now(), … });
  * ex.wsApi.terminate('k');                                           // eventStreamTerminated
+ * ex.orders.place('k', { symbol: 'BTCUSDT', side: 'BUY', type: 'MARKET', quantity: '0.01' }); // real events
  * ```
  */
 import { mask } from '../log';
