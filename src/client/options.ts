@@ -116,7 +116,16 @@ export interface BinanceStreamClientOptions {
    * rule still applies. @default false: a name the market does not serve is ERR_INVALID_STREAM
    */
   allowUnknownStreams?: boolean | undefined;
-  /** API key (user data). Never logged. */
+  /**
+   * Market-data encoding. `'sbe'`: Binance's binary SBE streams (`wss://stream-sbe.binance.com:9443`,
+   * spot only) for `<symbol>@trade`, `@bestBidAsk`, `@depth` and `@depth20`, decoded into the same
+   * events as JSON (`trade`, `bookTicker`, `depth`, `partialDepth`) with µs times kept (`Eus`, `Tus`).
+   * Needs `apiKey` of an Ed25519 key (sent as `X-MBX-APIKEY` on the upgrade, never logged) and a
+   * runtime whose WebSocket can send headers (Node, Bun, Deno; not browsers). User data stays JSON.
+   * @default 'json'
+   */
+  encoding?: 'json' | 'sbe' | undefined;
+  /** API key (user data; the SBE streams' key). Never logged. */
   apiKey?: string | undefined;
   /** HMAC secret (user data). Never logged. */
   apiSecret?: string | undefined;
@@ -162,6 +171,7 @@ export const CLIENT_OPTION_NAMES: readonly (keyof BinanceStreamClientOptions)[] 
   'restWeightBudget',
   'listenKeyLease',
   'allowUnknownStreams',
+  'encoding',
   'apiKey',
   'apiSecret',
   'privateKey',

@@ -26,6 +26,7 @@ import { RetryPolicy } from '../retry/policy';
 import type { StreamInfo } from '../streams/classify';
 import type { StreamMessage } from '../streams/types';
 import { CLIENT_OPTION_NAMES } from './options';
+import { resolveEncoding } from './sbe-encoding';
 import type { WebCryptoKey } from './options';
 
 export interface ResolvedClientConfig {
@@ -107,23 +108,24 @@ export function resolveClientOptions(options: unknown, sink: (message: StreamMes
   const socket = resolveSocketTuning(tuning, market);
   const allowUnknownStreams = bool('allowUnknownStreams', o.allowUnknownStreams, false);
   const rest = new MarketRest({ market: marketId, baseUrl: urls.rest, logger, fetch, retryPolicy: restRetryPolicy, budget: restWeightBudget });
+  const sbe = resolveEncoding(o, marketId, env, apiKey, webSocketFactory);
   // Fallback polls REST: only where the REST host is known (Binance's own, or given), never a default host behind a custom stream URL.
   const restKnown = o.restBaseUrl !== undefined || o.baseUrl === undefined;
   const pool = resolvePoolOptions({
     market,
-    baseUrl: urls.stream,
+    baseUrl: sbe?.baseUrl ?? urls.stream,
     logger,
     retryPolicy,
     budget,
     sink,
-    tuning: socket,
+    tuning: sbe?.tuning(socket) ?? socket,
     allowUnknownStreams,
     stages,
     fallbackRest: rest as unknown as StreamPoolOptions['fallbackRest'],
     restFallback: o.restFallback ?? (restKnown ? undefined : false),
     ...(pick(o, ['maxStreamsPerConnection', 'rotateAfterMs', 'rotationWindow', 'groups', 'minStaleAfterMs', 'loopBlockedMs', 'lagThresholdMs']) as Partial<StreamPoolOptions>),
     streamStaleAfterMs: staleSetting(o.staleAfterMs),
-    webSocketFactory,
+    webSocketFactory: sbe?.webSocketFactory ?? webSocketFactory,
   });
   return {
     market,

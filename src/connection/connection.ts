@@ -27,6 +27,7 @@ import type { ConnectionHost, ConnectionInit } from './connection-init';
 import { Transport } from './transport';
 import type { TransportSink, UpgradeResponse } from './transport';
 import type { SocketRequestOptions } from './types';
+import type { StreamMessage } from '../streams/types';
 
 export type { EndCause, EndKind };
 export type { ConnectionHost, ConnectionInit };
@@ -177,18 +178,32 @@ export class Connection implements TransportSink {
   message(data: unknown): void {
     const now = this.clock();
     const frame = parseFrame(typeof data === 'string' ? data : String(data), this.init.framing, now);
-    if (isData(frame)) {
-      this.liveness.data(now);
-      if (!this.gotData) {
-        this.gotData = true;
-        this.host.firstData();
-      }
-      this.host.data(frame);
-      return;
-    }
+    if (isData(frame)) return this.dataMessage(frame);
     this.liveness.touch(now);
     this.control(frame, now);
   }
+
+  /** One binary frame (SBE): the tuning's decoder hands each message to `dataMessage` (the hot path's); a bad frame is an `error`. */
+  binary(data: unknown): void {
+    const now = this.clock();
+    try {
+      const decode = this.init.tuning.binaryFrames;
+      if (decode === undefined) throw new BinanceStreamError('ERR_PARSE', 'a binary frame arrived on a JSON connection (binary frames need encoding: sbe)');
+      decode(data, now, this.dataMessage);
+    } catch (err) {
+      this.liveness.touch(now);
+      this.host.error(toStreamError(err, 'ERR_SBE_DECODE'), 'binary frame rejected');
+    }
+  }
+
+  private readonly dataMessage = (message: StreamMessage): void => {
+    this.liveness.data(message.receivedAt);
+    if (!this.gotData) {
+      this.gotData = true;
+      this.host.firstData();
+    }
+    this.host.data(message);
+  };
 
   close(code: number, reason: string): void {
     if (this.rejection) return this.end(endCause('rejected', this.rejection, code, reason));

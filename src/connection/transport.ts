@@ -7,6 +7,7 @@
  * the connection, a late `error` is absorbed, and only `closed` still tracks the socket.
  */
 import WebSocket from 'isomorphic-ws';
+import { BinanceStreamError } from '../core/errors';
 import type { WebSocketLike } from './types';
 
 /** Node `ws` extras used when present (feature-detected, never required). */
@@ -35,6 +36,23 @@ export function defaultWebSocketFactory(url: string): WebSocketLike {
   return isNodeWs ? new C(url, { autoPong: false }) : new C(url);
 }
 
+/**
+ * A factory whose WebSockets send `headers` on the upgrade (SBE streams: `X-MBX-APIKEY`).
+ * Node `ws` (also under Bun and Deno's npm compatibility) can; a browser WebSocket cannot set
+ * headers at all, so there this throws ERR_INVALID_OPTION naming `option`.
+ */
+export function headerWebSocketFactory(headers: Readonly<Record<string, string>>, option: string): (url: string) => WebSocketLike {
+  const C = WebSocket as unknown as Ctor;
+  if (typeof (C as unknown as { prototype?: { pong?: unknown } }).prototype?.pong !== 'function') {
+    throw new BinanceStreamError(
+      'ERR_INVALID_OPTION',
+      `invalid option ${option}: this runtime's WebSocket cannot send the X-MBX-APIKEY header SBE streams need (browsers never can); use Node, Bun or Deno, or pass a webSocketFactory that sends it`,
+      { permanent: true },
+    );
+  }
+  return (url) => new C(url, { autoPong: false, headers: { ...headers } });
+}
+
 export interface UpgradeResponse {
   statusCode?: number;
   statusMessage?: string;
@@ -47,6 +65,8 @@ export interface TransportSink {
   open(): void;
   /** Hot path: one text frame. */
   message(data: unknown): void;
+  /** One binary frame (SBE market data). */
+  binary(data: unknown): void;
   close(code: number, reason: string): void;
   error(cause: unknown): void;
   ping(data: unknown): void;
@@ -58,7 +78,7 @@ export interface TransportSink {
 const OPEN = 1;
 const CLOSED = 3;
 const noop = (): void => {};
-const DETACHED: TransportSink = { open: noop, message: noop, close: noop, error: noop, ping: noop, pong: noop, rejected: noop };
+const DETACHED: TransportSink = { open: noop, message: noop, binary: noop, close: noop, error: noop, ping: noop, pong: noop, rejected: noop };
 
 function reasonText(reason: unknown): string {
   if (typeof reason === 'string') return reason;
@@ -93,7 +113,7 @@ export class Transport {
     };
     ws.onerror = (ev) => this.sink.error((ev as { error?: unknown } | null)?.error ?? ev);
     if (typeof ws.on === 'function') {
-      this.listen('message', (data: unknown) => this.sink.message(data));
+      this.listen('message', (data: unknown, isBinary?: boolean) => (isBinary === true ? this.sink.binary(data) : this.sink.message(data)));
       this.listen('ping', (data: unknown) => this.sink.ping(data));
       this.listen('pong', () => this.sink.pong());
       this.listen('unexpected-response', (_req: unknown, res: UpgradeResponse) => {
@@ -106,7 +126,8 @@ export class Transport {
         this.terminate(); // with an 'unexpected-response' listener, ws leaves aborting the request to us
       });
     } else {
-      ws.onmessage = (ev) => this.sink.message(ev.data);
+      if ('binaryType' in ws) ws.binaryType = 'arraybuffer';
+      ws.onmessage = (ev) => (typeof ev.data === 'string' ? this.sink.message(ev.data) : this.sink.binary(ev.data));
     }
     if (ws.readyState === CLOSED) this.markClosed();
   }

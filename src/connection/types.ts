@@ -15,6 +15,7 @@ import type { Logger } from '../core/logger';
 import type { MarketProfile } from '../core/markets';
 import type { RetryPolicy } from '../retry/policy';
 import type { StreamMessage } from '../streams/types';
+import type { BinaryFrameDecoder } from '../streams/sbe/frames';
 
 export type { SocketState };
 export { SOCKET_EVENT_NAMES } from './events';
@@ -184,6 +185,8 @@ export interface ResolvedSocketTuning {
   readonly maxStreamsPerRequest: number;
   readonly maxOutgoingPerSecond: number;
   readonly requestTimeoutMs: number;
+  /** Decodes binary frames (SBE market data, `encoding: 'sbe'`); without it a binary frame is an ERR_PARSE `error`. */
+  readonly binaryFrames?: BinaryFrameDecoder | undefined;
 }
 
 /** Events a socket emits (connection/events.ts). */

@@ -4,7 +4,7 @@
  */
 import { BinanceStreamError, invalidOption } from '../core/errors';
 import { bool, numOrFalse } from '../core/validate';
-import { checkStreamKind } from '../streams/catalog';
+import { checkSbeStream, checkStreamKind } from '../streams/catalog';
 import { normalizeStreamName, toStreamList } from '../streams/names';
 import { GROUP_NAME_RULE, isGroupName } from './group-name';
 import type { ResolvedPoolOptions } from './options';
@@ -31,11 +31,12 @@ export function subscribeArgs(options: { group?: string | undefined; staleAfterM
  * one. With `check`, each name must also be a stream the market serves (streams/catalog.ts)
  * unless `allowUnknownStreams`; removal checks only the charset (a removal is never harmful).
  */
-export function streamNames(method: string, streams: unknown, check?: Pick<ResolvedPoolOptions, 'market' | 'allowUnknownStreams'>): string[] {
+export function streamNames(method: string, streams: unknown, check?: Pick<ResolvedPoolOptions, 'market' | 'allowUnknownStreams' | 'tuning'>): string[] {
   return toStreamList(streams, `${method}()`).map((raw: unknown) => {
     try {
       const name = normalizeStreamName(raw);
-      if (check) checkStreamKind(name, check.market.id, check.allowUnknownStreams);
+      // A pool whose sockets decode binary frames reads Binance's SBE streams (encoding: 'sbe'), which serve fewer kinds.
+      if (check) check.tuning.binaryFrames ? checkSbeStream(name, check.allowUnknownStreams) : checkStreamKind(name, check.market.id, check.allowUnknownStreams);
       return name;
     } catch (err) {
       throw new BinanceStreamError('ERR_INVALID_STREAM', `${method}: ${(err as Error).message}`, { streams: [String(raw)], permanent: true, cause: err });

@@ -8,6 +8,7 @@
 import type { MarketId } from '../core/markets';
 import { invalidStream } from './names';
 import { parseStreamName } from './parse';
+import { SBE_STREAM_KINDS } from './sbe/schema';
 
 const SPOT_INTERVALS = ['1s', '1m', '3m', '5m', '15m', '30m', '1h', '2h', '4h', '6h', '8h', '12h', '1d', '3d', '1w', '1M'] as const;
 /** Futures klines have no `1s` (continuous klines do). */
@@ -143,4 +144,12 @@ export function checkStreamKind(name: string, market: MarketId, allowUnknown = f
     return;
   }
   throw invalidStream(`stream ${JSON.stringify(name)}: ${problems[0]}`, name);
+}
+
+/** Throw `ERR_INVALID_STREAM` unless Binance's SBE streams (`encoding: 'sbe'`, spot) serve `name`: `<symbol>@trade|bestBidAsk|depth|depth20`. */
+export function checkSbeStream(name: string, allowUnknown = false): void {
+  if (allowUnknown) return;
+  const parsed = parseStreamName(name);
+  if (parsed?.symbol !== undefined && parsed.suffix === undefined && SBE_STREAM_KINDS.includes(parsed.kind)) return;
+  throw invalidStream(`stream ${JSON.stringify(name)} is not served by Binance's SBE streams (encoding: 'sbe' carries only <symbol>@${SBE_STREAM_KINDS.join(', @')})`, name);
 }

@@ -106,7 +106,8 @@ export function classifyStream(stream: string, futures = false): StreamInfo {
   } else if (rest.startsWith('continuousKline_')) {
     kind = 'continuousKline';
     cadenceMs = 250;
-  } else if (rest === 'bookTicker') {
+  } else if (rest === 'bookTicker' || rest === 'bestBidAsk') {
+    // SBE `@bestBidAsk` is spot JSON's bookTicker with an event time (src/streams/sbe/).
     kind = 'bookTicker';
     event = 'bookTicker';
   } else if (/^depth(5|10|20)(@\d+ms)?$/.test(rest)) {

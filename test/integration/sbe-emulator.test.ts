@@ -21,7 +21,7 @@ async function emulator() {
   return ex;
 }
 
-function open(url: string, headers: Record<string, string>): Promise<{ ws: WebSocket; status?: number; body?: string }> {
+function open(url: string, headers: Record<string, string>): Promise<{ ws: WebSocket; status?: number | undefined; body?: string }> {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(url, { headers });
     onCleanup(() => ws.terminate());

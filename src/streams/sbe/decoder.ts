@@ -21,9 +21,10 @@ import { SymbolTable } from './symbols';
 import type { SymbolEntry } from './symbols';
 import type { SbeDecoderOptions, SbeEvent, SbePriceLevel } from './types';
 
-export type SbeDeliver = (message: StreamMessage<SbeEvent<any>>) => void;
+export type SbeDeliver = (message: StreamMessage<SbeEvent<Dec>>) => void;
 
-type Decimal = (b: Bytes, o: number, exp: number) => string | number;
+type Dec = string | number;
+type Decimal = (b: Bytes, o: number, exp: number) => Dec;
 
 const MIN_BLOCK: Readonly<Record<number, number>> = {
   [S.TEMPLATE_TRADES]: S.TRADES_BLOCK,
@@ -106,8 +107,8 @@ export class SbeDecoder {
   }
 
   /** Every event of one frame, in order (convenience; the client uses `decode`). */
-  decodeAll(b: Bytes, receivedAt = 0): StreamMessage<SbeEvent<any>>[] {
-    const out: StreamMessage<SbeEvent<any>>[] = [];
+  decodeAll(b: Bytes, receivedAt = 0): StreamMessage<SbeEvent<Dec>>[] {
+    const out: StreamMessage<SbeEvent<Dec>>[] = [];
     this.decode(b, receivedAt, (m) => void out.push(m));
     return out;
   }
@@ -162,7 +163,7 @@ export class SbeDecoder {
         Eus,
         Tus,
       };
-      deliver({ stream, data: data as SbeEvent<any>, receivedAt });
+      deliver({ stream, data: data as SbeEvent<Dec>, receivedAt });
     }
     return n;
   }
@@ -186,7 +187,7 @@ export class SbeDecoder {
       E: Math.floor(Eus / 1000),
       Eus,
     };
-    deliver({ stream: sym.streams[1] as string, data: data as SbeEvent<any>, receivedAt });
+    deliver({ stream: sym.streams[1] as string, data: data as SbeEvent<Dec>, receivedAt });
     return 1;
   }
 
@@ -202,10 +203,10 @@ export class SbeDecoder {
     return end;
   }
 
-  private levels(b: Bytes, o: number, pe: number, qe: number): SbePriceLevel<any>[] {
+  private levels(b: Bytes, o: number, pe: number, qe: number): SbePriceLevel<Dec>[] {
     const entry = u16(b, o);
     const n = u16(b, o + 2);
-    const out: SbePriceLevel<any>[] = new Array(n);
+    const out: SbePriceLevel<Dec>[] = new Array(n);
     const dec = this.dec;
     let p = o + S.GROUP16_HEADER_LENGTH;
     for (let i = 0; i < n; i++, p += entry) out[i] = [dec(b, p + S.LEVEL_ENTRY.price, pe), dec(b, p + S.LEVEL_ENTRY.qty, qe)];
@@ -221,7 +222,7 @@ export class SbeDecoder {
     const symAt = this.levelsEnd(b, asksAt, 'asks');
     const sym = this.symbol(b, symAt);
     const E = Math.floor(Eus / 1000);
-    let data: SbeEvent<any>;
+    let data: SbeEvent<Dec>;
     if (diff) {
       const U = id(b, root + S.DEPTH_DIFF.firstBookUpdateId, 'firstBookUpdateId', w);
       const u = id(b, root + S.DEPTH_DIFF.lastBookUpdateId, 'lastBookUpdateId', w);

@@ -146,11 +146,11 @@ export class SbeEmulator implements SbeHost {
     return b ?? undefined;
   }
 
-  subscribe(conn: SbeConnection, sbeStream: string): void {
+  subscribe(conn: object, sbeStream: string): void {
     this.deps.hub.add(conn as unknown as StreamConnection, jsonStreamOf(sbeStream) as string);
   }
 
-  unsubscribe(conn: SbeConnection, sbeStream: string): void {
+  unsubscribe(conn: object, sbeStream: string): void {
     this.deps.hub.remove(conn as unknown as StreamConnection, jsonStreamOf(sbeStream) as string);
   }
 
@@ -159,7 +159,7 @@ export class SbeEmulator implements SbeHost {
     if (this.control.length > this.opts.controlLogLimit) this.control.shift();
   }
 
-  closed(conn: SbeConnection): void {
+  closed(conn: { readonly id: number; readonly framesSent: number }): void {
     if (this.conns.delete(conn.id)) this.sentTotal += conn.framesSent;
     this.deps.log.info({ sbeConnectionId: conn.id }, 'SBE connection closed');
   }

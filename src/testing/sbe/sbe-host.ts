@@ -3,15 +3,15 @@ import type { Clock } from '../clock';
 import type { ResolvedOptions } from '../options';
 import type { ControlMessage } from '../streams/connection-host';
 import type { Frame } from '../streams/frame';
-import type { SbeConnection } from './sbe-connection';
 
 export interface SbeHost {
   readonly clock: Clock;
   readonly opts: ResolvedOptions;
   /** The SBE frame of a published JSON frame (cached per frame), undefined for a kind SBE does not carry. */
   encode(frame: Frame): Buffer | undefined;
-  subscribe(conn: SbeConnection, sbeStream: string): void;
-  unsubscribe(conn: SbeConnection, sbeStream: string): void;
+  /** `conn` is the SbeConnection (typed loosely here: no import circle). */
+  subscribe(conn: object, sbeStream: string): void;
+  unsubscribe(conn: object, sbeStream: string): void;
   record(msg: ControlMessage): void;
-  closed(conn: SbeConnection): void;
+  closed(conn: { readonly id: number; readonly framesSent: number }): void;
 }
