@@ -56,6 +56,10 @@ export type ErrorCode =
   /** Anything else; carries the original error as `cause`. */
   | 'ERR_UNEXPECTED';
 
+/**
+ * The optional facts a {@link BinanceStreamError} carries besides its code and message.
+ * Each field is copied onto the error; absent fields stay `undefined` (`permanent` becomes `false`).
+ */
 export interface BinanceStreamErrorDetails {
   cause?: unknown;
   /** WebSocket close code, when the error is a close. */
@@ -74,6 +78,24 @@ export interface BinanceStreamErrorDetails {
   permanent?: boolean;
 }
 
+/**
+ * The one error class of the library, thrown by calls and emitted as `error` events.
+ *
+ * Match on {@link BinanceStreamError.code | code} (an {@link ErrorCode}), not on `instanceof`: a
+ * process that loads both the ESM and the CJS build has two copies of the class, but the code
+ * string is the same in both. The message is never empty and never holds a key, secret or full
+ * listenKey; the fields say what happened (close code, HTTP status, Binance error code, the
+ * server's requested wait) and `cause` keeps the underlying error.
+ *
+ * @example
+ * ```ts
+ * client.on('error', (err) => {
+ *   if (err.code === 'ERR_HANDSHAKE_REJECTED' && err.httpStatus === 429) {
+ *     console.warn(`rate limited, Binance asks us to wait ${err.retryAfterMs ?? '?'} ms`);
+ *   }
+ * });
+ * ```
+ */
 export class BinanceStreamError extends Error {
   override readonly name: string = 'BinanceStreamError';
   readonly code: ErrorCode;

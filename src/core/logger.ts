@@ -9,11 +9,21 @@
 import { describeError } from './describe-error';
 import type { ConsoleLike } from './web-types';
 
+/**
+ * A log level, lowest first. `'silent'` prints nothing; as a threshold, each level prints itself and every level above it.
+ */
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
 
+/**
+ * Structured fields of one log line (`socketId`, `attempt`, `delayMs`…), passed first as pino expects. Never holds a key, secret or full listenKey.
+ */
 export type LogFields = Record<string, unknown>;
 
+/**
+ * One level's method of a {@link Logger}: structured fields first, then a short message (pino's order; winston loggers are adapted).
+ */
 export interface LogMethod {
+  /** Log `message` with its structured `fields`. Must not throw (if it does, the client swallows the exception). */
   (fields: LogFields, message: string): void;
 }
 
@@ -83,6 +93,7 @@ export function formatFields(fields: LogFields): string {
   return out;
 }
 
+/** Options of {@link consoleLogger}. */
 export interface ConsoleLoggerOptions {
   /** Prefix on every line. @default '[binance-stream-client]' */
   prefix?: string;

@@ -4,12 +4,19 @@
  * overridden by client options; the defaults here are the documented values.
  */
 
+/**
+ * Which Binance product a client talks to: `'spot'`, `'usdm'` (USD-M futures, `fapi`/`fstream`) or `'coinm'` (COIN-M futures, `dapi`/`dstream`).
+ */
 export type MarketId = 'spot' | 'usdm' | 'coinm';
+/**
+ * Binance's production hosts (`'live'`) or its testnet hosts (`'testnet'`). Testnet keys and data are separate from production ones.
+ */
 export type Environment = 'live' | 'testnet';
 
 /** USD-M routes since 2026-03-06. Spot and COIN-M have no routes (`''`). */
 export type Route = '' | 'public' | 'market' | 'private';
 
+/** The documented per-connection and per-IP limits of one market, which the pool and the connection budget respect. */
 export interface MarketLimits {
   /** Client->server messages per second per connection (pings, pongs, control messages all count). */
   readonly maxIncomingMessagesPerSecond: number;
@@ -22,11 +29,13 @@ export interface MarketLimits {
   readonly maxStreamsPerConnection: number;
   /** Connection attempts per IP in `connectionAttemptWindowMs` (spot: 300 / 5 min; futures undocumented, assumed equal). */
   readonly maxConnectionAttempts: number;
+  /** The window `maxConnectionAttempts` is counted in (5 minutes on every market). */
   readonly connectionAttemptWindowMs: number;
   /** Binance cuts every connection after this long. */
   readonly maxConnectionLifetimeMs: number;
 }
 
+/** How the server side of a market keeps connections alive: it pings, we must pong before the deadline. */
 export interface MarketHeartbeat {
   /** How often the server pings. */
   readonly serverPingIntervalMs: number;
@@ -34,6 +43,7 @@ export interface MarketHeartbeat {
   readonly serverPongDeadlineMs: number;
 }
 
+/** The default hosts of one market in one {@link Environment}. */
 export interface MarketUrls {
   /** Market-data stream base, e.g. `wss://stream.binance.com:9443`. */
   readonly streamBase: string;
@@ -43,10 +53,17 @@ export interface MarketUrls {
   readonly wsApi: string;
 }
 
+/**
+ * Everything the client knows about one market before any option is applied: its hosts per environment, its limits and heartbeat cadence, and whether it is a futures market with routed endpoints.
+ */
 export interface MarketProfile {
+  /** The market this profile describes. */
   readonly id: MarketId;
+  /** Default hosts, per environment. */
   readonly urls: Readonly<Record<Environment, MarketUrls>>;
+  /** Documented limits of this market. */
   readonly limits: MarketLimits;
+  /** The server's ping cadence and pong deadline. */
   readonly heartbeat: MarketHeartbeat;
   /** True when market streams are split over `/public` and `/market` (USD-M). */
   readonly routed: boolean;
@@ -56,6 +73,9 @@ export interface MarketProfile {
 
 const DAY = 24 * 60 * 60 * 1000;
 
+/**
+ * The built-in profiles of the three markets, frozen, with Binance's documented values (hosts, limits, ping cadence). Read them to see what the client assumes; override via client options, not by editing this object.
+ */
 export const MARKETS: Readonly<Record<MarketId, MarketProfile>> = Object.freeze({
   spot: {
     id: 'spot',
@@ -122,10 +142,15 @@ export const MARKETS: Readonly<Record<MarketId, MarketProfile>> = Object.freeze(
   },
 } satisfies Record<MarketId, MarketProfile>);
 
+/** True when `v` is one of `'spot'`, `'usdm'`, `'coinm'`. */
 export function isMarketId(v: unknown): v is MarketId {
   return v === 'spot' || v === 'usdm' || v === 'coinm';
 }
 
+/**
+ * The {@link MarketProfile} of a market.
+ * @throws RangeError naming the value when `id` is not a known market.
+ */
 export function getMarket(id: MarketId): MarketProfile {
   const m = MARKETS[id];
   if (!m) throw new RangeError(`market: unknown market ${JSON.stringify(id)} (expected "spot", "usdm" or "coinm")`);

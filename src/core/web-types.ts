@@ -20,7 +20,9 @@ export interface WebCryptoKey {
 export interface AbortSignalShape {
   readonly aborted: boolean;
   readonly reason: unknown;
+  /** Call `listener` when the signal aborts (the library passes `{ once: true }`). */
   addEventListener(type: 'abort', listener: () => void, options?: { once?: boolean }): void;
+  /** Remove a listener added with `addEventListener`, so a finished wait leaves nothing behind. */
   removeEventListener(type: 'abort', listener: () => void): void;
 }
 
@@ -33,8 +35,12 @@ export type AbortSignalLike = typeof globalThis extends { AbortSignal: { prototy
 
 /** The console methods a logger uses (no dependency on the DOM or Node `Console` type). */
 export interface ConsoleLike {
+  /** Print a debug line. */
   debug(...args: unknown[]): void;
+  /** Print an informational line. */
   info(...args: unknown[]): void;
+  /** Print a warning line. */
   warn(...args: unknown[]): void;
+  /** Print an error line. */
   error(...args: unknown[]): void;
 }
