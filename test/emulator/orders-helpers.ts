@@ -8,11 +8,17 @@ export const SECRET = 'orders-secret-abcdefghijklmnop';
 const hmac = (text: string, secret = SECRET): string => createHmac('sha256', secret).update(text).digest('hex');
 
 /** A SIGNED REST call: params in the query string, HMAC over it, `X-MBX-APIKEY`. */
-export async function signed(base: string, method: string, path: string, params: Record<string, string>, opts: { key?: string; secret?: string } = {}): Promise<{ status: number; body: any }> {
+export async function signed(
+  base: string,
+  method: string,
+  path: string,
+  params: Record<string, string>,
+  opts: { key?: string; secret?: string } = {},
+): Promise<{ status: number; body: any; headers: Record<string, string> }> {
   const q = new URLSearchParams({ ...params, timestamp: String(Date.now()) }).toString();
   const url = `${base}${path}?${q}&signature=${hmac(q, opts.secret ?? SECRET)}`;
   const res = await fetch(url, { method, headers: { 'X-MBX-APIKEY': opts.key ?? KEY } });
-  return { status: res.status, body: await res.json() };
+  return { status: res.status, body: await res.json(), headers: Object.fromEntries(res.headers) };
 }
 
 /** Binance's WS-API payload: params sorted, `k=v` joined with `&`. */

@@ -76,6 +76,7 @@ describe('order simulation: spot', () => {
     expect(r.status).toBe(200);
     expect(r.body).toMatchObject({ symbol: 'BTCUSDT', status: 'FILLED', executedQty: '0.01000000', side: 'BUY', type: 'MARKET', orderListId: -1 });
     expect(r.body.fills).toHaveLength(2);
+    expect([r.headers['x-mbx-order-count-10s'], r.headers['x-mbx-order-count-1d']]).toEqual(['1', '1']);
     await c.waitFor((f) => f.event?.e === 'executionReport' && f.event.X === 'FILLED');
     await until(() => events(c, 'outboundAccountPosition').length === 3);
     const reports = events(c, 'executionReport');
@@ -169,7 +170,7 @@ describe('order simulation: spot', () => {
     const { ex, c } = await spot();
     const base = ex.urls.http;
     const order = { symbol: 'BTCUSDT', side: 'BUY', type: 'MARKET', quantity: '0.01' };
-    expect(await signed(base, 'POST', '/api/v3/order', order, { secret: 'wrong' })).toEqual({ status: 400, body: { code: -1022, msg: 'Signature for this request is not valid.' } });
+    expect(await signed(base, 'POST', '/api/v3/order', order, { secret: 'wrong' })).toMatchObject({ status: 400, body: { code: -1022, msg: 'Signature for this request is not valid.' } });
     expect((await signed(base, 'POST', '/api/v3/order', order, { key: 'nobody' })).body.code).toBe(-2015);
     expect((await signed(base, 'POST', '/api/v3/order', { ...order, quantity: '1000' })).body).toEqual({ code: -2010, msg: 'Account has insufficient balance for requested action.' });
     expect((await signed(base, 'POST', '/api/v3/order', { symbol: 'BTCUSDT', side: 'BUY', type: 'LIMIT', quantity: '1' })).body.code).toBe(-1102);

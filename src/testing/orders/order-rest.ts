@@ -53,12 +53,19 @@ export async function handleOrderRest(ctx: OrderRestContext, req: IncomingMessag
   try {
     const answer = route(ctx, product, endpoint, method, apiKey, params, now);
     if (answer === undefined) return (error(res, 405, -1000, `Method ${method} not allowed on ${url.pathname}.`), true);
-    send(res, 200, answer);
+    send(res, 200, answer, endpoint === 'order' && method === 'POST' ? orderCountHeaders(ctx.sim, apiKey) : {});
   } catch (err) {
     if (!(err instanceof ApiError)) throw err;
     error(res, err.status, err.code, err.message);
   }
   return true;
+}
+
+/** `X-MBX-ORDER-COUNT-10S`, `-1D` (spot), `-1M` (USD-M): the account's ORDERS counters after a new order. */
+function orderCountHeaders(sim: OrderSimulator, apiKey: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const l of sim.orderRateLimits(apiKey) as { interval: string; intervalNum: number; count: number }[]) out[`X-MBX-ORDER-COUNT-${l.intervalNum}${l.interval[0]}`] = String(l.count);
+  return out;
 }
 
 function route(ctx: OrderRestContext, product: Product, endpoint: string, method: string, apiKey: string, params: Record<string, unknown>, now: number): unknown {
