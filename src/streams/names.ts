@@ -7,6 +7,9 @@ import { BinanceStreamError, showValue } from '../core/errors';
 import { parseStreamName } from './parse';
 import type { KlineInterval } from './types';
 
+/**
+ * Every kline interval Binance serves, shortest first (`'1s'` is spot only). {@link streams.kline} accepts exactly these.
+ */
 export const KLINE_INTERVALS: readonly KlineInterval[] = Object.freeze(['1s', '1m', '3m', '5m', '15m', '30m', '1h', '2h', '4h', '6h', '8h', '12h', '1d', '3d', '1w', '1M']);
 
 const INTERVAL_SET: ReadonlySet<string> = new Set(KLINE_INTERVALS);
@@ -29,6 +32,7 @@ export function normalizeSymbol(symbol: unknown, what = 'symbol'): string {
   return symbol.toLowerCase();
 }
 
+/** Return `interval` typed as a {@link KlineInterval}, or throw `ERR_INVALID_STREAM` listing the valid intervals. */
 export function assertInterval(interval: unknown): KlineInterval {
   if (typeof interval !== 'string' || !INTERVAL_SET.has(interval)) {
     throw invalidStream(`interval ${showValue(interval)} is invalid: expected one of ${KLINE_INTERVALS.join(', ')}`);
@@ -41,7 +45,9 @@ function oneOf<T extends string | number>(value: unknown, allowed: readonly T[],
   return value as T;
 }
 
+/** Update speed of a depth stream, in milliseconds: spot serves 100 and 1000, futures 100, 250 and 500. */
 export type DepthSpeed = 100 | 250 | 500 | 1000;
+/** How many price levels per side a partial-depth stream (`<symbol>@depth<levels>`) sends. */
 export type DepthLevels = 5 | 10 | 20;
 /** Rolling windows of the spot all-market tickers. */
 export type TickerWindow = '1h' | '4h' | '1d';
@@ -50,11 +56,25 @@ export type TickerWindow = '1h' | '4h' | '1d';
  * Builders: `streams.kline('BTCUSDT', '1h')` → `btcusdt@kline_1h`.
  * The depth speed suffix is omitted for Binance's default speed (1000 ms spot, 250 ms futures).
  * Which names a market serves is checked when you subscribe (streams/catalog.ts).
+ *
+ * @example
+ * ```ts
+ * import { BinanceStreamClient, streams } from 'binance-stream-client';
+ *
+ * const client = new BinanceStreamClient({ market: 'spot' });
+ * client.on('kline', (e) => console.log(e.s, e.k.c));
+ * client.subscribe([streams.kline('BTCUSDT', '1m'), streams.depth('ETHUSDT', 100)]);
+ * await client.start();
+ * ```
  */
 export const streams = Object.freeze({
+  /** Aggregate trades: `btcusdt@aggTrade`. */
   aggTrade: (symbol: string): string => `${normalizeSymbol(symbol)}@aggTrade`,
+  /** Raw trades: `btcusdt@trade` (spot; USD-M serves it on the `/market` route). */
   trade: (symbol: string): string => `${normalizeSymbol(symbol)}@trade`,
+  /** Candlesticks of one {@link KlineInterval}: `btcusdt@kline_1h`. */
   kline: (symbol: string, interval: KlineInterval): string => `${normalizeSymbol(symbol)}@kline_${assertInterval(interval)}`,
+  /** Best bid and ask of one symbol, in real time: `btcusdt@bookTicker`. */
   bookTicker: (symbol: string): string => `${normalizeSymbol(symbol)}@bookTicker`,
   /** Diff. depth. `speedMs`: 100 or 1000 (spot), 100, 250 or 500 (futures). */
   depth: (symbol: string, speedMs?: DepthSpeed): string => {
@@ -69,7 +89,9 @@ export const streams = Object.freeze({
     if (speedMs === undefined) return `${s}@depth${n}`;
     return `${s}@depth${n}@${oneOf(speedMs, [100, 250, 500, 1000] as const, 'partialDepth speedMs')}ms`;
   },
+  /** Rolling 24 h mini ticker (OHLC and volumes): `btcusdt@miniTicker`. */
   miniTicker: (symbol: string): string => `${normalizeSymbol(symbol)}@miniTicker`,
+  /** Rolling 24 h ticker with price change statistics: `btcusdt@ticker`. */
   ticker: (symbol: string): string => `${normalizeSymbol(symbol)}@ticker`,
   /** Futures mark price, every 3 s (default) or every 1 s. */
   markPrice: (symbol: string, every?: '1s' | '3s'): string => {
@@ -77,6 +99,7 @@ export const streams = Object.freeze({
     if (every === undefined || every === '3s') return `${s}@markPrice`;
     return `${s}@markPrice@${oneOf(every, ['1s', '3s'] as const, 'markPrice every')}`;
   },
+  /** Mini tickers of every symbol that changed: `!miniTicker@arr`. */
   allMiniTickers: (): string => '!miniTicker@arr',
   /**
    * All-market tickers, following Binance's current list per market:
