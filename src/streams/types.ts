@@ -13,6 +13,9 @@ export interface FuturesMergeFields {
   ps?: string;
 }
 
+/**
+ * Payload of `<symbol>@aggTrade` (client event `aggTrade`): trades at one price from one taker order, aggregated. `p` price, `q` quantity, `f`/`l` first and last trade id, `s` symbol.
+ */
 export interface AggTradeEvent extends FuturesMergeFields {
   e: 'aggTrade';
   /** Event time (ms). */
@@ -34,6 +37,9 @@ export interface AggTradeEvent extends FuturesMergeFields {
   M?: boolean;
 }
 
+/**
+ * Payload of `<symbol>@trade` (client event `trade`): one raw trade. `t` trade id, `p` price, `q` quantity, `T` trade time, `m` whether the buyer was the maker.
+ */
 export interface TradeEvent extends FuturesMergeFields {
   e: 'trade';
   E: number;
@@ -48,8 +54,14 @@ export interface TradeEvent extends FuturesMergeFields {
   X?: string;
 }
 
+/**
+ * A candlestick interval as Binance spells it (`m` minutes, `h` hours, `d` days, `w` weeks, `M` months; `1s` on spot only).
+ */
 export type KlineInterval = '1s' | '1m' | '3m' | '5m' | '15m' | '30m' | '1h' | '2h' | '4h' | '6h' | '8h' | '12h' | '1d' | '3d' | '1w' | '1M';
 
+/**
+ * One candlestick inside a {@link KlineEvent}: `o`/`h`/`l`/`c` open, high, low and close price, `v` base volume, `q` quote volume, `n` trade count, `V`/`Q` taker buy volumes, `f`/`L` first and last trade id. It updates until `x` is true.
+ */
 export interface Kline {
   /** Open time (ms). */
   t: number;
@@ -73,6 +85,9 @@ export interface Kline {
   B: string;
 }
 
+/**
+ * Payload of `<symbol>@kline_<interval>` (client event `kline`): the current state of one candle; `k.x` says whether it is closed.
+ */
 export interface KlineEvent extends FuturesMergeFields {
   e: 'kline';
   E: number;
@@ -80,6 +95,9 @@ export interface KlineEvent extends FuturesMergeFields {
   k: Kline;
 }
 
+/**
+ * Payload of `<symbol>@bookTicker` (client event `bookTicker`): best bid `b` (quantity `B`) and best ask `a` (quantity `A`) whenever either changes.
+ */
 export interface BookTickerEvent extends FuturesMergeFields {
   /** Futures only. */
   e?: 'bookTicker';
@@ -96,6 +114,9 @@ export interface BookTickerEvent extends FuturesMergeFields {
   A: string;
 }
 
+/**
+ * One book level, `[price, quantity]`, both strings as Binance sends them. A quantity of `'0'` in a diff means the level is gone.
+ */
 export type PriceLevel = [price: string, quantity: string];
 
 /** Diff. depth update (`<symbol>@depth`, `@depth@100ms`, futures `@depth@250ms|500ms`). */
@@ -121,8 +142,14 @@ export interface SpotPartialDepthEvent {
   bids: PriceLevel[];
   asks: PriceLevel[];
 }
+/**
+ * Payload of `<symbol>@depth<levels>` (client event `partialDepth`): a snapshot of the top levels on spot, a depthUpdate-shaped event on futures.
+ */
 export type PartialDepthEvent = SpotPartialDepthEvent | DepthUpdateEvent;
 
+/**
+ * Payload of `<symbol>@miniTicker` (client event `miniTicker`): rolling 24 h open `o`, high `h`, low `l`, close `c`, base volume `v` and quote volume `q`.
+ */
 export interface MiniTickerEvent extends FuturesMergeFields {
   e: '24hrMiniTicker';
   E: number;
@@ -135,6 +162,9 @@ export interface MiniTickerEvent extends FuturesMergeFields {
   q: string;
 }
 
+/**
+ * Payload of `<symbol>@ticker` (client event `ticker`): rolling 24 h statistics. `p`/`P` price change and percent, `w` weighted average, `c`/`Q` last price and quantity, `O`/`C` window open and close time, `F`/`L` first and last trade id, `n` trade count.
+ */
 export interface TickerEvent extends FuturesMergeFields {
   e: '24hrTicker';
   E: number;
@@ -163,6 +193,9 @@ export interface TickerEvent extends FuturesMergeFields {
   n: number;
 }
 
+/**
+ * Payload of `<symbol>@markPrice[@1s]` (futures, client event `markPrice`): mark, index and estimated settle price with the funding rate.
+ */
 export interface MarkPriceEvent extends FuturesMergeFields {
   e: 'markPriceUpdate';
   E: number;
@@ -198,6 +231,9 @@ export interface MarketDataEvents {
   markPrice: MarkPriceEvent;
 }
 
+/**
+ * Name of a market-data event the client emits (`'aggTrade'`, `'kline'`, `'depth'`…); each is emitted with its payload and the {@link StreamMessage} it came in.
+ */
 export type MarketDataEventName = keyof MarketDataEvents;
 
 /**
