@@ -44,4 +44,7 @@ export type MarketDataClientEvents = {
 /** Event name → listener signature (eventemitter3 typed map). */
 export type ClientEvents = MarketDataClientEvents & UserDataClientEvents & PoolEvents & RecoveryEvents & BookEvents;
 
+/**
+ * Any event name of {@link BinanceStreamClient}: market data (`kline`, `depth`…), user data, connection lifecycle (`reconnecting`, `stale`, `gaveUp`…), `gap`, `book`/`bookResync` and `error`.
+ */
 export type ClientEventName = keyof ClientEvents;

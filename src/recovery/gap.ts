@@ -51,6 +51,9 @@ export interface KlineGap extends GapBase {
   count: number;
 }
 
+/**
+ * Payload of the client's `gap` event: which stream lost which data (trade ids, depth update ids or candle open times, by `kind`), why (`cause`), and whether a REST backfill filled it before live data resumed (`filled`, else `reason`).
+ */
 export type GapEvent = TradeGap | DepthGap | KlineGap;
 
 /** The recovery layer's events (composed into the client's map by src/events.ts). */

@@ -28,6 +28,9 @@ export interface StageOptions {
   readonly backfill: boolean | undefined;
 }
 
+/**
+ * One step of a stream's recovery chain (gap tracking, backfill, local book), installed at subscribe time and handed every parsed message of its stream in order. Implement it to add your own per-stream processing in the pool's hot path.
+ */
 export interface RecoveryStage {
   /** For stats and logs. */
   readonly name: string;
