@@ -48,6 +48,9 @@ export class ClientEmitter extends EventEmitter<ClientEvents> {
     return super.on(event, this.guard(event, fn as AnyListener) as never, context);
   }
 
+  /**
+   * Same as {@link ClientEmitter.on | on}: the listener is guarded (a throw or a rejected promise becomes an `error` event with code `ERR_LISTENER`, the client keeps running).
+   */
   override addListener<T extends EventEmitter.EventNames<ClientEvents>>(event: T, fn: EventEmitter.EventListener<ClientEvents, T>, context?: unknown): this {
     return this.on(event, fn, context);
   }
@@ -61,6 +64,9 @@ export class ClientEmitter extends EventEmitter<ClientEvents> {
     return super.removeListener(event, (guard ?? fn) as never, context, once);
   }
 
+  /**
+   * Same as {@link ClientEmitter.removeListener | removeListener}: removes a listener added with `on`, `addListener` or `once`.
+   */
   override off<T extends EventEmitter.EventNames<ClientEvents>>(event: T, fn?: EventEmitter.EventListener<ClientEvents, T>, context?: unknown, once?: boolean): this {
     return this.removeListener(event, fn, context, once);
   }
@@ -136,6 +142,7 @@ export class ClientEmitter extends EventEmitter<ClientEvents> {
     this.taps.set(stream, [...(this.taps.get(stream) ?? []), tap]);
   }
 
+  /** Stop handing `stream`'s messages to `tap` (the other taps of that stream keep theirs). */
   protected removeTap(stream: string, tap: MessageTap): void {
     const rest = (this.taps.get(stream) ?? []).filter((t) => t !== tap);
     if (rest.length) this.taps.set(stream, rest);

@@ -17,6 +17,9 @@ export interface UserDataHealth {
   liveSince: number | undefined;
 }
 
+/**
+ * What `client.health()` returns: per market-data stream whether it is being heard (`live`, `degraded`, `down`, `pending`) with counts per state, the user-data streams' states, and `ok` when nothing needs attention. Cheap to call: a readiness probe can poll it.
+ */
 export interface ClientHealth extends PoolHealth {
   /** True when no market-data stream is `down` or `degraded` and every user-data stream is live. */
   ok: boolean;

@@ -35,6 +35,9 @@ import type { ResolvedClientConfig } from './resolve';
 import { MessageStreams } from './stream-iterator';
 import type { MessageStreamHost } from './stream-iterator';
 
+/**
+ * Options of `client.orderBook(symbol, options)`: how deep the local book is, which diff-depth speed feeds it, and whether it is checked against REST snapshots now and then.
+ */
 export interface OrderBookOptions {
   /** Levels kept per side, and the REST snapshot's size: 1–5000 (spot), 1–1000 (futures). @default 1_000 */
   depth?: number | undefined;
@@ -54,6 +57,7 @@ export interface LocalOrderBook extends OrderBookView {
   readonly state: BookSyncState;
   /** Resolves when the book is live (at once if it is); rejects with ERR_ABORTED if it closes first, or with the error that failed it. */
   ready(): Promise<void>;
+  /** Counters of this book: updates applied, resyncs and their reasons, snapshot calls, self-check results. */
   stats(): BookStats;
   /** Stop it and unsubscribe its stream unless something else holds it. Idempotent. */
   close(): void;

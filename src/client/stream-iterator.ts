@@ -28,6 +28,9 @@ import type { EmitFn, MessageTap } from './emitter';
 import { OVERFLOW_POLICIES, StreamBuffer, coalesceKey } from './stream-buffer';
 import type { BufferedStream, BufferedStreamStats, CoalesceKey, OverflowPolicy } from './stream-buffer';
 
+/**
+ * Options of `client.stream(names, options)`: how many messages each stream buffers for a slow loop, what happens when that buffer is full, and a signal that ends the loop.
+ */
 export interface MessageStreamOptions {
   /** Messages buffered per stream before `overflow` acts. An integer, at least 1. @default 1_000 */
   highWaterMark?: number | undefined;
@@ -214,6 +217,9 @@ export class MessageStream<T = unknown> implements AsyncIterableIterator<StreamM
     this.signal?.addEventListener('abort', this.onAbort, { once: true });
   }
 
+  /**
+   * The iterator itself, so `for await (const m of client.stream(…))` works. Iterate it once: a second loop shares the same buffer.
+   */
   [Symbol.asyncIterator](): this {
     return this;
   }

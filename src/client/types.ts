@@ -5,6 +5,9 @@ import type { PoolStats } from '../pool/types';
 import type { RestWeightBudgetState } from '../rest/weight-budget';
 import type { UserDataProduct, UserDataStats } from '../user-data/user-data-stream';
 
+/**
+ * Per-call options of `client.subscribe(streams, options)` (and `client.stream()`): which connection group the streams go on, their own silence threshold, and whether their gaps are backfilled from REST.
+ */
 export interface SubscribeOptions {
   /**
    * Put these streams on their own connection(s), apart from the rest (isolate a
@@ -20,11 +23,15 @@ export interface SubscribeOptions {
   backfill?: boolean | undefined;
 }
 
+/** Options of `client.start(options)`. */
 export interface StartOptions {
   /** Stops the client when it aborts, during `start()` or any time after (see `start()`). */
   signal?: AbortSignalLike | undefined;
 }
 
+/**
+ * Options of `client.subscribeUserData(options)`: which account stream (spot, USD-M, COIN-M, margin, portfolio margin) and, for futures listenKeys, how they are kept alive and closed.
+ */
 export interface SubscribeUserDataOptions {
   /**
    * Which account stream. @default 'spot' on the spot market, 'usdm' on USD-M, 'coinm' on COIN-M;
@@ -41,7 +48,11 @@ export interface SubscribeUserDataOptions {
   symbol?: string | undefined;
 }
 
+/**
+ * What `client.stats()` returns: a snapshot of the pool (streams, sockets, connection budget), each user-data stream and the REST weight budget, for dashboards and logs.
+ */
 export interface ClientStats {
+  /** The market the client talks to. */
   market: MarketId;
   /** Market-data streams and sockets, and the connection budget's state. */
   pool: PoolStats;
