@@ -104,6 +104,9 @@ export type {
   TickerEvent,
   TradeEvent,
 } from './streams/types';
+// SBE market data (`encoding: 'sbe'`): the events carry the JSON shapes plus µs times; the decoder reads recorded frames too.
+export { SbeDecoder } from './streams/sbe/decoder';
+export type { SbeBestBidAskEvent, SbeDecoderOptions, SbeDepthUpdateEvent, SbeEvent, SbePartialDepthEvent, SbePriceLevel, SbeTradeEvent } from './streams/sbe/types';
 export { USER_DATA_EVENT_NAMES } from './user-data/types';
 export type {
   BalanceUpdateEvent,
