@@ -186,7 +186,7 @@ export class RedisConnectionBudget implements DialGate {
     const local = Date.now() + 0;
     if (this.pausedUntil > local) return this.pausedUntil - local;
     try {
-      if (this.unsynced.length) await this.sync();
+      if (this.unsynced.length && this.host.link.up) await this.sync();
       const member = `${this.host.processId}:${++this.seq}`;
       const limits = this.limits;
       const tail = limits.windowMs * 0.25;
@@ -225,8 +225,21 @@ export class RedisConnectionBudget implements DialGate {
     }
     const head = this.queue[0];
     if (!head) return 0;
-    // The fallback keeps its own queue: wait for its grant, then hand it to our head.
-    await this.fallback.acquire(head.socketId, head.signal);
+    // The fallback keeps its own queue: wait for its grant (or Redis coming back), then hand it to our head.
+    const redis = this.host.link.redis;
+    const ac = new AbortController();
+    const stop = (): void => ac.abort();
+    head.signal.addEventListener('abort', stop, { once: true });
+    redis.once('ready', stop);
+    try {
+      await this.fallback.acquire(head.socketId, ac.signal);
+    } catch (err) {
+      if (head.signal.aborted) throw err;
+      return 1; // Redis is back: ask it again
+    } finally {
+      head.signal.removeEventListener('abort', stop);
+      redis.off('ready', stop);
+    }
     this.fallbackGrants++;
     this.unsynced.push(Date.now());
     return 0;
@@ -240,6 +253,7 @@ export class RedisConnectionBudget implements DialGate {
     const args: (string | number)[] = [];
     for (const at of grants) args.push(at + (this.host.link.redisNow() - Date.now()), `${this.host.processId}:f${++this.seq}`);
     try {
+      if (redis.status !== 'ready') throw new Error('not ready');
       await redis.zadd(this.host.key('dial:grants'), ...args);
     } catch {
       this.unsynced = grants.concat(this.unsynced);

@@ -16,7 +16,7 @@ import type { Script } from './scripts';
 export class RedisUnavailable extends Error {
   readonly code = 'ERR_REDIS_UNAVAILABLE';
   constructor(message: string, options?: { cause?: unknown }) {
-    super(`RedisUnavailable: ${message}`, options);
+    super(`Redis unavailable: ${message}`, options);
     this.name = 'RedisUnavailable';
   }
 }

@@ -50,8 +50,13 @@ export class RedisListenKeyLease implements ListenKeyLease {
       return false;
     }
     this.held.delete(h);
-    const [left] = await this.host.link.run(RELEASE, [this.host.leaseKey(h)], [this.host.processId]);
-    return left === 0;
+    try {
+      const [left] = await this.host.link.run(RELEASE, [this.host.leaseKey(h)], [this.host.processId]);
+      return left === 0;
+    } catch {
+      // Redis down: we cannot know who else holds it, so keep it (it expires by itself). Our lease lapses with the TTL.
+      return false;
+    }
   }
 
   /** Processes holding `listenKey` now (for tests and diagnostics). */

@@ -197,7 +197,7 @@ export class RedisRestWeightBudget implements SharedRestWeightBudget {
       if (granted !== 1) return Math.max(1, waitMs as number);
     } catch {
       member = undefined;
-      await this.fallbackBudget().acquire(head.weight, { signal: head.signal, owner: head.owner, heldUntil: head.heldUntil });
+      if (!(await this.viaFallback(head))) return 1; // Redis is back: ask it again
     }
     if (!this.queue.remove(head.owner, head)) return 0; // aborted meanwhile: the weight stays counted
     head.signal?.removeEventListener('abort', head.onAbort);
@@ -213,6 +213,25 @@ export class RedisRestWeightBudget implements SharedRestWeightBudget {
       if (this.host.link.up) this.host.link.redis.zadd(this.key('holds'), 'XX', 'GT', at, member).catch(() => undefined);
     };
     Promise.resolve(heldUntil).then(settle, settle);
+  }
+
+  /** Wait for the per-process budget's grant; false when Redis came back first. */
+  private async viaFallback(head: Waiter): Promise<boolean> {
+    const redis = this.host.link.redis;
+    const ac = new AbortController();
+    const stop = (): void => ac.abort();
+    head.signal?.addEventListener('abort', stop, { once: true });
+    redis.once('ready', stop);
+    try {
+      await this.fallbackBudget().acquire(head.weight, { signal: ac.signal, owner: head.owner, heldUntil: head.heldUntil });
+      return true;
+    } catch (err) {
+      if (head.signal?.aborted) throw err;
+      return false;
+    } finally {
+      head.signal?.removeEventListener('abort', stop);
+      redis.off('ready', stop);
+    }
   }
 
   private fallbackBudget(): RestWeightBudget {
