@@ -8,9 +8,13 @@ import type { RetryPolicy } from '../retry/policy';
 import type { BookEvent, BookResyncEvent } from './events';
 import type { DepthSnapshot } from './order-book';
 
+/**
+ * Options of a {@link BookSync}, the synchroniser behind `client.orderBook()`. Use it directly to keep a local book from your own diff-depth feed and snapshot source.
+ */
 export interface BookSyncOptions {
   /** Binance's symbol (any case; events carry it upper case). */
   symbol: string;
+  /** The market, which decides the sequence rules (spot `U`/`u` continuity, futures `pu`). */
   market: MarketId;
   /** The diff-depth stream, for events and logs. @default `<symbol>@depth` */
   stream?: string | undefined;
@@ -26,13 +30,19 @@ export interface BookSyncOptions {
   quietSnapshotMs?: number | undefined;
   /** Compare with a fresh snapshot this often while live; `false` never. @default false */
   selfCheckMs?: number | false | undefined;
+  /** Called after each live update with the levels it changed. */
   onBook?: ((e: BookEvent) => void) | undefined;
   /** Whether anyone wants `book` events now. @default () => onBook !== undefined */
   wantsBook?: (() => boolean) | undefined;
+  /**
+   * Called when the book breaks (gap, `pu` mismatch, crossed book, self-check mismatch, reconnect) and is rebuilt from a new snapshot.
+   */
   onResync?: ((e: BookResyncEvent) => void) | undefined;
   /** The snapshot could not be had and the policy gave up (state `failed`). */
   onError?: ((error: BinanceStreamError) => void) | undefined;
+  /** Where the synchroniser logs. @default silentLogger */
   logger?: Logger | undefined;
+  /** Clock, in epoch ms (tests inject one). @default Date.now */
   now?: (() => number) | undefined;
 }
 

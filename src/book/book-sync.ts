@@ -42,6 +42,14 @@ class SnapshotMisfit extends BinanceStreamError {}
 
 const HISTORY = 256;
 
+/**
+ * Keeps one local order book in sync by Binance's documented procedure: buffer the diff
+ * events, fetch a REST snapshot, drop what it already contains, apply the rest in order, and
+ * rebuild from a new snapshot on any break (a gap in update ids, a futures `pu` mismatch, a
+ * crossed book, a failed self-check, a reconnect). `client.orderBook()` wires one to the
+ * client's diff-depth stream; use it directly with your own feed via `push()`.
+ * `close()` leaves no timer behind.
+ */
 export class BookSync {
   readonly book: OrderBook;
   readonly symbol: string;
@@ -137,6 +145,9 @@ export class BookSync {
     return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
   }
 
+  /**
+   * Counters of this book: updates applied and ignored, buffer use, snapshots, resyncs per reason, self-check results.
+   */
   stats(): BookStats {
     return this.counters.snapshot(this, this.buffer.size);
   }

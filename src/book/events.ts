@@ -75,7 +75,9 @@ export interface BookResyncEvent {
 
 /** Event name → listener signature of the book events (composed into `ClientEvents`). */
 export type BookEvents = {
+  /** A local book applied a diff event; the payload lists the levels it changed. */
   book: (e: BookEvent) => void;
+  /** A local book broke and is being rebuilt from a new snapshot; its contents are stale until it is live again. */
   bookResync: (e: BookResyncEvent) => void;
 };
 
