@@ -18,7 +18,7 @@ export async function signed(
   const q = new URLSearchParams({ ...params, timestamp: String(Date.now()) }).toString();
   const url = `${base}${path}?${q}&signature=${hmac(q, opts.secret ?? SECRET)}`;
   const res = await fetch(url, { method, headers: { 'X-MBX-APIKEY': opts.key ?? KEY } });
-  return { status: res.status, body: await res.json(), headers: Object.fromEntries(res.headers) };
+  return { status: res.status, body: await res.json(), headers: Object.fromEntries(res.headers.entries()) };
 }
 
 /** Binance's WS-API payload: params sorted, `k=v` joined with `&`. */
