@@ -135,4 +135,19 @@ describe('rare event-driven streams', () => {
     const ids = (bt.messages as any[]).map((m) => m.t);
     expect(ids.every((id, i) => i === 0 || id === ids[i - 1] + 1)).toBe(true);
   });
+
+  it('flood() on a rare stream sends that many events (each one fires), continuing its ids', async () => {
+    const ex = await startEmulator({ symbols: ['btcusdt'], rates: { blockTrade: 0 } });
+    const s = await open(`${ex.urls.ws}/ws/btcusdt@blockTrade`);
+    expect(await ex.flood({ stream: 'btcusdt@blockTrade', count: 30 })).toMatchObject({ sent: 30 });
+    await until(() => s.messages.length >= 30);
+    const ids = (s.messages as any[]).map((m) => m.t);
+    expect(new Set(ids).size).toBe(30);
+    expect((s.messages as any[]).every((m) => m.e === 'blockTrade' && m.s === 'BTCUSDT')).toBe(true);
+    const fut = await startEmulator({ market: 'usdm', symbols: ['btcusdt', 'ethusdt'], rates: { '!forceOrder@arr': 0 } });
+    const f = await open(`${fut.urls.ws}/market/ws/!forceOrder@arr`);
+    await fut.flood({ stream: '!forceOrder@arr', count: 10 });
+    await until(() => f.messages.length >= 10);
+    expect((f.messages as any[]).every((m) => m.e === 'forceOrder' && m.st === 1)).toBe(true);
+  });
 });

@@ -12,6 +12,7 @@
  * (`chance` 1).
  */
 import { Rng, hashString } from './rng';
+import type { StreamGenerator } from './stream-generators';
 import type { SymbolState } from './symbol-state';
 
 /** Chance per check (default cadence 1/s) that a symbol had a liquidation in that second. */
@@ -22,6 +23,9 @@ export const CONTRACT_INFO_CHANCE = 1 / 600;
 export const BLOCK_TRADE_CHANCE = 1 / 300;
 
 const EIGHT_HOURS = 28_800_000;
+
+/** A rare stream's check at `now`: its event(s), or none; `always`: the check fires (floods). */
+export type RareNext = (now: number, always?: boolean) => string | string[] | undefined;
 
 export function markPriceJson(s: SymbolState, now: number, st: number): string {
   const m = s.step();
@@ -51,15 +55,15 @@ function liquidationJson(s: SymbolState, rng: Rng, now: number, cm: boolean): st
  * `<s>@forceOrder` (one symbol) or `!forceOrder@arr` (every symbol; each liquidation its own
  * event, with `ps` and `st`): per check, each symbol liquidated with {@link FORCE_ORDER_CHANCE}.
  */
-export function forceOrderNext(stream: string, seed: number, symbols: () => SymbolState[], st: number, all: boolean, chance = FORCE_ORDER_CHANCE): (now: number) => string | string[] | undefined {
+export function forceOrderNext(stream: string, seed: number, symbols: () => SymbolState[], st: number, all: boolean, chance = FORCE_ORDER_CHANCE): RareNext {
   const rng = new Rng(hashString(`${stream}#liquidations`, seed));
-  return (now) => {
+  return (now, always = false) => {
     const out: string[] = [];
     const list = symbols();
-    // A check that always fires (activity-paced) is one liquidation somewhere, not one everywhere.
-    const pick = chance >= 1 && list.length > 1 ? list[rng.int(list.length)] : undefined;
+    // A check that always fires (activity-paced, flood) is one liquidation somewhere, not one everywhere.
+    const pick = (always || chance >= 1) && list.length > 1 ? list[rng.int(list.length)] : undefined;
     for (const s of list) {
-      if (pick ? s !== pick : !rng.bool(chance)) continue;
+      if (pick ? s !== pick : !always && !rng.bool(chance)) continue;
       s.step();
       const o = liquidationJson(s, rng, now, st === 2);
       out.push(all ? `{"e":"forceOrder","E":${now},"o":${o},"ps":"${s.pair}","st":${st}}` : `{"e":"forceOrder","E":${now},"o":${o}}`);
@@ -69,10 +73,10 @@ export function forceOrderNext(stream: string, seed: number, symbols: () => Symb
 }
 
 /** `!contractInfo`: rare per-contract updates; `bks` (brackets) only when the brackets changed. */
-export function contractInfoNext(stream: string, seed: number, symbols: () => SymbolState[], st: number, chance = CONTRACT_INFO_CHANCE): (now: number) => string | undefined {
+export function contractInfoNext(stream: string, seed: number, symbols: () => SymbolState[], st: number, chance = CONTRACT_INFO_CHANCE): RareNext {
   const rng = new Rng(hashString(`${stream}#contracts`, seed));
-  return (now) => {
-    if (!rng.bool(chance)) return undefined;
+  return (now, always = false) => {
+    if (!always && !rng.bool(chance)) return undefined;
     const all = symbols();
     const s = all[rng.int(all.length)];
     if (!s) return undefined;
@@ -141,14 +145,26 @@ export function tradingSessionJson(now: number): string[] {
   });
 }
 
-/** Spot `<s>@blockTrade` (since 2026-05-12): rare, its own id sequence. */
-export function blockTradeNext(stream: string, seed: number, s: SymbolState, chance = BLOCK_TRADE_CHANCE): (now: number) => string | undefined {
+/**
+ * Spot `<s>@blockTrade` (since 2026-05-12): rare checks, its own id sequence `t`; a flood
+ * advances `t` (and `E`/`T`) from the same sequence.
+ */
+export function blockTradeGenerator(stream: string, seed: number, s: SymbolState, chance = BLOCK_TRADE_CHANCE): StreamGenerator {
   const rng = new Rng(hashString(`${stream}#blocks`, seed));
   let id = 10_000 + rng.int(1_000_000);
-  return (now) => {
-    if (!rng.bool(chance)) return undefined;
-    const p = s.px(s.step());
-    const q = s.qty(s.randomQty(rng) * 50);
-    return `{"e":"blockTrade","E":${now},"s":"${s.upper}","t":${id++},"p":"${p}","q":"${q}","T":${now},"m":${rng.bool()}}`;
+  const json = (now: number, t: number): string => `{"e":"blockTrade","E":${now},"s":"${s.upper}","t":${t},"p":"${s.px(s.step())}","q":"${s.qty(s.randomQty(rng) * 50)}","T":${now},"m":${rng.bool()}}`;
+  return {
+    stream,
+    next: (now) => (rng.bool(chance) ? json(now, id++) : undefined),
+    flood: {
+      ids: [{ key: 't', step: 1 }],
+      timeKeys: ['E', 'T'],
+      peek: () => [id],
+      render: (count, ids, now) => Array.from({ length: count }, () => json(now, ids[0] ?? id)),
+      commit: (n) => {
+        id += n;
+      },
+    },
+    dispose() {},
   };
 }

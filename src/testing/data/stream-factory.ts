@@ -4,7 +4,9 @@
  * retired stream, wrong market) gets none: it is acknowledged and stays silent, as on Binance.
  */
 import type { MarketId } from '../profile';
-import { assetIndexJson, assetIndexSymbol, blockTradeNext, compositeIndexJson, contractInfoNext, forceOrderNext, indexPriceJson, markPriceJson, tradingSessionJson } from './futures-streams';
+import { genericSource } from '../streams/flood/plan';
+import { assetIndexJson, assetIndexSymbol, blockTradeGenerator, compositeIndexJson, contractInfoNext, forceOrderNext, indexPriceJson, markPriceJson, tradingSessionJson } from './futures-streams';
+import type { RareNext } from './futures-streams';
 import type { History } from './history';
 import { klineGenerator } from './kline-stream';
 import { parseTimezoneOffset } from './klines';
@@ -31,6 +33,12 @@ export interface StreamSource {
 
 type Next = (now: number) => string | string[] | undefined;
 
+/** A rare stream: paced checks that seldom fire (always under the activity model); a flood sends checks that fire. */
+function rare(stream: string, make: (chance: number | undefined) => RareNext, activity: unknown): StreamGenerator {
+  const next = make(activity ? 1 : undefined);
+  return { stream, next: (now) => next(now), flood: genericSource((now) => next(now, true)), dispose() {} };
+}
+
 const CONTRACT_TYPES = new Set(['perpetual', 'current_quarter', 'next_quarter']);
 
 /** Symbols whose pair (lowercase) is `pair` (COIN-M `btcusd` → `btcusd_perp`…; USD-M `btcusdt` → `btcusdt`). */
@@ -54,7 +62,11 @@ export function createStreamGenerator(src: StreamSource, stream: string): Stream
   const market = src.market;
   const fut = market !== 'spot';
   const st = market === 'usdm' ? 1 : market === 'coinm' ? 2 : 0;
-  if (symbol === undefined) return gen(allMarket(src, stream, family, st));
+  if (symbol === undefined) {
+    if (fut && stream === '!forceOrder@arr') return rare(stream, (c) => forceOrderNext(stream, src.seed, () => src.all(), st, true, c), src.activity);
+    if (fut && stream === '!contractInfo') return rare(stream, (c) => contractInfoNext(stream, src.seed, () => src.all(), st, c), src.activity);
+    return gen(allMarket(src, stream, family, st));
+  }
 
   if (tz !== undefined) {
     // Spot only: `<s>@kline_<i>@+08:00` (the one documented offset).
@@ -112,12 +124,12 @@ function symbolStream(src: StreamSource, stream: string, sym: SymbolState, suffi
     case 'referencePrice':
       return fut ? undefined : gen((now) => referencePriceJson(sym, now));
     case 'blockTrade':
-      return fut ? undefined : gen(blockTradeNext(stream, src.seed, sym, src.activity ? 1 : undefined));
+      return fut ? undefined : blockTradeGenerator(stream, src.seed, sym, src.activity ? 1 : undefined);
     case 'markPrice':
     case 'markPrice@1s':
       return fut ? gen((now) => markPriceJson(sym, now, st)) : undefined;
     case 'forceOrder':
-      return fut ? gen(forceOrderNext(stream, src.seed, () => [sym], st, false, src.activity ? 1 : undefined)) : undefined;
+      return fut ? rare(stream, (c) => forceOrderNext(stream, src.seed, () => [sym], st, false, c), src.activity) : undefined;
     case 'compositeIndex':
       return st === 1 ? gen((now) => compositeIndexJson(sym, src.all(), now)) : undefined;
     default:
@@ -164,10 +176,6 @@ function allMarket(src: StreamSource, stream: string, family: string, st: number
     case '!markPrice@arr':
     case '!markPrice@arr@1s':
       return fut ? arr((s, now) => markPriceJson(s, now, st)) : undefined;
-    case '!forceOrder@arr':
-      return fut ? forceOrderNext(stream, src.seed, () => src.all(), st, true, src.activity ? 1 : undefined) : undefined;
-    case '!contractInfo':
-      return fut ? contractInfoNext(stream, src.seed, () => src.all(), st, src.activity ? 1 : undefined) : undefined;
     case '!assetIndex@arr':
       return st === 1 ? arr((s, now) => assetIndexJson(s, now)) : undefined;
     case 'tradingSession':
