@@ -37,6 +37,9 @@ export interface DialGate {
   pausedForMs?(): number;
 }
 
+/**
+ * Our side of the heartbeat: when a quiet socket sends its own ping, and how long it waits for any answer before declaring the peer dead (`ERR_HEARTBEAT_TIMEOUT`). Binance's own pings are always answered, whatever these say.
+ */
 export interface HeartbeatOptions {
   /**
    * Send our own ping after this much inbound silence (no data, no ping, no pong). Any
@@ -48,11 +51,15 @@ export interface HeartbeatOptions {
   pongTimeoutMs: number;
 }
 
+/**
+ * What the `url` provider of a socket is told for each dial, so it can build the URL (or fetch a fresh listenKey) for exactly this attempt.
+ */
 export interface UrlContext {
   /** Streams to put in the URL (combined mode); the socket SUBSCRIBEs the rest after open. */
   streams: readonly string[];
   /** 0 for the first dial, then 1, 2… */
   attempt: number;
+  /** Aborts when the socket stops or the attempt is abandoned; pass it to any request the provider makes. */
   signal: AbortSignalLike;
 }
 
@@ -70,11 +77,17 @@ type Handler<E> = { bivarianceHack(ev: E): void }['bivarianceHack'];
 export interface WebSocketLike {
   readonly readyState: number;
   binaryType?: string;
+  /** Send a text frame. */
   send(data: string): void;
+  /** Start the closing handshake. */
   close(code?: number, reason?: string): void;
+  /** Set by the socket: called when the handshake finishes. */
   onopen: Handler<unknown> | null;
+  /** Set by the socket: called with the close code and reason. */
   onclose: Handler<{ code: number; reason: string | { toString(): string } }> | null;
+  /** Set by the socket: called on a transport error (a `close` follows). */
   onerror: Handler<unknown> | null;
+  /** Set by the socket: called with each inbound frame. */
   onmessage: Handler<{ data: unknown }> | null;
 }
 
@@ -192,6 +205,9 @@ export interface ResolvedSocketTuning {
 /** Events a socket emits (connection/events.ts). */
 export type SocketEvents = ConnectionEvents;
 
+/**
+ * A snapshot of one socket: state, streams, uptime, reconnects and current retries, inbound and outbound message counts, the last error. Part of `client.stats().pool.sockets`.
+ */
 export interface SocketStats {
   socketId: string;
   state: SocketState;
@@ -273,6 +289,7 @@ export interface ResilientSocketLike extends EventEmitter<SocketEvents> {
   reconnect(reason: string): void;
   /** Close for good. Idempotent; resolves when the socket and all its timers are gone. */
   stop(): Promise<void>;
+  /** A snapshot of this socket's counters. */
   stats(): SocketStats;
 }
 
