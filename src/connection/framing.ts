@@ -12,10 +12,14 @@ import type { UrlProvider } from './url';
 
 const COMBINED: Framing = Object.freeze({ kind: 'combined' });
 
+/** Framing of a market-data connection: frames are Binance's combined-stream `{stream, data}` envelopes. */
 export function combinedFraming(): Framing {
   return COMBINED;
 }
 
+/**
+ * Framing of a connection whose frames carry no stream name (user data, WebSocket API): each data frame is delivered as the message of `streamName`.
+ */
 export function rawFraming(streamName: string): Framing {
   return Object.freeze({ kind: 'raw', streamName });
 }

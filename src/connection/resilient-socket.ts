@@ -175,6 +175,7 @@ export class ResilientSocket extends SocketHost implements ResilientSocketLike {
     return this.stopping;
   }
 
+  /** A snapshot of this socket's counters (state, streams, uptime, reconnects, retries, traffic, last error). */
   stats(): SocketStats {
     return this.statsOf(this.conn, this.streak, this.sentBefore);
   }

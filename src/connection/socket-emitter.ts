@@ -33,6 +33,9 @@ export class SocketEmitter extends EventEmitter<SocketEvents> {
     return this.current;
   }
 
+  /**
+   * The one place the socket's state changes: checks the move against the transition table (throws on an illegal one), logs `from → to` at DEBUG and queues `stateChange`.
+   */
   protected setState(to: SocketState, reason: string): void {
     const from = this.current;
     if (from === to) return;
@@ -42,6 +45,7 @@ export class SocketEmitter extends EventEmitter<SocketEvents> {
     this.emitLater('stateChange', { socketId: this.id, from, to, reason });
   }
 
+  /** Log a close at INFO and queue the `close` event. */
   protected emitClose(code: number, reason: string, willReconnect: boolean, error: BinanceStreamError | undefined): void {
     this.logger.info({ socketId: this.id, code, reason: reason || undefined, willReconnect, error: error ? errorFields(error) : undefined }, 'closed');
     this.emitLater('close', { socketId: this.id, code, reason, willReconnect, ...(error ? { error } : {}) });

@@ -36,8 +36,12 @@ export abstract class SocketHost extends SocketEmitter {
   protected readonly o: ResilientSocketOptions;
   protected readonly tuning: ResolvedSocketTuning;
   protected readonly gate: DialGate;
+  /** The socket's clock, in epoch ms (`options.now`, else `Date.now`). */
   protected readonly now: () => number;
   protected readonly wanted = new Set<string>();
+  /**
+   * Callers of `firstData()` waiting for the current connection's first data frame (`true`) or its end without one (`false`).
+   */
   protected waiters: ((delivered: boolean) => void)[] = [];
   /** The dial pause a rejected upgrade put in force (reportRejection's answer), for the next decision. */
   protected pauseMs = 0;
@@ -58,6 +62,9 @@ export abstract class SocketHost extends SocketEmitter {
     this.framing = options.framing ?? combinedFraming();
   }
 
+  /**
+   * The dial succeeded: move to `open`, log it, and queue `open`, `reconnected` (after a loss) and `subscribed` for the streams the URL carried.
+   */
   protected announceOpen(url: string, urlStreams: readonly string[], { retries, reconnected }: OpenedInfo): void {
     const text = retries ? `connected after ${retries} ${retries === 1 ? 'retry' : 'retries'}` : 'connected';
     this.setState('open', text);
@@ -78,6 +85,7 @@ export abstract class SocketHost extends SocketEmitter {
     this.emitLater('reconnecting', { socketId: this.id, attempt, maxRetries: max, delayMs, error, streams });
   }
 
+  /** The retry policy gave up: log at ERROR and queue `gaveUp` with the streams left uncarried. */
   protected announceGaveUp(error: BinanceStreamError, attempts: number): void {
     this.logger.error({ socketId: this.id, attempts, error: errorFields(error), streams: this.wanted.size }, `gave up after ${attempts} ${attempts === 1 ? 'retry' : 'retries'}`);
     this.emitLater('gaveUp', { socketId: this.id, streams: [...this.wanted], attempts, error });
@@ -90,6 +98,9 @@ export abstract class SocketHost extends SocketEmitter {
 
   protected staleThreshold: number | undefined;
 
+  /**
+   * The silence after which the whole connection counts as stale: the fixed `staleAfterMs` when set, else derived from the streams it carries (computed once, reset when they change).
+   */
   protected staleAfterMs(): number {
     return (this.staleThreshold ??= staleThreshold(this.tuning, this.wanted, this.o.market.futures));
   }
@@ -112,6 +123,7 @@ export abstract class SocketHost extends SocketEmitter {
     });
   };
 
+  /** The {@link SocketStats} of this socket with `c` as its current connection. */
   protected statsOf(c: Connection | undefined, streak: RetryStreak, sentBefore: number): SocketStats {
     const now = this.now();
     const readyAt = c?.readyAt;
@@ -140,6 +152,7 @@ export abstract class SocketHost extends SocketEmitter {
     return endCause('stale', error, 1000, 'stale data');
   }
 
+  /** Resolve every pending `firstData()` with `delivered`. */
   protected settleWaiters(delivered: boolean): void {
     const waiters = this.waiters;
     this.waiters = [];

@@ -21,6 +21,9 @@
 import { BinanceStreamError } from '../core/errors';
 import type { SocketState } from './events';
 
+/**
+ * Every legal move of a socket's state machine: state → the states it may move to. `closed` is terminal. The socket asserts each change against this table.
+ */
 export const SOCKET_TRANSITIONS: Readonly<Record<SocketState, readonly SocketState[]>> = Object.freeze({
   idle: [
     'connecting', // start() with streams to carry, or streams added to a started socket
