@@ -28,6 +28,9 @@ import { num } from '../core/validate';
 import { pacingGapMs, TAIL_SPREAD_FRACTION } from './budget-pacing';
 import { sharedBudget } from './budget-shared';
 
+/**
+ * Options of a {@link ConnectionBudget}, the gate every dial asks first so the process stays within Binance's connection-attempt limit per IP. The defaults follow Binance's documented 300 attempts per 5 minutes.
+ */
 export interface ConnectionBudgetOptions {
   /** Binance's limit of connection attempts per IP per window. @default 300 */
   maxAttempts?: number | undefined;
@@ -55,6 +58,9 @@ export interface ConnectionBudgetOptions {
   random?: (() => number) | undefined;
 }
 
+/**
+ * A snapshot of a connection budget: attempts in the current window against the limit, dials waiting, a pause in force after a rejection. Shown as `client.stats().pool.budget`.
+ */
 export interface ConnectionBudgetState {
   /** Attempts granted within the current window. */
   attemptsInWindow: number;
@@ -95,6 +101,7 @@ function fraction(name: string, value: unknown, fallback: number): number {
  */
 export interface SharedConnectionBudget extends DialGate {
   pausedForMs(): number;
+  /** A snapshot of the budget's counters (old attempts are pruned first). */
   state(): ConnectionBudgetState;
 }
 

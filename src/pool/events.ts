@@ -6,6 +6,9 @@ import type { DegradedEvent, RestoredEvent } from './rest-fallback';
 
 export type { DegradedEvent, RestoredEvent };
 
+/**
+ * Payload of `connecting`: how far a start (or a large subscribe) has got: streams confirmed out of those wanted, sockets open, dials waiting for the connection budget. Throttled (at most one per `progressIntervalMs`), and only sent when a count changed.
+ */
 export interface ConnectingProgressEvent {
   /** Streams confirmed live (delivering or acknowledged). */
   streamsReady: number;
@@ -16,6 +19,9 @@ export interface ConnectingProgressEvent {
   dialsQueued: number;
 }
 
+/**
+ * Payload of `rotated`: a socket was replaced by a fresh one before Binance would cut it (24 h lifetime), after a `serverShutdown`, or on request; make-before-break: the replacement opens before the old socket closes (a handover forced before the two overlapped is reported as a `gap` with cause `handover`).
+ */
 export interface RotatedEvent {
   oldSocketId: string;
   newSocketId: string;
@@ -101,16 +107,23 @@ export interface CaughtUpEvent {
 
 /** The pool's events: every connection event of its sockets, plus progress, rotations, stream health, lag and stalls of the process. */
 export type PoolEvents = SocketEvents & {
+  /** Progress of the connections being opened. */
   connecting: (e: ConnectingProgressEvent) => void;
+  /** A socket was handed over to a fresh one. */
   rotated: (e: RotatedEvent) => void;
+  /** A stream is `down`: nothing is coming and the automatic repair is exhausted for now. */
   streamDown: (e: StreamDownEvent) => void;
+  /** A stream that was down or under repair is live again. */
   streamRestored: (e: StreamRestoredEvent) => void;
+  /** This process stopped running for a while (blocked event loop, GC pause, suspended machine). */
   loopBlocked: (e: LoopBlockedEvent) => void;
   /** A socket could not be restored: its streams are served over REST (./rest-fallback.ts). */
   degraded: (e: DegradedEvent) => void;
   /** …and it is back: REST serving ends. */
   restored: (e: RestoredEvent) => void;
+  /** A consumer (listener or `stream()` loop) falls behind a stream. */
   lagging: (e: LaggingEvent) => void;
+  /** A lagging consumer caught up. */
   caughtUp: (e: CaughtUpEvent) => void;
 };
 
