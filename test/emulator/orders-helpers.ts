@@ -18,7 +18,9 @@ export async function signed(
   const q = new URLSearchParams({ ...params, timestamp: String(Date.now()) }).toString();
   const url = `${base}${path}?${q}&signature=${hmac(q, opts.secret ?? SECRET)}`;
   const res = await fetch(url, { method, headers: { 'X-MBX-APIKEY': opts.key ?? KEY } });
-  return { status: res.status, body: await res.json(), headers: Object.fromEntries(res.headers.entries()) };
+  const headers: Record<string, string> = {};
+  res.headers.forEach((v, k) => void (headers[k] = v));
+  return { status: res.status, body: await res.json(), headers };
 }
 
 /** Binance's WS-API payload: params sorted, `k=v` joined with `&`. */
