@@ -27,7 +27,10 @@ import type { RotationPlan, RotationWindow } from './rotation-plan';
 import type { StreamSink } from './router';
 
 /** The gate the pool dials through; `state()` feeds stats and progress. */
-export type PoolDialGate = DialGate & { state?: () => ConnectionBudgetState };
+export type PoolDialGate = DialGate & {
+  /** A snapshot of the gate's counters, when it keeps any (a {@link ConnectionBudget} does). */
+  state?: () => ConnectionBudgetState;
+};
 
 export type { StreamSink };
 
@@ -125,6 +128,7 @@ export interface ResolvedPoolOptions {
   readonly sink: StreamSink;
   readonly fallbackRest: FallbackRest | undefined;
   readonly restFallback: Readonly<RestFallbackOptions> | false;
+  /** Recovery stages chained per stream (`stages` option); undefined: none. */
   readonly stages: ((info: StreamInfo, options: StageOptions) => readonly RecoveryStage[] | undefined) | undefined;
   /** undefined: the pool builds `ResilientSocket`s. */
   readonly socketFactory: ((options: ResilientSocketOptions) => ResilientSocketLike) | undefined;
@@ -140,7 +144,9 @@ export interface ResolvedPoolOptions {
   readonly liveness: ResolvedLiveness;
   readonly sweepIntervalMs: number;
   readonly progressIntervalMs: number;
+  /** The pool's clock, in epoch ms. */
   readonly now: () => number;
+  /** Random source in [0, 1), for rotation jitter. */
   readonly random: () => number;
 }
 
