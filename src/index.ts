@@ -15,7 +15,7 @@ export type { StreamHealth } from './pool/health';
 export type { BinanceStreamClientOptions } from './client/options';
 export type { MessageStream, MessageStreamOptions, MessageStreamStats } from './client/stream-iterator';
 export type { BufferedStreamStats, OverflowPolicy } from './client/stream-buffer';
-export type { StartOptions } from './client/client';
+export type { ReadyOptions, StartOptions } from './client/client';
 export type { LocalOrderBook, OrderBookOptions } from './client/order-books';
 export type { BookBest, BookChanges, BookSize, OrderBookView } from './book/order-book';
 export type { BookEvent, BookEvents, BookResyncEvent, BookResyncIds, BookResyncReason, BookStats, BookSyncState } from './book/events';

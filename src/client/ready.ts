@@ -21,6 +21,17 @@ import type { ClientEventName, GaveUpEvent } from '../events';
 import type { ClientEmitter } from './emitter';
 import type { ClientHealth } from './health';
 
+declare global {
+  interface SymbolConstructor {
+    /**
+     * ES2024 explicit resource management (`await using`), declared for consumers whose `lib`
+     * predates it (the same declaration as lib.esnext.disposable and @types/node; they merge).
+     * The client's `[Symbol.asyncDispose]()` needs it in the declarations.
+     */
+    readonly asyncDispose: unique symbol;
+  }
+}
+
 export interface ReadyOptions {
   /** Stop waiting when it aborts (ERR_ABORTED, cause `signal.reason`); `AbortSignal.timeout(ms)` works too. */
   signal?: AbortSignalLike | undefined;
