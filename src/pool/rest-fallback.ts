@@ -47,6 +47,9 @@ export interface RestFallbackOptions {
   pollMs?: number | undefined;
 }
 
+/**
+ * Payload of `degraded`: a socket could not be restored for a while, so its streams are now polled over REST (messages marked `source: 'rest'`) within the REST weight budget. `unserved` lists those REST cannot stand in for (diff depth, trades, all-market arrays…). Once per episode.
+ */
 export interface DegradedEvent {
   socketId: string;
   /** Streams now served over REST. */
@@ -57,6 +60,9 @@ export interface DegradedEvent {
   reason: string;
 }
 
+/**
+ * Payload of `restored`: the socket behind a `degraded` episode is open again and REST polling of its streams has stopped.
+ */
 export interface RestoredEvent {
   socketId: string;
   streams: string[];

@@ -22,6 +22,9 @@ import type { StreamMessage } from '../streams/types';
 import { SiblingIndex } from './siblings';
 import type { Handover, StreamState } from './stream-state';
 
+/**
+ * Where the pool hands each delivered, de-duplicated message, with what is known about its stream (kind, symbol, the client event it maps to). Called on the hot path: should not throw (a throw is counted in `sinkErrors`, reported, and routing goes on).
+ */
 export type StreamSink = (message: StreamMessage, info: StreamInfo) => void;
 
 export interface RouterCounters {

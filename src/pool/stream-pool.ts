@@ -41,6 +41,15 @@ import { poolStats } from './stats';
 import { socketOf } from './sweep';
 import type { PoolEvents, PoolStats, SubscribeOptions } from './types';
 
+/**
+ * Packs market-data streams onto as few resilient sockets as the market allows and keeps
+ * them flowing: runtime subscribe and unsubscribe, make-before-break rotation before Binance's
+ * 24 h cut, per-stream silence repair, health and stats. Every dial goes through one
+ * connection budget. `BinanceStreamClient` is built on one; use it directly when you want the
+ * pooled sockets without the client's typed events, user data or order books.
+ * The constructor does no I/O; `start()` is single-flight; `stop()` is idempotent and leaves no
+ * timer or socket behind (subscriptions are kept for the next `start()`).
+ */
 export class StreamPool extends EventEmitter<PoolEvents> {
   readonly market: MarketProfile;
   readonly baseUrl: string;
@@ -196,6 +205,9 @@ export class StreamPool extends EventEmitter<PoolEvents> {
     return snapshot(this.router.states.values(), (st) => socketOf(this.placement, st), this.o.now(), this.healthOut);
   }
 
+  /**
+   * A snapshot of every stream and socket, the connection budget and the router's counters (stream health is brought up to date first).
+   */
   stats(): PoolStats {
     this.health(); // brings each stream's state up to date
     return poolStats(this.placement, this.router, this.o.budget.state?.(), this.rotations);

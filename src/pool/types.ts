@@ -12,6 +12,9 @@ export type { ResolvedPoolOptions, StreamGroupOptions, StreamPoolOptions, Stream
 export type { PoolEvents, StreamDownEvent, StreamRestoredEvent } from './events';
 export type { PoolHealth, StreamHealth } from './health';
 
+/**
+ * One stream in `client.stats().pool.streams`: where it is placed, when it was acknowledged, message and error counts, lag, health state and silence repair, gaps found.
+ */
 export interface PoolStreamStats {
   stream: string;
   group: string;
@@ -50,6 +53,9 @@ export interface PoolStreamStats {
   missed: number;
 }
 
+/**
+ * One socket in `client.stats().pool.sockets`: its {@link SocketStats} plus its group, its USD-M route and whether it is being rotated.
+ */
 export interface PoolSocketStats extends SocketStats {
   group: string;
   route: Route;
@@ -57,6 +63,9 @@ export interface PoolSocketStats extends SocketStats {
   rotating: boolean;
 }
 
+/**
+ * What `StreamPool.stats()` returns (and `client.stats().pool`): every stream and socket, the connection budget, rotations and the router's drop counters.
+ */
 export interface PoolStats {
   streams: PoolStreamStats[];
   sockets: PoolSocketStats[];
@@ -70,6 +79,7 @@ export interface PoolStats {
   forcedSwitches: number;
 }
 
+/** Per-call options of `StreamPool.subscribe()`: connection group, silence threshold, backfill. */
 export interface SubscribeOptions {
   /** Put the streams on this group's own sockets (e.g. isolate a latency-critical stream). @default '' (shared) */
   group?: string | undefined;
