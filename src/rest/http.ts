@@ -34,6 +34,7 @@ export type FetchLike = (
 ) => Promise<{
   status: number;
   headers: FetchHeadersLike;
+  /** The whole response body as text (the library parses JSON itself). */
   text(): Promise<string>;
 }>;
 

@@ -33,6 +33,9 @@ import { RestWeightBudget } from './weight-budget';
 import type { RestMarket, RestParams, WeightTable } from './weights';
 import { REQUEST_WEIGHT_LIMITS, restWeight, USED_WEIGHT_HEADER, WEIGHT_HEADER_IGNORED } from './weights';
 
+/**
+ * Options of a {@link MarketRest}: which market and host, and how its calls are fetched, weighed, budgeted and retried.
+ */
 export interface MarketRestOptions {
   /** `spot` (/api/v3), `usdm` (/fapi/v1) or `coinm` (/dapi/v1). */
   market: RestMarket;
@@ -60,6 +63,21 @@ const KNOWN = ['market', 'baseUrl', 'fetch', 'budget', 'retryPolicy', 'timeoutMs
 const PREFIX: Readonly<Record<RestMarket, string>> = { spot: '/api/v3', usdm: '/fapi/v1', coinm: '/dapi/v1' };
 const BUDGET_METHODS = ['acquire', 'observe', 'pausedForMs', 'state'];
 
+/**
+ * Binance's public market-data REST endpoints of one market (aggTrades, klines, depth,
+ * bookTicker, 24 h ticker), each call weighed and spent through the process-wide weight budget
+ * of its host, retried on transient failures (a 429's `Retry-After` wins; a 418 ban is never
+ * retried). The client uses one for backfill, order-book snapshots and the REST fallback.
+ *
+ * @example
+ * ```ts
+ * import { MarketRest } from 'binance-stream-client/advanced';
+ *
+ * const rest = new MarketRest({ market: 'spot', baseUrl: 'https://api.binance.com' });
+ * const book = await rest.depth({ symbol: 'BTCUSDT', limit: 100 });
+ * const candles = await rest.klines({ symbol: 'BTCUSDT', interval: '1m', limit: 10 }, { signal: AbortSignal.timeout(5_000) });
+ * ```
+ */
 export class MarketRest {
   readonly market: RestMarket;
   /** Without a trailing slash. */

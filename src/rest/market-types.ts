@@ -92,6 +92,7 @@ export interface Ticker24hRow {
   count: number;
 }
 
+/** Parameters of `MarketRest.aggTrades()` (`GET aggTrades`): from an aggregate trade id, or within a time range. */
 export interface AggTradesQuery {
   symbol: string;
   /** Aggregate trade id to start from, inclusive. */
@@ -102,6 +103,7 @@ export interface AggTradesQuery {
   limit?: number | undefined;
 }
 
+/** Parameters of `MarketRest.klines()` (`GET klines`): one symbol and interval, optionally a time range. */
 export interface KlinesQuery {
   symbol: string;
   /** Spot also has `1s`; futures do not. */
@@ -112,12 +114,14 @@ export interface KlinesQuery {
   limit?: number | undefined;
 }
 
+/** Parameters of `MarketRest.depth()` (`GET depth`): the order book snapshot of one symbol. */
 export interface DepthQuery {
   symbol: string;
   /** Spot any integer 1–5000; futures one of 5, 10, 20, 50, 100, 500, 1000. @default 100 (spot), 500 (futures) */
   limit?: number | undefined;
 }
 
+/** The one parameter of the single-symbol ticker calls (`bookTicker`, `ticker24h`). */
 export interface SymbolQuery {
   symbol: string;
 }

@@ -35,6 +35,9 @@ import { WeightWindow } from './weight-window';
 import type { HeadersLike } from './weights';
 import { readHeader, REQUEST_WEIGHT_LIMITS, REQUEST_WEIGHT_WINDOW_MS, usedWeightOf } from './weights';
 
+/**
+ * Options of a {@link RestWeightBudget}: the host's request-weight limit, the headroom kept free, and the pauses after a 429 or a 418 that came without `Retry-After`.
+ */
 export interface RestWeightBudgetOptions {
   /** Binance's REQUEST_WEIGHT per minute for this host. @default 6000 (spot; USD-M and COIN-M: 2400) */
   limitPerMinute?: number | undefined;
@@ -54,6 +57,9 @@ export interface RestWeightBudgetOptions {
   logger?: Partial<Logger> | undefined;
 }
 
+/**
+ * Options of one `acquire()`: a signal to give up waiting, the owner for fair queuing, and when the request's weight may start to leave the window.
+ */
 export interface RestAcquireOptions {
   /** Aborting removes the request from the queue: `acquire` rejects with ERR_ABORTED. */
   signal?: AbortSignalLike | undefined;
@@ -66,6 +72,9 @@ export interface RestAcquireOptions {
   heldUntil?: PromiseLike<unknown> | undefined;
 }
 
+/**
+ * A snapshot of a REST weight budget: the weight used in the window against the limit, requests and owners waiting, a pause in force, 429 and 418 counts. Shown as `client.stats().rest`.
+ */
 export interface RestWeightBudgetState {
   /** The estimate of the weight used in the window (the server's figure when it said more). */
   usedWeight: number;
@@ -92,10 +101,17 @@ export interface RestWeightBudgetState {
  * version of the library (weight-shared.ts). Version 1 of that contract is these methods.
  */
 export interface SharedRestWeightBudget {
+  /**
+   * Wait until a request of `weight` may be sent (fair across owners, paused during a 429 or 418). Rejects with `ERR_ABORTED` when `options.signal` aborts.
+   */
   acquire(weight: number, options?: RestAcquireOptions): Promise<void>;
+  /**
+   * Report an answer of the host: its used-weight header corrects the estimate, a 429 or 418 pauses every request for its `Retry-After`.
+   */
   observe(status: number, headers?: HeadersLike): void;
   /** How long every request is paused from now, in ms (0: not paused). */
   pausedForMs(): number;
+  /** A snapshot of the budget's counters. */
   state(): RestWeightBudgetState;
 }
 

@@ -165,7 +165,12 @@ export function restWeight(market: RestMarket, path: string, params: RestParams 
 }
 
 /** Headers as `fetch` gives them (`get`) or as Node's `IncomingMessage.headers` (a lower-case record). */
-export type HeadersLike = { get(name: string): string | null } | Readonly<Record<string, string | readonly string[] | undefined>>;
+export type HeadersLike =
+  | {
+      /** One header's value, case-insensitively, or `null` when absent. */
+      get(name: string): string | null;
+    }
+  | Readonly<Record<string, string | readonly string[] | undefined>>;
 
 /** One header, case-insensitively; the first value of a repeated one. */
 export function readHeader(headers: HeadersLike | undefined, name: string): string | null {
