@@ -100,9 +100,9 @@ export class History {
     return t;
   }
 
-  /** The kline series of a symbol and interval, bars in UTC+`offsetMs` (undefined: unknown symbol or interval). */
-  klines(symbol: string, interval: string, offsetMs = 0): KlineSeries | undefined {
-    if (!isKlineInterval(interval, this.o.futures)) return undefined;
+  /** The kline series of a symbol and interval, bars in UTC+`offsetMs` (undefined: unknown symbol or interval; `allow1s`: futures continuous klines). */
+  klines(symbol: string, interval: string, offsetMs = 0, allow1s = false): KlineSeries | undefined {
+    if (!isKlineInterval(interval, this.o.futures && !allow1s)) return undefined;
     const key = offsetMs ? `${symbol}@${interval}@${offsetMs}` : `${symbol}@${interval}`;
     let k = this.series.get(key);
     if (!k) {

@@ -54,7 +54,7 @@ const FUTURES_COMMON = (route: (r: Route) => Route): Entry[] => [
   ['<symbol>@kline_<interval>', (c) => FUTURES_INTERVALS.map((i) => `${c.symbol}@kline_${i}`), route('market')],
   [
     '<pair>_<contractType>@continuousKline_<interval>',
-    (c) => [...FUTURES_INTERVALS.map((i) => `${c.pair}_perpetual@continuousKline_${i}`), `${c.pair}_current_quarter@continuousKline_1m`, `${c.pair}_next_quarter@continuousKline_1m`],
+    (c) => [...SPOT_INTERVALS.map((i) => `${c.pair}_perpetual@continuousKline_${i}`), `${c.pair}_current_quarter@continuousKline_1m`, `${c.pair}_next_quarter@continuousKline_1m`],
     route('market'),
   ],
   ['<symbol>@miniTicker', (c) => [`${c.symbol}@miniTicker`], route('market')],

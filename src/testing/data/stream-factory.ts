@@ -78,7 +78,8 @@ export function createStreamGenerator(src: StreamSource, stream: string): Stream
   if (family === 'continuousKline') {
     if (!fut) return undefined;
     const c = continuousSymbol(src, symbol);
-    const series = c && src.history.klines(c.sym.symbol, base.slice(16));
+    // Continuous-contract klines also come in `1s` (the only futures kline that does).
+    const series = c && src.history.klines(c.sym.symbol, base.slice(16), 0, true);
     return series && c && klineGenerator(stream, series, { kind: 'continuous_kline', contractType: c.contractType });
   }
   if (market === 'coinm' && (family === 'indexPriceKline' || suffix === 'indexPrice' || suffix === 'indexPrice@1s')) {
