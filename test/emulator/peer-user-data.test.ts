@@ -25,7 +25,7 @@ describe('@binance/spot WebSocket API user data against the emulator', () => {
     expect(plain(response.data)).toEqual({ subscriptionId: 0 });
     expect(plain(response.rateLimits)).toEqual([expect.objectContaining({ rateLimitType: 'REQUEST_WEIGHT', count: 2 })]);
     const got: any[] = [];
-    stream.on('message', (m: unknown) => got.push(plain(m)));
+    stream.on('message', (m: unknown) => void got.push(plain(m)));
     const placed = await conn.orderPlace({ symbol: 'BTCUSDT', side: 'BUY' as never, type: 'MARKET' as never, quantity: 0.01 });
     expect(plain(placed.data)).toMatchObject({ symbol: 'BTCUSDT', status: 'FILLED' });
     await until(() => got.some((e) => e.e === 'executionReport' && e.X === 'FILLED'), { message: () => JSON.stringify(got) });
@@ -54,7 +54,7 @@ describe('@binance/derivatives-trading-usds-futures user data against the emulat
     const conn = await client.websocketStreams.connect();
     onCleanup(() => conn.disconnect());
     const got: any[] = [];
-    conn.userData(lk.listenKey).on('message', (m: unknown) => got.push(plain(m)));
+    conn.userData(lk.listenKey).on('message', (m: unknown) => void got.push(plain(m)));
     await until(() => ex.connections().some((c) => c.streams.includes(lk.listenKey)), { message: () => JSON.stringify(ex.connections()) });
     const res = await client.restAPI.newOrder({ symbol: 'BTCUSDT', side: 'BUY' as never, type: 'MARKET' as never, quantity: 0.01 });
     const order = plain(await res.data());
