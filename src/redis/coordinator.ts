@@ -117,12 +117,12 @@ export class RedisCoordinator {
     this.heartbeatMs = num('heartbeatMs', o.heartbeatMs, 5_000, { min: 100, unit: 'ms' });
     this.leaseTtlMs = num('leaseTtlMs', o.leaseTtlMs, 3 * this.heartbeatMs, { min: this.heartbeatMs + 1, unit: 'ms' });
     this.logger = normalizeLogger(optObject('logger', o.logger, 'a logger object') as Partial<Logger> | undefined);
-    this.link = new RedisLink(r, this.logger, num('commandTimeoutMs', o.commandTimeoutMs, 1_000, { min: 1, unit: 'ms' }), `coordinator ${this.scope}`);
-    const key = (name: string): string => `${this.prefix}:${this.scope}:${name}`;
-    this.host = { link: this.link, logger: this.logger, processId: this.processId, processes: () => this.seen, key, pauseChannel: key('pause') };
     // Validate every budget option now (not at first use).
     this.dialLimits();
     this.restLimits(REQUEST_WEIGHT_LIMITS.spot);
+    this.link = new RedisLink(r, this.logger, num('commandTimeoutMs', o.commandTimeoutMs, 1_000, { min: 1, unit: 'ms' }), `coordinator ${this.scope}`);
+    const key = (name: string): string => `${this.prefix}:${this.scope}:${name}`;
+    this.host = { link: this.link, logger: this.logger, processId: this.processId, processes: () => this.seen, key, pauseChannel: key('pause') };
   }
 
   /** The IP's connection-attempt budget (one per coordinator): the client's `connectionBudget`. */
