@@ -6,6 +6,9 @@ import type { SocketEvents } from '../connection/events';
 import type { BinanceStreamError } from '../core/errors';
 import type { ListenKeyProduct, UserDataEvents, UserDataMessage } from './types';
 
+/**
+ * Payload of `listenKey` (futures and portfolio-margin user data): what happened to the listenKey (created, kept alive, expired, replaced by a new one, closed, or a keepalive failed). The key is always masked.
+ */
 export interface ListenKeyLifecycleEvent {
   action: 'created' | 'refreshed' | 'expired' | 'replaced' | 'closed' | 'refreshFailed';
   market: ListenKeyProduct;
@@ -16,6 +19,9 @@ export interface ListenKeyLifecycleEvent {
   error?: BinanceStreamError | undefined;
 }
 
+/**
+ * Payload of `userDataGap`: the user-data stream was down between `from` and `to`, so account events of that span may be missing. Reconcile over REST (open orders, balances, positions) when you get one.
+ */
 export interface UserDataGapEvent {
   source: UserDataMessage['source'];
   /** Epoch ms from which events may be missing (the last moment the stream was known live). */
@@ -25,6 +31,9 @@ export interface UserDataGapEvent {
   reason: string;
 }
 
+/**
+ * Payload of `userDataState`: a user-data stream changed state (`subscribing`, `live`, `reconnecting`, `failed`, `stopped`); `error` says why when it left `live`.
+ */
 export interface UserDataStateEvent {
   source: UserDataMessage['source'];
   state: 'subscribing' | 'live' | 'reconnecting' | 'stopped' | 'failed';
@@ -37,8 +46,11 @@ export type UserDataClientEvents = {
 } & {
   /** Every user-data message. */
   userData: (message: UserDataMessage) => void;
+  /** The listenKey was created, refreshed, expired, replaced, closed, or a refresh failed. */
   listenKey: (e: ListenKeyLifecycleEvent) => void;
+  /** Account events may be missing for a span: reconcile over REST. */
   userDataGap: (e: UserDataGapEvent) => void;
+  /** A user-data stream changed state. */
   userDataState: (e: UserDataStateEvent) => void;
 };
 

@@ -26,6 +26,9 @@ import { isListenKeyProduct, USER_DATA_PRODUCTS } from './types';
 
 export type SocketFactory = (options: ResilientSocketOptions) => ResilientSocketLike;
 
+/**
+ * Options of {@link createUserDataStream}: which account stream, the credentials, and how its socket, listenKey or subscription and REST calls behave. `client.subscribeUserData()` builds these from the client's options; use them directly to run a user-data stream without a client.
+ */
 export interface CreateUserDataStreamOptions {
   product: UserDataProduct;
   /** Never logged, never echoed in an error. */
@@ -36,7 +39,7 @@ export interface CreateUserDataStreamOptions {
   privateKey?: string | WebCryptoKey | undefined;
   /** @default inferred: privateKey → its algorithm; apiSecret → 'hmac' */
   keyType?: KeyType | undefined;
-  /** REST base of the product (`https://fapi.binance.com`, `https://api.binance.com`…). Live Binance hosts of another product are corrected (see {@link productUrls}). */
+  /** REST base of the product (`https://fapi.binance.com`, `https://api.binance.com`…). Live Binance hosts of another product are corrected (see `productUrls`). */
   restBaseUrl: string;
   /** Stream base (futures): `wss://fstream.binance.com`, `wss://dstream.binance.com`. */
   streamBaseUrl: string;
@@ -109,7 +112,7 @@ export interface ResolvedUserDataOptions {
   readonly signer: Signer | undefined;
   /** Futures: the listenKey manager's resolved options. Undefined for spot and margin. */
   readonly listenKey: ResolvedListenKeyOptions | undefined;
-  /** Corrected for the product (see {@link productUrls}), without a trailing slash. */
+  /** Corrected for the product (see `productUrls`), without a trailing slash. */
   readonly restBaseUrl: string;
   readonly streamBaseUrl: string;
   readonly wsApiUrl: string;
@@ -131,6 +134,7 @@ export interface ResolvedUserDataOptions {
   readonly webSocketFactory: WebSocketFactory | undefined;
   readonly socketFactory: SocketFactory | undefined;
   readonly fetch: FetchLike | undefined;
+  /** The stream's clock, in epoch ms. */
   readonly now: () => number;
   readonly emit: UserDataEmit;
 }

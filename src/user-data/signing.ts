@@ -13,6 +13,9 @@
 import type { WebCryptoKey } from '../core/web-types';
 import { BinanceStreamError } from '../core/errors';
 
+/**
+ * The kind of Binance API key: HMAC (a shared secret), Ed25519 or RSA (a private key you hold; Binance keeps the public one). Only an Ed25519 key can `session.logon` on the WebSocket API.
+ */
 export type KeyType = 'hmac' | 'ed25519' | 'rsa';
 
 export type SignatureParamValue = string | number | boolean;
@@ -20,10 +23,13 @@ export type SignatureParamValue = string | number | boolean;
 /** Signs Binance payloads. Holds its key material privately; never prints it. */
 export interface Signer {
   readonly keyType: KeyType;
-  /** Sign a payload string (see {@link signaturePayload}). */
+  /** Sign a payload string (see `signaturePayload`). */
   sign(payload: string): Promise<string>;
 }
 
+/**
+ * Options of {@link createSigner}: the key type (inferred when omitted) and either the HMAC secret or the private key.
+ */
 export interface SignerOptions {
   /** Inferred when omitted: a `privateKey` PEM or CryptoKey says Ed25519 or RSA; an `apiSecret` alone means HMAC. */
   keyType?: KeyType | undefined;

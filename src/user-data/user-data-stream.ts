@@ -34,6 +34,9 @@ import { WsApiUserStream } from './ws-api/ws-api-user-stream';
 export type { CreateUserDataStreamOptions, ResolvedUserDataOptions, UserDataProduct, UserDataStreamEvents };
 export { resolveUserDataOptions };
 
+/**
+ * State of a user-data stream: `idle` before `start()`, then `subscribing`, `live`, `reconnecting`, `failed` (the retry policy gave up; `reconnect()` or `start()` revives it) or `stopped` (terminal).
+ */
 export type UserDataState = UserDataStateEvent['state'] | 'idle';
 
 /**
@@ -53,6 +56,9 @@ export function canTransition(from: UserDataState, to: UserDataState): boolean {
   return TRANSITIONS[from].includes(to);
 }
 
+/**
+ * One user-data stream in `client.stats().userData`: its state, since when it is live, events delivered, gaps reported, timers held (0 after `stop()`), product-specific details and its socket's stats.
+ */
 export interface UserDataStats {
   product: UserDataProduct;
   state: UserDataState;
@@ -70,6 +76,9 @@ export interface UserDataStats {
   socket: SocketStats;
 }
 
+/**
+ * A running user-data stream, as {@link createUserDataStream} returns it: start it, force a reconnect, stop it, read its stats. Its events go to the `emit` function it was given.
+ */
 export interface UserDataController {
   /** Connect and subscribe. Resolves once live; rejects on a permanent failure (bad key, retired endpoint) or `stop()`. Idempotent. */
   start(): Promise<void>;
@@ -77,6 +86,7 @@ export interface UserDataController {
   reconnect(reason: string): void;
   /** Close the socket, clear every timer, close the listenKey if this process owns it. Idempotent. */
   stop(): Promise<void>;
+  /** A snapshot of the stream's counters. */
   stats(): UserDataStats;
 }
 
