@@ -127,6 +127,11 @@ describe('order simulation: spot', () => {
     const acct = (await c.signedRequest('account.status')).result;
     expect(balance(acct, 'USDT')).toEqual({ free: n8('10000') - times(price, '0.005'), locked: 0n });
     expect((await signed(ex.urls.http, 'DELETE', '/api/v3/order', { symbol: 'BTCUSDT', orderId: String(r.body.orderId) })).body).toEqual({ code: -2011, msg: 'Unknown order sent.' });
+    // A resting order keeps a poll timer; close() leaves none.
+    ex.orders.place(KEY, { symbol: 'BTCUSDT', side: 'BUY', type: 'LIMIT', timeInForce: 'GTC', quantity: '0.001', price });
+    c.close();
+    await ex.close();
+    expect(ex.clock.pending).toBe(0);
   });
 
   it('order.place over the WS API: FULL answer with fills and ORDERS rateLimits; deposits give balanceUpdate', async () => {
