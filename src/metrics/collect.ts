@@ -1,6 +1,6 @@
 /**
- * Scrape-time figures: one pass over `client.stats()` and `client.health()` of every
- * client gives every `scrape` metric of ./definitions.ts. Runs when the registry is scraped
+ * Scrape-time figures: one pass over `client.stats()` (which brings each stream's health
+ * up to date) of every client gives every `scrape` metric of ./definitions.ts. Runs when the registry is scraped
  * (or the OpenTelemetry reader collects), never on the message path.
  */
 import { classifyStream } from '../advanced';
@@ -42,7 +42,6 @@ export class Collector {
       const market = client.market.id;
       const futures = market !== 'spot';
       const stats = client.stats();
-      const health = client.health();
       const m = { market };
 
       for (const st of stats.pool.streams) {
@@ -52,7 +51,9 @@ export class Collector {
         if (st.lagMs !== undefined) set('lag').max(L.make('lag', v, st.stream), Math.max(0, st.lagMs) / 1000);
         if (st.lastMessageAt !== undefined) set('silence').max(L.make('silence', v, st.stream), Math.max(0, now - st.lastMessageAt) / 1000);
       }
-      for (const state of HEALTH_STATES) set('streams').add(L.make('streams', { market, state }), health[state]);
+      const byState = new Map<string, number>();
+      for (const st of stats.pool.streams) byState.set(st.state, (byState.get(st.state) ?? 0) + 1);
+      for (const state of HEALTH_STATES) set('streams').add(L.make('streams', { market, state }), byState.get(state) ?? 0);
 
       const conn = new Map<string, number>();
       for (const s of stats.pool.sockets) conn.set(`market:${s.state}`, (conn.get(`market:${s.state}`) ?? 0) + 1);

@@ -9,7 +9,7 @@
  * turns the one into the other).
  *
  * Sources: `event` metrics are counted from the client's events as they happen; `scrape`
- * metrics are read from `client.stats()` / `client.health()` when the registry is scraped
+ * metrics are read from `client.stats()` when the registry is scraped
  * (or the OpenTelemetry reader collects), so nothing is added to the per-message path.
  */
 

@@ -6,8 +6,8 @@ import { BinanceStreamError } from '../index';
 import type { BinanceStreamClient } from '../index';
 import { METRIC_DEFS } from './definitions';
 
-/** What the adapters read from a client: its events, `stats()`, `health()` and market. */
-export type MetricsClient = Pick<BinanceStreamClient, 'on' | 'off' | 'stats' | 'health' | 'market'>;
+/** What the adapters read from a client: its events, `stats()` and market. */
+export type MetricsClient = Pick<BinanceStreamClient, 'on' | 'off' | 'stats' | 'market'>;
 
 export interface MetricsOptions {
   /**

@@ -1,5 +1,5 @@
 /**
- * binance-stream-client/metrics with a stub client (its stats, health and events set by
+ * binance-stream-client/metrics with a stub client (its stats and events set by
  * the test): the documented name table, scrape-time figures (counters that survive a
  * stream's removal, maxima, zero-filled states), event counters, per-stream labels, option
  * checks. The adapters against a real client: test/integration/metrics.test.ts.
@@ -7,7 +7,7 @@
 import { EventEmitter } from 'eventemitter3';
 import * as promClient from 'prom-client';
 import { describe, expect, it } from 'vitest';
-import type { ClientHealth, ClientStats, GapEvent, PoolStreamStats } from 'binance-stream-client';
+import type { ClientStats, GapEvent, PoolStreamStats } from 'binance-stream-client';
 import { METRIC_DEFS, openTelemetryMetrics, otelName, prometheusMetrics, promName } from 'binance-stream-client/metrics';
 import type { MetricsClient } from 'binance-stream-client/metrics';
 import { Collector } from '../../../src/metrics/collect';
@@ -15,7 +15,7 @@ import { resolveMetricsOptions } from '../../../src/metrics/options';
 import { LabelMaker } from '../../../src/metrics/series';
 
 function stream(name: string, messages: number, extra: Partial<PoolStreamStats> = {}): PoolStreamStats {
-  return { stream: name, messages, duplicatesDropped: 0, lagMs: undefined, lastMessageAt: undefined, ...extra } as PoolStreamStats;
+  return { stream: name, messages, duplicatesDropped: 0, lagMs: undefined, lastMessageAt: undefined, state: 'live', ...extra } as PoolStreamStats;
 }
 
 class StubClient extends EventEmitter {
@@ -31,9 +31,6 @@ class StubClient extends EventEmitter {
       userData: this.userData,
       rest: { usedWeight: 12, limit: 6000, effectiveLimit: 5400, queued: 0, owners: 0, pausedUntil: 0, granted: 4, rejected429: 2, banned418: 0 },
     } as unknown as ClientStats;
-  }
-  health(): ClientHealth {
-    return { live: this.streams.length, degraded: 0, down: 0, pending: 0, streams: {}, ok: true, userData: [] };
   }
 }
 const asClient = (s: StubClient): MetricsClient => s as unknown as MetricsClient;
@@ -85,6 +82,22 @@ describe('scrape-time figures', () => {
     const snap = collector(stub).snapshot();
     expect(snap.get('lag')).toEqual([{ labels: { bot: 'b1', market: 'spot', kind: 'aggTrade' }, value: 0.25 }]);
     expect(snap.get('silence')).toEqual([{ labels: { bot: 'b1', market: 'spot', kind: 'aggTrade' }, value: 1 }]);
+  });
+
+  it('streams by health state, every state present', () => {
+    const stub = new StubClient();
+    stub.streams = [stream('a@aggTrade', 1), stream('b@aggTrade', 1, { state: 'down' }), stream('c@aggTrade', 0, { state: 'pending' })];
+    expect(
+      collector(stub)
+        .snapshot()
+        .get('streams')!
+        .map((s) => [s.labels.state, s.value]),
+    ).toEqual([
+      ['live', 1],
+      ['degraded', 0],
+      ['down', 1],
+      ['pending', 1],
+    ]);
   });
 
   it('per-stream labels: chosen streams get their own series, the others share stream=""', () => {
