@@ -120,7 +120,10 @@ async function measure(name: string, setup: Setup, n: number, url: string) {
   }
   while (sinks.some((s) => s.count < steady)) await sleep(5);
   const lat = sinks.flatMap((s) => s.lat);
-  for (const s of sinks) ((s.count = 0), (s.lat.length = 0));
+  for (const s of sinks) {
+    s.count = 0;
+    s.lat.length = 0;
+  }
   // Burst: throughput.
   const t0 = performance.now();
   for (let i = 0; i < MESSAGES; i++) {
