@@ -1,21 +1,3 @@
-/**
- * The synchroniser of one local order book, by Binance's documented procedure (spot and
- * futures; the rules themselves are ./sequence.ts, the snapshot fit ./snapshot-fit.ts):
- *
- *   buffering ──first event (or a quiet acknowledged stream)──▶ snapshot ──fits──▶ live
- *       ▲ events are buffered from the start            │ too old: fetch again      │ any break
- *       └──────────────────── resyncing ◀───────────────┴───────────────────────────┘
- *
- * 1. Diff events are pushed in (`push()`) and buffered (a bounded ring, oldest dropped first).
- * 2. Once an event is buffered, the snapshot is fetched (`fetchSnapshot(signal)`); failed
- *    fetches and snapshots that do not fit are retried with backoff under the retry policy.
- * 3. Live: every event is checked and applied as it arrives, and `book` is emitted with the
- *    levels it changed. Any break (`gap`, `pu-mismatch`, `crossed-book`, `self-check-mismatch`,
- *    or `resync('reconnect')` from the owner) emits `bookResync` and goes back to 1, keeping the
- *    event that revealed the break as the first one buffered.
- * Every wait is cancellable and every timer lives in a TimerSlots: `close()` leaves none. Live,
- * the `changed` lists and the `book` payload are allocated only when someone listens (`wantsBook()`).
- */
 import type { AbortSignalLike } from '../core/web-types';
 import { BinanceStreamError, aborted, toStreamError } from '../core/errors';
 import { errorFields, silentLogger } from '../core/logger';
@@ -43,12 +25,21 @@ class SnapshotMisfit extends BinanceStreamError {}
 const HISTORY = 256;
 
 /**
- * Keeps one local order book in sync by Binance's documented procedure: buffer the diff
- * events, fetch a REST snapshot, drop what it already contains, apply the rest in order, and
- * rebuild from a new snapshot on any break (a gap in update ids, a futures `pu` mismatch, a
- * crossed book, a failed self-check, a reconnect). `client.orderBook()` wires one to the
- * client's diff-depth stream; use it directly with your own feed via `push()`.
- * `close()` leaves no timer behind.
+ * The synchroniser of one local order book, by Binance's documented procedure (spot and futures; the rules themselves are ./sequence.ts,
+ * the snapshot fit ./snapshot-fit.ts):
+ * ```text
+ *   buffering ──first event (or a quiet acknowledged stream)──▶ snapshot ──fits──▶ live
+ *       ▲ events are buffered from the start            │ too old: fetch again      │ any break
+ *       └──────────────────── resyncing ◀───────────────┴───────────────────────────┘
+ * ```
+ * 1. Diff events are pushed in (`push()`) and buffered (a bounded ring, oldest dropped first).
+ * 2. Once an event is buffered, the snapshot is fetched (`fetchSnapshot(signal)`); failed fetches and snapshots that do not fit are retried
+ *    with backoff under the retry policy.
+ * 3. Live: every event is checked and applied as it arrives, and `book` is emitted with the levels it changed. Any break (`gap`,
+ *    `pu-mismatch`, `crossed-book`, `self-check-mismatch`, or `resync('reconnect')` from the owner) emits `bookResync` and goes back to 1,
+ *    keeping the event that revealed the break as the first one buffered.
+ * Every wait is cancellable and every timer lives in a TimerSlots: `close()` leaves none. Live, the `changed` lists and the `book` payload
+ * are allocated only when someone listens (`wantsBook()`). `client.orderBook()` runs one per book.
  */
 export class BookSync {
   readonly book: OrderBook;
@@ -145,9 +136,7 @@ export class BookSync {
     return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
   }
 
-  /**
-   * Counters of this book: updates applied and ignored, buffer use, snapshots, resyncs per reason, self-check results.
-   */
+  /** Counters of this book: updates applied and ignored, buffer use, snapshots, resyncs per reason, self-check results. */
   stats(): BookStats {
     return this.counters.snapshot(this, this.buffer.size);
   }

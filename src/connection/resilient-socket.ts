@@ -1,9 +1,7 @@
 /**
- * One LOGICAL resilient socket: the stream set, the public API (`ResilientSocketLike`,
- * ./types.ts) and the stats. It owns a RetryStreak and at most one Connection
- * (./connection.ts) at a time, and runs ONE reconnect loop, `run()`, that reads top to
- * bottom: dial → ready → open → wait for the end → decide → back off → again. State and
- * events: ./socket-emitter.ts; what the connection reports: ./socket-host.ts.
+ * One LOGICAL resilient socket: the stream set, the public API (`ResilientSocketLike`, ./types.ts) and the stats. It owns a RetryStreak and
+ * at most one Connection (./connection.ts) at a time, and runs ONE reconnect loop, `run()`, that reads top to bottom: dial → ready → open →
+ * wait for the end → decide → back off → again. State and events: ./socket-emitter.ts; what the connection reports: ./socket-host.ts.
  */
 import type { AbortSignalLike } from '../core/web-types';
 import { abortableSleep, raceAbort } from '../core/abort';

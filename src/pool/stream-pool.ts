@@ -1,17 +1,3 @@
-/**
- * StreamPool: packs market-data streams onto as few resilient sockets as the market allows
- * (placement.ts), keeps them there through runtime subscribe/unsubscribe, rotates sockets
- * before Binance's 24 h cut without a gap or a duplicate (rotation-plan.ts, handover.ts),
- * repairs per-stream silence (stream-silence.ts, sweep.ts), reports health (health.ts),
- * progress (progress.ts) and stats. Every dial goes through one DialGate (the budget).
- * Data path (hot): socket → StreamRouter.route → sink. Control path: pool → socket.
- * - The constructor does no I/O; options are resolved once (options.ts).
- * - `start()` is single-flight and resolves when every socket is open (at once with no streams).
- *   It rejects only when a socket gives up before it ever opened; the next `start()` revives it.
- * - `stop()` is idempotent: every socket and pool timer goes; subscriptions are kept.
- * - The pool's socket handlers (slot-events.ts) run before every socket event is forwarded
- *   unchanged; the pool's own events go out after its bookkeeping.
- */
 import { EventEmitter } from 'eventemitter3';
 import type { ResilientSocketLike } from '../connection/types';
 import type { Logger } from '../core/logger';
@@ -42,13 +28,17 @@ import { socketOf } from './sweep';
 import type { PoolEvents, PoolStats, SubscribeOptions } from './types';
 
 /**
- * Packs market-data streams onto as few resilient sockets as the market allows and keeps
- * them flowing: runtime subscribe and unsubscribe, make-before-break rotation before Binance's
- * 24 h cut, per-stream silence repair, health and stats. Every dial goes through one
- * connection budget. `BinanceStreamClient` is built on one; use it directly when you want the
- * pooled sockets without the client's typed events, user data or order books.
- * The constructor does no I/O; `start()` is single-flight; `stop()` is idempotent and leaves no
- * timer or socket behind (subscriptions are kept for the next `start()`).
+ * StreamPool: packs market-data streams onto as few resilient sockets as the market allows (placement.ts), keeps them there through runtime
+ * subscribe/unsubscribe, rotates sockets before Binance's 24 h cut without a gap or a duplicate (rotation-plan.ts, handover.ts), repairs
+ * per-stream silence (stream-silence.ts, sweep.ts), reports health (health.ts), progress (progress.ts) and stats. Every dial goes through
+ * one DialGate (the budget). Data path (hot): socket → StreamRouter.route → sink. Control path: pool → socket.
+ * - The constructor does no I/O; options are resolved once (options.ts).
+ * - `start()` is single-flight and resolves when every socket is open (at once with no streams). It rejects only when a socket gives up
+ *   before it ever opened; the next `start()` revives it.
+ * - `stop()` is idempotent: every socket and pool timer goes; subscriptions are kept.
+ * - The pool's socket handlers (slot-events.ts) run before every socket event is forwarded unchanged; the pool's own events go out after
+ *   its bookkeeping.
+ * - `BinanceStreamClient` is built on one; use it directly for pooled sockets without the client's typed events, user data or order books.
  */
 export class StreamPool extends EventEmitter<PoolEvents> {
   readonly market: MarketProfile;
@@ -205,9 +195,7 @@ export class StreamPool extends EventEmitter<PoolEvents> {
     return snapshot(this.router.states.values(), (st) => socketOf(this.placement, st), this.o.now(), this.healthOut);
   }
 
-  /**
-   * A snapshot of every stream and socket, the connection budget and the router's counters (stream health is brought up to date first).
-   */
+  /** A snapshot of every stream and socket, the connection budget and the router's counters (stream health is brought up to date first). */
   stats(): PoolStats {
     this.health(); // brings each stream's state up to date
     return poolStats(this.placement, this.router, this.o.budget.state?.(), this.rotations);

@@ -1,26 +1,21 @@
 /**
- * The REST request-weight budget of ONE Binance host (Binance counts REQUEST_WEIGHT per IP
- * per minute and answers 429, then 418 = IP ban, to whoever goes on). Every REST call of the
- * process asks it first: `await budget.acquire(weight, { owner, signal })`, then, with every
+ * The REST request-weight budget of ONE Binance host (Binance counts REQUEST_WEIGHT per IP per minute and answers 429, then 418 = IP ban,
+ * to whoever goes on). Every REST call of the process asks it first: `await budget.acquire(weight, { owner, signal })`, then, with every
  * answer, `budget.observe(status, headers)`.
  *
  * Rules, in order:
- * 1. A 429 pauses every request of the host for its `Retry-After` (60 s without one) and is
- *    logged WARN once per pause; a 418 (IP ban) pauses for its `Retry-After` (2 min without
- *    one) and is logged ERROR once per ban. A longer pause already in force stays.
- * 2. A request is granted when its weight fits: `used + weight <= floor(limit × (1 − headroom))`
- *    (or nothing at all is held, so that one request heavier than the whole budget still goes).
- *    `used` (weight-window.ts) is the weight granted within the rolling window, counting a
- *    request from its grant until one window after it settled (`heldUntil`: its answer
- *    arrived), so latency can never make the server's count exceed ours; or the server's own
- *    figure, when an answer's `X-MBX-USED-WEIGHT-1M` says more (other processes on this IP):
- *    it replaces the estimate and leaves the window like a grant made at that moment.
- * 3. Waiting requests are served FAIRLY: round-robin across `owner`s (one per stream being
- *    backfilled: 300 streams backfilling after a mass drop interleave instead of one
- *    draining the budget), FIFO within an owner (fair-queue.ts). The owner whose turn it is
- *    waits until its request fits; nobody smaller overtakes it, so heavy requests never starve.
- * A waiter leaves the queue when its signal aborts (ERR_ABORTED), leaving no timer and no
- * listener. The one timer (slot `'wake'`) is armed only while requests wait for time to pass.
+ * 1. A 429 pauses every request of the host for its `Retry-After` (60 s without one) and is logged WARN once per pause; a 418 (IP ban)
+ *    pauses for its `Retry-After` (2 min without one) and is logged ERROR once per ban. A longer pause already in force stays.
+ * 2. A request is granted when its weight fits: `used + weight <= floor(limit × (1 − headroom))` (or nothing at all is held, so that one
+ *    request heavier than the whole budget still goes). `used` (weight-window.ts) is the weight granted within the rolling window, counting
+ *    a request from its grant until one window after it settled (`heldUntil`: its answer arrived), so latency can never make the server's
+ *    count exceed ours; or the server's own figure, when an answer's `X-MBX-USED-WEIGHT-1M` says more (other processes on this IP): it
+ *    replaces the estimate and leaves the window like a grant made at that moment.
+ * 3. Waiting requests are served FAIRLY: round-robin across `owner`s (one per stream being backfilled: 300 streams backfilling after a mass
+ *    drop interleave instead of one draining the budget), FIFO within an owner (fair-queue.ts). The owner whose turn it is waits until its
+ *    request fits; nobody smaller overtakes it, so heavy requests never starve.
+ * A waiter leaves the queue when its signal aborts (ERR_ABORTED), leaving no timer and no listener. The one timer (slot `'wake'`) is armed
+ * only while requests wait for time to pass.
  */
 import type { AbortSignalLike } from '../core/web-types';
 import type { BinanceStreamError } from '../core/errors';
@@ -35,9 +30,7 @@ import { WeightWindow } from './weight-window';
 import type { HeadersLike } from './weights';
 import { readHeader, REQUEST_WEIGHT_LIMITS, REQUEST_WEIGHT_WINDOW_MS, usedWeightOf } from './weights';
 
-/**
- * Options of a {@link RestWeightBudget}: the host's request-weight limit, the headroom kept free, and the pauses after a 429 or a 418 that came without `Retry-After`.
- */
+/** Options of a {@link RestWeightBudget}: the host's request-weight limit, the headroom kept free, and the pauses after a 429 or a 418 that came without `Retry-After`. */
 export interface RestWeightBudgetOptions {
   /** Binance's REQUEST_WEIGHT per minute for this host. @default 6000 (spot; USD-M and COIN-M: 2400) */
   limitPerMinute?: number | undefined;
@@ -57,9 +50,7 @@ export interface RestWeightBudgetOptions {
   logger?: Partial<Logger> | undefined;
 }
 
-/**
- * Options of one `acquire()`: a signal to give up waiting, the owner for fair queuing, and when the request's weight may start to leave the window.
- */
+/** Options of one `acquire()`: a signal to give up waiting, the owner for fair queuing, and when the request's weight may start to leave the window. */
 export interface RestAcquireOptions {
   /** Aborting removes the request from the queue: `acquire` rejects with ERR_ABORTED. */
   signal?: AbortSignalLike | undefined;
@@ -72,9 +63,7 @@ export interface RestAcquireOptions {
   heldUntil?: PromiseLike<unknown> | undefined;
 }
 
-/**
- * A snapshot of a REST weight budget: the weight used in the window against the limit, requests and owners waiting, a pause in force, 429 and 418 counts. Shown as `client.stats().rest`.
- */
+/** A snapshot of a REST weight budget: the weight used in the window against the limit, requests and owners waiting, a pause in force, 429 and 418 counts. Shown as `client.stats().rest`. */
 export interface RestWeightBudgetState {
   /** The estimate of the weight used in the window (the server's figure when it said more). */
   usedWeight: number;
@@ -101,13 +90,9 @@ export interface RestWeightBudgetState {
  * version of the library (weight-shared.ts). Version 1 of that contract is these methods.
  */
 export interface SharedRestWeightBudget {
-  /**
-   * Wait until a request of `weight` may be sent (fair across owners, paused during a 429 or 418). Rejects with `ERR_ABORTED` when `options.signal` aborts.
-   */
+  /** Wait until a request of `weight` may be sent (fair across owners, paused during a 429 or 418). Rejects with `ERR_ABORTED` when `options.signal` aborts. */
   acquire(weight: number, options?: RestAcquireOptions): Promise<void>;
-  /**
-   * Report an answer of the host: its used-weight header corrects the estimate, a 429 or 418 pauses every request for its `Retry-After`.
-   */
+  /** Report an answer of the host: its used-weight header corrects the estimate, a 429 or 418 pauses every request for its `Retry-After`. */
   observe(status: number, headers?: HeadersLike): void;
   /** How long every request is paused from now, in ms (0: not paused). */
   pausedForMs(): number;
