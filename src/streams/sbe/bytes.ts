@@ -58,12 +58,30 @@ function place(digits: string, exp: number, negative: boolean): string {
 }
 
 /**
+ * The common case (a non-negative mantissa, 1 to 15 fraction digits) without building the
+ * mantissa's own digit string: integer part and fraction as two small integers (V8 turns small
+ * integers into strings fast, and caches recent ones), all arithmetic exact below 2^53.
+ */
+function fraction(m: number, k: number): string {
+  const p = POW10[k] as number;
+  let ip = Math.floor(m / p);
+  let fp = m - ip * p;
+  if (fp < 0) {
+    ip--; // m / p rounded up to the next integer
+    fp += p;
+  }
+  const f = String(fp);
+  return f.length === k ? `${ip}.${f}` : `${ip}.${ZEROS[k - f.length] as string}${f}`;
+}
+
+/**
  * The exact decimal string of the int64 mantissa at `o` times 10^exp, with as many fraction
  * digits as the exponent says (mantissa 1234500, exponent -4 → `"123.4500"`, as Binance's JSON
  * prints a price at the symbol's precision). Exponent 0 or more: an integer string.
  */
 export function decimalString(b: Bytes, o: number, exp: number): string {
   const m = i64(b, o);
+  if (exp < 0 && exp >= -15 && m >= 0 && m <= Number.MAX_SAFE_INTEGER) return fraction(m, -exp);
   if (Number.isSafeInteger(m)) return m < 0 ? place(String(-m), exp, true) : place(String(m), exp, false);
   const big = i64big(b, o);
   return big < 0n ? place((-big).toString(), exp, true) : place(big.toString(), exp, false);
