@@ -95,7 +95,12 @@ export function resolveClientOptions(options: unknown, sink: (message: StreamMes
   const retryPolicy = policy('retryPolicy', o.retryPolicy) ?? new ExponentialBackoff();
   const restRetryPolicy = policy('restRetryPolicy', o.restRetryPolicy) ?? defaultRestRetryPolicy();
   const budget = optImplementation<DialGate>('connectionBudget', o.connectionBudget, ['acquire', 'reportRejection'], 'a ConnectionBudget (acquire/reportRejection)') ?? ConnectionBudget.shared();
-  const restWeightBudget = optImplementation<SharedRestWeightBudget>('restWeightBudget', o.restWeightBudget, ['acquire', 'observe', 'pausedForMs', 'state'], 'a RestWeightBudget (acquire/observe/pausedForMs/state)');
+  const restWeightBudget = optImplementation<SharedRestWeightBudget>(
+    'restWeightBudget',
+    o.restWeightBudget,
+    ['acquire', 'observe', 'pausedForMs', 'state'],
+    'a RestWeightBudget (acquire/observe/pausedForMs/state)',
+  );
   const listenKeyLease = optImplementation<ListenKeyLease>('listenKeyLease', o.listenKeyLease, ['hold', 'release'], 'a ListenKeyLease (hold/release)');
   const webSocketFactory = optFunction<WebSocketFactory>('webSocketFactory', o.webSocketFactory, 'a function (url) => WebSocket');
   const fetch = optFunction<FetchLike>('fetch', o.fetch, 'a fetch-compatible function (url, init) => Promise<Response>');

@@ -117,7 +117,22 @@ export interface ResolvedListenKeyOptions {
   readonly now: () => number;
 }
 
-const KNOWN = ['product', 'apiKey', 'restBaseUrl', 'path', 'refreshIntervalMs', 'closeListenKeyOnStop', 'requestTimeoutMs', 'restRetryPolicy', 'shared', 'restWeightBudget', 'listenKeyLease', 'logger', 'fetch', 'now'];
+const KNOWN = [
+  'product',
+  'apiKey',
+  'restBaseUrl',
+  'path',
+  'refreshIntervalMs',
+  'closeListenKeyOnStop',
+  'requestTimeoutMs',
+  'restRetryPolicy',
+  'shared',
+  'restWeightBudget',
+  'listenKeyLease',
+  'logger',
+  'fetch',
+  'now',
+];
 const PRODUCTS = Object.keys(LISTEN_KEY_PATHS) as ListenKeyProduct[];
 /** A key lives 60 minutes after its last keepalive: a longer interval would let it lapse. */
 const MAX_REFRESH_MS = 3_600_000;
