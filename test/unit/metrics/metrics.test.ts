@@ -24,7 +24,9 @@ class StubClient extends EventEmitter {
   sockets: { state: string }[] = [{ state: 'open' }];
   userData: { product: string; state: string; events: number; gaps: number; socket: { state: string } }[] = [];
   budget: Record<string, number> | undefined = { attemptsInWindow: 3, effectiveLimit: 270, queued: 0, pausedUntil: 0, granted: 7, rejections: 1 };
+  statsCalls = 0;
   stats(): ClientStats {
+    this.statsCalls++;
     return {
       market: 'spot',
       pool: { streams: this.streams, sockets: this.sockets, budget: this.budget },
@@ -184,6 +186,9 @@ describe('prometheusMetrics with a stub client', () => {
     expect(text).toContain('binance_stream_messages_total{market="usdm",kind="aggTrade"} 6');
     expect(text).toContain('binance_stream_reconnects_total{market="usdm"} 1');
     expect(text).toContain('binance_stream_reconnects_total{market="spot"} 0');
+    expect([spot.statsCalls, usdm.statsCalls]).toEqual([1, 1]); // one stats() per client per scrape, however many metrics
+    await registry.metrics();
+    expect([spot.statsCalls, usdm.statsCalls]).toEqual([2, 2]);
     m.close();
   });
 
