@@ -35,7 +35,9 @@ describe('futures listenKey shared by two processes through Redis leases', () =>
     const { ex, lease, observer, spawnBot } = await setup();
     const a = spawnBot();
     const b = spawnBot();
-    await Promise.all([a.waitFor((m) => m.live === true, 'live (A)'), b.waitFor((m) => m.live === true, 'live (B)')]);
+    const [liveA] = await Promise.all([a.waitFor((m) => m.live === true, 'live (A)'), b.waitFor((m) => m.live === true, 'live (B)')]);
+    expect(liveA, 'the listenKey POST went through the Redis REST budget, the dial through the Redis connection budget').toMatchObject({ restGranted: expect.any(Number), dials: 1 });
+    expect(liveA.restGranted as number).toBeGreaterThan(0);
     const keys = ex.listenKeys();
     expect(keys, 'Binance hands both processes the same key').toHaveLength(1);
     const key = keys[0]!.listenKey;

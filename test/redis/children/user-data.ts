@@ -1,7 +1,7 @@
 /**
  * A child process of redis-listen-key.test.ts: one bot of a futures account, streaming user
  * data with the RedisCoordinator's listenKey lease. Protocol over stdio (JSON lines):
- * stdout `{"live":true}` once streaming, `{"order":<orderId>}` per orderUpdate, `{"stopped":true}`;
+ * stdout `{"live":true, restGranted, dials}` once streaming (REST calls and dials that went through Redis), `{"order":<orderId>}` per orderUpdate, `{"stopped":true}`;
  * stdin `stop` → unsubscribe (the lease decides the DELETE), close, exit 0.
  * argv: redisPort baseUrl restBaseUrl apiKey
  */
@@ -18,13 +18,14 @@ const client = new BinanceStreamClient({
   baseUrl,
   restBaseUrl,
   apiKey,
-  listenKeyLease: coord.listenKeyLease(),
+  // The IP's connection and REST weight budgets and the account's listenKey lease, all through Redis.
+  ...coord.clientOptions(restBaseUrl),
   retryPolicy: new ConstantBackoff({ delayMs: 100 }),
 });
 const say = (m: object): void => void process.stdout.write(JSON.stringify(m) + '\n');
 client.on('orderUpdate', (e) => say({ order: (e as { o?: { i?: number } }).o?.i }));
 await client.subscribeUserData();
-say({ live: true });
+say({ live: true, restGranted: coord.restWeightBudget(restBaseUrl).state().granted, dials: coord.connectionBudget().state().granted });
 createInterface({ input: process.stdin }).on('line', (line) => {
   if (line.trim() !== 'stop') return;
   void (async () => {
