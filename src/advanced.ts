@@ -2,6 +2,8 @@
  * `binance-stream-client/advanced`: the documented building blocks the client is made
  * of, for users who assemble their own (semver-covered like the main entry). Runs
  * wherever the main entry runs.
+ *
+ * @packageDocumentation
  */
 
 // One resilient socket

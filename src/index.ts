@@ -5,6 +5,8 @@
  *
  * Building blocks (sockets, the pool, the connection budget, listenKeys, signers) are in
  * `binance-stream-client/advanced`; the emulator is in `binance-stream-client/testing`.
+ *
+ * @packageDocumentation
  */
 
 // The client

@@ -39,6 +39,21 @@ import type { MessageStream, MessageStreamOptions, MessageStreams } from './stre
 
 const PRODUCTS: readonly UserDataProduct[] = ['spot', 'margin', 'usdm', 'coinm', 'portfolio'];
 
+/**
+ * The client: market-data streams over pooled sockets that reconnect, rotate before Binance's 24 h cut and repair
+ * silent streams, plus user-data streams, local order books and `for await` streams, all as typed events. The
+ * constructor does no I/O; `start()` connects; `stop()` leaves no timer and no socket behind.
+ *
+ * @example
+ * ```ts
+ * const client = new BinanceStreamClient({ market: 'spot', logger: consoleLogger('info') });
+ * client.on('aggTrade', (t) => console.log(t.s, t.p, t.q));
+ * client.on('reconnecting', (e) => console.warn(`retry ${e.attempt} in ${e.delayMs} ms: ${e.error.message}`));
+ * client.subscribe([streams.aggTrade('BTCUSDT'), streams.kline('ETHUSDT', '1m')]);
+ * await client.start();
+ * const book = client.orderBook('BTCUSDT', { depth: 100 }); // await book.ready(), then book.best()
+ * ```
+ */
 export class BinanceStreamClient extends ClientEmitter {
   /** The market profile in use (URLs, limits, heartbeat cadences). */
   readonly market: MarketProfile;

@@ -31,6 +31,14 @@ export interface StartOptions {
 
 /**
  * Options of `client.subscribeUserData(options)`: which account stream (spot, USD-M, COIN-M, margin, portfolio margin) and, for futures listenKeys, how they are kept alive and closed.
+ *
+ * @example
+ * ```ts
+ * const client = new BinanceStreamClient({ market: 'usdm', apiKey, apiSecret });
+ * client.on('orderUpdate', (o) => console.log(o.o.s, o.o.X));
+ * client.on('userDataGap', (g) => reconcile(g.from, g.to)); // events of that span may be missing
+ * await client.subscribeUserData({ product: 'usdm' });
+ * ```
  */
 export interface SubscribeUserDataOptions {
   /**

@@ -14,6 +14,16 @@ export interface ConstantBackoffOptions extends RetryPolicyOptions {
   random?: (() => number) | undefined;
 }
 
+/**
+ * The same wait before every retry, optionally jittered (`delayMs`, default 5 s). Permanent errors are still never retried
+ * and a server's `Retry-After` still wins. Simple to reason about, but a fixed short delay hammers Binance during an
+ * outage: prefer {@link ExponentialBackoff} unless you need a flat curve.
+ *
+ * @example
+ * ```ts
+ * const client = new BinanceStreamClient({ retryPolicy: new ConstantBackoff({ delayMs: 2_000, jitter: 0.2, maxRetries: 30 }) });
+ * ```
+ */
 export class ConstantBackoff extends RetryPolicy {
   readonly fixedDelayMs: number;
   readonly jitter: number;

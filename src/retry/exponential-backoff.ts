@@ -60,6 +60,19 @@ export interface ExponentialBackoffOptions extends RetryPolicyOptions {
   quickFirstRetryMs?: number | null | undefined;
 }
 
+/**
+ * The default retry policy: exponential backoff with equal jitter, capped at `maxDelayMs`, whose first step depends on how
+ * the connection failed (a clean close 0.5 s, an abnormal drop 1 s, a timeout 2 s, Binance pushing back 15 s), and whose
+ * first retry after a connection that was up is a quick random 0–100 ms redial. A server's `Retry-After` always wins;
+ * permanent errors are never retried. Stateless: one instance serves every socket.
+ *
+ * @example
+ * ```ts
+ * // Give up after 10 retries in a row, never wait more than 30 s between two.
+ * const client = new BinanceStreamClient({ retryPolicy: new ExponentialBackoff({ maxRetries: 10, maxDelayMs: 30_000 }) });
+ * client.on('gaveUp', (e) => console.error(`${e.socketId} gave up after ${e.attempts} attempts`, e.error));
+ * ```
+ */
 export class ExponentialBackoff extends RetryPolicy {
   readonly initialDelayMs: number;
   readonly initialDelayByKind: Readonly<Record<Exclude<FailureKind, 'permanent'>, number>>;

@@ -1,6 +1,8 @@
 /**
  * `binance-stream-client/testing`: a local Binance exchange emulator (Node only).
  * The main entry never imports this module.
+ *
+ * @packageDocumentation
  */
 export { FakeBinance } from './fake-binance';
 export type { FakeBinanceOptions, RateFunction, RateTable } from './options';
