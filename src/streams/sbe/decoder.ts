@@ -5,7 +5,8 @@
  * carries one event per trade). It allocates the events, their level arrays and the messages
  * it hands out, nothing else (no DataView, no BigInt, no intermediate object per frame).
  *
- * Every bound is checked before the first event goes out: a frame shorter than its header,
+ * Every bound is checked before the first event goes out (an id beyond 2^53, never seen in
+ * practice, is caught as it is read): a frame shorter than its header,
  * blocks and groups say (truncated), or longer (oversized: SBE frames carry one message),
  * an unknown template, another schema id, or a block shorter than version 0's is an
  * `ERR_SBE_DECODE` BinanceStreamError naming the template, the schema id:version, the offset
