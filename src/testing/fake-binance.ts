@@ -1,11 +1,3 @@
-/**
- * FakeBinance: a local Binance exchange emulator (streams, REST, WS API, faults) on 127.0.0.1.
- *
- * This facade composes the pieces: server/ (HTTP listener, upgrade routing, IP attempt
- * limits), streams/ (stream connections, subscriptions and generation, flood), data/
- * (deterministic payloads, ground truth), rest/ (REST, listenKeys), ws-api/ (spot
- * WebSocket API, listenTokens), faults.ts, with the rules of profile.ts.
- */
 import { Clock } from './clock';
 import type { GroundTruthEvent } from './data/ground-truth';
 import { GroundTruth } from './data/ground-truth';
@@ -41,6 +33,14 @@ import type { OrderSimulator } from './orders/order-simulator';
 import type { WsApiEmulator } from './ws-api/ws-api-emulator';
 import type { WsApiServer } from './ws-api/ws-api-server';
 
+/**
+ * A local Binance on 127.0.0.1 (Node only) for testing a bot: market streams with seeded, deterministic data, REST, the WebSocket API and
+ * user data, Binance's limits, and faults on demand (`faults`); `groundTruth()` proves nothing was lost. Example: the `testing` module page.
+ *
+ * This facade composes the pieces: server/ (HTTP listener, upgrade routing, IP attempt limits), streams/ (stream connections, subscriptions
+ * and generation, flood), data/ (deterministic payloads, ground truth), rest/ (REST, listenKeys), ws-api/ (spot WebSocket API,
+ * listenTokens), faults.ts, with the rules of profile.ts.
+ */
 export class FakeBinance {
   /** The resolved options (durations, limits, symbols). */
   readonly options: ResolvedOptions;
@@ -49,9 +49,8 @@ export class FakeBinance {
   /** Failures on demand. */
   readonly faults: Faults;
   /**
-   * The spot WebSocket API at `urls.wsApi` (user data via `userDataStream.subscribe*`,
-   * listenTokens): register accounts with `ex.wsApi.addAccount({ apiKey, secret })` (HMAC)
-   * or `{ apiKey, publicKeyPem }` (Ed25519/RSA), push events with `ex.wsApi.pushEvent()`.
+   * The spot WebSocket API at `urls.wsApi` (user data via `userDataStream.subscribe*`, listenTokens): register accounts with
+   * `ex.wsApi.addAccount({ apiKey, secret })` (HMAC) or `{ apiKey, publicKeyPem }` (Ed25519/RSA), push events with `ex.wsApi.pushEvent()`.
    */
   readonly wsApi: WsApiEmulator;
   /** The order simulation (orders/order-simulator.ts): `place`, `cancel`, `fill`, `deposit`, balances and user-data events per API key. */
@@ -152,9 +151,8 @@ export class FakeBinance {
   }
 
   /**
-   * The activity model behind `activity: 'realistic'`, for use offline (no server, no timers):
-   * `FakeBinance.activityModel('spot', { seed }).stream('btcusdt@trade').nextGapMs(t)`. An
-   * emulator started with the same `seed` and profile has the same liquidity, bursts and lull.
+   * The activity model behind `activity: 'realistic'`, for use offline (no server, no timers): `FakeBinance.activityModel('spot', { seed
+   * }).stream('btcusdt@trade').nextGapMs(t)`. An emulator started with the same `seed` and profile has the same liquidity, bursts and lull.
    */
   static activityModel(market: MarketId, profile: ActivityProfileOptions = {}): ActivityModel {
     return new ActivityModel(market, profile);
@@ -170,6 +168,7 @@ export class FakeBinance {
     return { ws: `ws://${base}`, http: `http://${base}`, wsApi: `ws://${base}${WS_API.path}` };
   }
 
+  /** Options that point a `BinanceStreamClient` at this emulator (market, stream, REST and WS-API URLs): `new BinanceStreamClient({ ...ex.clientOptions(), logger })`. */
   clientOptions(): FakeBinanceClientOptions {
     const u = this.urls;
     return { market: this.options.market, baseUrl: u.ws, restBaseUrl: u.http, wsApiUrl: u.wsApi };
@@ -192,9 +191,8 @@ export class FakeBinance {
   }
 
   /**
-   * Push a user-data event (ORDER_TRADE_UPDATE, ACCOUNT_UPDATE…) to the sockets bound to a
-   * listenKey, or to the active listenKey of an API key, and to the WS-API subscriptions of
-   * that API key (spot user data). Returns the number of sockets it was sent to (0 if none).
+   * Push a user-data event (ORDER_TRADE_UPDATE, ACCOUNT_UPDATE…) to the sockets bound to a listenKey, or to the active listenKey of an API
+   * key, and to the WS-API subscriptions of that API key (spot user data). Returns the number of sockets it was sent to (0 if none).
    */
   pushUserEvent(listenKeyOrApiKey: string, payload: object): number {
     const json = JSON.stringify(payload);
@@ -213,18 +211,14 @@ export class FakeBinance {
   }
 
   /**
-   * Events published on a stream (ring of `groundTruthLimit`), oldest first. Flooded events
-   * (rate `Infinity`, `flood()`) are included like any other: each batch is recorded as its
-   * template plus first ids and turned into the exact payload texts when read here, so the
-   * last `groundTruthLimit` events are always exact; `publishedCount()` counts them all.
-   * A flood cycles through a few payloads (prices, quantities) and advances only the
-   * sequence fields (aggTrade `a`/`f`/`l`, trade `t`, depth `U`/`u`/`pu`, bookTicker `u`,
-   * partial depth `lastUpdateId`) and the time (`E`, `T`), continuing the stream's own
-   * sequence; flooded depth events do not change the order book (a REST snapshot taken
-   * during a depth flood matches its update ids, not its levels). No `stampField` in floods.
-   * Events published while the stream was muted (`faults.muteStream`) were sent to no one and
-   * are left out (their `seq` numbers are missing). The market's history (REST aggTrades, trades,
-   * klines) is larger: trades happen whether or not the stream is generating, only what it sent is here.
+   * Events published on a stream (ring of `groundTruthLimit`), oldest first. Flooded events (rate `Infinity`, `flood()`) are included like
+   * any other: each batch is recorded as its template plus first ids and turned into the exact payload texts when read here, so the last
+   * `groundTruthLimit` events are always exact; `publishedCount()` counts them all. A flood cycles through a few payloads (prices,
+   * quantities) and advances only the sequence fields (aggTrade `a`/`f`/`l`, trade `t`, depth `U`/`u`/`pu`, bookTicker `u`, partial depth
+   * `lastUpdateId`) and the time (`E`, `T`), continuing the stream's own sequence; flooded depth events do not change the order book (a
+   * REST snapshot taken during a depth flood matches its update ids, not its levels). No `stampField` in floods. Events published while the
+   * stream was muted (`faults.muteStream`) were sent to no one and are left out (their `seq` numbers are missing). The market's history
+   * (REST aggTrades, trades, klines) is larger: trades happen whether or not the stream is generating, only what it sent is here.
    */
   groundTruth(stream: string): GroundTruthEvent[] {
     return this.truth.events(stream).filter((e) => !this.hub.wasMuted(stream, e.seq));
@@ -235,6 +229,7 @@ export class FakeBinance {
     return this.truth.count(stream);
   }
 
+  /** The stream connections open now: path, route, subscribed streams (and those that will stay silent, with why), the frames the client sent, faults in force. */
   connections(): ConnectionInfo[] {
     return this.streams.connections();
   }
@@ -244,6 +239,7 @@ export class FakeBinance {
     return this.streams.controlLog();
   }
 
+  /** Counters: connections opened, closed and open, rejected upgrades, limit violations, frames sent per stream, events published and muted, REST requests and weight. */
   stats(): EmulatorStats {
     return this.counters.snapshot(this.streams.size, this.hub.eventsPublished, this.hub.eventsMuted, this.weights.stats(this.clock.now()));
   }
@@ -253,6 +249,7 @@ export class FakeBinance {
     this.weights.reset();
   }
 
+  /** Every listenKey the emulator has issued, with its owner, state, expiry and keepalive count (not masked: tests only, never log them). */
   listenKeys(): ListenKeyInfo[] {
     return this.keys.list();
   }
@@ -274,9 +271,8 @@ export class FakeBinance {
   }
 
   /**
-   * Publish `count` events (or for `durationMs`) as fast as the slowest subscriber drains
-   * (pre-built frames written straight to the sockets, see `groundTruth()` for what they
-   * carry). Several floods on one stream run one after the other. Resolves with the events sent.
+   * Publish `count` events (or for `durationMs`) as fast as the slowest subscriber drains (pre-built frames written straight to the
+   * sockets, see `groundTruth()` for what they carry). Several floods on one stream run one after the other. Resolves with the events sent.
    */
   flood(o: FloodOptions): Promise<FloodResult> {
     return this.hub.flood(o);

@@ -2,6 +2,22 @@
  * `binance-stream-client/testing`: a local Binance exchange emulator (Node only).
  * The main entry never imports this module.
  *
+ * @example
+ * ```ts
+ * import { BinanceStreamClient } from 'binance-stream-client';
+ * import { FakeBinance } from 'binance-stream-client/testing';
+ *
+ * const ex = await FakeBinance.start({ market: 'spot', seed: 1 });
+ * const client = new BinanceStreamClient(ex.clientOptions());
+ * client.subscribe(['btcusdt@aggTrade']);
+ * await client.start();
+ * ex.faults.close({ stream: 'btcusdt@aggTrade' }, { code: 1006 }); // an abrupt drop: the client reconnects
+ * ex.faults.stall({ all: true }, { durationMs: 5_000 }); // answers pings, sends no data: the client notices
+ * const truth = ex.groundTruth('btcusdt@aggTrade'); // everything the emulator published
+ * await client.stop();
+ * await ex.close();
+ * ```
+ *
  * @packageDocumentation
  */
 export { FakeBinance } from './fake-binance';
