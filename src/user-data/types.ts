@@ -34,6 +34,9 @@ export function isListenKeyProduct(product: UserDataProduct): product is ListenK
 
 // ---------- Spot / margin (WebSocket API `userDataStream.subscribe*`) ----------
 
+/**
+ * Spot/margin `executionReport` (client event `executionReport`): an order changed. `s` symbol, `c` client order id, `S` side, `o` type, `q`/`p` quantity and price, `x` what happened, `X` the order's status, `i` order id, `l`/`L` last fill quantity and price, `z` cumulative filled quantity, `n`/`N` commission and its asset, `T` transaction time, `t` trade id.
+ */
 export interface ExecutionReportEvent {
   e: 'executionReport';
   E: number;
@@ -70,6 +73,9 @@ export interface ExecutionReportEvent {
   [extra: string]: unknown;
 }
 
+/**
+ * Spot/margin `outboundAccountPosition` (client event `outboundAccountPosition`): the balances that changed, each with asset `a`, free `f` and locked `l`; `u` is the time of the last account update.
+ */
 export interface OutboundAccountPositionEvent {
   e: 'outboundAccountPosition';
   E: number;
@@ -77,6 +83,9 @@ export interface OutboundAccountPositionEvent {
   B: { a: string; f: string; l: string }[];
 }
 
+/**
+ * Spot/margin `balanceUpdate` (client event `balanceUpdate`): a deposit, withdrawal or transfer changed asset `a` by delta `d`, cleared at `T`.
+ */
 export interface BalanceUpdateEvent {
   e: 'balanceUpdate';
   E: number;
@@ -85,6 +94,9 @@ export interface BalanceUpdateEvent {
   T: number;
 }
 
+/**
+ * Spot/margin `listStatus` (client event `listStatus`): an order list (OCO, OTO…) changed. `g` order list id, `c` contingency type, `l` list status type, `L` list order status, `r` reject reason, `O` its orders.
+ */
 export interface ListStatusEvent {
   e: 'listStatus';
   E: number;
@@ -107,6 +119,9 @@ export interface EventStreamTerminatedEvent {
 
 // ---------- Futures (listenKey streams) ----------
 
+/**
+ * Futures `ORDER_TRADE_UPDATE` (client event `orderUpdate`): an order changed. In `o`: `s` symbol, `c` client order id, `S` side, `o` type, `x` execution type, `X` status, `i` order id, `ap` average price, `l`/`L` last fill quantity and price, `z` filled quantity, `rp` realized profit of the trade, `ps` position side.
+ */
 export interface FuturesOrderUpdateEvent {
   e: 'ORDER_TRADE_UPDATE';
   E: number;
@@ -144,6 +159,9 @@ export interface FuturesOrderUpdateEvent {
   };
 }
 
+/**
+ * Futures `TRADE_LITE` (client event `tradeLite`): a reduced, lower-latency fill notice: symbol `s`, the order's quantity `q` and price `p`, side `S`, maker `m`, last fill quantity `l` and price `L`, trade id `t`, order id `i`.
+ */
 export interface FuturesTradeLiteEvent {
   e: 'TRADE_LITE';
   E: number;
@@ -160,6 +178,9 @@ export interface FuturesTradeLiteEvent {
   i: number;
 }
 
+/**
+ * Futures `ACCOUNT_UPDATE` (client event `accountUpdate`): balances and positions changed. `a.m` the reason (ORDER, FUNDING_FEE, DEPOSIT…), `a.B` balances (`wb` wallet, `cw` cross wallet, `bc` change), `a.P` positions (`pa` amount, `ep` entry price, `up` unrealized PnL, `ps` side).
+ */
 export interface FuturesAccountUpdateEvent {
   e: 'ACCOUNT_UPDATE';
   E: number;
@@ -171,6 +192,9 @@ export interface FuturesAccountUpdateEvent {
   };
 }
 
+/**
+ * Futures `ACCOUNT_CONFIG_UPDATE` (client event `accountConfigUpdate`): a symbol's leverage changed (`ac`), or the multi-assets mode did (`ai`).
+ */
 export interface FuturesAccountConfigUpdateEvent {
   e: 'ACCOUNT_CONFIG_UPDATE';
   E: number;
@@ -179,6 +203,9 @@ export interface FuturesAccountConfigUpdateEvent {
   ai?: { j: boolean };
 }
 
+/**
+ * Futures `MARGIN_CALL` (client event `marginCall`): positions `p` are close to liquidation; `cw` is the cross wallet balance.
+ */
 export interface FuturesMarginCallEvent {
   e: 'MARGIN_CALL';
   E: number;
@@ -186,6 +213,9 @@ export interface FuturesMarginCallEvent {
   p: { s: string; ps: string; pa: string; mt: string; iw: string; mp: string; up: string; mm: string }[];
 }
 
+/**
+ * Futures `listenKeyExpired` (client event `listenKeyExpired`): Binance expired the stream's listenKey. The client creates a new one and reconnects by itself (see the `listenKey` event).
+ */
 export interface ListenKeyExpiredEvent {
   e: 'listenKeyExpired';
   /** Event time; Binance documents it as a string and sends a number: accept both. */
@@ -208,6 +238,9 @@ export interface UserDataEvents {
   listenKeyExpired: ListenKeyExpiredEvent;
 }
 
+/**
+ * Name of a user-data event the client emits (`executionReport`, `orderUpdate`, `accountUpdate`…), each with its payload and the {@link UserDataMessage} it came in.
+ */
 export type UserDataEventName = keyof UserDataEvents;
 
 /** Binance `e` value → client event name. */
