@@ -81,14 +81,14 @@ export const STREAM_CATALOG: Readonly<Record<MarketId, MarketCatalog>> = Object.
       ...depth(['100ms', '250ms', '500ms']),
       { label: 'rpiDepth@500ms', base: 'rpiDepth', suffixes: ['500ms'], suffixOptional: false },
     ],
-    allMarket: [...FUTURES_ALL, arr('!assetIndex')],
+    allMarket: [...FUTURES_ALL, arr('!assetIndex'), ...exact('tradingSession')],
     retired: {},
   },
   coinm: {
     symbol: [
       ...FUTURES_COMMON,
+      // `<pair>@markPrice[@1s]` (every symbol of the pair) is the markPrice rule above; Binance documents no `@markPrice@arr` on COIN-M.
       { label: 'indexPrice', base: 'indexPrice', suffixes: ['1s'] },
-      { label: 'markPrice@arr', base: 'markPrice', suffixes: ['arr', 'arr@1s'], suffixOptional: false },
       kline('indexPriceKline', FUTURES_INTERVALS),
       kline('markPriceKline', FUTURES_INTERVALS),
       ...depth(['100ms', '250ms', '500ms']),

@@ -20,8 +20,12 @@ export interface ParsedStreamName {
   readonly suffix: string | undefined;
 }
 
+/** All-market streams Binance names without `!` or `@` (USD-M's trading-session stream). */
+const BARE_ALL_MARKET: ReadonlySet<string> = new Set(['tradingSession']);
+
 /** Split a stream name; undefined when it has no kind (`btcusdt`, `@trade`, `btcusdt@`). */
 export function parseStreamName(name: string): ParsedStreamName | undefined {
+  if (BARE_ALL_MARKET.has(name)) return { symbol: undefined, kind: name, suffix: undefined };
   if (name.startsWith('!')) {
     const at = name.indexOf('@');
     const kind = at < 0 ? name : name.slice(0, at);

@@ -90,12 +90,12 @@ describe('StreamPool packing', () => {
 
   it('splits USD-M streams by route, each socket dialling its route URL with combined framing and the pool hook', () => {
     const { pool, sockets } = makePool({ market: MARKETS.usdm });
-    const depth = Array.from({ length: 250 }, (_, i) => `s${i}usdt@depth@100ms`);
+    const depth = Array.from({ length: 1100 }, (_, i) => `s${i}usdt@depth@100ms`);
     const agg = Array.from({ length: 150 }, (_, i) => `s${i}usdt@aggTrade`);
     pool.subscribe([...depth, ...agg]);
     expect(sockets.map((s) => [s.id, s.streams.size])).toEqual([
-      ['usdm-public-1', 200],
-      ['usdm-public-2', 50],
+      ['usdm-public-1', 1024],
+      ['usdm-public-2', 76],
       ['usdm-market-3', 150],
     ]);
     const url = sockets[0]!.options.url({ streams: ['a@depth', 'b@depth'], attempt: 0, signal: new AbortController().signal });

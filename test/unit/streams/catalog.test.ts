@@ -51,7 +51,9 @@ describe('checkStreamKind (the streams each market serves)', () => {
       '!contractInfo',
     ];
     for (const s of usdm) expect(() => checkStreamKind(s, 'usdm'), s).not.toThrow();
-    for (const s of ['btcusd_perp@indexPrice@1s', 'btcusd@markPrice@arr', 'btcusd_perp@markPriceKline_1m', '!ticker@arr']) expect(() => checkStreamKind(s, 'coinm'), s).not.toThrow();
+    for (const s of ['btcusd_perp@indexPrice@1s', 'btcusd@markPrice', 'btcusd@markPrice@1s', 'btcusd_perp@markPriceKline_1m', '!ticker@arr'])
+      expect(() => checkStreamKind(s, 'coinm'), s).not.toThrow();
+    expect(() => checkStreamKind('btcusd@markPrice@arr', 'coinm')).toThrow(/"@arr" is not valid after markPrice/);
   });
 
   it('names the bad part of a mistyped name', () => {

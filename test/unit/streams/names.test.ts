@@ -63,7 +63,7 @@ describe('markets', () => {
   it('carry Binance limits', () => {
     expect(MARKETS.spot.limits.maxStreamsPerConnection).toBe(1024);
     expect(MARKETS.spot.limits.maxIncomingMessagesPerSecond).toBe(5);
-    expect(MARKETS.usdm.limits.maxStreamsPerConnection).toBe(200);
+    expect(MARKETS.usdm.limits.maxStreamsPerConnection).toBe(1024);
     expect(MARKETS.usdm.limits.maxIncomingMessagesPerSecond).toBe(10);
     expect(MARKETS.spot.heartbeat.serverPingIntervalMs).toBe(20_000);
     expect(MARKETS.usdm.heartbeat.serverPingIntervalMs).toBe(180_000);
