@@ -49,7 +49,7 @@ export class ClientEmitter extends EventEmitter<ClientEvents> {
   }
 
   /**
-   * Same as {@link ClientEmitter.on | on}: the listener is guarded (a throw or a rejected promise becomes an `error` event with code `ERR_LISTENER`, the client keeps running).
+   * Same as `on`: the listener is guarded (a throw or a rejected promise becomes an `error` event with code `ERR_LISTENER`, the client keeps running).
    */
   override addListener<T extends EventEmitter.EventNames<ClientEvents>>(event: T, fn: EventEmitter.EventListener<ClientEvents, T>, context?: unknown): this {
     return this.on(event, fn, context);
@@ -65,7 +65,7 @@ export class ClientEmitter extends EventEmitter<ClientEvents> {
   }
 
   /**
-   * Same as {@link ClientEmitter.removeListener | removeListener}: removes a listener added with `on`, `addListener` or `once`.
+   * Same as `removeListener`: removes a listener added with `on`, `addListener` or `once`.
    */
   override off<T extends EventEmitter.EventNames<ClientEvents>>(event: T, fn?: EventEmitter.EventListener<ClientEvents, T>, context?: unknown, once?: boolean): this {
     return this.removeListener(event, fn, context, once);

@@ -15,6 +15,9 @@ import type { ListenKeyLease } from '../user-data/futures/listen-key-options';
 
 export type { WebCryptoKey };
 
+/**
+ * Options of `new BinanceStreamClient(options)`. Every option is optional; each is validated once in the constructor (`ERR_INVALID_OPTION` naming it) and documented below with its default. Live Binance defaults need no option at all; point `baseUrl`, `restBaseUrl` and `wsApiUrl` elsewhere (or spread `FakeBinance.clientOptions()`) for tests.
+ */
 export interface BinanceStreamClientOptions {
   /** Which Binance market. @default 'spot' */
   market?: MarketId | undefined;

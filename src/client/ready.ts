@@ -32,6 +32,7 @@ declare global {
   }
 }
 
+/** Options of `client.ready(options)`: how long to wait for every subscribed stream to be live. */
 export interface ReadyOptions {
   /** Stop waiting when it aborts (ERR_ABORTED, cause `signal.reason`); `AbortSignal.timeout(ms)` works too. */
   signal?: AbortSignalLike | undefined;

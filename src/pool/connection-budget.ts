@@ -199,6 +199,7 @@ export class ConnectionBudget implements DialGate {
     return this.timers.size;
   }
 
+  /** A snapshot of the budget's counters (attempts older than the window are pruned first). */
   state(): ConnectionBudgetState {
     const now = this.now();
     this.prune(now);

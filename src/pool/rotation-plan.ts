@@ -1,12 +1,12 @@
 /**
  * When to rotate a connection before Binance's 24-hour cut. Pure due-time math: the pool's
- * sweep calls {@link rotationDue} for each open socket (the window itself is validated by
+ * sweep calls `rotationDue` for each open socket (the window itself is validated by
  * `resolvePoolOptions`, ./options.ts).
  *
  * Without a window: a socket rotates at `rotateAfterMs − jitter` of age, where each socket
  * draws its own jitter in [0, rotationJitterMs) so that sockets opened together do not
  * rotate together (the budget spaces their dials as well). The jitter is capped at
- * {@link MAX_JITTER_SHARE} of `rotateAfterMs` (see {@link effectiveJitterMs}): the 30-min
+ * `MAX_JITTER_SHARE` of `rotateAfterMs` (see `effectiveJitterMs`): the 30-min
  * default jitter with a 60 s `rotateAfterMs` would otherwise make the due age negative and
  * rotate at every sweep.
  *

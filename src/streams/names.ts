@@ -8,7 +8,7 @@ import { parseStreamName } from './parse';
 import type { KlineInterval } from './types';
 
 /**
- * Every kline interval Binance serves, shortest first (`'1s'` is spot only). {@link streams.kline} accepts exactly these.
+ * Every kline interval Binance serves, shortest first (`'1s'` is spot only). `streams.kline()` accepts exactly these.
  */
 export const KLINE_INTERVALS: readonly KlineInterval[] = Object.freeze(['1s', '1m', '3m', '5m', '15m', '30m', '1h', '2h', '4h', '6h', '8h', '12h', '1d', '3d', '1w', '1M']);
 
