@@ -28,7 +28,7 @@ export type { ActivityEpisodes, ActivityIntraday, ActivityLull, ActivityMode, Ac
 export type { CloseFaultOptions, FailRestOptions, FaultTarget, Faults, MalformedKind, RejectUpgradesOptions, SlowRestOptions } from './faults';
 export type { BookView } from './data/market-data';
 export type { RestWeightStats } from './rest/weights';
-export type { ConnectionInfo, EmulatorStats, FakeBinanceClientOptions, FakeBinanceUrls } from './inspection';
+export type { ConnectionInfo, EmulatorStats, FakeBinanceClientOptions, FakeBinanceUrls, SilentStream } from './inspection';
 export type { GroundTruthEvent } from './data/ground-truth';
 export type { FloodOptions, FloodResult } from './streams/flood/pump';
 export type { ListenKeyInfo, ListenKeyState } from './rest/listen-keys';
