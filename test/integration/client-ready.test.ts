@@ -145,11 +145,11 @@ describe("Node's events.on(client, 'aggTrade')", () => {
     const loop = (async () => {
       for await (const [trade] of on(client as unknown as EventEmitter, 'aggTrade', { signal: ac.signal }) as AsyncIterable<[AggTradeEvent]>) {
         seen.push(trade);
-        if (seen.length === 5) ac.abort();
+        if (seen.length === 5) ac.abort(); // the loop then throws AbortError
       }
     })();
     await expect(loop).rejects.toMatchObject({ name: 'AbortError' });
-    expect(seen).toHaveLength(5);
+    expect(seen.length).toBeGreaterThanOrEqual(5); // events already queued when it aborted still come first (Node's rule)
     expect(seen.every((t) => t.e === 'aggTrade' && t.s === 'BTCUSDT')).toBe(true);
     expect(client.listenerCount('aggTrade')).toBe(0); // removed when the loop ended
     expect(client.listenerCount('error')).toBe(0);
