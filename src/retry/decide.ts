@@ -14,6 +14,7 @@ const MAX_DELAY_MS = 2_147_483_647;
 /** What a broken policy (throws, NaN, negative) gets instead. */
 const FALLBACK_DELAY_MS = 1_000;
 
+/** The outcome of {@link decide}: no retry (and why), or a retry after `delayMs` (and where that wait came from). */
 export type Decision =
   | {
       readonly retry: false;
@@ -30,11 +31,18 @@ export type Decision =
       readonly policyError?: unknown;
     };
 
+/** Options of {@link decide}. */
 export interface DecideOptions {
   /** A pause already imposed on every dial (ms from now), e.g. after a 429 without Retry-After. */
   pauseMs?: number | undefined;
 }
 
+/**
+ * The one retry decision of the library, shared by the reconnect loop and REST retries: never retry a permanent error,
+ * ask the policy's `shouldRetry`, then wait the server's `Retry-After` when it sent one, else the policy's `delayMs`,
+ * lengthened to any dial pause in force. A `delayMs` that throws or returns nonsense gets a 1 s fallback, a
+ * `shouldRetry` that throws means no retry (`policyError` says so in both). Use it to run your own loop with the same rules.
+ */
 export function decide(policy: RetryPolicy, ctx: RetryContext, options: DecideOptions = {}): Decision {
   if (ctx.error.permanent) return { retry: false, reason: 'permanent' };
   let retry: boolean;

@@ -15,6 +15,9 @@ export interface FailedAttemptInfo extends RetryContext {
   readonly delayMs: number;
 }
 
+/**
+ * Options of {@link retryOperation}: the policy, a signal to give up, a name for logs, and a hook called before each retry wait.
+ */
 export interface RetryOperationOptions {
   policy: RetryPolicy;
   /** Aborting rejects with ERR_ABORTED and cancels any wait at once. */

@@ -60,6 +60,9 @@ const FUTURES_COMMON: readonly KindRule[] = [
 ];
 const FUTURES_ALL: readonly KindRule[] = [arr('!miniTicker'), arr('!ticker'), arr('!forceOrder'), arr('!markPrice', ['arr@1s']), ...exact('!bookTicker', '!contractInfo')];
 
+/**
+ * The stream names each market serves (per-symbol kinds with their allowed intervals, levels and speeds, all-market streams), and the ones Binance retired there with what to use instead. `subscribe()` checks names against it unless `allowUnknownStreams` is set.
+ */
 export const STREAM_CATALOG: Readonly<Record<MarketId, MarketCatalog>> = Object.freeze({
   spot: {
     symbol: [

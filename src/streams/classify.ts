@@ -5,8 +5,14 @@
  */
 import type { MarketDataEventName } from './types';
 
+/**
+ * The kind of a market-data stream, from its name (`btcusdt@kline_1m` → `kline`, `!miniTicker@arr` → `arr`); `other` for names the client passes through without a typed event.
+ */
 export type StreamKind = 'aggTrade' | 'trade' | 'kline' | 'continuousKline' | 'bookTicker' | 'depth' | 'partialDepth' | 'miniTicker' | 'ticker' | 'markPrice' | 'arr' | 'other';
 
+/**
+ * What the client knows about one stream from its name alone, computed once at subscribe time: its kind, symbol, the typed event it feeds, how often Binance updates it and whether silence can mean it is dead. Given to a {@link StreamSink} and to recovery stages with every message.
+ */
 export interface StreamInfo {
   readonly stream: string;
   readonly kind: StreamKind;

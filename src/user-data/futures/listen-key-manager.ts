@@ -1,22 +1,3 @@
-/**
- * `ListenKeyManager`: the futures listenKey lifecycle (USD-M, COIN-M, portfolio margin),
- * usable on its own by users who bring their own socket.
- *
- * ```ts
- * const keys = new ListenKeyManager({ product: 'usdm', apiKey, restBaseUrl: 'https://fapi.binance.com' });
- * keys.on('keyChange', ({ listenKey }) => mySocket.reconnectWith(listenKey)); // the key died: dial the new one
- * const listenKey = await keys.start();               // POST (header key only, no signature)
- * // … on each reconnect of your socket: const key = await keys.ensureValid();
- * // … on a `listenKeyExpired` frame:   keys.handleExpired(frame.listenKey);
- * await keys.stop();                                  // closes the key only if this process created it
- * ```
- *
- * Sharing: a futures listenKey belongs to the ACCOUNT (POST returns the same active key
- * to every caller), so within one process every manager for the same API key, REST base
- * and product shares one key and one refresh timer by reference count; the key is closed
- * (per `closeListenKeyOnStop`) only when the last of them stops. The first manager's
- * options (interval, retry policy, close policy) govern the shared key.
- */
 import type { AbortSignalLike } from '../../core/web-types';
 import { EventEmitter } from 'eventemitter3';
 import { raceAbort } from '../../core/abort';
@@ -49,6 +30,26 @@ export function sharedListenKeyCount(): number {
   return registry.size;
 }
 
+/**
+ * The futures listenKey lifecycle (USD-M, COIN-M, portfolio margin): create the key, keep it alive every 30 minutes, replace
+ * it when it expires or is rejected, close it per policy; usable on its own by users who bring their own socket.
+ *
+ * Sharing: a futures listenKey belongs to the ACCOUNT (POST returns the same active key
+ * to every caller), so within one process every manager for the same API key, REST base
+ * and product shares one key and one refresh timer by reference count; the key is closed
+ * (per `closeListenKeyOnStop`) only when the last of them stops. The first manager's
+ * options (interval, retry policy, close policy) govern the shared key.
+ *
+ * @example
+ * ```ts
+ * const keys = new ListenKeyManager({ product: 'usdm', apiKey, restBaseUrl: 'https://fapi.binance.com' });
+ * keys.on('keyChange', ({ listenKey }) => mySocket.reconnectWith(listenKey)); // the key died: dial the new one
+ * const listenKey = await keys.start();               // POST (header key only, no signature)
+ * // … on each reconnect of your socket: const key = await keys.ensureValid();
+ * // … on a `listenKeyExpired` frame:   keys.handleExpired(frame.listenKey);
+ * await keys.stop();                                  // closes the key only if this process created it
+ * ```
+ */
 export class ListenKeyManager extends EventEmitter<ListenKeyManagerEvents> {
   readonly product: ListenKeyProduct;
   private readonly config: ResolvedListenKeyOptions;

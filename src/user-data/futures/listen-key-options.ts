@@ -31,6 +31,9 @@ export interface ListenKeyLease {
   release(listenKey: string): Promise<boolean>;
 }
 
+/**
+ * Options of a {@link ListenKeyManager}: which product and account, the REST host, how often the key is kept alive, and what `stop()` does with it.
+ */
 export interface ListenKeyManagerOptions {
   /** `usdm` (/fapi/v1/listenKey), `coinm` (/dapi/v1/listenKey) or `portfolio` (/papi/v1/listenKey). */
   product: ListenKeyProduct;
