@@ -5,12 +5,19 @@ import type { WsApiLimitFault } from './ws-api/limits';
 /** Which connections a fault hits: all, one by id, or those carrying a stream. */
 export type FaultTarget = { all: true } | { connectionId: number } | { stream: string };
 
+/**
+ * Options of `ex.faults.close(target, options)`: the close code and reason the emulator closes the connections with.
+ */
 export interface CloseFaultOptions {
   /** 1000, 1001, 1008, 1011…; 1006 = destroy the TCP socket without a close frame. @default 1000 */
   code?: number | undefined;
+  /** The close reason text. @default '' */
   reason?: string | undefined;
 }
 
+/**
+ * Options of `ex.faults.rejectUpgrades(options)`: answer the next WebSocket upgrades with an HTTP error instead of opening them (a 429 or 418 as Binance sends under load, a 503 during maintenance).
+ */
 export interface RejectUpgradesOptions {
   /** HTTP status for the upgrade answer. @default 503 */
   status?: number | undefined;
@@ -20,6 +27,9 @@ export interface RejectUpgradesOptions {
   count?: number | undefined;
 }
 
+/**
+ * Options of `ex.faults.failRest(options)`: make matching REST requests fail with a status and a Binance error body, or hang.
+ */
 export interface FailRestOptions {
   /** HTTP method to match (any when omitted). */
   method?: string | undefined;
@@ -39,6 +49,7 @@ export interface FailRestOptions {
   delayMs?: number | undefined;
 }
 
+/** Options of `ex.faults.slowRest(path, options)`: delay the requests to `path`, then serve them normally. */
 export interface SlowRestOptions {
   /** How long each matching request waits before it is served normally (wall ms, not scaled). */
   delayMs: number;
@@ -48,6 +59,9 @@ export interface SlowRestOptions {
   method?: string | undefined;
 }
 
+/**
+ * What `ex.faults.malformedFrame()` sends: a truncated JSON text (`json`), a text frame that is not valid UTF-8 (`utf8`), or a frame with an invalid opcode (`protocol`).
+ */
 export type MalformedKind = 'json' | 'utf8' | 'protocol';
 
 /** What a connection fault acts on (stream connections implement it). */
@@ -240,10 +254,14 @@ export class Faults {
     this.host.wsApiRateLimit(opts);
   }
 
+  /**
+   * Expire a listenKey now, as Binance does after 60 minutes without a keepalive: its sockets get `listenKeyExpired`. False when it was not active.
+   */
   expireListenKey(key: string): boolean {
     return this.host.expireListenKey(key);
   }
 
+  /** Delete a listenKey now, as another process's DELETE would. False when it was not active. */
   deleteListenKey(key: string): boolean {
     return this.host.deleteListenKey(key);
   }

@@ -3,6 +3,9 @@ import type { MarketId, Route } from './profile';
 import type { RestWeightStats } from './rest/weights';
 import type { ControlMessage } from './streams/connection-host';
 
+/**
+ * Where a running emulator listens (`ex.urls`): the stream base, the REST base and the WebSocket API URL, all on 127.0.0.1 and its port.
+ */
 export interface FakeBinanceUrls {
   /** Stream base, no trailing slash: append `/ws/<s>`, `/stream?streams=…`, or USD-M `/public|/market|/private/…`. */
   readonly ws: string;
@@ -20,6 +23,9 @@ export interface FakeBinanceClientOptions {
   readonly wsApiUrl: string;
 }
 
+/**
+ * One stream connection as `ex.connections()` shows it: its path and route, its streams (and which of them will stay silent, with why), what the client sent on it, and the faults in force on it.
+ */
 export interface ConnectionInfo {
   readonly id: number;
   readonly path: string;
@@ -51,6 +57,9 @@ export interface SilentStream {
   readonly reason: 'unknown' | 'wrongRoute';
 }
 
+/**
+ * What `ex.stats()` returns: connection, upgrade and limit-violation counters, frames sent per stream, events published and muted, REST requests and weight.
+ */
 export interface EmulatorStats {
   connectionsOpened: number;
   connectionsClosed: number;

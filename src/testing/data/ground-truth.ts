@@ -20,6 +20,9 @@ interface Segment {
   readonly events: LazyEvents;
 }
 
+/**
+ * One event the emulator published on a stream, as `ex.groundTruth(stream)` returns it: compare what your client received with these to prove nothing was lost, doubled or reordered.
+ */
 export interface GroundTruthEvent {
   /** 1-based publish sequence number within the stream (never reused; survives ring eviction). */
   readonly seq: number;
