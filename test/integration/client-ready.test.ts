@@ -6,7 +6,7 @@
  */
 import { on } from 'node:events';
 import type { EventEmitter } from 'node:events';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { BinanceStreamClient, ConstantBackoff } from 'binance-stream-client';
 import type { AggTradeEvent, ClientEventName } from 'binance-stream-client';
 import { ConnectionBudget } from 'binance-stream-client/advanced';
@@ -55,6 +55,28 @@ describe('client.ready()', () => {
     expect(listeners(client)).toBe(baseline);
     await client.start();
     await client.ready({ timeoutMs: 10_000 });
+  });
+
+  it('leaves no timer behind when it settles (fake timers)', async () => {
+    vi.useFakeTimers();
+    try {
+      const client = new BinanceStreamClient({ baseUrl: 'ws://127.0.0.1:9', restFallback: false });
+      client.subscribe('btcusdt@aggTrade'); // never started: stays pending
+      expect(vi.getTimerCount()).toBe(0);
+      const ready = client.ready({ timeoutMs: 5_000 });
+      ready.catch(() => undefined);
+      expect(vi.getTimerCount()).toBe(2); // the safety poll and the deadline
+      await vi.advanceTimersByTimeAsync(5_000);
+      await expect(ready).rejects.toMatchObject({ code: 'ERR_ABORTED', message: expect.stringMatching(/timed out after 5000 ms/) });
+      expect(vi.getTimerCount()).toBe(0);
+      const byStop = client.ready();
+      byStop.catch(() => undefined);
+      await client.stop();
+      await expect(byStop).rejects.toMatchObject({ code: 'ERR_ABORTED' });
+      expect(vi.getTimerCount()).toBe(0);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('stop() and an aborted signal reject it with ERR_ABORTED; after stop() it rejects at once (never throws)', async () => {
