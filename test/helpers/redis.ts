@@ -7,7 +7,8 @@
  *   const redis = server.client();                // an ioredis client, quit at cleanup
  *   await server.stop();  await server.start();   // outage and recovery, same port
  *
- * Every server and client is closed by `closeRedis()` (call it in afterEach).
+ * Every server and client is closed by `closeRedis()` (call it in afterEach or onCleanup).
+ * Test files use `describeRedis` (skipped without a redis-server unless BSC_REQUIRE_REDIS=1).
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -15,12 +16,19 @@ import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
 import type { RedisOptions } from 'ioredis';
+import { describe } from 'vitest';
 
 export const REDIS_SERVER = process.env.REDIS_SERVER ?? '/usr/bin/redis-server';
 
 export function redisAvailable(): boolean {
   return existsSync(REDIS_SERVER);
 }
+
+/**
+ * `describe` for the Redis tests: skipped when there is no redis-server, unless
+ * BSC_REQUIRE_REDIS=1 (CI, .ci/run), where a missing server fails them loudly instead.
+ */
+export const describeRedis: typeof describe = redisAvailable() || process.env.BSC_REQUIRE_REDIS === '1' ? describe : (describe.skip as typeof describe);
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

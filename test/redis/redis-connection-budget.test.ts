@@ -4,45 +4,37 @@
  * their in-process budgets (the control) the same load trips it. The limit is lowered
  * (40 attempts per 2 s instead of 300 per 5 min) so the 120 dials span three windows quickly.
  */
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, expect, it } from 'vitest';
 import { startEmulator } from '../helpers/emulator';
-import { closeRedis, startRedis } from '../helpers/redis';
+import { closeRedis, startRedis, describeRedis } from '../helpers/redis';
+import { killChildren, spawnChild } from './child';
 
 const CHILD = fileURLToPath(new URL('./children/dialer.ts', import.meta.url));
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const LIMIT = 40;
 const WINDOW_MS = 2_000;
 const PER_PROCESS = 30;
 
-afterEach(closeRedis);
+afterEach(async () => {
+  await killChildren();
+  await closeRedis();
+});
 
-function runChild(args: string[]): Promise<{ opened: number; rejected: number }> {
-  return new Promise((resolve, reject) => {
-    const c = spawn(process.execPath, ['--import', 'tsx', CHILD, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    c.stdout.on('data', (b: Buffer) => (out += b.toString()));
-    c.stderr.on('data', (b: Buffer) => (err += b.toString()));
-    c.on('error', reject);
-    c.on('exit', (code) => {
-      try {
-        if (code !== 0) throw new Error(`child exited ${code}: ${err.slice(-2000)}`);
-        resolve(JSON.parse(out.trim().split('\n').pop() as string));
-      } catch (e) {
-        reject(e);
-      }
-    });
-  });
+/** Start 4 children, wait until each is ready, let them all dial at once, collect their results. */
+async function runTogether(args: string[]): Promise<{ opened: number; rejected: number }[]> {
+  const children = [0, 1, 2, 3].map(() => spawnChild(CHILD, args));
+  await Promise.all(children.map((c, i) => c.waitFor((m) => m.ready === true, `ready (child ${i})`, 60_000)));
+  for (const c of children) c.send('go');
+  const results = await Promise.all(children.map((c, i) => c.waitFor((m) => typeof m.opened === 'number', `result (child ${i})`, 80_000)));
+  return results as unknown as { opened: number; rejected: number }[];
 }
 
-describe('connection budget shared through Redis (4 processes, one IP)', () => {
+describeRedis('connection budget shared through Redis (4 processes, one IP)', () => {
   it('4 processes dialing 3 windows worth of attempts together never get a 429', { timeout: 90_000 }, async () => {
     const redis = await startRedis();
     const ex = await startEmulator({ market: 'spot', maxConnectionAttempts: LIMIT, connectionAttemptWindowMs: WINDOW_MS });
     const args = [String(redis.port), ex.urls.ws, String(PER_PROCESS), String(LIMIT), String(WINDOW_MS), 'redis'];
-    const results = await Promise.all([0, 1, 2, 3].map(() => runChild(args)));
+    const results = await runTogether(args);
     expect(results.map((r) => r.rejected)).toEqual([0, 0, 0, 0]);
     expect(results.reduce((n, r) => n + r.opened, 0)).toBe(4 * PER_PROCESS);
     const s = ex.stats();
@@ -56,7 +48,7 @@ describe('connection budget shared through Redis (4 processes, one IP)', () => {
     const redis = await startRedis();
     const ex = await startEmulator({ market: 'spot', maxConnectionAttempts: LIMIT, connectionAttemptWindowMs: WINDOW_MS });
     const args = [String(redis.port), ex.urls.ws, String(12), String(LIMIT), String(WINDOW_MS), 'local'];
-    const results = await Promise.all([0, 1, 2, 3].map(() => runChild(args)));
+    const results = await runTogether(args);
     expect(results.reduce((n, r) => n + r.rejected, 0)).toBeGreaterThan(0);
     expect(ex.stats().upgradesRejected.rateLimited429).toBeGreaterThan(0);
   });

@@ -4,11 +4,11 @@
  * other, the REST weight window is one for both, the server's used-weight header raises it,
  * and bad options name themselves.
  */
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { RedisCoordinator } from '../../src/redis/index';
 import type { RedisCoordinatorOptions } from '../../src/redis/index';
 import { onCleanup } from '../helpers/emulator';
-import { closeRedis, startRedis } from '../helpers/redis';
+import { closeRedis, startRedis, describeRedis } from '../helpers/redis';
 import { until } from '../helpers/wait';
 
 async function pair(options: Partial<RedisCoordinatorOptions> = {}) {
@@ -33,7 +33,7 @@ function pending<T>(p: Promise<T>): { readonly settled: boolean } {
 
 const signal = new AbortController().signal;
 
-describe('RedisCoordinator', () => {
+describeRedis('RedisCoordinator', () => {
   it("a 429 reported by one process pauses the other's dials (broadcast)", async () => {
     const { a, b } = await pair();
     const ga = a.connectionBudget();

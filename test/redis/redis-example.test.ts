@@ -1,9 +1,9 @@
 /** examples/gateway.ts runs as a user would run it (a real redis-server, the emulator) and exits 0 by itself. */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { onCleanup } from '../helpers/emulator';
-import { closeRedis, startRedis } from '../helpers/redis';
+import { closeRedis, startRedis, describeRedis } from '../helpers/redis';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -18,7 +18,7 @@ function run(file: string, args: string[]): Promise<{ code: number | null; out: 
   });
 }
 
-describe('examples/gateway.ts', () => {
+describeRedis('examples/gateway.ts', () => {
   it('a gateway and two consumers against the emulator: both consumers get every trade exactly once', { timeout: 60_000 }, async () => {
     const server = await startRedis();
     onCleanup(closeRedis);

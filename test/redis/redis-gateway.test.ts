@@ -5,13 +5,13 @@
  * exactly once, in order; a consumer restarted mid-stream resumes from its stored position
  * without loss or repeat; one that stayed away longer than the retention is told (`gap`).
  */
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { BinanceStreamClient } from '../../src/index';
 import type { AggTradeEvent, StreamMessage } from '../../src/index';
 import { createGateway, RedisStreamSource } from '../../src/redis/index';
 import type { RedisGapEvent } from '../../src/redis/index';
 import { onCleanup, startEmulator } from '../helpers/emulator';
-import { closeRedis, startRedis } from '../helpers/redis';
+import { closeRedis, startRedis, describeRedis } from '../helpers/redis';
 import { until } from '../helpers/wait';
 
 const STREAMS = ['btcusdt@aggTrade', 'ethusdt@aggTrade'];
@@ -51,7 +51,7 @@ async function setup(gatewayOptions: { maxLen?: number } = {}) {
   return { server, ex, client, gateway, direct, publish, source, truth };
 }
 
-describe('gateway: one set of Binance connections, many consumers through Redis Streams', () => {
+describeRedis('gateway: one set of Binance connections, many consumers through Redis Streams', () => {
   it('3 consumers receive every event exactly once; one restarted mid-stream resumes without loss', { timeout: 60_000 }, async () => {
     const { gateway, direct, publish, source, truth } = await setup();
     const got: Record<string, Record<string, number[]>> = {};

@@ -5,10 +5,10 @@
  * heartbeat TTL lapses, and the survivor then deletes the key when it stops.
  */
 import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, expect, it } from 'vitest';
 import { RedisCoordinator } from '../../src/redis/index';
 import { startEmulator } from '../helpers/emulator';
-import { closeRedis, startRedis } from '../helpers/redis';
+import { closeRedis, startRedis, describeRedis } from '../helpers/redis';
 import { until } from '../helpers/wait';
 import { killChildren, spawnChild } from './child';
 
@@ -30,7 +30,7 @@ async function setup() {
   return { server, ex, lease, observer, spawnBot };
 }
 
-describe('futures listenKey shared by two processes through Redis leases', () => {
+describeRedis('futures listenKey shared by two processes through Redis leases', () => {
   it('one stops, the other keeps streaming; the key is deleted when both are gone', { timeout: 60_000 }, async () => {
     const { ex, lease, observer, spawnBot } = await setup();
     const a = spawnBot();

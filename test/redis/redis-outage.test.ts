@@ -4,12 +4,12 @@
  * once Redis is back (INFO); the gateway buffers while Redis is down and consumers receive
  * everything, in order, once it is back.
  */
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { BinanceStreamClient } from '../../src/index';
 import type { AggTradeEvent, LogFields } from '../../src/index';
 import { createGateway, RedisCoordinator, RedisStreamSource } from '../../src/redis/index';
 import { onCleanup, startEmulator } from '../helpers/emulator';
-import { closeRedis, startRedis } from '../helpers/redis';
+import { closeRedis, startRedis, describeRedis } from '../helpers/redis';
 import { until } from '../helpers/wait';
 
 function capture() {
@@ -18,7 +18,7 @@ function capture() {
   return { lines, logger: { debug: () => undefined, info: at('info'), warn: at('warn'), error: at('error') } };
 }
 
-describe('Redis outage', () => {
+describeRedis('Redis outage', () => {
   it('budgets degrade to per-process shares (one WARN), keep limiting, and are shared again after the restart', { timeout: 60_000 }, async () => {
     const server = await startRedis();
     onCleanup(closeRedis);

@@ -4,6 +4,7 @@
  * RedisCoordinator's connection budget (as every dial of a client does), and reports what
  * the emulator answered. argv: redisPort wsUrl count maxAttempts windowMs
  */
+import { createInterface } from 'node:readline';
 import { Redis } from 'ioredis';
 import WebSocket from 'ws';
 import { ConnectionBudget } from '../../../src/advanced';
@@ -30,6 +31,10 @@ function dialOnce(): Promise<number> {
   });
 }
 
+// Start together: say ready, wait for "go" (the parent sends it once every child is ready).
+process.stdout.write(JSON.stringify({ ready: true }) + '\n');
+await new Promise<void>((resolve) => createInterface({ input: process.stdin }).once('line', () => resolve()));
+
 let opened = 0;
 let rejected = 0;
 const ac = new AbortController();
@@ -45,3 +50,4 @@ for (let i = 0; i < Number(count); i++) {
 await coord.close();
 redis.disconnect();
 process.stdout.write(JSON.stringify({ opened, rejected }) + '\n');
+process.exit(0);
