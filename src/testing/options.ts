@@ -17,6 +17,9 @@ export type RateTable = Readonly<Record<string, number>>;
 /** A rate function: return `undefined` to fall back to the table/defaults. */
 export type RateFunction = (stream: string) => number | undefined;
 
+/**
+ * Options of `FakeBinance.start(options)`: which market to emulate, where to listen, how the data is generated (symbols, rates, seed, activity), Binance's limits and durations (scaled by `timeScale` for fast tests), and which API keys are accepted. Every option is optional.
+ */
 export interface FakeBinanceOptions {
   /** Market profile to emulate. @default 'spot' */
   market?: MarketId | undefined;

@@ -1,18 +1,3 @@
-/**
- * `ex.orders`: a small, deterministic order simulation per API key, so a bot's order tracking can
- * be tested end to end. Orders come from REST (`POST /api/v3/order`, `/fapi/v1/order`), the WS
- * API (`order.place`) or a test (`ex.orders.place(apiKey, params)`), and produce Binance's user
- * data: spot `executionReport` + `outboundAccountPosition` (+ `balanceUpdate` on deposits), USD-M
- * `ORDER_TRADE_UPDATE` + `TRADE_LITE` + `ACCOUNT_UPDATE`, on the account's subscriptions.
- *
- * Fill model (no matching engine): a marketable order (MARKET, or LIMIT at or through the best
- * opposite price of the emulator's book) fills at once at that best price, in two fills (half, then
- * the rest): NEW → PARTIALLY_FILLED → FILLED. IOC/FOK that cannot fill expire, a GTX that would
- * take expires. A resting LIMIT order fills as maker at its own price when the book crosses it
- * (checked every 250 ms while orders rest), half then the rest; or when a test calls
- * `ex.orders.fill(orderId, { quantity?, price? })`. `cancel` ends it (CANCELED). Balances and
- * positions are kept per API key (spot-book.ts, futures-book.ts).
- */
 import type { Clock, TimerHandle } from '../clock';
 import { RateLimit } from '../rate-limit';
 import { ApiError } from '../ws-api/accounts';
@@ -53,6 +38,21 @@ const ORDER_LIMITS = {
 
 const POLL_MS = 250;
 
+/**
+ * `ex.orders`: a small, deterministic order simulation per API key, so a bot's order tracking can
+ * be tested end to end. Orders come from REST (`POST /api/v3/order`, `/fapi/v1/order`), the WS
+ * API (`order.place`) or a test (`ex.orders.place(apiKey, params)`), and produce Binance's user
+ * data: spot `executionReport` + `outboundAccountPosition` (+ `balanceUpdate` on deposits), USD-M
+ * `ORDER_TRADE_UPDATE` + `TRADE_LITE` + `ACCOUNT_UPDATE`, on the account's subscriptions.
+ *
+ * Fill model (no matching engine): a marketable order (MARKET, or LIMIT at or through the best
+ * opposite price of the emulator's book) fills at once at that best price, in two fills (half, then
+ * the rest): NEW → PARTIALLY_FILLED → FILLED. IOC/FOK that cannot fill expire, a GTX that would
+ * take expires. A resting LIMIT order fills as maker at its own price when the book crosses it
+ * (checked every 250 ms while orders rest), half then the rest; or when a test calls
+ * `ex.orders.fill(orderId, { quantity?, price? })`. `cancel` ends it (CANCELED). Balances and
+ * positions are kept per API key (spot-book.ts, futures-book.ts).
+ */
 export class OrderSimulator {
   private readonly orders = new Map<number, SimOrder>();
   private readonly counters = new Map<string, RateLimit[]>();
@@ -170,6 +170,7 @@ export class OrderSimulator {
     this.host.sink(apiKey, accountUpdate('DEPOSIT', 'USDT', w.balance, d, [], now));
   }
 
+  /** Stop the resting-order poll for good, leaving no timer (the emulator calls it on `close()`): resting orders no longer fill by themselves. */
   dispose(): void {
     this.disposed = true;
     this.host.clock.clear(this.poll);

@@ -4,6 +4,9 @@ import type { ApiError } from '../ws-api/accounts';
 export type Side = 'BUY' | 'SELL';
 export type OrderType = 'LIMIT' | 'MARKET';
 export type TimeInForce = 'GTC' | 'IOC' | 'FOK' | 'GTX';
+/**
+ * Status of a simulated order, with Binance's names; `NEW` → `PARTIALLY_FILLED` → `FILLED`, or `CANCELED` / `EXPIRED` / `REJECTED`.
+ */
 export type OrderStatus = 'NEW' | 'PARTIALLY_FILLED' | 'FILLED' | 'CANCELED' | 'EXPIRED' | 'REJECTED';
 export type ExecutionType = 'NEW' | 'TRADE' | 'CANCELED' | 'EXPIRED';
 
@@ -22,6 +25,9 @@ export interface OrderRequest {
   respType: string;
 }
 
+/**
+ * One fill of a simulated order. Amounts are exact bigint counts of 1e-8 (price, quantity, commission, realized PnL).
+ */
 export interface Fill {
   readonly price: bigint;
   readonly qty: bigint;
@@ -32,6 +38,9 @@ export interface Fill {
   readonly realizedPnl: bigint;
 }
 
+/**
+ * A simulated order as `ex.orders` keeps it: the validated request, its status, executed quantity and quote, what it locks (spot), its fills. Amounts are bigint counts of 1e-8.
+ */
 export interface SimOrder {
   readonly apiKey: string;
   readonly orderId: number;

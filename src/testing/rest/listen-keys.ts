@@ -1,6 +1,9 @@
 import type { Clock, TimerHandle } from '../clock';
 import type { Rng } from '../data/rng';
 
+/**
+ * State of a listenKey in the emulator: `active`, `expired` (no keepalive within its validity, or `faults.expireListenKey`) or `deleted` (DELETE, or `faults.deleteListenKey`).
+ */
 export type ListenKeyState = 'active' | 'expired' | 'deleted';
 
 /** A listenKey as the emulator sees it (`ex.listenKeys()`). */

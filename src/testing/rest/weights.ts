@@ -119,6 +119,9 @@ export function restWeight(market: MarketId, endpoint: string, q: URLSearchParam
 
 export type RestVerdict = { ok: true; used: number } | { ok: false; status: 429 | 418; retryAfterSec: number; used: number; bannedUntil: number };
 
+/**
+ * The emulator's REST request-weight accounting (`ex.stats().rest`): the limit, the weight each IP used in the current window, and how many requests were answered 429 or 418.
+ */
 export interface RestWeightStats {
   /** The REQUEST_WEIGHT limit per window (`maxRestWeightPerMinute`). */
   limit: number;

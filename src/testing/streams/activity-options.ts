@@ -32,6 +32,9 @@ export interface ActivityEpisodes {
   readonly durationMs: number;
 }
 
+/**
+ * Tuning of the realistic activity model (`activity: { mode: 'realistic', ...these }`, or `FakeBinance.activityModel()` offline): per-symbol liquidity, the intraday curve, a market-wide lull, bursts and quiet spells, all seeded. Every field is optional.
+ */
 export interface ActivityProfileOptions {
   /** Seeds the tail's liquidity, the bursts and quiet spells, and every stream's draws. @default 0x5eed (FakeBinance: its own `seed`) */
   seed?: number | string | undefined;

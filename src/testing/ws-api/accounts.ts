@@ -9,7 +9,11 @@ import { WS_API } from '../profile';
 
 export type AccountKeyType = 'hmac' | 'ed25519' | 'rsa';
 
+/**
+ * An account for `ex.wsApi.addAccount(input)`: its API key and either the HMAC secret or the public key of an Ed25519/RSA key, so the emulator can check signed WS-API requests as Binance does.
+ */
 export interface WsApiAccountInput {
+  /** The API key the client sends. */
   apiKey: string;
   /** HMAC secret. */
   secret?: string | undefined;

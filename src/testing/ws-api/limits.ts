@@ -20,6 +20,9 @@ export function weightOf(method: string, futures = false): number {
   return (futures ? FUTURES_WEIGHTS[method] : undefined) ?? WEIGHTS[method] ?? WS_API.weights[method] ?? WS_API.defaultWeight;
 }
 
+/**
+ * Options of `ex.faults.wsApiRateLimit(options)`: answer the next WebSocket API requests with a 429 (rate limited) or a 418 (banned, then disconnected), with a `retryAfter`.
+ */
 export interface WsApiLimitFault {
   /** 429 (rate limited) or 418 (banned: the connection is closed after the answer). @default 429 */
   status?: 429 | 418 | undefined;

@@ -23,6 +23,9 @@ import type { WsApiRequestRecord, WsApiServer } from './ws-api-server';
 export type { SubscriptionKind } from './session';
 export type { WsApiRequestRecord } from './ws-api-server';
 
+/**
+ * One user-data subscription of a WS-API session (`ex.wsApi.connections()`): its id, how it was made (logon, signature or listenToken) and the account, masked.
+ */
 export interface WsApiSubscriptionInfo {
   subscriptionId: number;
   kind: SubscriptionKind;
@@ -30,6 +33,9 @@ export interface WsApiSubscriptionInfo {
   account: string;
 }
 
+/**
+ * One WebSocket API session as `ex.wsApi.connections()` shows it: when it opened, who logged on, its user-data subscriptions.
+ */
 export interface WsApiConnectionInfo {
   id: number;
   openedAt: number;
@@ -38,6 +44,9 @@ export interface WsApiConnectionInfo {
   subscriptions: WsApiSubscriptionInfo[];
 }
 
+/**
+ * Which subscriptions of an account `ex.wsApi.pushEvent()` and `terminate()` reach: the spot ones, the margin (listenToken) ones, or both.
+ */
 export interface PushTarget {
   /** `spot`: logon/signature subscriptions; `margin`: listenToken subscriptions. @default both */
   product?: 'spot' | 'margin' | undefined;
