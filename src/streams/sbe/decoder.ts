@@ -61,6 +61,21 @@ function id(b: Bytes, o: number, field: string, w: Where): number {
   return v;
 }
 
+/**
+ * Decodes the binary frames of Binance's spot SBE market-data streams (schema 1:0) into the same event shapes as the
+ * JSON streams (`trade`, `bestBidAsk` as a bookTicker, `depthUpdate`, partial depth), plus the microsecond times SBE
+ * carries. A malformed frame throws `ERR_SBE_DECODE` before any event of it is delivered. One decoder per connection:
+ * it caches symbols between frames.
+ *
+ * @example
+ * ```ts
+ * const decoder = new SbeDecoder(); // decimals as exact strings; { decimals: 'number' } for doubles
+ * ws.binaryType = 'arraybuffer';
+ * ws.onmessage = (e) => {
+ *   for (const m of decoder.decodeAll(new Uint8Array(e.data as ArrayBuffer), Date.now())) console.log(m.stream, m.data);
+ * };
+ * ```
+ */
 export class SbeDecoder {
   private readonly symbols = new SymbolTable();
   private readonly dec: Decimal;

@@ -45,6 +45,9 @@ export interface SbeBestBidAskEvent<D extends string | number = string> {
   Eus: number;
 }
 
+/**
+ * One book level of an SBE depth event, `[price, quantity]`: exact decimal strings by default, numbers with `decimals: 'number'`.
+ */
 export type SbePriceLevel<D extends string | number = string> = [price: D, quantity: D];
 
 /** `<symbol>@depth` (DepthDiffStreamEvent), shaped as a JSON `depthUpdate`. */
@@ -71,8 +74,12 @@ export interface SbePartialDepthEvent<D extends string | number = string> {
   Eus: number;
 }
 
+/**
+ * Any event an SBE frame decodes to; the message's `stream` says which (`<symbol>@trade`, `@bestBidAsk`, `@depth`, `@depth20`).
+ */
 export type SbeEvent<D extends string | number = string> = SbeTradeEvent<D> | SbeBestBidAskEvent<D> | SbeDepthUpdateEvent<D> | SbePartialDepthEvent<D>;
 
+/** Options of {@link SbeDecoder}. */
 export interface SbeDecoderOptions {
   /** Prices and quantities as exact decimal strings, or as numbers (nearest double). @default 'string' */
   decimals?: 'string' | 'number' | undefined;
