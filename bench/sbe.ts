@@ -11,7 +11,7 @@
  *
  * The mix (per 100 frames): 40 trades, 40 best bid/ask (bookTicker), 15 diff depth of 5+5
  * levels, 5 partial depth of 20+20 levels; prices and quantities at 8 decimals, as Binance
- * sends spot. JSON and SBE frames carry the same events (the SBE ones are encoded from the JSON
+ * sends spot; prices on a 0.01 tick near a random-walking mid, quantities random. JSON and SBE frames carry the same events (the SBE ones are encoded from the JSON
  * by the emulator's encoder, src/testing/sbe/encoder.ts).
  *
  *   npx tsx bench/sbe.ts [--frames=100000] [--rounds=5] [--symbols=50]
@@ -36,8 +36,19 @@ const kindAt = (i: number): Kind => {
   return r < 40 ? 'trade' : r < 80 ? 'bookTicker' : r < 95 ? 'depth' : 'depth20';
 };
 
-const px = (base: number, i: number) => (base + (i % 997) * 0.01).toFixed(8);
-const levels = (n: number, base: number, i: number) => Array.from({ length: n }, (_, k) => [px(base - k * 0.01, i), px(0.5 + k, i)]);
+// Market-like values: per symbol a mid price on a 0.01 tick doing a random walk (prices repeat near
+// the mid, as on a real book), quantities random with 5 significant decimals (they rarely repeat).
+let seed = 42;
+const rnd = (): number => (seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 4294967296;
+const mids = new Map<string, number>();
+const mid = (s: string): number => {
+  const m = Math.max(100, Math.round(((mids.get(s) ?? 64_000) + (rnd() - 0.5) * 0.1) * 100) / 100);
+  mids.set(s, m);
+  return m;
+};
+const price = (p: number) => p.toFixed(8);
+const qty = () => (Math.floor(rnd() * 200_000) / 100_000 + 0.00001).toFixed(8);
+const levels = (n: number, top: number, dir: number) => Array.from({ length: n }, (_, k) => [price(top + dir * k * 0.01), qty()]);
 
 interface Frames {
   json: Buffer[];
@@ -60,11 +71,12 @@ function frames(round: number): Frames {
     const kind = kindAt(i);
     const E = 1_767_225_600_000 + i;
     const id = next(`${s}${kind}`);
+    const m = mid(s);
     let data: object;
-    if (kind === 'trade') data = { e: 'trade', E, s: S, t: id, p: px(64_000, i), q: px(0.01, i), T: E, m: i % 2 === 0, M: true };
-    else if (kind === 'bookTicker') data = { u: id, s: S, b: px(64_000, i), B: px(1, i), a: px(64_000.01, i), A: px(2, i) };
-    else if (kind === 'depth') data = { e: 'depthUpdate', E, s: S, U: id * 10, u: id * 10 + 9, b: levels(5, 64_000, i), a: levels(5, 64_010, i) };
-    else data = { lastUpdateId: id, bids: levels(20, 64_000, i), asks: levels(20, 64_010, i) };
+    if (kind === 'trade') data = { e: 'trade', E, s: S, t: id, p: price(m + (rnd() < 0.5 ? 0 : 0.01)), q: qty(), T: E, m: i % 2 === 0, M: true };
+    else if (kind === 'bookTicker') data = { u: id, s: S, b: price(m), B: qty(), a: price(m + 0.01), A: qty() };
+    else if (kind === 'depth') data = { e: 'depthUpdate', E, s: S, U: id * 10, u: id * 10 + 9, b: levels(5, m, -1), a: levels(5, m + 0.01, 1) };
+    else data = { lastUpdateId: id, bids: levels(20, m, -1), asks: levels(20, m + 0.01, 1) };
     const raw = JSON.stringify(data);
     json[i] = Buffer.from(`{"stream":"${s}${JSON_SUFFIX[kind]}","data":${raw}}`);
     const jsonStream = kind === 'depth' ? `${s}@depth` : kind === 'depth20' ? `${s}@depth20` : `${s}${JSON_SUFFIX[kind]}`;

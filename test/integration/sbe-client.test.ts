@@ -57,6 +57,7 @@ const contiguous = (ids: number[]) => ids.every((v, i) => i === 0 || v === ids[i
 describe('encoding sbe against the emulator', () => {
   it('delivers trade, bookTicker, depth and partialDepth events equal to the ground truth, with µs times', async () => {
     const ex = await emulator();
+    expect(ex.sbe.clientOptions(KEY)).toEqual({ market: 'spot', baseUrl: ex.sbe.url, encoding: 'sbe', apiKey: KEY });
     const { c, events, data, errors } = client(ex.sbe.url);
     c.subscribe(STREAMS);
     await c.start();

@@ -57,6 +57,12 @@ function place(digits: string, exp: number, negative: boolean): string {
   return negative ? `-${s}` : s;
 }
 
+const CACHE_BITS = 12;
+const CACHE_SHIFT = 32 - CACHE_BITS;
+const cacheM = new Float64Array(1 << CACHE_BITS).fill(-1);
+const cacheE = new Int8Array(1 << CACHE_BITS);
+const cacheS: (string | undefined)[] = new Array<string | undefined>(1 << CACHE_BITS).fill(undefined);
+
 /**
  * The common case (a non-negative mantissa, 1 to 15 fraction digits) without building the
  * mantissa's own digit string: integer part and fraction as two small integers (V8 turns small
@@ -81,7 +87,16 @@ function fraction(m: number, k: number): string {
  */
 export function decimalString(b: Bytes, o: number, exp: number): string {
   const m = i64(b, o);
-  if (exp < 0 && exp >= -15 && m >= 0 && m <= Number.MAX_SAFE_INTEGER) return fraction(m, -exp);
+  if (exp < 0 && exp >= -15 && m >= 0 && m <= Number.MAX_SAFE_INTEGER) {
+    // Prices and quantities repeat (book levels, ticks): a direct-mapped cache of recent strings, fixed size.
+    const h = (Math.imul((m | 0) ^ ((m / 4294967296) | 0), 0x9e3779b1) ^ exp) >>> CACHE_SHIFT;
+    if (cacheM[h] === m && cacheE[h] === exp) return cacheS[h] as string;
+    const text = fraction(m, -exp);
+    cacheM[h] = m;
+    cacheE[h] = exp;
+    cacheS[h] = text;
+    return text;
+  }
   if (Number.isSafeInteger(m)) return m < 0 ? place(String(-m), exp, true) : place(String(m), exp, false);
   const big = i64big(b, o);
   return big < 0n ? place((-big).toString(), exp, true) : place(big.toString(), exp, false);

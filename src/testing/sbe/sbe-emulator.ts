@@ -95,6 +95,11 @@ export class SbeEmulator implements SbeHost {
     return `ws://${h}:${this.server.port}`;
   }
 
+  /** Client options for these streams: `new BinanceStreamClient(ex.sbe.clientOptions(apiKey))` (the key: an Ed25519 account of `ex.wsApi`). */
+  clientOptions(apiKey: string): { market: 'spot'; baseUrl: string; encoding: 'sbe'; apiKey: string } {
+    return { market: 'spot', baseUrl: this.url, encoding: 'sbe', apiKey };
+  }
+
   connections(): SbeConnectionInfo[] {
     return [...this.conns.values()].map((c) => ({ id: c.id, path: c.path, streams: [...c.streams], openedAt: c.openedAt, framesSent: c.framesSent }));
   }
