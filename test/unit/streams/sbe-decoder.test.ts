@@ -236,6 +236,45 @@ describe('SBE decimals: mantissa × 10^exponent, exact', () => {
   });
 });
 
+describe('SBE decimals: 20,000 random mantissas against a BigInt reference (the string cache never answers wrong)', () => {
+  it('every one exact, strings and numbers', () => {
+    let seed = 7;
+    const rnd = () => (seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0);
+    const ref = (m: bigint, e: number): string => {
+      const neg = m < 0n;
+      const d = (neg ? -m : m).toString();
+      if (e >= 0) return (neg ? '-' : '') + (d === '0' ? '0' : d + '0'.repeat(e));
+      const k = -e;
+      const p = d.padStart(k + 1, '0');
+      return `${neg ? '-' : ''}${p.slice(0, p.length - k)}.${p.slice(p.length - k)}`;
+    };
+    const d = new SbeDecoder();
+    const n = new SbeDecoder({ decimals: 'number' });
+    for (let i = 0; i < 20_000; i++) {
+      // Mostly small mantissas that collide in the cache, some up to int64, a few negative; exponents -18..2.
+      const big = rnd() % 10 === 0;
+      let m = big ? (BigInt(rnd()) << 31n) ^ BigInt(rnd()) : BigInt(rnd() % 5000);
+      if (rnd() % 25 === 0) m = -m;
+      const e = (rnd() % 21) - 18;
+      const frame = new W()
+        .header(50, 10001)
+        .i64(1n)
+        .i64(1n)
+        .i8(e)
+        .i8(e)
+        .i64(m)
+        .i64(m + 1n)
+        .i64(0n)
+        .i64(0n)
+        .str('X')
+        .bytes();
+      const data = d.decodeAll(frame)[0]!.data as any;
+      expect([data.b, data.B]).toEqual([ref(m, e), ref(m + 1n, e)]);
+      expect((n.decodeAll(frame)[0]!.data as any).b).toBe(Number(ref(m, e)));
+    }
+  });
+});
+
 describe('SBE schema evolution and symbols', () => {
   it('a newer version of schema 1 with longer blocks and entries decodes (extra bytes skipped)', () => {
     const base = { eventUs: 10_000n, transactUs: 9_000n, pe: -1, qe: -1, trades: [{ id: 7, price: 15, qty: 20, maker: true }] };
