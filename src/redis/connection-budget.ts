@@ -69,6 +69,7 @@ export class RedisConnectionBudget implements DialGate {
   private usedInWindow = 0;
   private fallback: ConnectionBudget | undefined;
   private fallbackGrants = 0;
+  private fallbackOutage = 0;
   /** Local epoch ms of grants made by the fallback, written to Redis when it is back. */
   private unsynced: number[] = [];
   private closed = false;
@@ -205,7 +206,10 @@ export class RedisConnectionBudget implements DialGate {
 
   /** Redis is down: one per-process budget decides (a share of the limit). */
   private async askFallback(): Promise<number> {
-    if (!this.fallback) {
+    // One per outage: the share is that of the processes seen when this outage began.
+    if (!this.fallback || this.fallbackOutage !== this.host.link.outages) {
+      const pausedMs = this.pausedForMs();
+      this.fallbackOutage = this.host.link.outages;
       const share = Math.max(1, this.host.processes());
       const l = this.limits;
       this.fallback = new ConnectionBudget({
@@ -217,7 +221,7 @@ export class RedisConnectionBudget implements DialGate {
         defaultPause429Ms: l.defaultPause429Ms,
         defaultPause418Ms: l.defaultPause418Ms,
       });
-      if (this.pausedForMs() > 0) this.fallback.reportRejection(429, this.pausedForMs());
+      if (pausedMs > 0) this.fallback.reportRejection(429, pausedMs);
       this.host.logger.warn(
         { processes: share, attemptsPerWindow: this.fallback.effectiveLimit, windowMs: l.windowMs },
         'connection budget: Redis down, this process now dials within its own share of the IP limit',

@@ -57,6 +57,7 @@ export class RedisRestWeightBudget implements SharedRestWeightBudget {
   private rejected429 = 0;
   private banned418 = 0;
   private fallback: RestWeightBudget | undefined;
+  private fallbackOutage = 0;
   private closed = false;
 
   constructor(
@@ -235,7 +236,9 @@ export class RedisRestWeightBudget implements SharedRestWeightBudget {
   }
 
   private fallbackBudget(): RestWeightBudget {
-    if (!this.fallback) {
+    if (!this.fallback || this.fallbackOutage !== this.host.link.outages) {
+      const pausedMs = this.pausedForMs();
+      this.fallbackOutage = this.host.link.outages;
       const share = Math.max(1, this.host.processes());
       const l = this.limits;
       this.fallback = new RestWeightBudget({
@@ -246,7 +249,7 @@ export class RedisRestWeightBudget implements SharedRestWeightBudget {
         defaultPause418Ms: l.defaultPause418Ms,
         host: this.hostKey,
       });
-      if (this.pausedForMs() > 0) this.fallback.observe(429, { 'retry-after': String(Math.ceil(this.pausedForMs() / 1000)) });
+      if (pausedMs > 0) this.fallback.observe(429, { 'retry-after': String(Math.ceil(pausedMs / 1000)) });
       this.host.logger.warn(
         { host: this.hostKey, processes: share, weightPerWindow: this.fallback.effectiveLimit },
         'REST weight budget: Redis down, this process now spends its own share of the IP limit',

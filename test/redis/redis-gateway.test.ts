@@ -7,7 +7,7 @@
  */
 import { expect, it } from 'vitest';
 import { BinanceStreamClient } from '../../src/index';
-import type { AggTradeEvent, StreamMessage } from '../../src/index';
+import type { AggTradeEvent, BookEvent, StreamMessage } from '../../src/index';
 import { createGateway, RedisStreamSource } from '../../src/redis/index';
 import type { RedisGapEvent } from '../../src/redis/index';
 import { onCleanup, startEmulator } from '../helpers/emulator';
@@ -134,5 +134,34 @@ describeRedis('gateway: one set of Binance connections, many consumers through R
     await until(() => log.includes('trade 11'), { message: 'trade 11 at the consumer' });
     await gateway.flush();
     expect(log).toEqual(['trade 1', 'trade 2', 'trade 3', 'gap aggTrade 4-9', 'trade 10', 'trade 11']);
+  });
+
+  it('order-book updates (book events) reach a consumer exactly as the client emitted them', { timeout: 60_000 }, async () => {
+    const server = await startRedis();
+    onCleanup(closeRedis);
+    const ex = await startEmulator({ market: 'spot', symbols: ['btcusdt'] });
+    const client = new BinanceStreamClient(ex.clientOptions());
+    onCleanup(() => client.stop());
+    const gateway = createGateway({ client, redis: server.client() });
+    onCleanup(() => gateway.close());
+    const STREAM = 'btcusdt@depth@100ms';
+    const source = new RedisStreamSource({ redis: server.client(), streams: [STREAM], consumer: 'books', from: 'earliest', blockMs: 200 });
+    onCleanup(() => source.close());
+    const remote: BookEvent[] = [];
+    const depthIds: number[] = [];
+    source.on('book', (e) => remote.push(e));
+    source.on('depth', (d) => depthIds.push(d.u));
+    await source.start();
+    const local: BookEvent[] = [];
+    client.on('book', (e) => local.push(e));
+    client.orderBook('btcusdt', { speed: 100 });
+    await client.start();
+    await until(() => local.length >= 20, { timeoutMs: 20_000, message: '20 book events at the client' });
+    await client.stop();
+    await gateway.flush();
+    await until(() => remote.length === local.length, { timeoutMs: 10_000, message: 'every book event at the consumer' });
+    expect(local[0]).toMatchObject({ stream: STREAM, snapshot: true });
+    expect(remote).toEqual(JSON.parse(JSON.stringify(local)));
+    expect(depthIds.length, 'the raw depth updates came through too').toBeGreaterThan(0);
   });
 });
