@@ -11,7 +11,7 @@ import type { MarketDataEventName } from './types';
 export type StreamKind = 'aggTrade' | 'trade' | 'kline' | 'continuousKline' | 'bookTicker' | 'depth' | 'partialDepth' | 'miniTicker' | 'ticker' | 'markPrice' | 'arr' | 'other';
 
 /**
- * What the client knows about one stream from its name alone, computed once at subscribe time: its kind, symbol, the typed event it feeds, how often Binance updates it and whether silence can mean it is dead. Given to a {@link StreamSink} and to recovery stages with every message.
+ * What the client knows about one stream from its name alone, computed once at subscribe time: its kind, symbol, the typed event it feeds, how often Binance updates it and whether silence can mean it is dead. Given to the pool's sink and to recovery stages with every message.
  */
 export interface StreamInfo {
   readonly stream: string;

@@ -52,6 +52,9 @@ export interface ConnectionInfo {
   readonly silent: SilentStream[];
 }
 
+/**
+ * A stream a connection subscribed that will never carry generated data (`ConnectionInfo.silent`), and why: `unknown` to this market, or on the `wrongRoute` (USD-M).
+ */
 export interface SilentStream {
   readonly stream: string;
   readonly reason: 'unknown' | 'wrongRoute';
