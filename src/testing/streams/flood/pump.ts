@@ -1,11 +1,10 @@
 /**
- * Full-speed mode ("flood", behind `Hub.flood()`): streams at rate `Infinity` and `ex.flood()`,
- * as pre-built frames (plan.ts, frame-template.ts) written straight to the TCP sockets. Invariants:
- * - every subscriber of a stream gets the same bytes, in publish order, with the stream's
- *   own sequence continued (ids patched in place; a plan is rebuilt before an id outgrows it);
- * - backpressure: a stream waits while any subscriber has more than {@link HIGH_WATER} bytes
- *   queued and resumes on 'drain'; a turn writes at most TURN_BYTES, then yields to I/O, so
- *   limits, heartbeats and control answers keep running;
+ * Full-speed mode ("flood", behind `Hub.flood()`): streams at rate `Infinity` and `ex.flood()`, as pre-built frames (plan.ts,
+ * frame-template.ts) written straight to the TCP sockets. Invariants:
+ * - every subscriber of a stream gets the same bytes, in publish order, with the stream's own sequence continued (ids patched in place; a
+ *   plan is rebuilt before an id outgrows it);
+ * - backpressure: a stream waits while any subscriber has more than {@link HIGH_WATER} bytes queued and resumes on 'drain'; a turn writes
+ *   at most TURN_BYTES, then yields to I/O, so limits, heartbeats and control answers keep running;
  * - faults hold: stalled/blackholed connections drop the frames, latency delays them;
  * - the ground truth records each batch as one lazy segment, exact when read.
  */
@@ -22,6 +21,7 @@ export const HIGH_WATER = 1024 * 1024;
 const TURN_BYTES = 4 * 1024 * 1024;
 const STALLED_POLL_MS = 10; // poll period while a continuous flood's subscribers are all stalled
 
+/** Options of `ex.flood(options)`: the stream to publish on as fast as its slowest subscriber drains, and for how many events or how long. */
 export interface FloodOptions {
   /** Stream to flood (must have a generator: a known symbol and kind). */
   stream: string;
@@ -31,7 +31,7 @@ export interface FloodOptions {
   durationMs?: number | undefined;
 }
 
-export interface FloodResult {
+/** What `ex.flood()` resolves with: events sent and the time it took (ms). */ export interface FloodResult {
   sent: number;
   durationMs: number;
 }
