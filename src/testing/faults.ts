@@ -37,7 +37,7 @@ export interface FailRestOptions {
   path: string;
   /** Answer with this status (with a Binance error body). @default 500 */
   status?: number | undefined;
-  /** Never answer (the request hangs until heal/close). */
+  /** Never answer (the request hangs until heal/close). @default false */
   hang?: boolean | undefined;
   /** Number of matching requests to fail. @default 1 */
   times?: number | undefined;

@@ -29,11 +29,11 @@ export interface FakeBinanceOptions {
   port?: number | undefined;
   /** Seed for every generator: same seed + same scenario = same data. @default 0x5eed */
   seed?: number | string | undefined;
-  /** Lowercase symbols the emulator trades (e.g. `['btcusdt','ethusdt']`). Overrides `symbolCount`. */
+  /** Lowercase symbols the emulator trades (e.g. `['btcusdt','ethusdt']`). Overrides `symbolCount`. @default `symbolCount` generated symbols */
   symbols?: readonly string[] | undefined;
   /** Generate this many plausible symbols (btcusdt, ethusdt, …, then sym0001usdt…). @default 10 */
   symbolCount?: number | undefined;
-  /** Per-kind rates (msgs/s) overriding the realistic defaults, or a function of the stream name. */
+  /** Per-kind rates (msgs/s) overriding the realistic defaults, or a function of the stream name. @default the emulator's built-in rate per stream kind */
   rates?: RateTable | RateFunction | undefined;
   /**
    * When generated events happen. `'steady'`: every stream at its fixed rate (1/rate apart).
