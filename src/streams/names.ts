@@ -70,7 +70,7 @@ export type TickerWindow = '1h' | '4h' | '1d';
 export const streams = Object.freeze({
   /** Aggregate trades: `btcusdt@aggTrade`. */
   aggTrade: (symbol: string): string => `${normalizeSymbol(symbol)}@aggTrade`,
-  /** Raw trades: `btcusdt@trade` (spot; USD-M serves it on the `/market` route). */
+  /** Raw trades: `btcusdt@trade` (spot and USD-M, where it is served on the `/public` route; not COIN-M). */
   trade: (symbol: string): string => `${normalizeSymbol(symbol)}@trade`,
   /** Candlesticks of one {@link KlineInterval}: `btcusdt@kline_1h`. */
   kline: (symbol: string, interval: KlineInterval): string => `${normalizeSymbol(symbol)}@kline_${assertInterval(interval)}`,
