@@ -60,7 +60,7 @@ export interface SlowRestOptions {
 }
 
 /**
- * What `ex.faults.malformedFrame()` sends: a truncated JSON text (`json`), a text frame that is not valid UTF-8 (`utf8`), or a frame with an invalid opcode (`protocol`).
+ * What `ex.faults.malformedFrame()` sends: a truncated JSON text (`json`), a text frame that is not valid UTF-8 (`utf8`), or raw bytes that break the WebSocket framing (`protocol`).
  */
 export type MalformedKind = 'json' | 'utf8' | 'protocol';
 
