@@ -6,7 +6,7 @@ import type { RestWeightBudgetState } from '../rest/weight-budget';
 import type { UserDataProduct, UserDataStats } from '../user-data/user-data-stream';
 
 /**
- * Per-call options of `client.subscribe(streams, options)` (and `client.stream()`): which connection group the streams go on, their own silence threshold, and whether their gaps are backfilled from REST.
+ * Per-call options of `client.subscribe(streams, options)`: which connection group the streams go on, their own silence threshold, and whether their gaps are backfilled from REST.
  */
 export interface SubscribeOptions {
   /**
