@@ -131,6 +131,7 @@ export class RedisStreamSource extends EventEmitter<RedisStreamSourceEvents> {
       } else this.positions.set(key, { id: '0-0', gateway: '', seq: 0 });
     }
     for (const [k, p] of this.positions) this.done.set(k, { ...p });
+    if (this.closed) return; // closed while loading: open nothing
     const reader = this.redis.duplicate();
     reader.on('error', () => undefined); // outages: the loop waits for 'ready'
     this.reader = reader;

@@ -84,6 +84,32 @@ describeRedis('RedisCoordinator', () => {
     await until(() => rb.pausedForMs() > 0, { message: 'the REST pause reached b' });
   });
 
+  it('processes of different scopes (IPs) do not share a window; the same scope does', async () => {
+    const server = await startRedis();
+    onCleanup(closeRedis);
+    const opts = { maxConnectionAttempts: 3, connectionHeadroom: 1, connectionWindowMs: 4_000, minDialIntervalMs: 0, dialJitterMs: 0 } as const;
+    const make = (scope: string) => {
+      const c = new RedisCoordinator({ redis: server.client(), scope, ...opts });
+      onCleanup(() => c.close());
+      return c.connectionBudget();
+    };
+    const ipA1 = make('ip-a');
+    const ipA2 = make('ip-a');
+    const ipB = make('ip-b');
+    await ipA1.acquire('a1-1', signal);
+    await ipA1.acquire('a1-2', signal);
+    await ipA2.acquire('a2-1', signal); // 3 of 3 for ip-a
+    await ipB.acquire('b-1', signal); // ip-b has its own window
+    const ac = new AbortController();
+    const fourth = pending(ipA2.acquire('a2-2', ac.signal));
+    await new Promise((r) => setTimeout(r, 300));
+    expect(fourth.settled, "ip-a's window is full for every process of ip-a").toBe(false);
+    expect(ipA1.state()).toMatchObject({ attemptsInWindow: 2 });
+    expect(ipA2.state().attemptsInWindow).toBe(3);
+    expect(ipB.state().attemptsInWindow).toBe(1);
+    ac.abort();
+  });
+
   it('bad options name the option', () => {
     expect(() => new RedisCoordinator({} as never)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_OPTION', message: expect.stringContaining('redis') }));
     expect(() => new RedisCoordinator({ redis: { evalsha() {}, duplicate() {} } as never, connectionHeadroom: 2 })).toThrow(/connectionHeadroom/);
