@@ -121,7 +121,7 @@ export class RedisCoordinator {
     this.dialLimits();
     this.restLimits(REQUEST_WEIGHT_LIMITS.spot);
     this.link = new RedisLink(r, this.logger, num('commandTimeoutMs', o.commandTimeoutMs, 1_000, { min: 1, unit: 'ms' }), `coordinator ${this.scope}`);
-    const key = (name: string): string => `${this.prefix}:${this.scope}:${name}`;
+    const key = (name: string): string => `${this.prefix}:{${this.scope}}:${name}`; // one hash slot per scope (Redis Cluster)
     this.host = { link: this.link, logger: this.logger, processId: this.processId, processes: () => this.seen, key, pauseChannel: key('pause') };
   }
 

@@ -67,12 +67,8 @@ export class RedisListenKeyLease implements ListenKeyLease {
 
   /** Refresh every lease held (the coordinator's heartbeat). */
   async refresh(): Promise<void> {
-    if (this.held.size === 0) return;
-    await this.host.link.run(
-      HOLD,
-      [...this.held.keys()].map((h) => this.host.leaseKey(h)),
-      [this.host.processId, this.host.leaseTtlMs],
-    );
+    // One call per key: lease keys live in different hash slots (Redis Cluster).
+    for (const h of [...this.held.keys()]) await this.host.link.run(HOLD, [this.host.leaseKey(h)], [this.host.processId, this.host.leaseTtlMs]);
   }
 
   /** Drop every lease of this process at once (close): no DELETE, the others keep streaming. */
