@@ -4,8 +4,9 @@
  * until each has TAKEN all of it (called `next()` again after the last message) before it
  * reads on, and its stored position never passes a message an iterator has not taken: a
  * consumer that breaks out of its loop and restarts resumes right after the last message its
- * loop took (an iterator ended early holds the position until the source closes, so messages
- * after it may be delivered again to listeners after a restart, never lost); a slow loop slows the reading (Redis keeps the backlog; nothing is lost
+ * loop took (an iterator that ends with messages it never took caps the stored position of
+ * their streams there until the source closes: after a restart, listeners may see the
+ * messages after it again, never miss one); a slow loop slows the reading (Redis keeps the backlog; nothing is lost
  * within the gateway's retention). It ends on `break`/`return()`, `close()` of the source, or
  * its `signal` aborting (the pending `next()` then rejects with ERR_ABORTED).
  */
@@ -13,7 +14,7 @@ import type { AbortSignalLike, StreamMessage } from '../index';
 import { aborted } from '../core/errors';
 
 export class SourceIterator implements AsyncIterableIterator<StreamMessage> {
-  private readonly queue: { m: StreamMessage; taken: () => void }[] = [];
+  private readonly queue: { m: StreamMessage; taken: (dropped: boolean) => void }[] = [];
   private waiting: { resolve: (r: IteratorResult<StreamMessage>) => void; reject: (e: unknown) => void } | undefined;
   private drainWaiters: (() => void)[] = [];
   private ended = false;
@@ -38,12 +39,12 @@ export class SourceIterator implements AsyncIterableIterator<StreamMessage> {
     return !this.ended && (this.streams === undefined || this.streams.has(stream));
   }
 
-  /** Queue `m`; `taken` runs when the loop takes it (the source's position may then pass it). */
-  push(m: StreamMessage, taken: () => void): void {
+  /** Queue `m`; `taken(false)` runs when the loop takes it, `taken(true)` when the iterator ends without taking it. */
+  push(m: StreamMessage, taken: (dropped: boolean) => void): void {
     const w = this.waiting;
     if (w) {
       this.waiting = undefined;
-      taken();
+      taken(false);
       w.resolve({ done: false, value: m });
     } else this.queue.push({ m, taken });
   }
@@ -57,7 +58,7 @@ export class SourceIterator implements AsyncIterableIterator<StreamMessage> {
   next(): Promise<IteratorResult<StreamMessage>> {
     const item = this.queue.shift();
     if (item) {
-      item.taken();
+      item.taken(false);
       return Promise.resolve({ done: false, value: item.m });
     }
     if (this.ended) return Promise.resolve({ done: true, value: undefined });
@@ -79,7 +80,7 @@ export class SourceIterator implements AsyncIterableIterator<StreamMessage> {
   end(error?: unknown): void {
     if (this.ended) return;
     this.ended = true;
-    this.queue.length = 0;
+    for (const item of this.queue.splice(0)) item.taken(true);
     this.signal?.removeEventListener('abort', this.onAbort);
     const w = this.waiting;
     this.waiting = undefined;

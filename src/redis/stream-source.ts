@@ -45,6 +45,8 @@ export class RedisStreamSource extends EventEmitter<RedisStreamSourceEvents> {
   private readonly positions = new Map<string, Position>();
   /** Stored positions: entries delivered to listeners and taken by every iterator, per key. */
   private readonly done = new Map<string, Position>();
+  /** Caps of the stored position: set when an iterator ended without taking an entry of the key. */
+  private readonly ceiling = new Map<string, Position>();
   /** Entries delivered but not yet taken by every iterator, in order, per key. */
   private readonly untaken = new Map<string, (Position & { left: number })[]>();
   private readonly iterators = new Set<SourceIterator>();
@@ -102,7 +104,10 @@ export class RedisStreamSource extends EventEmitter<RedisStreamSourceEvents> {
 
   stats(): RedisStreamSourceStats {
     const positions: RedisStreamSourceStats['positions'] = {};
-    for (const [k, p] of this.done) positions[k] = { id: p.id, seq: p.seq };
+    for (const [k, d] of this.done) {
+      const p = this.ceiling.get(k) ?? d;
+      positions[k] = { id: p.id, seq: p.seq };
+    }
     return { delivered: this.delivered, duplicates: this.duplicates, missed: this.missed, positions, running: this.loop !== undefined && !this.closed };
   }
 
@@ -239,7 +244,9 @@ export class RedisStreamSource extends EventEmitter<RedisStreamSourceEvents> {
     for (const it of this.iterators) {
       if (!it.wants(m.stream)) continue;
       record.left++;
-      it.push(m, () => {
+      it.push(m, (dropped) => {
+        // Ended without taking it: the stored position of this key stays before it (until close).
+        if (dropped && !this.ceiling.has(key)) this.ceiling.set(key, { ...(this.done.get(key) as Position) });
         record.left--;
         if (record.left === 0) this.advance(key);
       });
@@ -257,7 +264,10 @@ export class RedisStreamSource extends EventEmitter<RedisStreamSourceEvents> {
   private async commit(): Promise<void> {
     if (!this.cursor || this.positions.size === 0 || this.redis.status !== 'ready') return;
     const flat: string[] = [];
-    for (const [k, p] of this.done) flat.push(k, `${p.id} ${p.gateway} ${p.seq}`);
+    for (const [k, d] of this.done) {
+      const p = this.ceiling.get(k) ?? d;
+      flat.push(k, `${p.id} ${p.gateway} ${p.seq}`);
+    }
     await this.redis.hset(this.cursor, ...flat);
   }
 }
