@@ -6,6 +6,7 @@ import { MarketData } from './data/market-data';
 import { Rng, hashString, normalizeSeed } from './data/rng';
 import { FaultRules } from './fault-rules';
 import { Faults } from './faults';
+import { faultHost } from './fault-host';
 import type { ConnectionInfo, EmulatorStats, FakeBinanceClientOptions, FakeBinanceUrls } from './inspection';
 import { Counters } from './inspection';
 import type { Logger } from './log';
@@ -27,7 +28,7 @@ import type { ControlMessage } from './streams/connection-host';
 import type { FloodOptions, FloodResult } from './streams/flood/pump';
 import { Hub } from './streams/hub';
 import { StreamService } from './streams/stream-service';
-import { SbeEmulator } from './sbe/sbe-emulator';
+import { SbeEmulator, type SbeServer } from './sbe/sbe-emulator';
 import { createUserSide } from './orders/user-side';
 import type { OrderSimulator } from './orders/order-simulator';
 import type { WsApiEmulator } from './ws-api/ws-api-emulator';
@@ -48,15 +49,14 @@ export class FakeBinance {
   readonly clock: Clock;
   /** Failures on demand. */
   readonly faults: Faults;
-  /**
-   * The spot WebSocket API at `urls.wsApi` (user data via `userDataStream.subscribe*`, listenTokens): register accounts with
-   * `ex.wsApi.addAccount({ apiKey, secret })` (HMAC) or `{ apiKey, publicKeyPem }` (Ed25519/RSA), push events with `ex.wsApi.pushEvent()`.
-   */
+  /** The spot WebSocket API at `urls.wsApi` (user data, listenTokens, orders): `ex.wsApi.addAccount({ apiKey, secret } | { apiKey, publicKeyPem })`, `pushEvent()`. */
   readonly wsApi: WsApiEmulator;
   /** The order simulation (orders/order-simulator.ts): `place`, `cancel`, `fill`, `deposit`, balances and user-data events per API key. */
   readonly orders: OrderSimulator;
 
-  readonly sbe: SbeEmulator = new SbeEmulator(() => ({ hub: this.hub, clock: this.clock, opts: this.options, log: this.log, account: (k) => this.wsApiServer.accounts.get(k) }));
+  private readonly sbeEmulator: SbeEmulator = new SbeEmulator(() => ({ hub: this.hub, clock: this.clock, opts: this.options, log: this.log, account: (k) => this.wsApiServer.accounts.get(k) }));
+  /** The SBE market-data endpoint (spot; binary frames from the same ground truth). */
+  readonly sbe: SbeServer = this.sbeEmulator;
   private readonly profile: BinanceProfile;
   private readonly log: Logger;
   private readonly server: EmulatorServer;
@@ -87,28 +87,32 @@ export class FakeBinance {
     this.limiter = new AttemptLimiter(opts.maxConnectionAttempts, opts.connectionAttemptWindowMs, opts.banAfterRejectedAttempts, opts.banDurationMs);
     this.streams = new StreamService(opts, this.clock, this.profile, this.log, this.hub, this.keys, this.counters);
     const sink = (k: string, e: object): void => void (opts.market === 'spot' ? this.wsApi.pushEvent(k, e, { product: 'spot' }) : this.pushUserEvent(k, e));
-    const user = createUserSide({ opts, clock: this.clock, log: this.log, weights: this.weights, data: this.data, listenKeys: this.keys, acceptsApiKey: (k) => this.acceptsApiKey(k), violation: (kind) => void this.counters.limitViolations[kind]++, sink });
+    const user = createUserSide({
+      opts,
+      clock: this.clock,
+      log: this.log,
+      weights: this.weights,
+      data: this.data,
+      listenKeys: this.keys,
+      acceptsApiKey: (k) => this.acceptsApiKey(k),
+      violation: (kind) => void this.counters.limitViolations[kind]++,
+      sink,
+    });
     [this.wsApiServer, this.wsApi, this.orders] = [user.server, user.wsApi, user.orders];
-    this.faults = new Faults(
-      {
-        clock: this.clock,
-        resolveTarget: (t) => this.streams.resolveTarget(t),
-        wsApiServerShutdown: () => this.wsApi.serverShutdown(),
-        expireListenKey: (k) => this.keys.end(k, 'expired'),
-        deleteListenKey: (k) => this.keys.end(k, 'deleted'),
-        resetAttemptLimits: () => this.limiter.reset(),
-        resetRestWeights: () => this.weights.reset(),
-        breakDepthChain: (symbol) => this.data.book(symbol)?.breakChain() ?? 0,
-        muteStream: (stream, durationMs) => {
-          this.hub.mute(stream, durationMs);
-          return this.streams.resolveTarget({ stream }).length;
-        },
-        unmuteStreams: () => this.hub.unmute(),
-        wsApiRateLimit: (f) => (f ? this.wsApiServer.limits.inject(f) : this.wsApiServer.limits.heal()),
-      },
-      this.rules,
-    );
-    const rest = { market: opts.market, clock: this.clock, data: this.data, retentionMs: opts.historyRetentionMs, listenKeys: this.keys, acceptsApiKey: (k: string) => this.acceptsApiKey(k), account: (k: string) => this.wsApiServer.accounts.get(k), restWeightPerMinute: opts.maxRestWeightPerMinute, restWeightWindowMs: opts.restWeightWindowMs, orders: user.rest };
+    const parts = { clock: this.clock, streams: this.streams, keys: this.keys, limiter: this.limiter, weights: this.weights, data: this.data, hub: this.hub };
+    this.faults = new Faults(faultHost({ ...parts, wsApi: () => this.wsApi, wsApiServer: () => this.wsApiServer }), this.rules);
+    const rest = {
+      market: opts.market,
+      clock: this.clock,
+      data: this.data,
+      retentionMs: opts.historyRetentionMs,
+      listenKeys: this.keys,
+      acceptsApiKey: (k: string) => this.acceptsApiKey(k),
+      account: (k: string) => this.wsApiServer.accounts.get(k),
+      restWeightPerMinute: opts.maxRestWeightPerMinute,
+      restWeightWindowMs: opts.restWeightWindowMs,
+      orders: user.rest,
+    };
     const http = {
       market: opts.market,
       clock: this.clock,
@@ -145,7 +149,7 @@ export class FakeBinance {
   /** Start an emulator on `host:port` (127.0.0.1:0 by default). */
   static async start(options: FakeBinanceOptions = {}): Promise<FakeBinance> {
     const ex = new FakeBinance(resolveOptions(options), options.logger);
-    await Promise.all([ex.server.listen(ex.options.host, ex.options.port), ex.sbe.listen(ex.options.host)]);
+    await Promise.all([ex.server.listen(ex.options.host, ex.options.port), ex.sbeEmulator.listen(ex.options.host)]);
     ex.log.info({ market: ex.options.market, port: ex.server.port }, 'FakeBinance listening');
     return ex;
   }
@@ -288,7 +292,7 @@ export class FakeBinance {
       this.hub.dispose();
       this.keys.dispose();
       this.clock.dispose();
-      await Promise.all([this.sbe.close(), this.server.close()]);
+      await Promise.all([this.sbeEmulator.close(), this.server.close()]);
     })();
     return this.closing;
   }

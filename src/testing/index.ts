@@ -38,3 +38,4 @@ export type { PushTarget, WsApiConnectionInfo, WsApiRequestRecord, WsApiSubscrip
 export type { OrderSimulator } from './orders/order-simulator';
 export type { Fill, OrderRequest, OrderStatus, SimOrder } from './orders/order-types';
 export type { WsApiLimitFault } from './ws-api/limits';
+export type { SbeConnectionInfo, SbeServer, SbeStats, SbeTarget } from './sbe/sbe-emulator';

@@ -51,9 +51,30 @@ export interface SbeStats {
   readonly rejected: { missingApiKey: number; invalidApiKey: number; badStream: number };
 }
 
-type Target = { connectionId: number } | { stream: string } | { all: true } | undefined;
+/** Which SBE connections a fault hits: one by id, those carrying a stream, or all (the default). */
+export type SbeTarget = { connectionId: number } | { stream: string } | { all: true } | undefined;
+type Target = SbeTarget;
 
-export class SbeEmulator implements SbeHost {
+/** `ex.sbe`: the emulator's SBE market-data endpoint (spot), what a test sees of it. */
+export interface SbeServer {
+  /** The SBE base URL (`ws://127.0.0.1:<port>`), its own port as on Binance. */
+  readonly url: string;
+  /** Options for `new BinanceStreamClient(...)` on this endpoint: `encoding: 'sbe'` with `apiKey` (an Ed25519 key registered with `ex.wsApi.addAccount`). */
+  clientOptions(apiKey: string): { market: 'spot'; baseUrl: string; encoding: 'sbe'; apiKey: string };
+  /** Open SBE connections. */
+  connections(): SbeConnectionInfo[];
+  stats(): SbeStats;
+  /** Control messages (SUBSCRIBE, …) received on SBE connections, oldest first. */
+  controlLog(): ControlMessage[];
+  /** Send `serverShutdown` (a JSON text frame) to the targeted connections; returns how many. */
+  serverShutdown(target?: SbeTarget): number;
+  /** Reset the targeted connections' TCP sockets (an abrupt drop, 1006); returns how many. */
+  drop(target?: SbeTarget): number;
+  /** Close the targeted connections with `code`; returns how many. */
+  closeAll(code?: number, reason?: string, target?: SbeTarget): number;
+}
+
+export class SbeEmulator implements SbeHost, SbeServer {
   private readonly server: EmulatorServer;
   private depsValue: SbeEmulatorDeps | undefined;
   private readonly conns = new Map<number, SbeConnection>();
