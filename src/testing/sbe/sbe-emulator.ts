@@ -37,6 +37,9 @@ export interface SbeEmulatorDeps {
   account(apiKey: string): Account | undefined;
 }
 
+/**
+ * One SBE connection as `ex.sbe.connections()` shows it: its path, its streams, when it opened and how many binary frames it was sent.
+ */
 export interface SbeConnectionInfo {
   readonly id: number;
   readonly path: string;
@@ -45,6 +48,9 @@ export interface SbeConnectionInfo {
   readonly framesSent: number;
 }
 
+/**
+ * What `ex.sbe.stats()` returns: connections opened, binary frames sent, and upgrades refused (no API key, an unknown or non-Ed25519 key, a bad stream name).
+ */
 export interface SbeStats {
   readonly connectionsOpened: number;
   readonly framesSent: number;
@@ -63,6 +69,7 @@ export interface SbeServer {
   clientOptions(apiKey: string): { market: 'spot'; baseUrl: string; encoding: 'sbe'; apiKey: string };
   /** Open SBE connections. */
   connections(): SbeConnectionInfo[];
+  /** Counters of the SBE endpoint since the emulator started. */
   stats(): SbeStats;
   /** Control messages (SUBSCRIBE, …) received on SBE connections, oldest first. */
   controlLog(): ControlMessage[];
