@@ -112,6 +112,7 @@ export class FakeBinance {
       restWeightPerMinute: opts.maxRestWeightPerMinute,
       restWeightWindowMs: opts.restWeightWindowMs,
       orders: user.rest,
+      spotBalances: opts.market === 'spot' ? user.spotBalances : undefined,
     };
     const http = {
       market: opts.market,

@@ -101,6 +101,10 @@ describe('order simulation: spot', () => {
     // The last outboundAccountPosition says the same.
     const last = events(c, 'outboundAccountPosition').at(-1);
     expect(Object.fromEntries(last.B.map((b: any) => [b.a, n8(b.f)]))).toEqual({ BTC: balance(after, 'BTC').free, USDT: balance(after, 'USDT').free });
+    // And so does REST's account (what peers such as ccxt read): the same ledger.
+    const rest = await signed(ex.urls.http, 'GET', '/api/v3/account', {});
+    const restFree = (a: string) => n8(rest.body.balances.find((b: any) => b.asset === a).free);
+    expect([restFree('BTC'), restFree('USDT')]).toEqual([balance(after, 'BTC').free, balance(after, 'USDT').free]);
   });
 
   it('a resting LIMIT order: locked, filled in part by ex.orders.fill, canceled over REST; the rest is unlocked', async () => {

@@ -15,7 +15,7 @@ import type { ListenKeys } from '../rest/listen-keys';
 import type { RestWeights } from '../rest/weights';
 import { WsApiEmulator } from '../ws-api/ws-api-emulator';
 import { WsApiServer } from '../ws-api/ws-api-server';
-import { parseAmount } from './decimal';
+import { fmt8, parseAmount } from './decimal';
 import { Ledger } from './ledger';
 import { OrderSimulator } from './order-simulator';
 import { handleOrderRest } from './order-rest';
@@ -41,6 +41,8 @@ export interface UserSide {
   readonly orders: OrderSimulator;
   /** REST order endpoints; false for other paths. */
   rest(req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean>;
+  /** An API key's spot balances as REST formats them (`/api/v3/account`, `capital/config/getall`): the ledger the orders move. */
+  spotBalances(apiKey: string): { asset: string; free: string; locked: string }[];
 }
 
 export function createUserSide(u: UserSideOptions): UserSide {
@@ -66,5 +68,6 @@ export function createUserSide(u: UserSideOptions): UserSide {
     violation: u.violation,
   });
   const restCtx = { market: opts.market, clock, ledger, sim: orders, acceptsApiKey: (k: string) => u.acceptsApiKey(k), account: (k: string) => server.accounts.get(k) };
-  return { server, wsApi: new WsApiEmulator(server), orders, rest: (req, res, url) => handleOrderRest(restCtx, req, res, url) };
+  const spotBalances = (k: string) => ledger.spotBalances(k).map((b) => ({ asset: b.asset, free: fmt8(b.free), locked: fmt8(b.locked) }));
+  return { server, wsApi: new WsApiEmulator(server), orders, rest: (req, res, url) => handleOrderRest(restCtx, req, res, url), spotBalances };
 }
