@@ -13,19 +13,27 @@
  * (or the OpenTelemetry reader collects), so nothing is added to the per-message path.
  */
 
+/** The kind of a metric: a counter only goes up, a gauge is read as it is, a histogram counts observations into buckets. */
 export type MetricType = 'counter' | 'gauge' | 'histogram';
 
+/**
+ * One entry of {@link METRIC_DEFS}: everything both adapters need to publish a metric (the published name is
+ * built from it by {@link promName} and {@link otelName}).
+ */
 export interface MetricDef {
   /** Name without prefix or unit (`messages`, `stream_lag`). */
   readonly base: string;
+  /** Counter, gauge or histogram. */
   readonly type: MetricType;
   /** `s` gets `_seconds` in Prometheus names; others are UCUM annotations for OpenTelemetry. */
   readonly unit: string;
+  /** The description published with the metric (prom-client `help`, OpenTelemetry `description`). */
   readonly help: string;
-  /** Label names (always present; `stream` only with per-stream labels). */
+  /** Label names, `market` first; every series carries all of them (`''` when one does not apply). The opt-in `stream` label is not listed here. */
   readonly labels: readonly string[];
+  /** `event`: counted by listeners as the client emits; `scrape`: read from `client.stats()` at each scrape or collection. */
   readonly source: 'event' | 'scrape';
-  /** Scrape counters only: read from a monotonic figure of the stats. */
+  /** Whether the metric gets the opt-in `stream` label when `perStreamLabels` is set (messages, duplicates, gaps, missed events, lag, silence). */
   readonly perStream?: boolean;
 }
 
@@ -80,6 +88,7 @@ export const METRIC_DEFS = Object.freeze({
   userDataGaps: def('user_data_gaps', 'counter', '{gap}', 'scrape', ['product'], 'User-data gaps (userDataGap events)'),
 } satisfies Record<string, MetricDef>);
 
+/** The key of a metric in {@link METRIC_DEFS} (`messages`, `lag`, `budgetPaused`…): the library's own handle, not the published name. */
 export type MetricKey = keyof typeof METRIC_DEFS;
 
 /** Histogram buckets of `reconnect_downtime`, seconds. */

@@ -2,11 +2,10 @@
  * `binance-stream-client/metrics`: the client's health as metrics, for prom-client or
  * OpenTelemetry (optional peer dependencies: install the one you use; you pass its module or
  * meter in, so nothing here loads either by itself). Metric names, labels and sources:
- * ./definitions.ts and the README's "Metrics" section.
+ * `METRIC_DEFS` and the README's "Metrics" section. Start with `prometheusMetrics` or
+ * `openTelemetryMetrics`.
  *
- *   import * as promClient from 'prom-client';
- *   import { prometheusMetrics } from 'binance-stream-client/metrics';
- *   prometheusMetrics(client, { promClient });
+ * @packageDocumentation
  */
 export { prometheusMetrics } from './prometheus';
 export type { PrometheusMetricsOptions, PromClientLike, PromCounterLike, PromGaugeLike, PromHistogramLike, PromMetricConfig, PromMetricLike, PromRegistryLike } from './prometheus';

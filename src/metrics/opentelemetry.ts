@@ -1,11 +1,7 @@
 /**
  * OpenTelemetry adapter: instruments on a `Meter` you pass (from `@opentelemetry/api`'s
  * `metrics.getMeter('my-bot')` or your `MeterProvider`), so this package needs only your
- * meter, never a particular SDK:
- *
- *   const metrics = openTelemetryMetrics(client, { meter: metrics.getMeter('bot') });
- *
- * Event metrics are synchronous counters/histograms; scrape metrics are observable gauges and
+ * meter, never a particular SDK. Event metrics are synchronous counters/histograms; scrape metrics are observable gauges and
  * counters, all observed by ONE batch callback that reads one snapshot per collection.
  */
 import { BinanceStreamError } from '../index';
@@ -20,25 +16,51 @@ import type { Labels } from './series';
 
 /** An observable instrument (opaque to the adapter). */
 export type OtelObservableLike = object;
+/** The options the adapter passes when it creates an instrument (a subset of `@opentelemetry/api`'s `MetricOptions`). */
 export interface OtelInstrumentOptions {
+  /** The metric's help text. */
   description: string;
+  /** `s` for durations, otherwise a UCUM annotation such as `{message}`. */
   unit: string;
+  /** Histograms only: the bucket boundaries, in seconds, suggested to the SDK. */
   advice?: { explicitBucketBoundaries?: number[] };
 }
+/** What a batch observable callback receives (`BatchObservableResult` of `@opentelemetry/api`). */
 export interface OtelBatchResultLike {
+  /** Report the current value of one series of an observable instrument. */
   observe(observable: OtelObservableLike, value: number, attributes?: Labels): void;
 }
+/** The adapter's one batch callback: it observes every scrape metric from one snapshot of the clients' stats. */
 export type OtelBatchCallback = (result: OtelBatchResultLike) => void;
 /** The part of an `@opentelemetry/api` `Meter` the adapter uses. */
 export interface OtelMeterLike {
-  createCounter(name: string, options: OtelInstrumentOptions): { add(value: number, attributes?: Labels): void };
-  createHistogram(name: string, options: OtelInstrumentOptions): { record(value: number, attributes?: Labels): void };
+  /** A synchronous counter (event counters); `add` is called by the adapter's listeners. */
+  createCounter(
+    name: string,
+    options: OtelInstrumentOptions,
+  ): {
+    /** Add `value` to the series of `attributes`. */
+    add(value: number, attributes?: Labels): void;
+  };
+  /** A synchronous histogram (`reconnect_downtime`). */
+  createHistogram(
+    name: string,
+    options: OtelInstrumentOptions,
+  ): {
+    /** Record one observation (seconds) in the series of `attributes`. */
+    record(value: number, attributes?: Labels): void;
+  };
+  /** An observable gauge (scrape gauges such as lag or connections by state). */
   createObservableGauge(name: string, options: OtelInstrumentOptions): OtelObservableLike;
+  /** An observable counter (scrape counters such as messages), observed with the running total. */
   createObservableCounter(name: string, options: OtelInstrumentOptions): OtelObservableLike;
+  /** Register the batch callback for all observable instruments (called once per collection). */
   addBatchObservableCallback(callback: OtelBatchCallback, observables: OtelObservableLike[]): void;
+  /** Unregister it (by `close()`). */
   removeBatchObservableCallback(callback: OtelBatchCallback, observables: OtelObservableLike[]): void;
 }
 
+/** Options of {@link openTelemetryMetrics}. */
 export interface OpenTelemetryMetricsOptions extends MetricsOptions {
   /** The meter the instruments are created on. */
   meter: OtelMeterLike;
@@ -49,6 +71,17 @@ export interface OpenTelemetryMetricsOptions extends MetricsOptions {
 /**
  * Publish the client's (or clients') metrics as OpenTelemetry instruments; names and labels
  * (attributes): README "Metrics" (./definitions.ts). Throws ERR_INVALID_OPTION for bad options.
+ * Returns the instrument names and `close()`, which removes the listeners and the batch callback.
+ *
+ * @example
+ * ```ts
+ * import { metrics } from '@opentelemetry/api';
+ * import { openTelemetryMetrics } from 'binance-stream-client/metrics';
+ *
+ * const otel = openTelemetryMetrics(client, { meter: metrics.getMeter('my-bot'), labels: { bot: 'arb-1' } });
+ * // … on shutdown
+ * otel.close();
+ * ```
  */
 export function openTelemetryMetrics(clients: MetricsClient | readonly MetricsClient[], options: OpenTelemetryMetricsOptions): ClientMetrics {
   const meter = options?.meter;

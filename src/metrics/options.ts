@@ -9,6 +9,7 @@ import { METRIC_DEFS } from './definitions';
 /** What the adapters read from a client: its events, `stats()` and market. */
 export type MetricsClient = Pick<BinanceStreamClient, 'on' | 'off' | 'stats' | 'market'>;
 
+/** Options both adapters take (besides their own: the prom-client module or the meter, and a name prefix). */
 export interface MetricsOptions {
   /**
    * Add a `stream` label (the stream name) to the per-stream metrics (messages, duplicates,

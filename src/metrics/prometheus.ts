@@ -1,13 +1,6 @@
 /**
  * prom-client adapter. You pass the prom-client module you use (so the metrics live in your
- * copy's registry, and this package needs prom-client only when you ask for it):
- *
- *   import * as promClient from 'prom-client';
- *   const metrics = prometheusMetrics(client, { promClient });   // promClient.register by default
- *   // … GET /metrics → await promClient.register.metrics()
- *   metrics.close();                                              // listeners off, metrics unregistered
- *
- * Event metrics are prom-client counters/histograms incremented by listeners; scrape metrics
+ * copy's registry, and this package needs prom-client only when you ask for it). Event metrics are prom-client counters/histograms incremented by listeners; scrape metrics
  * are gauges/counters whose `collect()` reads one snapshot of the clients' stats per scrape.
  */
 import { BinanceStreamError } from '../index';
@@ -22,28 +15,44 @@ import type { Labels, Snapshot } from './series';
 
 /** The part of a prom-client metric the adapter uses. */
 export interface PromMetricLike {
+  /** Drop every series (a scrape metric's `collect()` resets, then sets the current series). */
   reset(): void;
 }
+/** The part of a prom-client `Counter` the adapter uses. */
 export interface PromCounterLike extends PromMetricLike {
+  /** Add `value` (default 1) to the series of `labels`. */
   inc(labels: Labels, value?: number): void;
 }
+/** The part of a prom-client `Gauge` the adapter uses. */
 export interface PromGaugeLike extends PromMetricLike {
+  /** Set the series of `labels` to `value`. */
   set(labels: Labels, value: number): void;
 }
+/** The part of a prom-client `Histogram` the adapter uses. */
 export interface PromHistogramLike extends PromMetricLike {
+  /** Count one observation (seconds) in the series of `labels`. */
   observe(labels: Labels, value: number): void;
 }
 /** The part of a prom-client `Registry` the adapter uses. */
 export interface PromRegistryLike {
+  /** Unregister a metric (by `close()`). */
   removeSingleMetric(name: string): void;
+  /** The metric registered under `name`, or `undefined` (checked first: the adapter never replaces a metric). */
   getSingleMetric(name: string): unknown;
 }
+/** The configuration the adapter passes to the prom-client constructors. */
 export interface PromMetricConfig {
+  /** The full metric name (prefix, base, `_seconds`, `_total`). */
   name: string;
+  /** The metric's help text. */
   help: string;
+  /** Constant labels, the metric's labels, then `stream` when per-stream labels apply. */
   labelNames: string[];
+  /** The one registry of the adapter. */
   registers: PromRegistryLike[];
+  /** Scrape metrics only: called by prom-client at each scrape; reads the clients' stats and sets the series. */
   collect?: () => void;
+  /** Histograms only: bucket upper bounds in seconds ({@link DOWNTIME_BUCKETS}). */
   buckets?: number[];
 }
 /**
@@ -60,6 +69,7 @@ export interface PromClientLike {
 
 type Ctor<T> = new (config: PromMetricConfig) => T;
 
+/** Options of {@link prometheusMetrics}. */
 export interface PrometheusMetricsOptions extends MetricsOptions {
   /** The prom-client module: `import * as promClient from 'prom-client'`. */
   promClient: PromClientLike;
@@ -73,6 +83,17 @@ export interface PrometheusMetricsOptions extends MetricsOptions {
  * Publish the client's (or clients') metrics in a prom-client registry; names and labels:
  * README "Metrics" (./definitions.ts). Throws ERR_INVALID_OPTION for bad options, or when a
  * metric of the same name is registered already (one adapter per registry and prefix).
+ * Returns the metric names and `close()`, which removes the listeners and unregisters the metrics.
+ *
+ * @example
+ * ```ts
+ * import * as promClient from 'prom-client';
+ * import { prometheusMetrics } from 'binance-stream-client/metrics';
+ *
+ * const metrics = prometheusMetrics(client, { promClient }); // registered in promClient.register
+ * // GET /metrics → res.end(await promClient.register.metrics())
+ * metrics.close(); // listeners off, metrics unregistered
+ * ```
  */
 export function prometheusMetrics(clients: MetricsClient | readonly MetricsClient[], options: PrometheusMetricsOptions): ClientMetrics {
   const prom = options?.promClient;

@@ -7,6 +7,7 @@ import { labelNames, METRIC_DEFS } from './definitions';
 import type { MetricKey } from './definitions';
 import type { ResolvedMetricsOptions } from './options';
 
+/** The labels (OpenTelemetry: attributes) of one series, name → value: every label of the metric is present, `''` where it does not apply. */
 export type Labels = Record<string, string>;
 
 export interface Series {

@@ -1,20 +1,4 @@
-/**
- * `RedisCoordinator`: Binance's per-IP and per-account limits shared by every process through
- * Redis (the in-process budgets stay the default and need nothing). One coordinator per
- * process and IP; hand its parts to every client of the process:
- *
- *   const coord = new RedisCoordinator({ redis: new Redis(url), scope: 'host-a' });
- *   const client = new BinanceStreamClient({ ...coord.clientOptions(), market: 'usdm', apiKey });
- *
- * - `connectionBudget()`: the 300 attempts / 5 min of the IP (connection-budget.ts);
- * - `restWeightBudget(host)`: the REST weight per minute of the IP and host (weight-budget.ts);
- * - `listenKeyLease()`: futures listenKey leases of the account (listen-key-lease.ts).
- * A heartbeat (one timer, re-armed after each beat) refreshes this process's presence (used
- * to size the per-process shares during an outage) and its leases; a PUBLISHed pause (429/418)
- * reaches every process's `pausedForMs()` through one subscriber connection (a duplicate of
- * the given client). The constructor does no I/O; the first use starts it; `close()` stops it
- * and leaves no timer and no connection of its own (the given client is the caller's).
- */
+/** `RedisCoordinator`: Binance's per-IP and per-account limits shared through Redis (the class doc below says how). */
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { DialGate } from '../advanced';
@@ -34,6 +18,7 @@ import { RedisLink } from './link';
 import { COUNT, HOLD, RELEASE } from './scripts';
 import { RedisRestWeightBudget } from './weight-budget';
 
+/** Options of {@link RedisCoordinator}: only `redis` is required; give processes behind one public IP the same `scope`. */
 export interface RedisCoordinatorOptions {
   /** An ioredis client. The coordinator never quits it; it adds one subscriber (`redis.duplicate()`). */
   redis: Redis;
@@ -72,7 +57,9 @@ const KNOWN = [
   'restHeadroom', 'restWindowMs', 'heartbeatMs', 'leaseTtlMs', 'commandTimeoutMs', 'processId', 'logger',
 ]; // prettier-ignore
 
+/** What {@link RedisCoordinator.stats} reports. */
 export interface RedisCoordinatorStats {
+  /** This process's id in Redis (`processId` option, or a random UUID). */
   processId: string;
   /** Whether Redis answered the last command. */
   redisUp: boolean;
@@ -80,10 +67,42 @@ export interface RedisCoordinatorStats {
   outages: number;
   /** Processes of the scope alive at the last heartbeat. */
   processes: number;
+  /** The shared connection budget's state; `undefined` until `connectionBudget()` was first called. */
   connectionBudget: ReturnType<RedisConnectionBudget['state']> | undefined;
 }
 
+/**
+ * Binance's per-IP and per-account limits shared by every process through Redis (the in-process budgets
+ * stay the default and need nothing). One coordinator per process and IP; hand its parts to every client
+ * of the process (`clientOptions(restBaseUrl)` gives all three):
+ *
+ * - `connectionBudget()`: the 300 connection attempts / 5 min of the IP (connection-budget.ts);
+ * - `restWeightBudget(host)`: the REST weight per minute of the IP and host (weight-budget.ts);
+ * - `listenKeyLease()`: futures listenKey leases of the account (listen-key-lease.ts).
+ *
+ * A heartbeat (one timer, re-armed after each beat) refreshes this process's presence (used to size the
+ * per-process shares during an outage) and its leases; a PUBLISHed pause (429/418) reaches every process's
+ * `pausedForMs()` through one subscriber connection (a duplicate of the given client). Redis down: each
+ * budget falls back to this process's share of the limit, never to no budget. The constructor does no
+ * I/O and throws ERR_INVALID_OPTION for bad options; the first use starts it; `close()` stops it and
+ * leaves no timer and no connection of its own (the given client is the caller's).
+ *
+ * @example
+ * ```ts
+ * import { Redis } from 'ioredis';
+ * import { BinanceStreamClient } from 'binance-stream-client';
+ * import { RedisCoordinator } from 'binance-stream-client/redis';
+ *
+ * const coordinator = new RedisCoordinator({ redis: new Redis('redis://127.0.0.1:6379'), scope: 'host-a' });
+ * const client = new BinanceStreamClient({ market: 'usdm', apiKey, ...coordinator.clientOptions('https://fapi.binance.com') });
+ * await client.subscribeUserData();
+ * // … on shutdown
+ * await client.stop(); // the last process holding the listenKey deletes it
+ * await coordinator.close();
+ * ```
+ */
 export class RedisCoordinator {
+  /** This process's id in Redis (`processId` option, or a random UUID). */
   readonly processId: string;
   private readonly redis: Redis;
   private readonly prefix: string;
@@ -126,13 +145,24 @@ export class RedisCoordinator {
   }
 
   /** The IP's connection-attempt budget (one per coordinator): the client's `connectionBudget`. */
-  connectionBudget(): DialGate & { pausedForMs(): number; state(): ReturnType<RedisConnectionBudget['state']> } {
+  connectionBudget(): DialGate & {
+    /** How long every dial of the scope stays paused after a 429/418 (0: not paused). */
+    pausedForMs(): number;
+    /** The window as Redis counts it (or the fallback while Redis is down), queue, pause and totals. */
+    state(): ReturnType<RedisConnectionBudget['state']>;
+  } {
     this.start();
     return (this.dial ??= new RedisConnectionBudget(this.host, this.dialLimits()));
   }
 
   /** The IP's REST weight budget of a host (`https://fapi.binance.com`, `127.0.0.1:5000`): the client's `restWeightBudget`. */
-  restWeightBudget(hostOrUrl: string, options: { limitPerMinute?: number } = {}): SharedRestWeightBudget & { state(): ReturnType<RedisRestWeightBudget['state']> } {
+  restWeightBudget(
+    hostOrUrl: string,
+    options: { limitPerMinute?: number } = {},
+  ): SharedRestWeightBudget & {
+    /** Weight used in the window, limits, queue, pause and totals (`shared: false` while Redis is down). */
+    state(): ReturnType<RedisRestWeightBudget['state']>;
+  } {
     this.start();
     const k = budgetKey(hostOrUrl);
     let b = this.rest.get(k);
@@ -145,7 +175,10 @@ export class RedisCoordinator {
   }
 
   /** Futures listenKey leases of this process: the client's `listenKeyLease`. */
-  listenKeyLease(): ListenKeyLease & { holders(listenKey: string): Promise<number> } {
+  listenKeyLease(): ListenKeyLease & {
+    /** Processes holding a live lease on `listenKey` now (diagnostics and tests). */
+    holders(listenKey: string): Promise<number>;
+  } {
     this.start();
     return (this.lease ??= new RedisListenKeyLease({ link: this.link, processId: this.processId, leaseTtlMs: this.leaseTtlMs, leaseKey: (h) => `${this.prefix}:lk:${h}` }));
   }
@@ -155,6 +188,7 @@ export class RedisCoordinator {
     return { connectionBudget: this.connectionBudget(), restWeightBudget: this.restWeightBudget(restBaseUrl), listenKeyLease: this.listenKeyLease() };
   }
 
+  /** Redis health as this process sees it, processes alive in the scope, and the connection budget's state. */
   stats(): RedisCoordinatorStats {
     return { processId: this.processId, redisUp: this.link.up, outages: this.link.outages, processes: this.seen, connectionBudget: this.dial?.state() };
   }

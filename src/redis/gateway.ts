@@ -26,6 +26,7 @@ import { controlKey, encode, FIELD, streamKey } from './wire';
 /** The client events a gateway republishes by default. */
 export const GATEWAY_EVENTS = ['gap', 'stale', 'streamDown', 'streamRestored', 'degraded', 'restored', 'book', 'bookResync', 'reconnecting', 'reconnected', 'gaveUp', 'loopBlocked'] as const;
 
+/** Options of {@link createGateway}: `client` and `redis` are required; consumers must use the same `prefix` and `name`. */
 export interface GatewayOptions {
   /** The client whose deliveries are republished (subscribe it to the streams consumers need). */
   client: Pick<BinanceStreamClient, 'on' | 'off'> & { readonly market?: { readonly futures?: boolean } };
@@ -47,7 +48,9 @@ export interface GatewayOptions {
   logger?: Partial<Logger> | undefined;
 }
 
+/** What {@link Gateway.stats} reports. */
 export interface GatewayStats {
+  /** This gateway's id (`Gateway.id`). */
   gatewayId: string;
   /** Entries written to Redis. */
   written: number;
@@ -57,11 +60,15 @@ export interface GatewayStats {
   dropped: number;
   /** Redis streams written (Binance streams, plus the control stream). */
   streams: number;
+  /** Whether `close()` was called. */
   closed: boolean;
 }
 
+/** A running gateway, made by {@link createGateway}. */
 export interface Gateway {
+  /** A random id, written with every entry: entry numbers count per gateway id, so a restarted gateway (a new id, numbering from 1) is not taken for a gap. */
   readonly id: string;
+  /** Entries written, waiting and dropped, and the Redis streams written so far. */
   stats(): GatewayStats;
   /** Resolves when every entry so far is written (or Redis is down). */
   flush(): Promise<void>;
@@ -78,6 +85,27 @@ interface Entry {
 
 const KNOWN = ['client', 'redis', 'prefix', 'name', 'maxLen', 'events', 'maxPending', 'batchSize', 'logger'];
 
+/**
+ * Republish what `options.client` delivers (market data, and the client events in `events`) into Redis
+ * Streams, one per Binance stream plus a control stream, for {@link RedisStreamSource} consumers in other
+ * processes. The gateway listens at once; subscribe and start the client yourself. Throws
+ * ERR_INVALID_OPTION for bad options. Needs `ioredis`.
+ *
+ * @example
+ * ```ts
+ * import { Redis } from 'ioredis';
+ * import { BinanceStreamClient } from 'binance-stream-client';
+ * import { createGateway } from 'binance-stream-client/redis';
+ *
+ * const client = new BinanceStreamClient({ market: 'spot' });
+ * const gateway = createGateway({ client, redis: new Redis('redis://127.0.0.1:6379'), maxLen: 100_000 });
+ * client.subscribe(['btcusdt@aggTrade', 'btcusdt@depth@100ms']);
+ * await client.start();
+ * // … on shutdown
+ * await client.stop();
+ * await gateway.close(); // detaches, then writes what is pending (best effort)
+ * ```
+ */
 export function createGateway(options: GatewayOptions): Gateway {
   return new RedisGateway(options);
 }

@@ -2,7 +2,10 @@
  * `binance-stream-client/redis`: Binance's per-IP and per-account limits shared by every process
  * through Redis, and a market-data gateway that fans one set of Binance connections out to many
  * consumer processes (Redis Streams). Node only; needs `ioredis` (an optional peer dependency).
- * See the README, "Running many bots on one IP".
+ * Start with `RedisCoordinator`, `createGateway` and `RedisStreamSource`; see the README,
+ * "Running many bots on one IP".
+ *
+ * @packageDocumentation
  */
 export { RedisCoordinator } from './coordinator';
 export type { RedisCoordinatorOptions, RedisCoordinatorStats } from './coordinator';

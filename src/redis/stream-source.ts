@@ -1,20 +1,4 @@
-/**
- * `new RedisStreamSource({ redis, streams })`: a consumer process's view of a gateway
- * (gateway.ts): the same typed events as the client (`aggTrade`, `depth`…, `message`, `gap`,
- * liveness and `book` events) and `for await` (`stream()`), read from Redis Streams.
- *
- * - Reading: XREAD BLOCK on a connection of its own (`redis.duplicate()`), every stream at once,
- *   `count` entries per call, in order per stream.
- * - Resume: with a `consumer` id, the position in each stream is stored in Redis
- *   (`<prefix>:gw:<name>:cursor:<consumer>`) after each batch was delivered (listeners called,
- *   iterators took it); a restarted consumer resumes right after it: nothing lost within the
- *   gateway's retention, nothing repeated after a `close()`. A crash may repeat the last batch.
- * - Exactly once per gateway entry: entry numbers (`n`, wire.ts) already seen are skipped; a
- *   jump in them is a `gap` event of kind `'redis'` (the retention was exceeded, or the gateway
- *   dropped entries while Redis was down), with the count of entries missed.
- * - Redis down: the source waits for the connection to come back and reads on from its
- *   position; it never throws. `close()` stores the cursor and leaves no timer or connection.
- */
+/** `RedisStreamSource`: a consumer process's view of a gateway (the class doc below says how). */
 import { EventEmitter } from 'eventemitter3';
 import type { Redis } from 'ioredis';
 import type { AbortSignalLike, Logger, StreamMessage } from '../index';
@@ -32,6 +16,34 @@ import { controlKey, cursorKey, FIELD, streamKey } from './wire';
 const KNOWN = ['redis', 'streams', 'prefix', 'name', 'consumer', 'from', 'control', 'count', 'blockMs', 'logger'];
 const DATA_EVENTS = new Set(['message', 'aggTrade', 'trade', 'kline', 'bookTicker', 'depth', 'partialDepth', 'miniTicker', 'ticker', 'markPrice']);
 
+/**
+ * A consumer process's view of a gateway ({@link createGateway}): the same typed events as the client
+ * (`aggTrade`, `depth`…, `message`, `gap`, liveness and `book` events) and `for await` (`stream()`), read
+ * from Redis Streams. The constructor does no I/O and throws ERR_INVALID_OPTION for bad options.
+ *
+ * - Reading: XREAD BLOCK on a connection of its own (`redis.duplicate()`), every stream at once, `count`
+ *   entries per call, in order per stream. Call `start()`, or `stream()`, which starts it.
+ * - Resume: with a `consumer` id, the position in each stream is stored in Redis
+ *   (`<prefix>:gw:<name>:cursor:<consumer>`) after each batch was delivered (listeners called, iterators
+ *   took it); a restarted consumer resumes right after it: nothing lost within the gateway's retention,
+ *   nothing repeated after a `close()`. A crash may repeat the last batch.
+ * - Exactly once per gateway entry: entry numbers already seen are skipped; a jump in them is a `gap` event
+ *   of kind `'redis'` (the retention was exceeded, or the gateway dropped entries while Redis was down),
+ *   with the count of entries missed.
+ * - Redis down: the source waits for the connection to come back and reads on from its position; it never
+ *   throws. `close()` stores the position and leaves no timer or connection.
+ *
+ * @example
+ * ```ts
+ * import { Redis } from 'ioredis';
+ * import { RedisStreamSource } from 'binance-stream-client/redis';
+ *
+ * const source = new RedisStreamSource({ redis: new Redis('redis://127.0.0.1:6379'), streams: ['btcusdt@aggTrade'], consumer: 'strategy-1' });
+ * source.on('gap', (g) => console.warn('missed data', g));
+ * for await (const m of source.stream()) console.log(m.stream, m.data);
+ * // elsewhere, on shutdown: await source.close(); (ends the loop, stores the position)
+ * ```
+ */
 export class RedisStreamSource extends EventEmitter<RedisStreamSourceEvents> {
   private readonly redis: Redis;
   private readonly keys: string[];
@@ -102,6 +114,7 @@ export class RedisStreamSource extends EventEmitter<RedisStreamSourceEvents> {
     return it;
   }
 
+  /** Entries delivered, skipped and missed, and the positions stored (or to be stored) per Redis key. */
   stats(): RedisStreamSourceStats {
     const positions: RedisStreamSourceStats['positions'] = {};
     for (const [k, d] of this.done) {
