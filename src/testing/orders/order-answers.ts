@@ -5,6 +5,7 @@ import type { Ledger } from './ledger';
 import type { OrderSimulator } from './order-simulator';
 import type { SimOrder } from './order-types';
 import { spotOrderResponse, spotOrderStatus } from './spot-events';
+import { spotAccountBody } from '../rest/account-rest';
 
 export type Product = 'spot' | 'futures';
 
@@ -48,26 +49,13 @@ export function openOrders(product: Product, sim: OrderSimulator, apiKey: string
     .map((o) => status(product, o));
 }
 
-/** `GET /api/v3/account`, WS-API `account.status`. */
+/** WS-API `account.status` (REST's `/api/v3/account` is rest/account-rest.ts, on the same ledger). */
 export function spotAccount(ledger: Ledger, apiKey: string, now: number): object {
-  return {
-    makerCommission: 10,
-    takerCommission: 10,
-    buyerCommission: 0,
-    sellerCommission: 0,
-    commissionRates: { maker: '0.00100000', taker: '0.00100000', buyer: '0.00000000', seller: '0.00000000' },
-    canTrade: true,
-    canWithdraw: true,
-    canDeposit: true,
-    brokered: false,
-    requireSelfTradePrevention: false,
-    preventSor: false,
-    updateTime: now,
-    accountType: 'SPOT',
-    balances: ledger.spotBalances(apiKey).map((b) => ({ asset: b.asset, free: fmt8(b.free), locked: fmt8(b.locked) })),
-    permissions: ['SPOT'],
-    uid: 0,
-  };
+  return spotAccountBody(
+    ledger.spotBalances(apiKey).map((b) => ({ asset: b.asset, free: fmt8(b.free), locked: fmt8(b.locked) })),
+    now,
+    0,
+  );
 }
 
 /** `GET /fapi/v2/balance`, `/fapi/v3/balance`. */

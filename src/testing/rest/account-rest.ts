@@ -126,12 +126,8 @@ function marginPairs(ctx: AccountContext, isolated: boolean): object[] {
   });
 }
 
-/** `GET /api/v3/account` for a verified request. */
-export function spotAccount(ctx: AccountContext, apiKey: string, params: URLSearchParams): object {
-  const zeros = params.get('omitZeroBalances') === 'true';
-  const balances = balancesOf(ctx, apiKey)
-    .filter((b) => !zeros || Number(b.free) > 0 || Number(b.locked) > 0)
-    .map(({ asset, free, locked }) => ({ asset, free, locked }));
+/** The body of Binance's spot account (`GET /api/v3/account`, WS-API `account.status`) for these balances. */
+export function spotAccountBody(balances: readonly Balance[], now: number, uid: number): object {
   return {
     makerCommission: 10,
     takerCommission: 10,
@@ -144,12 +140,19 @@ export function spotAccount(ctx: AccountContext, apiKey: string, params: URLSear
     brokered: false,
     requireSelfTradePrevention: false,
     preventSor: false,
-    updateTime: ctx.clock.now(),
+    updateTime: now,
     accountType: 'SPOT',
-    balances,
+    balances: balances.map(({ asset, free, locked }) => ({ asset, free, locked })),
     permissions: ['SPOT'],
-    uid: pairId(apiKey),
+    uid,
   };
+}
+
+/** `GET /api/v3/account` for a verified request. */
+export function spotAccount(ctx: AccountContext, apiKey: string, params: URLSearchParams): object {
+  const zeros = params.get('omitZeroBalances') === 'true';
+  const balances = balancesOf(ctx, apiKey).filter((b) => !zeros || Number(b.free) > 0 || Number(b.locked) > 0);
+  return spotAccountBody(balances, ctx.clock.now(), pairId(apiKey));
 }
 
 /** Answer a SAPI request (call only when `isSapiPath`). */

@@ -15,6 +15,7 @@ import { parseControlMessage } from '../streams/control-protocol';
 import type { Frame } from '../streams/frame';
 import { jsonStreamOf } from './encoder';
 import type { SbeHost } from './sbe-host';
+import { closeWithFrame, dropConnection } from '../server/close';
 
 export class SbeConnection {
   readonly openedAt: number;
@@ -131,19 +132,12 @@ export class SbeConnection {
     if (this.isClosed) return;
     if (code === 1006) return this.destroy();
     this.cleanup();
-    try {
-      this.ws.close(code, reason);
-    } catch {
-      this.socket.destroy();
-    }
-    const sock = this.socket;
-    this.host.clock.timeout(() => sock.destroy(), 2000);
+    closeWithFrame(this.ws, this.socket, this.host.clock, code, reason);
   }
 
   destroy(): void {
     this.cleanup();
-    this.socket.destroy();
-    this.ws.terminate();
+    dropConnection(this.ws, this.socket);
   }
 
   private cleanup(): void {

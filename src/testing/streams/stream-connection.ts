@@ -12,6 +12,7 @@ import { DelayQueue, safeSend } from './delay-queue';
 import type { FloodTarget } from './flood/pump';
 import type { Frame } from './frame';
 import { frameBytes } from './frame';
+import { closeWithFrame, dropConnection } from '../server/close';
 
 /**
  * A stream connection: subscription protocol, incoming-rate limit (rate-limit.ts), stream
@@ -271,21 +272,13 @@ export class StreamConnection implements FaultableConnection, FloodTarget {
     if (this.isClosed) return;
     if (code === 1006) return this.destroy();
     this.cleanup();
-    try {
-      this.ws.close(code, reason);
-    } catch {
-      this.socket.destroy();
-    }
-    // If the peer never completes the close handshake, cut the TCP connection.
-    const sock = this.socket;
-    this.host.clock.timeout(() => sock.destroy(), 2000);
+    closeWithFrame(this.ws, this.socket, this.host.clock, code, reason);
   }
 
   /** Drop the TCP connection with no close frame (the client sees 1006). */
   destroy(): void {
     this.cleanup();
-    this.socket.destroy();
-    this.ws.terminate();
+    dropConnection(this.ws, this.socket);
   }
 
   private cleanup(): void {

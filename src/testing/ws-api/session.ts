@@ -13,6 +13,7 @@ import { mask } from '../log';
 import type { Account } from './accounts';
 import { ApiError } from './accounts';
 import type { Token } from './listen-tokens';
+import { closeWithFrame } from '../server/close';
 
 export type SubscriptionKind = 'logon' | 'signature' | 'listenToken';
 
@@ -138,12 +139,7 @@ export class Session {
   /** Close with a close frame (`code`), or drop the TCP connection (`abrupt`: the client sees 1006). */
   close(code: number, reason: string, abrupt = false): void {
     if (abrupt) this.socket.destroy();
-    else {
-      this.ws.close(code, reason);
-      // If the peer never completes the close handshake, cut the TCP connection.
-      const sock = this.socket;
-      this.host.clock.timeout(() => sock.destroy(), 2000);
-    }
+    else closeWithFrame(this.ws, this.socket, this.host.clock, code, reason);
     this.cleanup();
   }
 
