@@ -86,6 +86,8 @@ export const WS_API = Object.freeze({
   requestWeightPerMinute: 6000,
   /** A request's weight; unlisted methods weigh `defaultWeight`. */
   weights: Object.freeze({ ping: 1, time: 1 }) as Readonly<Record<string, number>>,
+  /** What opening a WS-API connection costs the IP (Binance: "connecting costs 2 weight"). */
+  connectWeight: 2,
   defaultWeight: 2,
   /** Spot WS API heartbeat rule: an unsolicited pong does not keep the link alive. */
   unsolicitedPongKeepsAlive: false,

@@ -21,30 +21,31 @@ describe('WS-API rate limits', () => {
     const ex = await startEmulator();
     const c = await open(ex.urls.wsApi);
     const ping = await c.request('ping');
-    expect(ping.rateLimits).toEqual([{ rateLimitType: 'REQUEST_WEIGHT', interval: 'MINUTE', intervalNum: 1, limit: 6000, count: 1 }]);
-    expect(weight(await c.request('time'))).toBe(2);
-    expect(weight(await c.request('session.status'))).toBe(4);
+    // Connecting cost 2 (Binance: "connecting costs 2 weight"), the ping 1.
+    expect(ping.rateLimits).toEqual([{ rateLimitType: 'REQUEST_WEIGHT', interval: 'MINUTE', intervalNum: 1, limit: 6000, count: 3 }]);
+    expect(weight(await c.request('time'))).toBe(4);
+    expect(weight(await c.request('session.status'))).toBe(6);
     // A REST call from the same IP counts in the same budget (depth limit 100: weight 5).
     const rest = await fetch(`${ex.urls.http}/api/v3/depth?symbol=BTCUSDT&limit=100`);
-    expect(rest.headers.get('x-mbx-used-weight-1m')).toBe('9');
-    expect(weight(await c.request('ping'))).toBe(10);
+    expect(rest.headers.get('x-mbx-used-weight-1m')).toBe('11');
+    expect(weight(await c.request('ping'))).toBe(12);
     // An error answer carries them too.
     const bad = await c.request('no.such.method');
     expect(bad).toMatchObject({ status: 400, error: { code: -1000 } });
-    expect(weight(bad)).toBe(12);
+    expect(weight(bad)).toBe(14);
     expect((await c.request('ping', { returnRateLimits: false })).rateLimits).toBeUndefined();
     const quiet = await open(`${ex.urls.wsApi}?returnRateLimits=false`);
     const q = await quiet.request('session.status');
     expect(q.rateLimits).toBeUndefined();
     expect(q.result.returnRateLimits).toBe(false);
-    expect(weight(await quiet.request('ping', { returnRateLimits: true }))).toBe(16);
+    expect(weight(await quiet.request('ping', { returnRateLimits: true }))).toBe(20); // and its own 2 to connect
   });
 
   it('over the limit: 429 -1003 with retryAfter (not executed), then 418 and a disconnect for an IP that keeps sending; REST is banned too; heal() lifts it', async () => {
     const ex = await startEmulator({ maxRestWeightPerMinute: 10, banAfterRejectedAttempts: 2, banDurationMs: 120_000 });
     ex.wsApi.addAccount({ apiKey: KEY, secret: SECRET });
-    const c = await open(ex.urls.wsApi);
-    for (let i = 1; i <= 10; i++) expect((await c.request('ping')).status).toBe(200);
+    const c = await open(ex.urls.wsApi); // 2 to connect
+    for (let i = 1; i <= 8; i++) expect((await c.request('ping')).status).toBe(200);
     const t0 = Date.now();
     const first = await c.signedRequest('userDataStream.subscribe.signature');
     expect(first).toMatchObject({
@@ -73,7 +74,7 @@ describe('WS-API rate limits', () => {
     expect(ex.stats().limitViolations.messageRate).toBe(3);
     ex.faults.heal();
     const healed = await open(ex.urls.wsApi);
-    expect(await healed.request('ping')).toMatchObject({ status: 200, rateLimits: [{ count: 1 }] });
+    expect(await healed.request('ping')).toMatchObject({ status: 200, rateLimits: [{ count: 3 }] }); // 2 to connect + 1
   });
 
   it('faults.wsApiRateLimit injects 429 / 418 answers with retryAfter for the next requests, not executing them (418 disconnects)', async () => {

@@ -116,6 +116,8 @@ export class WsApiServer implements SessionHost {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const product = url.pathname === FUTURES_WS_API_PATH ? ('futures' as const) : ('spot' as const);
     const info = { ip: socket.remoteAddress ?? '', returnRateLimits: !falsy(url.searchParams.get('returnRateLimits')), product };
+    // Connecting to the spot WS API costs request weight, counted with the IP's REST and WS-API requests (undocumented for futures).
+    if (product === 'spot') this.ctx.weights.take(info.ip, WS_API.connectWeight, this.ctx.clock.now());
     const s = new Session(this.nextSessionId++, ws, socket, this, info);
     if (s.closed) return;
     this.sessions.set(s.id, s);
