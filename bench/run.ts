@@ -360,7 +360,9 @@ async function runVariant(fig: Figure, v: Variant): Promise<RunRecord[]> {
         const before = emu.limits();
         const running = repsNow.flatMap((r) => subjects.map((s) => ({ s, r, j: startJob(makeJob(s, v, emu, offset)) })));
         await Promise.race([Promise.all(running.map((x) => x.j.flowing)), sleep(10_000)]);
-        await sleep(200);
+        // A stall one second after the data started: long enough for a few gaps (a detector that
+        // learns per stream judges a young stream only once it has shown its pace), short of a warm-up.
+        await sleep(v.fault === 'stall' ? 1_000 : 200);
         const at = hrEpochMs();
         if (v.fault === 'drop') emu.drop();
         else emu.stall();

@@ -18,8 +18,11 @@
  *
  * Event-driven streams (trades, bookTicker, diff depth: pushed only when something
  * changed) are judged only once they have shown themselves busy: at least the warm-up
- * samples with a mean gap of at most {@link CADENCE.busyMeanGapMs} (or 1.5 update periods). Until then, and
- * whenever they turn illiquid, silence alone never makes them stale. Quiet-by-nature kinds
+ * samples with a mean gap of at most {@link CADENCE.busyMeanGapMs} (or 1.2 update periods).
+ * Before that, a stream whose first {@link CADENCE.provisionalSamples} gaps or more were all
+ * that busy is judged provisionally, after {@link CADENCE.provisionalMs} of silence (a feed
+ * that stalls in its first seconds is still caught). Otherwise, and whenever they turn
+ * illiquid, silence alone never makes them stale. Quiet-by-nature kinds
  * (liquidations, `!contractInfo`, block trades) never are.
  *
  * Gaps that span an interruption of the connection (a reconnect, a hold, a stall of our
@@ -57,6 +60,10 @@ export const CADENCE = Object.freeze({
   eventFloorMs: 1_200,
   /** A stream that never delivered yet is suspected after at least this long (Binance sends the first update within a few periods). */
   firstMessageMs: 10_000,
+  /** An event-driven stream whose first gaps were all busy is judged before its warm-up ends, after this long silent… */
+  provisionalMs: 10_000,
+  /** …once it has shown this many busy gaps (its longest gap within the busy bound). */
+  provisionalSamples: 4,
 });
 
 /** The learned figures of one stream (fields of the pool's StreamState; the router updates them per message). */
@@ -125,12 +132,19 @@ export function suspectAfterMs(st: CadenceState, o: StaleOverride, delivered: bo
   const n = st.gapSamples;
   const learned = n === 0 ? 0 : Math.max(st.gapMean + CADENCE.z * Math.sqrt(st.gapVar), CADENCE.peakFactor * st.gapPeak);
   let t: number;
-  if (!info.periodic && n < CADENCE.eventWarmupSamples) return Infinity; // event-driven and not shown busy yet: quiet
+  const busyGapMs = Math.max(CADENCE.busyMeanGapMs, CADENCE.busyPeriods * (c ?? 0));
+  if (!info.periodic && n < CADENCE.eventWarmupSamples) {
+    // Not warmed up yet. A stream that started busy (every gap so far within the busy bound) and then
+    // goes silent is judged provisionally, as the first release judged every stream; one that started
+    // slow may be an illiquid symbol's: quiet.
+    if (n < CADENCE.provisionalSamples || st.gapPeak > busyGapMs) return Infinity;
+    return Math.max(floor, CADENCE.provisionalMs, learned);
+  }
   if (n < CADENCE.warmupSamples) {
     if (c === undefined) return Infinity;
     t = Math.max(floor, CADENCE.warmupFactor * c, learned);
   } else {
-    if (!info.periodic && st.gapMean > Math.max(CADENCE.busyMeanGapMs, CADENCE.busyPeriods * (c ?? 0))) return Infinity; // an illiquid symbol's trades or book: quiet
+    if (!info.periodic && st.gapMean > busyGapMs) return Infinity; // an illiquid symbol's trades or book: quiet
     t = Math.max(floor, learned);
   }
   return delivered ? t : Math.max(t, CADENCE.firstMessageMs);

@@ -65,6 +65,18 @@ describe('learned cadence against an independent server', () => {
     for (let i = 1; i < got.length; i++) expect(got[i]).toBeGreaterThan(got[i - 1] as number); // in order, never twice
   }, 60_000);
 
+  it('a feed that stalls in its first second (not warmed up yet, but busy from the start) is still caught, provisionally', async () => {
+    const srv = await startWorkerServer({ intervalMs: 100 });
+    const { c, stale, ids } = client(srv.url);
+    c.subscribe('btcusdt@depth@100ms');
+    await c.start();
+    await until(() => count(ids, 'btcusdt@depth@100ms') >= 6, { timeoutMs: 20_000, message: 'a few messages' });
+    srv.stall(true);
+    await until(() => stale.length >= 1, { timeoutMs: 30_000, message: 'the young stall detected' });
+    expect(stale[0]).toMatchObject({ scope: 'connection', action: 'reconnect', streams: ['btcusdt@depth@100ms'] });
+    srv.stall(false);
+  }, 60_000);
+
   it('one silent stream on a live connection is repaired by re-subscribing it, the connection stays', async () => {
     const srv = await startWorkerServer({ intervalMs: 50 });
     const { c, stale, ids } = client(srv.url);

@@ -22,7 +22,17 @@ describe('learned cadence', () => {
       diff,
       repeat(CADENCE.warmupSamples, () => 100),
     );
-    expect(suspectAfterMs(diff, LEARNED, true)).toBe(Infinity); // more evidence first: event streams are bursty
+    // Not warmed up yet, but every gap so far was busy: judged provisionally, as generously as the first release.
+    expect(suspectAfterMs(diff, LEARNED, true)).toBe(CADENCE.provisionalMs);
+    const slowStart = state('ethusdt@depth@100ms');
+    feed(slowStart, [100, 100, 100, 900, 100]); // one gap past the busy bound: maybe an illiquid book, quiet until warmed up
+    expect(suspectAfterMs(slowStart, LEARNED, true)).toBe(Infinity);
+    const young = state('bnbusdt@depth@100ms');
+    feed(
+      young,
+      repeat(CADENCE.provisionalSamples - 1, () => 100),
+    );
+    expect(suspectAfterMs(young, LEARNED, true)).toBe(Infinity); // too few gaps to say anything
     feed(
       diff,
       repeat(CADENCE.eventWarmupSamples, () => 100),
