@@ -144,7 +144,7 @@ describe('order simulation: spot', () => {
     expect(r.status).toBe(200);
     expect(r.result).toMatchObject({ status: 'FILLED', side: 'SELL', origQty: '0.50000000' });
     expect(r.rateLimits).toEqual([
-      { rateLimitType: 'REQUEST_WEIGHT', interval: 'MINUTE', intervalNum: 1, limit: 6000, count: 3 },
+      { rateLimitType: 'REQUEST_WEIGHT', interval: 'MINUTE', intervalNum: 1, limit: 6000, count: 5 }, // 2 to connect, 2 to subscribe, 1 for the order
       { rateLimitType: 'ORDERS', interval: 'SECOND', intervalNum: 10, limit: 100, count: 1 },
       { rateLimitType: 'ORDERS', interval: 'DAY', intervalNum: 1, limit: 200000, count: 1 },
     ]);
