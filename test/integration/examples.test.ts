@@ -44,7 +44,7 @@ describe('examples', () => {
   }, 40_000);
 
   it('custom-retry-policy: the subclass decides the delays', async () => {
-    const { code, out } = await run('examples/custom-retry-policy.ts', [], 30_000);
+    const { code, out } = await run('examples/03-retries-and-errors.ts', [], 30_000);
     expect(code, out.slice(-3000)).toBe(0);
     expect(out).toMatch(/policy: attempt 1 after abnormal failure/);
     expect(out).toMatch(/policy: attempt \d after throttled failure .* wait 2000 ms/);
@@ -52,7 +52,7 @@ describe('examples', () => {
   }, 40_000);
 
   it('order-book: the local book survives a drop and a lost event and equals the emulator book', async () => {
-    const { code, out } = await run('examples/order-book.ts', ['--duration', '4'], 30_000);
+    const { code, out } = await run('examples/05-order-book.ts', ['--duration', '4'], 30_000);
     expect(code, out.slice(-3000)).toBe(0);
     expect(out).toMatch(/RESYNC #1 BTCUSDT \(reconnect\)/);
     expect(out).toMatch(/RESYNC #\d BTCUSDT \(gap\): expected U <= \d+/);
@@ -60,12 +60,12 @@ describe('examples', () => {
   }, 40_000);
 
   it('user-data-futures and user-data-spot run against the emulator', async () => {
-    const [fut, spot] = await Promise.all([run('examples/user-data-futures.ts', ['--duration', '3'], 30_000), run('examples/user-data-spot.ts', ['--duration', '3'], 30_000)]);
+    const [fut, spot] = await Promise.all([run('examples/07-user-data-futures.ts', ['--duration', '3'], 30_000), run('examples/06-user-data-spot.ts', ['--duration', '3'], 30_000)]);
     expect(fut.code, fut.out.slice(-3000)).toBe(0);
     expect(spot.code, spot.out.slice(-3000)).toBe(0);
   }, 40_000);
   it('gap-free-trades: every aggTrade once across a drop and a stall, the missed ones from REST', async () => {
-    const { code, out } = await run('examples/gap-free-trades.ts', ['--duration', '6'], 40_000);
+    const { code, out } = await run('examples/04-gap-free-trades.ts', ['--duration', '6'], 40_000);
     expect(code, out.slice(-3000)).toBe(0);
     expect(out).toMatch(/aggTrades: \d+ received \(\d+ from REST\), 0 lost, 0 duplicated/);
     expect(out).toMatch(/filled from REST/);

@@ -180,10 +180,10 @@ describe('openTelemetryMetrics (real @opentelemetry/sdk-metrics MeterProvider)',
   }, 30_000);
 });
 
-describe('examples/metrics.ts', () => {
+describe('examples/08-metrics.ts', () => {
   it('serves /metrics with the client metrics and exits 0', async () => {
     const root = fileURLToPath(new URL('../../', import.meta.url));
-    const child = spawn(process.execPath, ['--import', 'tsx', 'examples/metrics.ts', '--duration', '4'], { cwd: root, env: { ...process.env, FORCE_COLOR: '0' } });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'examples/08-metrics.ts', '--duration', '4'], { cwd: root, env: { ...process.env, FORCE_COLOR: '0' } });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (out += d.toString()));

@@ -4,7 +4,7 @@
  * the `fetch` option (undici's fetch with a ProxyAgent dispatcher). The proxies
  * (test/helpers/proxy.ts) count their tunnels and their targets: each test checks that every
  * connection to the emulator's WebSocket and HTTP ports went through a tunnel. The bundled
- * examples/proxy.ts runs too.
+ * examples/09-proxy.ts runs too.
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -117,10 +117,10 @@ describe('proxies', () => {
   });
 });
 
-describe('examples/proxy.ts', () => {
+describe('examples/09-proxy.ts', () => {
   it('runs through its demo proxy: the WebSocket and the REST snapshot both tunnelled', async () => {
     const root = fileURLToPath(new URL('../../', import.meta.url));
-    const child = spawn(process.execPath, ['--import', 'tsx', 'examples/proxy.ts', '--duration', '1'], { cwd: root, env: { ...process.env, FORCE_COLOR: '0', HTTPS_PROXY: '' } });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'examples/09-proxy.ts', '--duration', '1'], { cwd: root, env: { ...process.env, FORCE_COLOR: '0', HTTPS_PROXY: '' } });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (out += d.toString()));

@@ -1,4 +1,4 @@
-/** examples/gateway.ts runs as a user would run it (a real redis-server, the emulator) and exits 0 by itself. */
+/** examples/10-gateway.ts runs as a user would run it (a real redis-server, the emulator) and exits 0 by itself. */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { expect, it } from 'vitest';
@@ -18,11 +18,11 @@ function run(file: string, args: string[]): Promise<{ code: number | null; out: 
   });
 }
 
-describeRedis('examples/gateway.ts', () => {
+describeRedis('examples/10-gateway.ts', () => {
   it('a gateway and two consumers against the emulator: both consumers get every trade exactly once', { timeout: 60_000 }, async () => {
     const server = await startRedis();
     onCleanup(closeRedis);
-    const { code, out } = await run('examples/gateway.ts', ['--redis', server.url, '--duration', '3']);
+    const { code, out } = await run('examples/10-gateway.ts', ['--redis', server.url, '--duration', '3']);
     expect(code, out.slice(-3000)).toBe(0);
     expect(out).toMatch(/OK: every consumer got every trade exactly once, in order/);
     expect(out).toMatch(/consumer a btcusdt@aggTrade: [1-9]\d* trades, exactly the same sequence/);

@@ -8,8 +8,8 @@
  * `--live` it reads Binance's public market data (no keys needed). Exits by itself after
  * `--duration` seconds.
  *
- *   npx tsx examples/order-book.ts --duration 10
- *   npx tsx examples/order-book.ts --live --market usdm --symbol BTCUSDT --duration 30
+ *   npx tsx examples/05-order-book.ts --duration 10
+ *   npx tsx examples/05-order-book.ts --live --market usdm --symbol BTCUSDT --duration 30
  */
 import { parseArgs } from 'node:util';
 import { BinanceStreamClient, consoleLogger, describeError } from 'binance-stream-client';
@@ -28,7 +28,7 @@ const { values: args } = parseArgs({
   },
 });
 if (args.help) {
-  console.log('usage: npx tsx examples/order-book.ts [--duration s] [--symbol BTCUSDT] [--market spot|usdm|coinm] [--depth N] [--live] [--verbose]');
+  console.log('usage: npx tsx examples/05-order-book.ts [--duration s] [--symbol BTCUSDT] [--market spot|usdm|coinm] [--depth N] [--live] [--verbose]');
   process.exit(0);
 }
 const durationMs = Number(args.duration) * 1000;

@@ -5,7 +5,7 @@
  * is its own process: run this file with `--role gateway` once and `--role consumer --name a`
  * as often as you like).
  *
- *   npx tsx examples/gateway.ts --redis redis://127.0.0.1:6379 [--duration 5] [--role all|gateway|consumer] [--name a]
+ *   npx tsx examples/10-gateway.ts --redis redis://127.0.0.1:6379 [--duration 5] [--role all|gateway|consumer] [--name a]
  *
  * What it prints: messages the gateway's client received per stream, what each consumer got
  * (and whether it is exactly the same sequence), and the added latency (Binance frame
@@ -28,7 +28,7 @@ const { values: args } = parseArgs({
   },
 });
 if (args.help) {
-  console.log('usage: npx tsx examples/gateway.ts --redis redis://host:6379 [--duration s] [--role all|gateway|consumer] [--name a]');
+  console.log('usage: npx tsx examples/10-gateway.ts --redis redis://host:6379 [--duration s] [--role all|gateway|consumer] [--name a]');
   process.exit(0);
 }
 

@@ -4,7 +4,7 @@
  * Runs against the local emulator (which drops the connection abruptly, then stalls it);
  * `--live` connects to Binance instead and reports what it saw.
  *
- *   npx tsx examples/gap-free-trades.ts [--duration 10] [--live] [--symbol btcusdt]
+ *   npx tsx examples/04-gap-free-trades.ts [--duration 10] [--live] [--symbol btcusdt]
  *
  * What it prints: trades and closed candles received, how many came from REST, every `gap`
  * event (its exact range, cause and whether it was filled), and a final check that the
@@ -24,7 +24,7 @@ const { values: args } = parseArgs({
   },
 });
 if (args.help) {
-  console.log('usage: npx tsx examples/gap-free-trades.ts [--duration s] [--live] [--symbol btcusdt]');
+  console.log('usage: npx tsx examples/04-gap-free-trades.ts [--duration s] [--live] [--symbol btcusdt]');
   process.exit(0);
 }
 

@@ -1,8 +1,8 @@
 /**
  * Prometheus metrics of a client, served on /metrics. Runs against the local emulator:
  *
- *   npx tsx examples/metrics.ts              # then: curl http://127.0.0.1:<port>/metrics
- *   npx tsx examples/metrics.ts --duration 5 --port 9464
+ *   npx tsx examples/08-metrics.ts              # then: curl http://127.0.0.1:<port>/metrics
+ *   npx tsx examples/08-metrics.ts --duration 5 --port 9464
  *
  * What it shows: `prometheusMetrics(client, { promClient })` registers the metrics
  * (README "Metrics") in prom-client's default registry; the HTTP handler answers with

@@ -1,8 +1,8 @@
 /**
  * Market data and REST through an HTTP(S) proxy (Node):
  *
- *   HTTPS_PROXY=http://proxy.internal:3128 npx tsx examples/proxy.ts --live   # Binance via your proxy
- *   npx tsx examples/proxy.ts                                                 # emulator + a local demo proxy
+ *   HTTPS_PROXY=http://proxy.internal:3128 npx tsx examples/09-proxy.ts --live   # Binance via your proxy
+ *   npx tsx examples/09-proxy.ts                                                 # emulator + a local demo proxy
  *
  * - WebSockets: `webSocketFactory` opens each one with `ws` and an agent that tunnels through
  *   the proxy (`https-proxy-agent` for HTTP CONNECT proxies; `socks-proxy-agent` for

@@ -11,8 +11,8 @@
  * BINANCE_API_KEY plus BINANCE_API_SECRET (HMAC) or BINANCE_PRIVATE_KEY (Ed25519/RSA PEM,
  * or a path to the PEM file). Exits by itself after `--duration` seconds.
  *
- *   npx tsx examples/user-data-spot.ts --duration 10 [--ed25519]
- *   BINANCE_API_KEY=… BINANCE_PRIVATE_KEY=./ed25519.pem npx tsx examples/user-data-spot.ts --live
+ *   npx tsx examples/06-user-data-spot.ts --duration 10 [--ed25519]
+ *   BINANCE_API_KEY=… BINANCE_PRIVATE_KEY=./ed25519.pem npx tsx examples/06-user-data-spot.ts --live
  */
 import { generateKeyPairSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -30,7 +30,7 @@ const { values: args } = parseArgs({
   },
 });
 if (args.help) {
-  console.log('usage: npx tsx examples/user-data-spot.ts [--duration s] [--ed25519] [--live] [--verbose]');
+  console.log('usage: npx tsx examples/06-user-data-spot.ts [--duration s] [--ed25519] [--live] [--verbose]');
   process.exit(0);
 }
 const durationMs = Number(args.duration) * 1000;

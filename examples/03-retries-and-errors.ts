@@ -2,7 +2,7 @@
  * A custom retry policy: subclass a built-in (or RetryPolicy itself) and the client
  * uses your delays for every reconnect. Runs against the local emulator:
  *
- *   npx tsx examples/custom-retry-policy.ts
+ *   npx tsx examples/03-retries-and-errors.ts
  *
  * What it shows: the emulator drops the connection a few times (abrupt reset, then a
  * 1008 "too many requests"); the policy below logs its decisions and waits its own

@@ -7,8 +7,8 @@
  * futures TESTNET with keys from the environment (BINANCE_API_KEY; a listenKey needs no
  * secret) and just listens. Exits by itself after `--duration` seconds.
  *
- *   npx tsx examples/user-data-futures.ts --duration 10
- *   BINANCE_API_KEY=… npx tsx examples/user-data-futures.ts --live --duration 60
+ *   npx tsx examples/07-user-data-futures.ts --duration 10
+ *   BINANCE_API_KEY=… npx tsx examples/07-user-data-futures.ts --live --duration 60
  */
 import { parseArgs } from 'node:util';
 import { BinanceStreamClient, consoleLogger, describeError } from 'binance-stream-client';
@@ -23,7 +23,7 @@ const { values: args } = parseArgs({
   },
 });
 if (args.help) {
-  console.log('usage: npx tsx examples/user-data-futures.ts [--duration s] [--live] [--verbose]');
+  console.log('usage: npx tsx examples/07-user-data-futures.ts [--duration s] [--live] [--verbose]');
   process.exit(0);
 }
 const durationMs = Number(args.duration) * 1000;
