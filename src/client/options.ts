@@ -128,6 +128,13 @@ export interface BinanceStreamClientOptions {
    * @default 'json'
    */
   encoding?: 'json' | 'sbe' | undefined;
+  /**
+   * With `encoding: 'sbe'`: prices and quantities of the decoded events as exact decimal strings
+   * (as the JSON streams send them), or as numbers (the nearest double; faster to compute with,
+   * but the event types still say `string`: cast them). `'number'` needs `encoding: 'sbe'`
+   * (ERR_INVALID_OPTION otherwise). @default 'string'
+   */
+  decimals?: 'string' | 'number' | undefined;
   /** API key (user data; the SBE streams' key). Never logged. */
   apiKey?: string | undefined;
   /** HMAC secret (user data). Never logged. */
@@ -175,6 +182,7 @@ export const CLIENT_OPTION_NAMES: readonly (keyof BinanceStreamClientOptions)[] 
   'listenKeyLease',
   'allowUnknownStreams',
   'encoding',
+  'decimals',
   'apiKey',
   'apiSecret',
   'privateKey',

@@ -2,7 +2,8 @@
  * `client.orderBook(symbol, options)`: local order books kept in sync from the client's own
  * diff-depth delivery and REST snapshots (the synchroniser: ../book/book-sync.ts).
  *
- * - Each book subscribes `<symbol>@depth[@<speed>ms]` and reads it through an emitter tap, like a
+ * - Each book subscribes `<symbol>@depth[@<speed>ms]` (with `encoding: 'sbe'`, SBE's `<symbol>@depth`:
+ *   the same U/u update ids, so the same synchroniser) and reads it through an emitter tap, like a
  *   `client.stream()` iterator (after the listeners, in arrival order).
  * - Snapshots come from `MarketRest.depth()` (../rest/market-rest.ts: the process-wide REST
  *   weight budget), `limit` = the book's depth (futures: the next limit Binance accepts). The
@@ -26,7 +27,7 @@ import { knownKeys, num, numOrFalse, optObject } from '../core/validate';
 import type { StreamPool } from '../pool/stream-pool';
 import { MarketRest } from '../rest/market-rest';
 import { ConstantBackoff } from '../retry/constant-backoff';
-import { checkStreamKind } from '../streams/catalog';
+import { checkSbeStream, checkStreamKind } from '../streams/catalog';
 import { normalizeStreamName, streams } from '../streams/names';
 import type { DepthSpeed } from '../streams/names';
 import type { DepthUpdateEvent, PriceLevel, StreamMessage } from '../streams/types';
@@ -67,7 +68,7 @@ type Pool = Pick<StreamPool, 'has' | 'subscribe' | 'unsubscribe' | 'hold' | 'hea
 
 export interface ConsumersHost {
   readonly config: Pick<ResolvedClientConfig, 'market' | 'allowUnknownStreams' | 'logger' | 'urls' | 'fetch' | 'restWeightBudget'> & {
-    readonly pool: { readonly liveness: { readonly lagThresholdMs: number } };
+    readonly pool: { readonly liveness: { readonly lagThresholdMs: number }; readonly tuning?: { readonly binaryFrames?: unknown } | undefined };
   };
   readonly pool: Pool;
   readonly taps: { add(stream: string, tap: MessageTap): void; remove(stream: string, tap: MessageTap): void };
@@ -80,7 +81,8 @@ export interface ConsumersHost {
 export function createConsumers(h: ConsumersHost): { iterators: MessageStreams; books: OrderBooks } {
   const c = h.config;
   const books = new OrderBooks(h);
-  const host = { market: c.market, allowUnknownStreams: c.allowUnknownStreams, log: c.logger, emit: h.emit, taps: h.taps, lagThresholdMs: c.pool.liveness.lagThresholdMs || (false as const) };
+  const sbe = c.pool.tuning?.binaryFrames !== undefined;
+  const host = { market: c.market, allowUnknownStreams: c.allowUnknownStreams, sbe, log: c.logger, emit: h.emit, taps: h.taps, lagThresholdMs: c.pool.liveness.lagThresholdMs || (false as const) };
   return { iterators: new MessageStreams({ ...host, pool: books.guard(h.pool) }), books };
 }
 
@@ -111,12 +113,16 @@ export class OrderBooks {
     const o = optObject('orderBook() options', options, 'an object { depth?, speed?, selfCheckMs? }') ?? {};
     knownKeys('orderBook()', o, ['depth', 'speed', 'selfCheckMs']);
     const depth = num('orderBook().depth', o.depth, 1_000, { integer: true, min: 1, max: market.futures ? 1_000 : 5_000 });
+    const sbe = this.h.config.pool.tuning?.binaryFrames !== undefined;
     const speeds = market.futures ? [100, 250, 500] : [100, 1000];
+    // Binance's SBE diff depth (`<symbol>@depth`, encoding: 'sbe') has one speed (20 ms) and no speed suffix.
+    if (sbe && o.speed !== undefined) throw invalidOption('orderBook().speed', "no speed with encoding 'sbe' (its <symbol>@depth stream has one update speed, set by Binance)", o.speed);
     if (o.speed !== undefined && !speeds.includes(o.speed as number)) throw invalidOption('orderBook().speed', `one of ${speeds.join(', ')} (${market.id})`, o.speed);
     const selfCheckMs = numOrFalse('orderBook().selfCheckMs', o.selfCheckMs, false, { min: 1_000, unit: 'ms' });
     const speed = o.speed === (market.futures ? 250 : 1000) ? undefined : (o.speed as DepthSpeed | undefined);
     const stream = normalizeStreamName(streams.depth(symbol, speed));
-    checkStreamKind(stream, market.id, this.h.config.allowUnknownStreams);
+    if (sbe) checkSbeStream(stream, this.h.config.allowUnknownStreams);
+    else checkStreamKind(stream, market.id, this.h.config.allowUnknownStreams);
     const limit = market.futures ? (FUTURES_LIMITS.find((l) => l >= depth) ?? 1_000) : depth;
     const sym = stream.slice(0, stream.indexOf('@')).toUpperCase();
     const sync: BookSync = new BookSync({

@@ -4,7 +4,8 @@
  * WebSocket upgrade (so a runtime that can send headers: Node, Bun, Deno) and their own host.
  * The pool then gets that host, a factory sending the header, and a socket tuning whose
  * `binaryFrames` hook decodes SBE frames into the JSON path's events (src/streams/sbe/).
- * User data (WS API, listenKeys) is untouched: it stays JSON on its own URLs.
+ * User data (WS API, listenKeys) is untouched: it stays JSON on its own URLs. `decimals`
+ * ('string' by default, exact; 'number' on request) is the decoder's, so it needs `encoding: 'sbe'`.
  */
 import { headerWebSocketFactory } from '../connection/transport';
 import type { ResolvedSocketTuning, WebSocketFactory } from '../connection/types';
@@ -35,10 +36,15 @@ export function resolveEncoding(
   factory: WebSocketFactory | undefined,
 ): ResolvedEncoding | undefined {
   const encoding = oneOf('encoding', o.encoding, ['json', 'sbe'], 'json');
-  if (encoding === 'json') return undefined;
+  const decimals = oneOf('decimals', o.decimals, ['string', 'number'], 'string');
+  if (encoding === 'json') {
+    // JSON streams carry prices and quantities as strings; only the SBE decoder can make numbers.
+    if (decimals === 'number') throw invalidOption('decimals', "'string' with encoding 'json' ('number' applies to encoding 'sbe', whose decoder builds the decimals)", o.decimals);
+    return undefined;
+  }
   if (market !== 'spot') throw invalidOption('encoding', `'json' on ${market}: Binance serves SBE market data on spot only`, o.encoding);
   if (apiKey === undefined) throw invalidOption('apiKey', "an Ed25519 API key: encoding 'sbe' sends it as X-MBX-APIKEY (Binance's SBE streams refuse connections without one)", undefined);
-  const decoder = sbeFrameDecoder();
+  const decoder = sbeFrameDecoder({ decimals });
   return {
     baseUrl: url('baseUrl', o.baseUrl, ['ws:', 'wss:'], SBE_STREAM_BASE[env]),
     // A factory of the user's own must send the header itself (documented on `encoding`).

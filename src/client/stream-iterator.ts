@@ -20,7 +20,7 @@ import type { MarketId, MarketProfile } from '../core/markets';
 import { knownKeys, num, oneOf, optImplementation, optObject } from '../core/validate';
 import type { AbortSignalLike } from '../core/web-types';
 import type { StreamPool } from '../pool/stream-pool';
-import { checkStreamKind } from '../streams/catalog';
+import { checkSbeStream, checkStreamKind } from '../streams/catalog';
 import { classifyStream } from '../streams/classify';
 import { normalizeStreamName, toStreamList } from '../streams/names';
 import type { StreamMessage } from '../streams/types';
@@ -57,6 +57,7 @@ export interface MessageStreamStats extends BufferedStreamStats {
 export interface MessageStreamHost {
   readonly market: Pick<MarketProfile, 'id' | 'futures'>;
   readonly allowUnknownStreams: boolean;
+  readonly sbe?: boolean | undefined; // encoding 'sbe': names are checked against the SBE streams
   readonly log: Logger;
   /** `lagging` threshold (consumer 'iterator'); `false` disables. @default 1_000 */
   readonly lagThresholdMs?: number | false | undefined;
@@ -86,13 +87,14 @@ function resolveOptions(options: unknown): Resolved {
   };
 }
 
-/** Normalised, de-duplicated names, each checked like `subscribe()` does: ERR_INVALID_STREAM naming the bad one. */
-function streamList(names: unknown, market: MarketId, allowUnknown: boolean): string[] {
+/** Normalised, de-duplicated names, each checked like `subscribe()` does (the SBE catalog with `sbe`): ERR_INVALID_STREAM naming the bad one. */
+function streamList(names: unknown, market: MarketId, allowUnknown: boolean, sbe = false): string[] {
   const out = new Set<string>();
+  const check = sbe ? (n: string) => checkSbeStream(n, allowUnknown) : (n: string) => checkStreamKind(n, market, allowUnknown);
   for (const raw of toStreamList(names, 'stream()')) {
     try {
       const name = normalizeStreamName(raw);
-      checkStreamKind(name, market, allowUnknown);
+      check(name);
       out.add(name);
     } catch (err) {
       throw new BinanceStreamError('ERR_INVALID_STREAM', `stream(): ${(err as Error).message}`, { streams: [String(raw)], permanent: true, cause: err });
@@ -123,7 +125,7 @@ export class MessageStreams {
   open<T>(names: unknown, options: unknown): MessageStream<T> {
     const o = resolveOptions(options);
     const h = this.host;
-    const list = streamList(names, h.market.id, h.allowUnknownStreams);
+    const list = streamList(names, h.market.id, h.allowUnknownStreams, h.sbe);
     const specs = list.map((name) => ({ name, key: coalesceKey(classifyStream(name, h.market.futures)) }));
     if (o.overflow === 'coalesce') for (const s of specs) if (s.key === undefined) throw notCoalescable(s.name);
     if (o.signal?.aborted) throw aborted('stream()', o.signal.reason);
