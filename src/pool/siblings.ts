@@ -7,16 +7,17 @@
  */
 import type { StreamInfo, StreamKind } from '../streams/classify';
 
-const CLASS: Partial<Record<StreamKind, string>> = {
-  aggTrade: 'trades',
-  trade: 'trades',
-  kline: 'trades',
-  continuousKline: 'trades',
-  bookTicker: 'book',
-  depth: 'book',
-  partialDepth: 'book',
-  ticker: 'ticker',
-  miniTicker: 'ticker',
+/** The activity class of each kind (an index into `SiblingIndex`'s maps). */
+const CLASS: Partial<Record<StreamKind, number>> = {
+  aggTrade: 0,
+  trade: 0,
+  kline: 0,
+  continuousKline: 0,
+  bookTicker: 1,
+  depth: 1,
+  partialDepth: 1,
+  ticker: 2,
+  miniTicker: 2,
 };
 
 export interface SiblingMember {
@@ -28,32 +29,54 @@ export interface SiblingMember {
   siblings: readonly SiblingMember[] | undefined;
 }
 
+/**
+ * One map per activity class, keyed by the stream's own symbol string (no key built per
+ * stream); a lone stream is held as itself, a group (two or more) as one shared array.
+ */
 export class SiblingIndex {
-  private readonly groups = new Map<string, SiblingMember[]>();
+  private readonly classes: Map<string, SiblingMember | SiblingMember[]>[] = [new Map(), new Map(), new Map()];
 
-  private key(info: StreamInfo): string | undefined {
+  private map(info: StreamInfo): Map<string, SiblingMember | SiblingMember[]> | undefined {
     const c = CLASS[info.kind];
-    return c === undefined || info.symbol === undefined ? undefined : `${info.symbol}|${c}`;
+    return c === undefined || info.symbol === undefined ? undefined : this.classes[c];
   }
 
   add(st: SiblingMember): void {
-    const k = this.key(st.info);
-    if (k === undefined) return;
-    let g = this.groups.get(k);
-    if (g === undefined) this.groups.set(k, (g = []));
+    const m = this.map(st.info);
+    const sym = st.info.symbol;
+    if (m === undefined || sym === undefined) return;
+    const e = m.get(sym);
+    if (e === undefined) {
+      m.set(sym, st);
+      st.siblings = undefined;
+      return;
+    }
+    const g = Array.isArray(e) ? e : [e];
+    if (g.includes(st)) return;
     g.push(st);
-    for (const m of g) m.siblings = g.length > 1 ? g : undefined;
+    if (g !== e) m.set(sym, g);
+    for (const s of g) s.siblings = g;
   }
 
   remove(st: SiblingMember): void {
-    const k = this.key(st.info);
-    const g = k === undefined ? undefined : this.groups.get(k);
-    if (g === undefined || k === undefined) return;
-    const i = g.indexOf(st);
-    if (i >= 0) g.splice(i, 1);
+    const m = this.map(st.info);
+    const sym = st.info.symbol;
+    const e = m === undefined || sym === undefined ? undefined : m.get(sym);
+    if (e === undefined || m === undefined || sym === undefined) return;
     st.siblings = undefined;
-    if (g.length === 0) this.groups.delete(k);
-    for (const m of g) m.siblings = g.length > 1 ? g : undefined;
+    if (!Array.isArray(e)) {
+      if (e === st) m.delete(sym);
+      return;
+    }
+    const i = e.indexOf(st);
+    if (i >= 0) e.splice(i, 1);
+    if (e.length > 1) return;
+    const last = e[0];
+    if (last === undefined) m.delete(sym);
+    else {
+      m.set(sym, last);
+      last.siblings = undefined;
+    }
   }
 }
 

@@ -109,7 +109,6 @@ export class StreamPool extends EventEmitter<PoolEvents> {
   streams(): string[] {
     return [...this.router.states.keys()];
   }
-
   get isRunning(): boolean {
     return this.running;
   }
@@ -123,15 +122,16 @@ export class StreamPool extends EventEmitter<PoolEvents> {
     const { group, staleAfterMs, backfill } = subscribeArgs(options);
     const now = this.o.now();
     const added: StreamState[] = [];
+    const seen = new Set<string>();
     for (const name of streamNames('subscribe', streams, this.o)) {
-      if (this.router.states.has(name) || added.some((a) => a.name === name)) continue;
+      if (this.router.states.has(name) || seen.has(name)) continue;
+      seen.add(name);
       const info = classifyStream(name, this.market.futures);
       added.push(new StreamState(name, info, group, now, this.o.stages?.(info, { backfill }), this.liveness.silence.overrideFor(info, staleAfterMs)));
     }
     for (const st of added) this.router.add(st); // all checked (a throwing streamStaleAfterMs function included) before any is added
     // After stop() streams are only recorded; start() places them again.
-    const names = added.map((a) => a.name);
-    if (this.running || !this.everStopped) this.apply(this.placement.plan(group, names));
+    if (this.running || !this.everStopped) this.apply(this.placement.plan(group, [...seen]));
     if (added.length) this.scheduleProgress();
   }
 

@@ -109,7 +109,11 @@ export class StreamState implements InterruptionView, CadenceState {
   /** Compare keys and drop anything not newer than `last` (on from a handover's start until the new socket delivers). */
   filtering = false;
   hasLast = false;
-  readonly last: EventKey = newEventKey();
+  private lastKey: EventKey | undefined = undefined;
+  /** The key of the last delivered message, while filtering (allocated on first use: most streams never see a handover). */
+  get last(): EventKey {
+    return (this.lastKey ??= newEventKey());
+  }
 
   constructor(name: string, info: StreamInfo, group: string, subscribedAt: number, stages: readonly RecoveryStage[] | undefined, stale: StaleOverride = LEARNED) {
     this.name = name;
