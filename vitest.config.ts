@@ -13,7 +13,15 @@ export default defineConfig({
   test: {
     // Closes every emulator started with startEmulator() after each test (test/helpers/emulator.ts).
     setupFiles: ['test/helpers/setup.ts'],
-    include: ['test/unit/**/*.test.ts', 'test/integration/**/*.test.ts', 'test/emulator/**/*.test.ts', 'test/types/**/*.test.ts', 'test/browser/**/*.test.ts', 'test/redis/**/*.test.ts'],
+    include: [
+      'test/unit/**/*.test.ts',
+      'test/integration/**/*.test.ts',
+      'test/emulator/**/*.test.ts',
+      'test/types/**/*.test.ts',
+      'test/browser/**/*.test.ts',
+      'test/redis/**/*.test.ts',
+      'examples/test-your-bot.ts', // a vitest file for users to copy (examples/README.md)
+    ],
     testTimeout: 20_000,
     hookTimeout: 20_000,
     pool: 'forks',

@@ -1,14 +1,19 @@
 /**
- * A custom retry policy: subclass a built-in (or RetryPolicy itself) and the client
- * uses your delays for every reconnect. Runs against the local emulator:
+ * Retries and errors: a custom retry policy, and what the client's events say when the
+ * connection breaks. Runs against the local emulator:
  *
  *   npx tsx examples/03-retries-and-errors.ts
  *
- * What it shows: the emulator drops the connection a few times (abrupt reset, then a
- * 1008 "too many requests"); the policy below logs its decisions and waits its own
- * curve. A server's Retry-After would still win over whatever delayMs() returns.
+ * What it shows: the emulator breaks the connection three ways: an abrupt reset (1006),
+ * a 1008 "too many requests", then a silent stall (the socket stays open, pings are
+ * answered, no data comes). The policy below logs its decisions and waits its own curve
+ * (a server's Retry-After would still win over whatever delayMs() returns). The events
+ * tell the story: `close` (code, reason, the error with its `code`), `reconnecting`
+ * (attempt, delay), `reconnected` (downtime), `stale` (the stall noticed), and `gaveUp`
+ * if the policy ever says stop. Every error has a stable `code` to match on, and
+ * `describeError()` turns any error into one readable line.
  */
-import { BinanceStreamClient, ExponentialBackoff, consoleLogger, failureKind } from 'binance-stream-client';
+import { BinanceStreamClient, ExponentialBackoff, consoleLogger, describeError, failureKind } from 'binance-stream-client';
 import type { RetryContext } from 'binance-stream-client';
 import { FakeBinance } from 'binance-stream-client/testing';
 
@@ -38,28 +43,48 @@ class TradingBotPolicy extends ExponentialBackoff {
   }
 }
 
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
 async function main(): Promise<void> {
-  const fake = await FakeBinance.start({ market: 'spot', symbols: ['btcusdt', 'ethusdt'] });
+  const fake = await FakeBinance.start({ market: 'spot', symbols: ['btcusdt', 'ethusdt'], rates: { aggTrade: 20 } });
   const client = new BinanceStreamClient({
     ...fake.clientOptions(),
     retryPolicy: new TradingBotPolicy(),
-    logger: consoleLogger('info'),
+    logger: consoleLogger('warn'), // the same story as log lines; 'info' adds every open and close
   });
   let trades = 0;
+  let staleAt = -1;
   client.on('aggTrade', () => void trades++);
+  client.on('close', (e) => console.log(`close ${e.code} "${e.reason}"${e.error ? ` (${describeError(e.error)})` : ''}, will reconnect: ${e.willReconnect}`));
   client.on('reconnecting', (e) => console.log(`reconnecting: retry ${e.attempt} in ${e.delayMs} ms (${e.error.code})`));
   client.on('reconnected', (e) => console.log(`reconnected after ${e.attempts} attempt(s), ${e.downtimeMs} ms down`));
+  client.on('stale', (e) => {
+    staleAt = trades;
+    console.log(`stale: the ${e.scope} was silent for ${e.silentMs} ms (${e.streams.join(', ')}) → ${e.action}`);
+  });
+  client.on('gaveUp', (e) => console.log(`gave up after ${e.attempts} attempts: ${describeError(e.error)}`));
+  // Anything unexpected that the client recovered from (a malformed frame, a failed SUBSCRIBE…).
+  client.on('error', (e) => console.log(`error: ${describeError(e.error)}`));
 
   client.subscribe(['btcusdt@aggTrade', 'ethusdt@aggTrade']);
   await client.start();
 
-  await new Promise((r) => setTimeout(r, 1_000));
-  fake.faults.close({ all: true }, { code: 1006 }); // abrupt TCP reset
-  await new Promise((r) => setTimeout(r, 1_500));
-  fake.faults.close({ all: true }, { code: 1008, reason: 'Too many requests' }); // throttled
-  await new Promise((r) => setTimeout(r, 3_000));
+  await sleep(2_000); // long enough for the client to learn how busy the streams are
+  console.log('fault: abrupt drop (1006, no close frame)');
+  fake.faults.close({ all: true }, { code: 1006 });
+  await sleep(1_500);
+  console.log('fault: 1008 "Too many requests"');
+  fake.faults.close({ all: true }, { code: 1008, reason: 'Too many requests' });
+  await sleep(3_000);
+  console.log('fault: silent stall (the socket stays open and answers pings, no data)');
+  fake.faults.stall({ all: true }); // lasts until the client notices and dials a new connection
+  const deadline = Date.now() + 30_000;
+  while (!(staleAt >= 0 && trades > staleAt) && Date.now() < deadline) await sleep(50);
+  if (staleAt < 0 || trades === staleAt) throw new Error('the stall was not recovered within 30 s');
+  console.log(`data flows again after the stall (${trades - staleAt} more aggTrades)`);
 
-  console.log(`received ${trades} aggTrades; stats:`, client.stats());
+  const sockets = client.stats().pool.sockets;
+  console.log(`received ${trades} aggTrades; ${sockets.length} connection(s), ${sockets.reduce((n, s) => n + s.reconnects, 0)} reconnects`);
   await client.stop();
   await fake.close();
 }
