@@ -17,7 +17,6 @@ import { knownKeys, oneOf, optImplementation, optObject } from '../core/validate
 import type { AbortSignalLike } from '../core/web-types';
 import { POOL_EVENT_NAMES } from '../pool/events';
 import { StreamPool } from '../pool/stream-pool';
-import { createUserDataStream } from '../user-data/user-data-stream';
 import type { UserDataController, UserDataProduct } from '../user-data/user-data-stream';
 import { ClientEmitter } from './emitter';
 import type { MessageTap } from './emitter';
@@ -28,6 +27,7 @@ import { clientRecovery } from './recovery';
 import type { ClientRecovery } from './recovery';
 import { resolveClientOptions } from './resolve';
 import type { ClientStats, StartOptions, SubscribeOptions, SubscribeUserDataOptions } from './types';
+import { createClientUserData } from './user-data';
 
 export type { ClientStats, ReadyOptions, StartOptions, SubscribeOptions, SubscribeUserDataOptions };
 import type { ResolvedClientConfig } from './resolve';
@@ -60,6 +60,8 @@ export class BinanceStreamClient extends ClientEmitter {
   private readonly config: ResolvedClientConfig;
   private readonly pool: StreamPool;
   private readonly userData = new Map<UserDataProduct, UserDataController>();
+  /** subscribeUserData() calls loading the user-data code (./user-data.ts), per product. */
+  private readonly userDataLoads = new Map<UserDataProduct, Promise<UserDataController>>();
   private startPromise: Promise<void> | undefined;
   private stopPromise: Promise<void> | undefined;
   private readonly iterators: MessageStreams;
@@ -200,30 +202,26 @@ export class BinanceStreamClient extends ClientEmitter {
   async subscribeUserData(options: SubscribeUserDataOptions = {}): Promise<void> {
     this.assertNotStopped('subscribeUserData');
     const product = oneOf<UserDataProduct>('subscribeUserData.product', options.product, PRODUCTS, this.market.id === 'spot' ? 'spot' : this.market.id);
-    const { credentials: c, urls } = this.config;
-    if (!c.apiKey) throw new BinanceStreamError('ERR_AUTH', 'subscribeUserData needs the apiKey option (and apiSecret or privateKey for spot/margin)', { permanent: true });
+    const apiKey = this.config.credentials.apiKey;
+    if (!apiKey) throw new BinanceStreamError('ERR_AUTH', 'subscribeUserData needs the apiKey option (and apiSecret or privateKey for spot/margin)', { permanent: true });
     const existing = this.userData.get(product);
     if (existing) return existing.start();
-    const controller = createUserDataStream({
-      ...options,
-      product,
-      apiKey: c.apiKey,
-      ...(c.apiSecret !== undefined ? { apiSecret: c.apiSecret } : {}),
-      ...(c.privateKey !== undefined ? { privateKey: c.privateKey } : {}),
-      restBaseUrl: urls.rest,
-      streamBaseUrl: urls.stream,
-      wsApiUrl: urls.wsApi,
-      logger: this.log,
-      retryPolicy: this.config.retryPolicy,
-      restRetryPolicy: this.config.restRetryPolicy,
-      dialGate: this.config.budget,
-      restWeightBudget: this.config.restWeightBudget,
-      listenKeyLease: this.config.listenKeyLease,
-      tuning: this.config.socket,
-      webSocketFactory: this.config.webSocketFactory,
-      fetch: this.config.fetch,
-      emit: this.emitAny,
-    });
+    const pending = this.userDataLoads.get(product);
+    if (pending) {
+      await pending; // its caller has registered the controller by now (or failed, and so does this call)
+      if (this.stopPromise) throw aborted('subscribeUserData()');
+      return this.subscribeUserData(options);
+    }
+    const load = createClientUserData(product, options, { config: this.config, apiKey, logger: this.log, emit: this.emitAny });
+    this.userDataLoads.set(product, load);
+    let controller: UserDataController;
+    try {
+      controller = await load;
+    } finally {
+      this.userDataLoads.delete(product);
+    }
+    // stop() ran while the code loaded: the controller never started, so it holds nothing.
+    if (this.stopPromise) throw aborted('subscribeUserData()');
     this.userData.set(product, controller);
     try {
       await controller.start();

@@ -21,7 +21,7 @@ import type { ListenKeyLease } from '../user-data/futures/listen-key-options';
 import { resolvePoolOptions } from '../pool/options';
 import type { ResolvedPoolOptions, StreamPoolOptions } from '../pool/options';
 import { ExponentialBackoff } from '../retry/exponential-backoff';
-import { defaultRestRetryPolicy } from '../user-data/rest';
+import { defaultRestRetryPolicy } from '../rest/http';
 import { RetryPolicy } from '../retry/policy';
 import type { StreamInfo } from '../streams/classify';
 import type { StreamMessage } from '../streams/types';

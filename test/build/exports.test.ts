@@ -35,13 +35,59 @@ describe('published entry points', () => {
     expect(typeof esm.FakeBinance).toBe('function');
   });
 
+  it("ESM: an error thrown by /metrics, /redis or /advanced is `instanceof` the main entry's BinanceStreamError (one shared class)", async () => {
+    const load = async (f: string): Promise<Record<string, unknown>> => (await import(pathToFileURL(root + f).href)) as Record<string, unknown>;
+    const main = await load('dist/index.js');
+    const metrics = await load('dist/metrics/index.js');
+    const redis = await load('dist/redis/index.js');
+    const advanced = await load('dist/advanced.js');
+    const Err = main.BinanceStreamError as new (...a: unknown[]) => Error;
+    const thrown = (f: () => unknown): unknown => {
+      try {
+        f();
+      } catch (e) {
+        return e;
+      }
+      throw new Error('expected a throw');
+    };
+    const errors = [
+      thrown(() => (metrics.prometheusMetrics as (c: unknown, o: unknown) => unknown)(undefined, {})),
+      thrown(() => new (redis.RedisCoordinator as new (o: unknown) => unknown)({})),
+      thrown(() => (advanced.createSigner as (o: unknown) => unknown)({})),
+    ];
+    for (const e of errors) {
+      expect(e).toMatchObject({ code: 'ERR_INVALID_OPTION' });
+      expect(e instanceof Err, String(e)).toBe(true);
+    }
+  });
+
+  it('the user-data code the client loads with import() is a chunk of its own (ESM) and inlined in the CJS build', async () => {
+    const esm = readFileSync(root + 'dist/index.js', 'utf8');
+    const esmChunks = [...esm.matchAll(/from ["'](\.\/[^"']+)["']/g)].map((m) => readFileSync(root + 'dist/' + m[1]!.slice(2), 'utf8'));
+    const dynamic = esmChunks.join('\n').match(/import\(["'](\.\/user-data-stream-[\w-]+\.js)["']\)/);
+    expect(dynamic, 'an import() of the user-data chunk').not.toBeNull();
+    expect(esm + esmChunks.join('\n')).not.toContain('userDataStream.subscribe');
+    const lazy = (await import(pathToFileURL(root + 'dist/' + dynamic![1]!.slice(2)).href)) as Record<string, unknown>;
+    expect(typeof lazy.createUserDataStream).toBe('function');
+    expect(readFileSync(root + 'dist/index.cjs', 'utf8')).toContain('userDataStream.subscribe');
+  });
+
   it('the CJS main build bundles p-retry instead of requiring an ESM-only package', () => {
     const text = readFileSync(root + 'dist/index.cjs', 'utf8');
     expect(text).not.toMatch(/require\(["']p-retry["']\)/);
   });
 
   it('the main entry imports no Node-only module and not the emulator', () => {
-    for (const file of ['dist/index.js', 'dist/index.cjs']) {
+    // The split ESM entry is a facade over chunks: read every chunk it reaches statically too.
+    const reach = (file: string, seen = new Set<string>()): Set<string> => {
+      if (seen.has(file)) return seen;
+      seen.add(file);
+      for (const m of readFileSync(root + file, 'utf8').matchAll(/from ["']\.\/([^"']+\.js)["']/g)) reach('dist/' + m[1]!, seen);
+      return seen;
+    };
+    const files = [...reach('dist/index.js'), 'dist/index.cjs'];
+    expect(files.length, 'the ESM entry imports its chunks').toBeGreaterThan(2);
+    for (const file of files) {
       const text = readFileSync(root + file, 'utf8');
       expect(text, file).not.toMatch(/from ["']node:|require\(["']node:/);
       expect(text, file).not.toMatch(/FakeBinance|WebSocketServer/);
