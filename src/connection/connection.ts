@@ -14,7 +14,7 @@ import type { ErrorCode } from '../core/errors';
 import { TimerSlots } from '../core/timers';
 import { endCause, rejectionError, transportCloseError } from './end-cause';
 import type { EndCause, EndKind } from './end-cause';
-import { answerAsData, frameClock, isData, parseFrame } from './frame';
+import { answerAsData, frameClock, frameText, isData, parseFrame } from './frame';
 import type { ControlFrame } from './frame';
 import { Liveness } from './liveness';
 import type { LivenessReport } from './liveness';
@@ -177,7 +177,7 @@ export class Connection implements TransportSink {
   /** Hot path: parse, refresh liveness, hand data to the socket synchronously. */
   message(data: unknown): void {
     const now = this.clock();
-    const frame = parseFrame(typeof data === 'string' ? data : String(data), this.init.framing, now);
+    const frame = parseFrame(frameText(data), this.init.framing, now);
     if (isData(frame)) return this.dataMessage(frame);
     this.liveness.touch(now);
     this.control(frame, now);

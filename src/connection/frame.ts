@@ -1,7 +1,9 @@
 /**
  * What one text frame is, decided in ONE place (pure; the connection acts on the result):
- * - data: the message for `onMessage` itself, no wrapper (the hot path: one JSON.parse, a few
- *   property checks, no allocation beyond the parsed object); `isData()` tells it apart;
+ * - data: the message for `onMessage` itself, no wrapper; `isData()` tells it apart. The hot
+ *   path: a combined-stream frame in Binance's exact form has its stream name read from the
+ *   text (interned) and only its payload parsed (../streams/envelope.ts); every data message
+ *   is a `{stream, data, receivedAt}` literal (one shape for the whole path);
  * - `answer`: a frame with an `id` (SUBSCRIBE acknowledgement, WebSocket-API response);
  * - `shutdown`: Binance's `serverShutdown` notice, in any of its three forms
  *   (combined `{stream: '!serverShutdown', data}`, raw `{e: 'serverShutdown'}`, WS-API `{event: {e}}`);
@@ -10,6 +12,7 @@
  * - `other`: a control frame nobody asked for (logged at debug).
  */
 import { BinanceStreamError, describeError } from '../core/errors';
+import { EnvelopeReader } from '../streams/envelope';
 import type { StreamMessage } from '../streams/types';
 import type { Framing } from './types';
 
@@ -44,8 +47,33 @@ function isShutdown(msg: any): boolean {
   return msg.e === 'serverShutdown' || msg.event?.e === 'serverShutdown';
 }
 
-/** Classify one frame. `receivedAt` is stamped on a data message (the message object is the parsed frame itself). */
+/** The text of a text frame: a Buffer (Node `ws`) through its own toString (utf8Slice), not String()'s ToPrimitive detour. */
+export function frameText(data: unknown): string {
+  return typeof data === 'string' ? data : data instanceof Uint8Array ? data.toString() : String(data);
+}
+
+/** Stream names seen in combined frames, shared by every connection (see EnvelopeReader). */
+const envelope = new EnvelopeReader();
+
+/** Classify one frame. `receivedAt` is stamped on a data message. */
 export function parseFrame(text: string, framing: Framing, receivedAt = 0): Frame {
+  if (framing.kind === 'combined') {
+    const stream = envelope.read(text);
+    if (stream !== undefined) {
+      let data: unknown;
+      try {
+        data = JSON.parse(text.slice(envelope.dataStart, envelope.dataEnd));
+      } catch {
+        return parseFull(text, framing, receivedAt); // not valid JSON after all: the full parse reports it
+      }
+      if (stream === '!serverShutdown') return shutdownAt(data);
+      return { stream, data, receivedAt };
+    }
+  }
+  return parseFull(text, framing, receivedAt);
+}
+
+function parseFull(text: string, framing: Framing, receivedAt: number): Frame {
   let msg: any;
   try {
     msg = JSON.parse(text);
@@ -61,8 +89,7 @@ export function parseFrame(text: string, framing: Framing, receivedAt = 0): Fram
   const stream = msg.stream;
   if (typeof stream === 'string' && msg.data !== undefined) {
     if (stream === '!serverShutdown') return shutdownAt(msg.data);
-    msg.receivedAt = receivedAt;
-    return msg as StreamMessage;
+    return { stream, data: msg.data, receivedAt };
   }
   if (msg.id !== undefined && msg.id !== null) return { kind: 'answer', id: msg.id, frame: msg };
   if (isShutdown(msg)) return shutdownAt(msg.event ?? msg);
