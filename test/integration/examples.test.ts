@@ -120,16 +120,19 @@ describe('examples', () => {
 
   // 08-metrics, 09-proxy and 10-gateway run in the tests of their subject (they need a scrape, a proxy, Redis).
   it('every example in examples/ is run by a test', () => {
-    const ranBy = {
-      'test/integration/examples.test.ts': readFileSync(fileURLToPath(import.meta.url), 'utf8'),
-      'test/integration/metrics.test.ts': readFileSync(`${root}test/integration/metrics.test.ts`, 'utf8'),
-      'test/integration/proxy.test.ts': readFileSync(`${root}test/integration/proxy.test.ts`, 'utf8'),
-      'test/redis/redis-example.test.ts': readFileSync(`${root}test/redis/redis-example.test.ts`, 'utf8'),
-    };
+    const testFiles = ['test/integration', 'test/redis'].flatMap((d) =>
+      readdirSync(`${root}${d}`)
+        .filter((f) => f.endsWith('.test.ts'))
+        .map((f) => `${root}${d}/${f}`),
+    );
+    const sources = testFiles.map((f) => readFileSync(f, 'utf8'));
     const examples = readdirSync(`${root}examples`).filter((f) => f.endsWith('.ts') && f !== 'test-your-bot.ts');
     expect(examples.filter((f) => /^\d\d-/.test(f)).length).toBeGreaterThanOrEqual(10);
-    const unrun = examples.filter((f) => !Object.values(ranBy).some((src) => src.includes(`run('examples/${f}'`) || src.includes(`'examples/${f}'`)));
+    const unrun = examples.filter((f) => !sources.some((src) => src.includes(`'examples/${f}'`)));
     expect(unrun).toEqual([]);
+    // The index names every example, test-your-bot.ts included.
+    const index = readFileSync(`${root}examples/README.md`, 'utf8');
+    expect([...examples, 'test-your-bot.ts'].filter((f) => !index.includes(`[\`${f}\`](${f})`))).toEqual([]);
     // test-your-bot.ts is a vitest file: the suite runs it as one of its own.
     expect(readFileSync(`${root}vitest.config.ts`, 'utf8')).toMatch(/include: \[[^\]]*'examples\/test-your-bot\.ts'/);
   });
