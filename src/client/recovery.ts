@@ -11,6 +11,7 @@ import type { AbortSignalLike } from '../core/web-types';
 import type { BackfillRest } from '../recovery/backfill';
 import { GapFiller } from '../recovery/backfill';
 import type { GapEvent } from '../recovery/gap';
+import type { GapHandler } from '../recovery/sequence';
 import { SequenceStage } from '../recovery/sequence';
 import type { RecoveryStage, StageOptions } from '../recovery/stage';
 import type { StreamInfo } from '../streams/classify';
@@ -57,7 +58,13 @@ export class ClientRecovery {
     const o = this.o;
     const backfill = options.backfill ?? o.backfill;
     const kind = info.kind === 'continuousKline' ? 'kline' : (info.kind as 'aggTrade' | 'trade' | 'depth' | 'kline');
-    const handler = new GapFiller({
+    return [new SequenceStage(kind, o.market.futures, info.stream, new LazyGapFiller(this, info, backfill))];
+  }
+
+  /** The stream's GapFiller, built at its first gap (a filler holds nothing before one). */
+  filler(info: StreamInfo, backfill: boolean): GapFiller {
+    const o = this.o;
+    return new GapFiller({
       stream: info.stream,
       symbol: info.symbol?.toUpperCase(),
       deliver: (m) => o.deliver(m, info),
@@ -65,7 +72,6 @@ export class ClientRecovery {
       rest: backfill ? (this.rest ??= o.rest()) : undefined,
       signal: o.signal,
     });
-    return [new SequenceStage(kind, o.market.futures, info.stream, handler)];
   }
 
   private report(gap: GapEvent): void {
@@ -74,6 +80,29 @@ export class ClientRecovery {
     if (filled) this.o.logger.info(fields, 'gap filled from REST');
     else this.o.logger.warn(fields, `data lost: ${describeGap(gap)}`);
     this.o.emitGap(gap);
+  }
+}
+
+/**
+ * A stream's gap handler until its first gap: three fields instead of a GapFiller with its
+ * options, two closures and an upper-case symbol per stream (most streams never see a gap).
+ * A GapFiller holds live data only after a gap, so one built then behaves the same.
+ */
+class LazyGapFiller implements GapHandler {
+  private real: GapFiller | undefined = undefined;
+
+  constructor(
+    private readonly recovery: ClientRecovery,
+    private readonly info: StreamInfo,
+    private readonly backfill: boolean,
+  ) {}
+
+  gap(gap: GapEvent, message: StreamMessage): boolean {
+    return (this.real ??= this.recovery.filler(this.info, this.backfill)).gap(gap, message);
+  }
+
+  holding(message: StreamMessage): boolean {
+    return this.real !== undefined && this.real.holding(message);
   }
 }
 
