@@ -6,12 +6,17 @@
  * - Ed25519     → base64 (case-sensitive)
  * - RSA PKCS#1 v1.5 with SHA-256 → base64 (case-sensitive)
  *
+ * Keys: an HMAC secret, a CryptoKey, or an unencrypted PKCS#8 PEM (./pem.ts strips the armor);
+ * Web Crypto imports it and, when `keyType` is not given, tells Ed25519 from RSA by accepting
+ * one of them. Nothing here parses DER.
+ *
  * Payload rule (protocol reference §7): every parameter except `signature`, sorted by
  * name, `name=value` joined with `&`, UTF-8 encoded. Values are not URL-encoded in the
  * payload; REST callers URL-encode the same pairs when building the query string.
  */
 import type { WebCryptoKey } from '../core/web-types';
 import { BinanceStreamError } from '../core/errors';
+import { pkcs8FromPem } from './pem';
 
 /**
  * The kind of Binance API key: HMAC (a shared secret), Ed25519 or RSA (a private key you hold; Binance keeps the public one). Only an Ed25519 key can `session.logon` on the WebSocket API.
@@ -22,7 +27,14 @@ export type SignatureParamValue = string | number | boolean;
 
 /** Signs Binance payloads. Holds its key material privately; never prints it. */
 export interface Signer {
-  readonly keyType: KeyType;
+  /**
+   * The key type: known at once for an HMAC secret, a CryptoKey or an explicit `keyType`; for a PEM
+   * private key without `keyType`, `undefined` until the key is imported (first `sign()` or
+   * `resolveKeyType()`), when Web Crypto tells Ed25519 from RSA.
+   */
+  readonly keyType: KeyType | undefined;
+  /** The key type, importing the key if need be. Rejects like `sign()` when the key does not import. */
+  resolveKeyType(): Promise<KeyType>;
   /** Sign a payload string (see `signaturePayload`). */
   sign(payload: string): Promise<string>;
 }
@@ -31,14 +43,14 @@ export interface Signer {
  * Options of {@link createSigner}: the key type (inferred when omitted) and either the HMAC secret or the private key.
  */
 export interface SignerOptions {
-  /** Inferred when omitted: a `privateKey` PEM or CryptoKey says Ed25519 or RSA; an `apiSecret` alone means HMAC. */
+  /** Inferred when omitted: a CryptoKey's algorithm; a PEM's, by Web Crypto when the key is imported (Ed25519 tried first, then RSA); an `apiSecret` alone means HMAC. */
   keyType?: KeyType | undefined;
   /** HMAC secret (HMAC keys only). */
   apiSecret?: string | undefined;
   /**
-   * Ed25519 or RSA private key: a PEM string (`-----BEGIN PRIVATE KEY-----`, PKCS#8, unencrypted;
-   * an RSA `-----BEGIN RSA PRIVATE KEY-----` PKCS#1 PEM is accepted too) or a Web Crypto
-   * `CryptoKey` with the `sign` usage.
+   * Ed25519 or RSA private key: a PEM string (`-----BEGIN PRIVATE KEY-----`, PKCS#8, unencrypted:
+   * what Web Crypto imports; a PKCS#1 `-----BEGIN RSA PRIVATE KEY-----` is refused with the one-line
+   * `openssl pkcs8 -topk8 -nocrypt` conversion) or a Web Crypto `CryptoKey` with the `sign` usage.
    */
   privateKey?: string | WebCryptoKey | undefined;
 }
@@ -76,108 +88,6 @@ function toBase64(buf: ArrayBuffer): string {
   return btoa(bin);
 }
 
-function fromBase64(b64: string): Uint8Array {
-  const bin = atob(b64);
-  const out = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
-  return out;
-}
-
-interface PemInfo {
-  label: string;
-  der: Uint8Array;
-}
-
-function parsePem(pem: string): PemInfo {
-  const m = /-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)-----END \1-----/.exec(pem);
-  if (!m) {
-    throw new BinanceStreamError('ERR_INVALID_OPTION', 'option privateKey: expected a PEM string ("-----BEGIN PRIVATE KEY-----" …) or a CryptoKey', { permanent: true });
-  }
-  const label = m[1] as string;
-  const body = (m[2] as string).replace(/[\r\n\t ]/g, '');
-  let der: Uint8Array;
-  try {
-    der = fromBase64(body);
-  } catch (cause) {
-    throw new BinanceStreamError('ERR_INVALID_OPTION', 'option privateKey: the PEM body is not valid base64', { cause, permanent: true });
-  }
-  return { label, der };
-}
-
-// DER helpers, just enough to wrap a PKCS#1 RSA key into PKCS#8.
-function derLength(n: number): number[] {
-  if (n < 0x80) return [n];
-  const bytes: number[] = [];
-  while (n > 0) {
-    bytes.unshift(n & 0xff);
-    n >>= 8;
-  }
-  return [0x80 | bytes.length, ...bytes];
-}
-
-function derTlv(tag: number, content: Uint8Array): Uint8Array {
-  const len = derLength(content.length);
-  const out = new Uint8Array(1 + len.length + content.length);
-  out[0] = tag;
-  out.set(len, 1);
-  out.set(content, 1 + len.length);
-  return out;
-}
-
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
-
-const RSA_ALGORITHM_ID = new Uint8Array([0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01, 0x05, 0x00]);
-const OID_RSA = [0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01];
-const OID_ED25519 = [0x06, 0x03, 0x2b, 0x65, 0x70];
-
-/** PKCS#1 RSAPrivateKey → PKCS#8 PrivateKeyInfo (version 0, rsaEncryption, OCTET STRING). */
-function wrapPkcs1(pkcs1: Uint8Array): Uint8Array {
-  return derTlv(0x30, concat(new Uint8Array([0x02, 0x01, 0x00]), RSA_ALGORITHM_ID, derTlv(0x04, pkcs1)));
-}
-
-function includesBytes(hay: Uint8Array, needle: readonly number[], within = 40): boolean {
-  const end = Math.min(hay.length - needle.length, within);
-  outer: for (let i = 0; i <= end; i++) {
-    for (let j = 0; j < needle.length; j++) if (hay[i + j] !== needle[j]) continue outer;
-    return true;
-  }
-  return false;
-}
-
-/** Which algorithm a PKCS#8 DER key uses, by its algorithm OID near the start. */
-function pkcs8KeyType(der: Uint8Array): 'ed25519' | 'rsa' | undefined {
-  if (includesBytes(der, OID_ED25519)) return 'ed25519';
-  if (includesBytes(der, OID_RSA)) return 'rsa';
-  return undefined;
-}
-
-function normalisePem(pem: string): { keyType: 'ed25519' | 'rsa'; pkcs8: Uint8Array } {
-  const { label, der } = parsePem(pem);
-  if (label === 'ENCRYPTED PRIVATE KEY') {
-    throw new BinanceStreamError('ERR_INVALID_OPTION', 'option privateKey: encrypted PEM keys are not supported; decrypt it first (openssl pkcs8 -in key.pem -nocrypt -out plain.pem)', {
-      permanent: true,
-    });
-  }
-  if (label === 'PUBLIC KEY') {
-    throw new BinanceStreamError('ERR_INVALID_OPTION', 'option privateKey: this PEM is a PUBLIC key; pass the PRIVATE key (Binance keeps the public one)', { permanent: true });
-  }
-  if (label === 'RSA PRIVATE KEY') return { keyType: 'rsa', pkcs8: wrapPkcs1(der) };
-  if (label !== 'PRIVATE KEY') {
-    throw new BinanceStreamError('ERR_INVALID_OPTION', `option privateKey: unsupported PEM type "${label}" (expected "PRIVATE KEY", PKCS#8)`, { permanent: true });
-  }
-  const keyType = pkcs8KeyType(der);
-  if (!keyType) throw new BinanceStreamError('ERR_INVALID_OPTION', 'option privateKey: not an Ed25519 or RSA PKCS#8 key', { permanent: true });
-  return { keyType, pkcs8: der };
-}
-
 function cryptoKeyType(key: CryptoKey): KeyType | undefined {
   const name = key.algorithm?.name?.toUpperCase();
   if (name === 'ED25519') return 'ed25519';
@@ -190,8 +100,13 @@ function isCryptoKey(v: unknown): v is CryptoKey {
   return typeof v === 'object' && v !== null && typeof (v as CryptoKey).algorithm === 'object' && typeof (v as CryptoKey).type === 'string';
 }
 
-/** Infer the key type from the options (see {@link SignerOptions.keyType}). Throws ERR_INVALID_OPTION when nothing fits. */
-export function inferKeyType(opts: SignerOptions): KeyType {
+/**
+ * The key type the options say without importing anything: `keyType` itself, a CryptoKey's
+ * algorithm, or HMAC for an `apiSecret` alone. `undefined` for a PEM private key without
+ * `keyType`: Web Crypto tells its algorithm when the key is imported (see {@link Signer.resolveKeyType}).
+ * Throws ERR_INVALID_OPTION when nothing fits, or when the PEM is not one Web Crypto imports.
+ */
+export function inferKeyType(opts: SignerOptions): KeyType | undefined {
   if (opts.keyType !== undefined) {
     if (opts.keyType !== 'hmac' && opts.keyType !== 'ed25519' && opts.keyType !== 'rsa') {
       throw new BinanceStreamError('ERR_INVALID_OPTION', `option keyType: expected "hmac", "ed25519" or "rsa", got ${JSON.stringify(opts.keyType)}`, { permanent: true });
@@ -204,45 +119,66 @@ export function inferKeyType(opts: SignerOptions): KeyType {
       if (!t) throw new BinanceStreamError('ERR_INVALID_OPTION', `option privateKey: unsupported CryptoKey algorithm ${JSON.stringify(opts.privateKey.algorithm?.name)}`, { permanent: true });
       return t;
     }
-    if (typeof opts.privateKey === 'string') return normalisePem(opts.privateKey).keyType;
+    if (typeof opts.privateKey === 'string') {
+      pkcs8FromPem(opts.privateKey); // the armor and label, at once (no I/O)
+      return undefined;
+    }
     throw new BinanceStreamError('ERR_INVALID_OPTION', 'option privateKey: expected a PEM string or a CryptoKey', { permanent: true });
   }
   if (typeof opts.apiSecret === 'string' && opts.apiSecret) return 'hmac';
   throw new BinanceStreamError('ERR_INVALID_OPTION', 'user data needs credentials: apiSecret (HMAC key) or privateKey (Ed25519 / RSA key)', { permanent: true });
 }
 
-async function importKey(keyType: KeyType, opts: SignerOptions): Promise<CryptoKey> {
+const ALGORITHMS = { ed25519: { name: 'Ed25519' }, rsa: { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' } } as const;
+
+/**
+ * Import a PKCS#8 key as `keyType`, or, when not given, as whichever of Ed25519 and RSA Web Crypto
+ * accepts (it rejects a key of another algorithm). Web Crypto's errors name no key material, but
+ * they are not passed on either: the message says what was tried.
+ */
+async function importPkcs8(s: SubtleCrypto, der: Uint8Array, keyType: 'ed25519' | 'rsa' | undefined): Promise<{ key: CryptoKey; keyType: 'ed25519' | 'rsa' }> {
+  const tried: ('ed25519' | 'rsa')[] = keyType ? [keyType] : ['ed25519', 'rsa'];
+  for (const t of tried) {
+    try {
+      return { key: await s.importKey('pkcs8', new Uint8Array(der), ALGORITHMS[t], false, ['sign']), keyType: t };
+    } catch {
+      // not this algorithm (or not a key at all): try the next
+    }
+  }
+  const what = keyType ? `an ${keyType === 'rsa' ? 'RSA' : 'Ed25519'} key, as keyType says` : 'an Ed25519 or RSA key';
+  throw new BinanceStreamError('ERR_INVALID_OPTION', `option privateKey: Web Crypto could not import the PEM as ${what} (PKCS#8)`, { permanent: true });
+}
+
+async function importKey(keyType: KeyType | undefined, opts: SignerOptions): Promise<{ key: CryptoKey; keyType: KeyType }> {
   const s = subtle();
   if (keyType === 'hmac') {
-    if (isCryptoKey(opts.privateKey)) return opts.privateKey;
+    if (isCryptoKey(opts.privateKey)) return { key: opts.privateKey, keyType };
     if (typeof opts.apiSecret !== 'string' || !opts.apiSecret) {
       throw new BinanceStreamError('ERR_INVALID_OPTION', 'option apiSecret: required for an HMAC key', { permanent: true });
     }
-    return s.importKey('raw', encoder.encode(opts.apiSecret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+    return { key: await s.importKey('raw', encoder.encode(opts.apiSecret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']), keyType };
   }
   if (opts.privateKey === undefined) {
     throw new BinanceStreamError('ERR_INVALID_OPTION', `option privateKey: required for an ${keyType === 'rsa' ? 'RSA' : 'Ed25519'} key`, { permanent: true });
   }
   if (isCryptoKey(opts.privateKey)) {
     const actual = cryptoKeyType(opts.privateKey);
-    if (actual !== keyType) {
+    if (keyType !== undefined && actual !== keyType) {
       throw new BinanceStreamError('ERR_INVALID_OPTION', `option privateKey: the CryptoKey is ${actual ?? 'of an unsupported algorithm'}, but keyType is "${keyType}"`, { permanent: true });
     }
-    return opts.privateKey;
+    return { key: opts.privateKey, keyType: actual ?? keyType ?? 'ed25519' };
   }
   if (typeof opts.privateKey !== 'string') throw new BinanceStreamError('ERR_INVALID_OPTION', 'option privateKey: expected a PEM string or a CryptoKey', { permanent: true });
-  const { keyType: actual, pkcs8 } = normalisePem(opts.privateKey);
-  if (actual !== keyType) throw new BinanceStreamError('ERR_INVALID_OPTION', `option privateKey: the PEM holds an ${actual} key, but keyType is "${keyType}"`, { permanent: true });
-  const algorithm = keyType === 'ed25519' ? { name: 'Ed25519' } : { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' };
-  return s.importKey('pkcs8', new Uint8Array(pkcs8), algorithm, false, ['sign']);
+  return importPkcs8(s, pkcs8FromPem(opts.privateKey), keyType);
 }
 
 /**
- * Build a {@link Signer}. Validates the options at once (synchronously) and imports the
- * key lazily on the first `sign()`; an import failure rejects with ERR_AUTH (permanent).
+ * Build a {@link Signer}. Validates the options at once (synchronously: credentials present, a
+ * PEM's armor and label) and imports the key lazily, with Web Crypto, on the first `sign()`; a key
+ * Web Crypto does not import rejects with ERR_INVALID_OPTION (permanent).
  */
 export function createSigner(opts: SignerOptions): Signer {
-  const keyType = inferKeyType(opts);
+  let keyType = inferKeyType(opts);
   // Fail fast on missing material (no I/O).
   if (keyType === 'hmac' && !(typeof opts.apiSecret === 'string' && opts.apiSecret) && !isCryptoKey(opts.privateKey)) {
     throw new BinanceStreamError('ERR_INVALID_OPTION', 'option apiSecret: required for an HMAC key', { permanent: true });
@@ -252,15 +188,28 @@ export function createSigner(opts: SignerOptions): Signer {
   }
   let keyPromise: Promise<CryptoKey> | undefined;
   const getKey = (): Promise<CryptoKey> => {
-    keyPromise ??= importKey(keyType, opts).catch((cause: unknown) => {
-      keyPromise = undefined;
-      if (cause instanceof BinanceStreamError) throw cause;
-      throw new BinanceStreamError('ERR_AUTH', `could not import the ${keyType} signing key`, { cause, permanent: true });
-    });
+    keyPromise ??= importKey(keyType, opts).then(
+      (imported) => {
+        keyType = imported.keyType;
+        return imported.key;
+      },
+      (cause: unknown) => {
+        keyPromise = undefined;
+        if (cause instanceof BinanceStreamError) throw cause;
+        throw new BinanceStreamError('ERR_AUTH', `could not import the ${keyType ?? 'private'} signing key`, { cause, permanent: true });
+      },
+    );
     return keyPromise;
   };
+  const label = (): string => `[Signer ${keyType ?? 'private key'}]`;
   const signer: Signer = {
-    keyType,
+    get keyType() {
+      return keyType;
+    },
+    async resolveKeyType(): Promise<KeyType> {
+      await getKey();
+      return keyType as KeyType;
+    },
     async sign(payload: string): Promise<string> {
       const key = await getKey();
       const data = encoder.encode(payload);
@@ -270,8 +219,8 @@ export function createSigner(opts: SignerOptions): Signer {
     },
   };
   // Never print key material, whatever the runtime's inspector does.
-  Object.defineProperty(signer, 'toString', { value: () => `[Signer ${keyType}]`, enumerable: false });
-  Object.defineProperty(signer, 'toJSON', { value: () => `[Signer ${keyType}]`, enumerable: false });
+  Object.defineProperty(signer, 'toString', { value: label, enumerable: false });
+  Object.defineProperty(signer, 'toJSON', { value: label, enumerable: false });
   return signer;
 }
 

@@ -44,7 +44,8 @@ type EventFrame = { subscriptionId?: unknown; event?: { e?: unknown; E?: unknown
 
 export class WsApiUserStream implements UserStreamDriver {
   readonly socket: ResilientSocketLike;
-  private readonly flow: SubscribeFlow;
+  /** Chosen again on each open: a PEM key's type (Ed25519 → session.logon) is known once Web Crypto imported it. */
+  private flow: SubscribeFlow;
   private readonly client: WsApiClient;
   private readonly tokens: ListenTokenSource;
   private readonly timers = new TimerSlots<'probe' | 'renew'>();
@@ -93,6 +94,8 @@ export class WsApiUserStream implements UserStreamDriver {
     this.endConnection();
     const conn: Conn = { signal, subscriptionId: undefined, retiring: new Set(), op: undefined };
     this.conn = conn;
+    if (this.o.signer.keyType === undefined) await this.o.signer.resolveKeyType();
+    this.flow = subscribeFlow(this.o);
     const id = await subscribe(this.o, this.flow, this.client, this.tokens, signal);
     if (this.conn === conn) conn.subscriptionId = id;
     this.ctx.logger.debug({ socketId: this.socket.id, subscriptionId: id, flow: this.flow }, 'user data subscribed');
