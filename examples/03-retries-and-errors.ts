@@ -11,7 +11,8 @@
  * tell the story: `close` (code, reason, the error with its `code`), `reconnecting`
  * (attempt, delay), `reconnected` (downtime), `stale` (the stall noticed), and `gaveUp`
  * if the policy ever says stop. Every error has a stable `code` to match on, and
- * `describeError()` turns any error into one readable line.
+ * `describeError()` turns any error into one readable line. The WARN "data lost" lines are
+ * the trades missed while disconnected: 04-gap-free-trades.ts fills them from REST.
  */
 import { BinanceStreamClient, ExponentialBackoff, consoleLogger, describeError, failureKind } from 'binance-stream-client';
 import type { RetryContext } from 'binance-stream-client';
@@ -67,26 +68,30 @@ async function main(): Promise<void> {
   client.on('error', (e) => console.log(`error: ${describeError(e.error)}`));
 
   client.subscribe(['btcusdt@aggTrade', 'ethusdt@aggTrade']);
-  await client.start();
+  try {
+    await client.start();
+    await sleep(2_000); // long enough for the client to learn how busy the streams are
+    console.log('fault: abrupt drop (1006, no close frame)');
+    fake.faults.close({ all: true }, { code: 1006 });
+    await sleep(1_500);
+    console.log('fault: 1008 "Too many requests"');
+    fake.faults.close({ all: true }, { code: 1008, reason: 'Too many requests' });
+    await sleep(3_000);
+    console.log('fault: silent stall (the socket stays open and answers pings, no data)');
+    const stallFrom = trades;
+    fake.faults.stall({ all: true }); // lasts until the client notices and dials a new connection
+    const recovered = () => staleAt >= stallFrom && trades > staleAt; // a stale after the stall began, then data again
+    const deadline = Date.now() + 30_000;
+    while (!recovered() && Date.now() < deadline) await sleep(50);
+    if (!recovered()) throw new Error('the stall was not noticed and recovered within 30 s');
+    console.log(`data flows again after the stall (${trades - staleAt} more aggTrades)`);
 
-  await sleep(2_000); // long enough for the client to learn how busy the streams are
-  console.log('fault: abrupt drop (1006, no close frame)');
-  fake.faults.close({ all: true }, { code: 1006 });
-  await sleep(1_500);
-  console.log('fault: 1008 "Too many requests"');
-  fake.faults.close({ all: true }, { code: 1008, reason: 'Too many requests' });
-  await sleep(3_000);
-  console.log('fault: silent stall (the socket stays open and answers pings, no data)');
-  fake.faults.stall({ all: true }); // lasts until the client notices and dials a new connection
-  const deadline = Date.now() + 30_000;
-  while (!(staleAt >= 0 && trades > staleAt) && Date.now() < deadline) await sleep(50);
-  if (staleAt < 0 || trades === staleAt) throw new Error('the stall was not recovered within 30 s');
-  console.log(`data flows again after the stall (${trades - staleAt} more aggTrades)`);
-
-  const sockets = client.stats().pool.sockets;
-  console.log(`received ${trades} aggTrades; ${sockets.length} connection(s), ${sockets.reduce((n, s) => n + s.reconnects, 0)} reconnects`);
-  await client.stop();
-  await fake.close();
+    const sockets = client.stats().pool.sockets;
+    console.log(`received ${trades} aggTrades; ${sockets.length} connection(s), ${sockets.reduce((n, s) => n + s.reconnects, 0)} reconnects`);
+  } finally {
+    await client.stop(); // always: a client left running keeps the process alive
+    await fake.close();
+  }
 }
 
 main().catch((err: unknown) => {
