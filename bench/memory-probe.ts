@@ -81,14 +81,18 @@ async function child(): Promise<void> {
       console.log(`  [${what}] new_space committed ${((ns?.space_size ?? 0) / MiB).toFixed(1)} MiB, heapUsed ${(process.memoryUsage().heapUsed / MiB).toFixed(1)} MiB`);
     };
     stage('created');
-    const prof = process.env.PROBE_ALLOC ? await allocations() : undefined;
+    // PROBE_ALLOC=subscribe|start: where subscribe(), or start() up to ready, allocates.
+    const profile = process.env.PROBE_ALLOC;
+    let prof = profile === 'subscribe' ? await allocations() : undefined;
     client.subscribe(streams);
     stage('subscribed');
-    if (prof) await prof();
+    await prof?.();
+    prof = profile === 'start' ? await allocations() : undefined;
     await client.start();
     stage('started');
     await client.ready({ timeoutMs: 60_000 });
     stage('ready');
+    await prof?.();
     stop = () => client.stop();
   }
   await sleep(Number(process.env.PROBE_WAIT ?? 1000));
@@ -112,7 +116,7 @@ async function allocations(): Promise<() => Promise<void>> {
   session.connect();
   const post = (method: string, params?: object): Promise<unknown> => new Promise((resolve, reject) => session.post(method, params, (err, res) => (err ? reject(err) : resolve(res))));
   await post('HeapProfiler.enable');
-  await post('HeapProfiler.startSampling', { samplingInterval: 1024, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+  await post('HeapProfiler.startSampling', { samplingInterval: 1024, includeObjectsCollectedByMajorGC: !process.env.PROBE_LIVE, includeObjectsCollectedByMinorGC: !process.env.PROBE_LIVE });
   return async () => {
     const { profile } = (await post('HeapProfiler.stopSampling')) as { profile: { head: ProfileNode } };
     const sites = new Map<string, number>();
@@ -123,7 +127,7 @@ async function allocations(): Promise<() => Promise<void>> {
     };
     walk(profile.head, '');
     const total = [...sites.values()].reduce((a, b) => a + b, 0);
-    console.log(`allocated (sampled) during subscribe(): ${(total / MiB).toFixed(1)} MiB`);
+    console.log(`allocated (sampled): ${(total / MiB).toFixed(1)} MiB`);
     for (const [k, v] of [...sites].sort((a, b) => b[1] - a[1]).slice(0, 25)) console.log(`  ${(v / 1024).toFixed(0).padStart(7)} KiB  ${k}`);
     session.disconnect();
   };

@@ -108,6 +108,9 @@ function splitKind(rule: KindRule, kind: string): { ok: boolean; param?: string 
   return { ok: true, param: kind.slice(rule.base.length + sep.length) };
 }
 
+/** `market|!|kind|suffix` of stream kinds already found valid (bounded). */
+const VALID_KINDS = new Set<string>();
+
 /**
  * Throw `ERR_INVALID_STREAM` unless `market` serves `name` (already charset-checked by
  * `normalizeStreamName`), naming the bad part: an unknown kind, interval, depth level,
@@ -120,6 +123,10 @@ export function checkStreamKind(name: string, market: MarketId, allowUnknown = f
   if (retired) throw invalidStream(`stream ${JSON.stringify(name)} is not served on ${market}: ${retired}`, name);
   const parsed = parseStreamName(name);
   if (!parsed) throw invalidStream(`stream ${JSON.stringify(name)} is invalid: expected "<symbol>@<type>"`, name);
+  // A kind found valid once is valid for every symbol (10,000 subscriptions check a few kinds once each).
+  const key = `${market}|${parsed.symbol === undefined ? '!' : ''}|${parsed.kind}|${parsed.suffix ?? ''}`;
+  if (VALID_KINDS.has(key)) return;
+  if (VALID_KINDS.size >= 4096) VALID_KINDS.clear();
   const rules = parsed.symbol === undefined ? catalog.allMarket : catalog.symbol;
   const candidates = rules.map((r) => ({ r, m: splitKind(r, parsed.kind) })).filter((c) => c.m.ok);
   if (!candidates.length) {
@@ -137,14 +144,14 @@ export function checkStreamKind(name: string, market: MarketId, allowUnknown = f
     }
     if (parsed.suffix === undefined) {
       if (r.suffixes && r.suffixOptional === false) problems.push(`${r.label} needs "@${r.suffixes.join('" or "@')}"`);
-      else return;
+      else return void VALID_KINDS.add(key);
       continue;
     }
     if (!r.suffixes?.includes(parsed.suffix)) {
       problems.push(`"@${parsed.suffix}" is not valid after ${parsed.kind} on ${market} (${r.suffixes ? `expected "@${r.suffixes.join('" or "@')}"` : 'no suffix expected'})`);
       continue;
     }
-    return;
+    return void VALID_KINDS.add(key);
   }
   throw invalidStream(`stream ${JSON.stringify(name)}: ${problems[0]}`, name);
 }
