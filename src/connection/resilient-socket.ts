@@ -266,7 +266,7 @@ export class ResilientSocket extends SocketHost implements ResilientSocketLike {
 
   private async backoff(ms: number, signal: AbortSignalLike): Promise<void> {
     const ac = (this.attemptAc = new AbortController());
-    await abortableSleep(ms, AbortSignal.any([signal, ac.signal]), 'backoff').catch(() => undefined);
+    await abortableSleep(ms, [signal, ac.signal], 'backoff').catch(() => undefined);
     if (this.attemptAc === ac) this.attemptAc = undefined;
   }
 

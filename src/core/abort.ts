@@ -11,32 +11,49 @@ export function throwIfAborted(signal: AbortSignalLike | undefined, what: string
   if (signal?.aborted) throw aborted(what, signal.reason);
 }
 
-/** Resolve after `ms`, or reject with `ERR_ABORTED` as soon as `signal` aborts. */
-export function abortableSleep(ms: number, signal: AbortSignalLike | undefined, what = 'wait'): Promise<void> {
+/**
+ * Resolve after `ms`, or reject with `ERR_ABORTED` as soon as `signal` (or any of several) aborts;
+ * either way no timer and no listener is left behind.
+ *
+ * Written here on purpose, not `timers/promises`' `setTimeout(ms, v, { signal })` (Node-only: the
+ * main entry runs in browsers) nor `AbortSignal.timeout(ms)` (its timer cannot be cleared, so an
+ * aborted wait would leave it running; and neither is faked by test fake timers). Several signals
+ * get a listener each rather than one `AbortSignal.any()`: a composite that follows a long-lived
+ * signal (the socket's lifetime) is retained by it in Node 20 and Deno, one per backoff.
+ */
+export function abortableSleep(ms: number, signal: AbortSignalLike | readonly (AbortSignalLike | undefined)[] | undefined, what = 'wait'): Promise<void> {
+  const signals = (Array.isArray(signal) ? signal : [signal]).filter((s): s is AbortSignalLike => s !== undefined);
   return new Promise<void>((resolve, reject) => {
-    if (signal?.aborted) {
-      reject(aborted(what, signal.reason));
+    const already = signals.find((s) => s.aborted);
+    if (already) {
+      reject(aborted(what, already.reason));
       return;
     }
-    const onAbort = (): void => {
+    const cleanup = (): void => {
+      for (const s of signals) s.removeEventListener('abort', onAbort);
+    };
+    const onAbort = (ev: Event): void => {
       clearTimeout(timer);
-      reject(aborted(what, signal?.reason));
+      cleanup();
+      reject(aborted(what, (ev.target as AbortSignalLike | null)?.reason ?? signals.find((s) => s.aborted)?.reason));
     };
     const timer = setTimeout(
       () => {
-        signal?.removeEventListener('abort', onAbort);
+        cleanup();
         resolve();
       },
       Math.max(0, Math.min(ms, 2_147_483_647)),
     );
-    signal?.addEventListener('abort', onAbort, { once: true });
+    for (const s of signals) s.addEventListener('abort', onAbort, { once: true });
   });
 }
 
 /**
  * Settle like `promise`, or reject with `ERR_ABORTED` as soon as any of `signals` aborts.
  * The promise itself is not cancelled (its own owner does that); its late rejection is
- * absorbed, never unhandled.
+ * absorbed, never unhandled. One listener per signal, removed on settling, rather than
+ * `AbortSignal.any()`: the signals are `AbortSignalLike` (a user's may not be a native
+ * AbortSignal, which `any()` requires) and often long-lived (see {@link abortableSleep}).
  */
 export function raceAbort<T>(promise: Promise<T>, signals: readonly (AbortSignalLike | undefined)[], what = 'operation'): Promise<T> {
   const live = signals.filter((s): s is AbortSignalLike => s !== undefined);

@@ -1,0 +1,100 @@
+/**
+ * The library's cancellable waits (src/core/abort.ts): they settle as told, reject with a coded
+ * ERR_ABORTED carrying the signal's reason, and leave no timer and no listener behind, with
+ * native AbortSignals and with a user's AbortSignalLike alike.
+ */
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { abortableSleep, raceAbort } from '../../../src/core/abort';
+import type { AbortSignalLike } from '../../../src/core/web-types';
+
+/** An AbortSignalLike that is no native AbortSignal (AbortSignal.any() would refuse it) and counts its listeners. */
+class CountingSignal extends EventTarget implements AbortSignalLike {
+  aborted = false;
+  reason: unknown;
+  listeners = 0;
+  override addEventListener(...a: Parameters<EventTarget['addEventListener']>): void {
+    this.listeners++;
+    super.addEventListener(...a);
+  }
+  override removeEventListener(...a: Parameters<EventTarget['removeEventListener']>): void {
+    this.listeners--;
+    super.removeEventListener(...a);
+  }
+  abort(reason: unknown): void {
+    this.aborted = true;
+    this.reason = reason;
+    this.dispatchEvent(new Event('abort'));
+  }
+}
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe('abortableSleep', () => {
+  it('resolves after ms (fake timers drive it), leaving no timer and no listener', async () => {
+    vi.useFakeTimers();
+    const a = new CountingSignal();
+    const b = new CountingSignal();
+    let done = false;
+    const p = abortableSleep(30_000, [a, undefined, b], 'backoff').then(() => (done = true));
+    expect(a.listeners + b.listeners).toBe(2);
+    await vi.advanceTimersByTimeAsync(29_999);
+    expect(done).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
+    await p;
+    expect(done).toBe(true);
+    expect(vi.getTimerCount()).toBe(0);
+    expect(a.listeners + b.listeners).toBe(0);
+  });
+
+  it('rejects with ERR_ABORTED (cause: the reason) when any of its signals aborts, clearing its timer and every listener', async () => {
+    vi.useFakeTimers();
+    const a = new CountingSignal();
+    const ac = new AbortController();
+    const p = abortableSleep(60_000, [a, ac.signal], 'backoff');
+    const reason = new Error('socket stopped');
+    ac.abort(reason);
+    await expect(p).rejects.toMatchObject({ code: 'ERR_ABORTED', message: 'backoff aborted', cause: reason });
+    expect(vi.getTimerCount()).toBe(0);
+    expect(a.listeners).toBe(0);
+  });
+
+  it('an already aborted signal rejects at once and arms nothing; a single signal works as before', async () => {
+    vi.useFakeTimers();
+    const a = new CountingSignal();
+    a.abort('gone');
+    await expect(abortableSleep(1000, [a], 'wait')).rejects.toMatchObject({ code: 'ERR_ABORTED', cause: 'gone' });
+    expect(vi.getTimerCount()).toBe(0);
+    expect(a.listeners).toBe(0);
+    const ac = new AbortController();
+    const p = abortableSleep(1000, ac.signal);
+    ac.abort();
+    await expect(p).rejects.toMatchObject({ code: 'ERR_ABORTED', message: 'wait aborted' });
+    const q = abortableSleep(5, undefined);
+    await vi.advanceTimersByTimeAsync(5);
+    await expect(q).resolves.toBeUndefined();
+    expect(vi.getTimerCount()).toBe(0);
+  });
+});
+
+describe('raceAbort', () => {
+  it('settles like the promise, and removes its listeners', async () => {
+    const a = new CountingSignal();
+    await expect(raceAbort(Promise.resolve(7), [a])).resolves.toBe(7);
+    await expect(raceAbort(Promise.reject(new Error('boom')), [a])).rejects.toThrow('boom');
+    expect(a.listeners).toBe(0);
+  });
+
+  it('rejects with ERR_ABORTED when a signal aborts first; the late rejection of the promise is absorbed', async () => {
+    const a = new CountingSignal();
+    let fail!: (e: Error) => void;
+    const slow = new Promise<number>((_, reject) => (fail = reject));
+    const p = raceAbort(slow, [undefined, a], 'start()');
+    a.abort('stop');
+    await expect(p).rejects.toMatchObject({ code: 'ERR_ABORTED', message: 'start() aborted', cause: 'stop' });
+    expect(a.listeners).toBe(0);
+    fail(new Error('late')); // no unhandled rejection (vitest fails the run on one)
+    await new Promise((r) => setTimeout(r, 0));
+  });
+});
