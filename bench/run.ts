@@ -10,6 +10,10 @@
  *   npm run bench -- --only=liveness the liveness section alone (stall detection, 24 h replay, slow consumers; < 4 min),
  *                                    merged into the results files (the other figures' last results are kept)
  *   npm run bench -- --only=books    local order books alone (bench/order-book.ts: 100 books at Binance rates, structures)
+ *   npm run bench -- --only=sbe      SBE vs JSON vs a bare socket alone (bench/sbe.ts, per message and core; target client sbe ≥ 2× bare)
+ *   subjects: raw (bare ws + JSON.parse), ours, binance, binance-spot, ccxt (ccxt pro watchTradesForSymbols:
+ *             throughput, latency and drop recovery only; "–" elsewhere). The recovery figure's mass drop
+ *             (300 connections of one stream each) runs ours only.
  *   options: --only=throughput,latency  --subjects=raw,ours  --reps=3
  *            --profile=ours (writes .cpuprofile files)
  *            --no-write (print only)
@@ -25,6 +29,7 @@ import { clockOffsetMs, hrEpochMs } from './lib/clock';
 import { startEmulator, type BenchEmulator, type EmulatorConfig } from './lib/emulator';
 import type { ChildMessage, Job, ParentMessage, Scenario, SubjectName, SubjectResult } from './lib/protocol';
 import { renderMarkdown, renderTable, summarize, type FigureResult, type RunRecord } from './lib/report';
+import { SBE_FIGURE, renderSbeMarkdown, runSbe, type SbeFigure } from './lib/sbe-section';
 import { LIVENESS_FIGURE, readResults, renderLivenessMarkdown, runLiveness } from './liveness';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -40,7 +45,7 @@ const quick = flag('quick');
 const onlyFigures = opt('only')?.split(',');
 const reps = Math.max(1, Math.min(10, Number(opt('reps') ?? (quick ? 2 : 3))));
 const profileSubject = opt('profile') as SubjectName | undefined;
-const ALL_SUBJECTS: SubjectName[] = ['raw', 'ours', 'binance', 'binance-spot'];
+const ALL_SUBJECTS: SubjectName[] = ['raw', 'ours', 'binance', 'binance-spot', 'ccxt'];
 const subjects = (opt('subjects')?.split(',') as SubjectName[] | undefined) ?? ALL_SUBJECTS;
 
 // ---- children ----------------------------------------------------------------
@@ -165,7 +170,7 @@ function symbols(n: number): string[] {
   return out;
 }
 
-type Mode = 'sequential' | 'group';
+type Mode = 'sequential' | 'group' | 'massdrop';
 
 interface Variant {
   label: string;
@@ -178,6 +183,15 @@ interface Variant {
   fault?: 'drop' | 'stall' | undefined;
   /** Group mode: run every repetition at the same time too. */
   parallelReps?: boolean | undefined;
+  /** ccxt pro runs this variant (it watches trades only: throughput, latency, drop recovery). */
+  ccxt?: boolean | undefined;
+  /** Only these subjects (the mass drop: ours). */
+  only?: SubjectName[] | undefined;
+}
+
+/** The subjects a variant runs: the selected ones it can measure (the others show "–"). */
+function subjectsFor(v: Variant): SubjectName[] {
+  return subjects.filter((s) => (v.only ? v.only.includes(s) : s !== 'ccxt' || v.ccxt === true));
 }
 
 interface Figure {
@@ -200,6 +214,7 @@ function figures(): Figure[] {
         streams: agg(n),
         emulator: { symbols: symbols(n), ...flood },
         job: { warmupMs: q ? 400 : 600, measureMs: q ? 1200 : 2500, timeoutMs: 20_000 },
+        ccxt: true,
       })),
     },
     {
@@ -212,6 +227,7 @@ function figures(): Figure[] {
           streams: agg(200),
           emulator: { symbols: symbols(200), rateFor: () => 100, stampField: STAMP },
           job: { warmupMs: q ? 300 : 500, measureMs: q ? 1500 : 3000, timeoutMs: 20_000, stampField: STAMP, expectedRate: 20_000 },
+          ccxt: true,
         },
       ],
     },
@@ -270,6 +286,7 @@ function figures(): Figure[] {
           job: { warmupMs: 300, measureMs: 12_000, timeoutMs: 25_000, stampField: STAMP },
           mode: 'group',
           fault: 'drop',
+          ccxt: true,
         },
         ...(q
           ? []
@@ -283,6 +300,17 @@ function figures(): Figure[] {
                 mode: 'group' as const,
                 fault: 'stall' as const,
                 parallelReps: true,
+              },
+              {
+                // One stream per connection: 300 sockets cut at once (TCP reset); their first dials
+                // count as older than the 5-minute window, so the re-dials meet a full budget.
+                label: 'mass drop of 300 connections',
+                scenario: 'massdrop' as const,
+                streams: agg(300),
+                emulator: { symbols: symbols(300), rateFor: () => 5, stampField: STAMP },
+                job: { warmupMs: 500, measureMs: 20_000, timeoutMs: 60_000, stampField: STAMP, maxStreamsPerConnection: 1, setupOutsideWindow: true },
+                mode: 'massdrop' as const,
+                only: ['ours' as const],
               },
             ]),
       ],
@@ -339,11 +367,56 @@ function describe(r: SubjectResult | { failed: string }): string {
       return `detected ${f(r.detectedMs)} ms${r.detectedBy ? ` (${r.detectedBy})` : ''}, data again ${f(r.recoveryMs)} ms${r.retryDelayMs !== undefined ? ` (policy delay ${f(r.retryDelayMs)} ms)` : ''}${r.notes ? ` — ${r.notes.join('; ')}` : ''}`;
     case 'universe':
       return `${f((r.cpuShare ?? 0) * 100, 1)}% of a core, ${f(r.rate)} msg/s, heap ${f((r.memory?.heapUsed ?? 0) / 2 ** 20, 1)} MiB`;
+    case 'massdrop':
+      return (
+        `${f(r.recovered)}/${f(r.streams)} streams flowing again (p50 ${f(r.recoveryP50)} p90 ${f(r.recoveryP90)} max ${f(r.recoveryMax)} ms); ` +
+        `re-dials first ${f(r.redialFirstMs)} median ${f(r.redialMedianMs)} last ${f(r.redialLastMs)} ms; ${f(r.attemptsAfterDrop)} attempts, ${f(r.attemptViolations)} over the limit, ${f(r.rejected429)} × 429`
+      );
   }
+}
+
+/** Mass drop: one subject at a time; after the setup the emulator forgets its dials (as the budget does), then every connection is reset. */
+async function runMassDrop(fig: Figure, v: Variant, emu: BenchEmulator, offset: number, s: SubjectName, rep: number): Promise<RunRecord> {
+  emu.heal();
+  let mid: ReturnType<BenchEmulator['limits']> | undefined;
+  let dropAt = 0;
+  // Connections opened after the drop (sampled while the subject runs: its stop() closes them).
+  const redialAt = new Map<number, number>();
+  let sampler: NodeJS.Timeout | undefined;
+  const j = startJob(makeJob(s, v, emu, offset), {
+    onFlowing: (send) => {
+      emu.heal();
+      mid = emu.limits();
+      const at = hrEpochMs();
+      dropAt = emu.now();
+      emu.drop();
+      send({ type: 'mark', at });
+      sampler = setInterval(() => {
+        for (const c of emu.opened()) if (c.openedAt >= dropAt && !redialAt.has(c.id)) redialAt.set(c.id, c.openedAt - dropAt);
+      }, 20);
+    },
+  });
+  const result = await j.done;
+  clearInterval(sampler);
+  if (!('failed' in result) && mid) {
+    const after = emu.limits();
+    const redials = [...redialAt.values()].sort((a, b) => a - b);
+    Object.assign(result, {
+      redialFirstMs: redials[0],
+      redialMedianMs: redials[Math.floor(redials.length / 2)],
+      redialLastMs: redials.at(-1),
+      attemptsAfterDrop: after.connectionsOpened - mid.connectionsOpened + (after.rejected429 - mid.rejected429),
+      attemptViolations: after.connectionAttemptViolations - mid.connectionAttemptViolations,
+      rejected429: after.rejected429 - mid.rejected429,
+    });
+  }
+  console.log(`  [${fig.id} · ${v.label}] rep ${rep} ${s}: ${describe(result)}`);
+  return { figure: fig.id, variant: v.label, subject: s, rep, result };
 }
 
 async function runVariant(fig: Figure, v: Variant): Promise<RunRecord[]> {
   const records: RunRecord[] = [];
+  const subjects = subjectsFor(v);
   const emu = await startEmulator(v.emulator);
   const offset = clockOffsetMs();
   if (v.scenario === 'coldstart') {
@@ -352,6 +425,11 @@ async function runVariant(fig: Figure, v: Variant): Promise<RunRecord[]> {
   }
   try {
     for (let rep = 1; rep <= reps; rep++) {
+      if (v.mode === 'massdrop') {
+        for (const s of subjects) records.push(await runMassDrop(fig, v, emu, offset, s, rep));
+        await sleep(300);
+        continue;
+      }
       if (v.mode === 'group') {
         // Subjects at once (light load), one fault for all of them; with parallelReps every
         // repetition too (waiting for detections that never come is the long part).
@@ -429,6 +507,13 @@ async function main(): Promise<void> {
     spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'bench', 'order-book.ts'), ...(quick ? ['--quick'] : [])], { stdio: 'inherit', cwd: ROOT });
   }
 
+  let sbe: SbeFigure | undefined;
+  if (!onlyFigures || onlyFigures.includes(SBE_FIGURE)) {
+    // SBE vs JSON vs a bare socket, per message and core (bench/sbe.ts, in its own process).
+    console.log('\nSBE vs JSON vs a bare socket (same stream mix; target: client sbe ≥ 2× bare ws + JSON.parse)');
+    sbe = runSbe(ROOT, quick, (line) => console.log(line));
+  }
+
   const summary: FigureResult[] = summarize(
     figs.map((f) => ({ id: f.id, title: f.title, emulator: 'FakeBinance', variants: f.variants.map((v) => ({ label: v.label, scenario: v.scenario })) })),
     records,
@@ -459,8 +544,10 @@ async function main(): Promise<void> {
     const previous = readResults(join(dir, `latest${suffix}.json`));
     const base = figs.length ? { meta, figures: summary, runs: records } : { meta: previous?.meta ?? meta, figures: (previous?.figures ?? []) as FigureResult[], runs: previous?.runs ?? [] };
     const live = liveness ?? previous?.liveness;
-    writeFileSync(join(dir, `latest${suffix}.json`), `${JSON.stringify({ ...base, liveness: live }, null, 2)}\n`);
-    writeFileSync(join(dir, `latest${suffix}.md`), renderMarkdown(base.meta, base.figures, live ? [renderLivenessMarkdown(live)] : []));
+    const sbeFig = sbe ?? (previous as { sbe?: SbeFigure } | undefined)?.sbe;
+    writeFileSync(join(dir, `latest${suffix}.json`), `${JSON.stringify({ ...base, liveness: live, sbe: sbeFig }, null, 2)}\n`);
+    const sections = [...(sbeFig ? [renderSbeMarkdown(sbeFig)] : []), ...(live ? [renderLivenessMarkdown(live)] : [])];
+    writeFileSync(join(dir, `latest${suffix}.md`), renderMarkdown(base.meta, base.figures, sections));
     console.log(`wrote bench/results/latest${suffix}.json and .md`);
   }
 }

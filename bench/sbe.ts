@@ -14,11 +14,15 @@
  * sends spot; prices on a 0.01 tick near a random-walking mid, quantities random. JSON and SBE frames carry the same events (the SBE ones are encoded from the JSON
  * by the emulator's encoder, src/testing/sbe/encoder.ts).
  *
- *   npx tsx bench/sbe.ts [--frames=100000] [--rounds=5] [--symbols=50]
+ *   npx tsx bench/sbe.ts [--frames=100000] [--rounds=5] [--symbols=50] [--json]
+ *
+ * `--json`: one JSON line (SbeFigure, bench/lib/sbe-section.ts) instead of the table; `npm run
+ * bench` runs it so and shows it as its SBE section, with the target (client sbe ≥ 2× bare).
  */
 import { performance } from 'node:perf_hooks';
 import { BinanceStreamClient, SbeDecoder } from 'binance-stream-client';
 import { encodeFor } from '../src/testing/sbe/encoder';
+import type { SbeFigure } from './lib/sbe-section';
 import { spread } from './lib/stats';
 
 const arg = (name: string, def: number): number => Number(process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? def);
@@ -185,6 +189,18 @@ async function main(): Promise<void> {
   await ourJson.stop();
   await ourSbe.stop();
   const bare = spread(results['bare json']!)!;
+  if (process.argv.includes('--json')) {
+    const out: SbeFigure = {
+      frames: FRAMES,
+      rounds: ROUNDS,
+      symbols: SYMBOLS,
+      meanFrameBytes: bytes,
+      subjects: names.map((name) => ({ name, cpuNsPerMsg: spread(results[name]!)!, wallNsPerMsg: spread(walls[name]!)!.median })),
+      bareMedianNs: bare.median,
+    };
+    console.log(JSON.stringify(out));
+    return;
+  }
   console.log(`stream mix: 40% trade, 40% bestBidAsk/bookTicker, 15% diff depth (5+5), 5% depth20 (20+20); ${SYMBOLS} symbols, ${FRAMES} frames × ${ROUNDS} rounds`);
   console.log(`mean frame: JSON ${bytes.json.toFixed(0)} B, SBE ${bytes.sbe.toFixed(0)} B (${((bytes.sbe / bytes.json) * 100).toFixed(0)}%)`);
   console.log('| subject | CPU ns/msg (median, min–max) | messages/s per core | vs bare ws + JSON.parse | wall ns/msg (median) |');

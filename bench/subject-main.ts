@@ -91,6 +91,8 @@ export async function runSubject(create: SubjectFactory): Promise<void> {
   let detectedAt = 0;
   let detectedBy: string | undefined;
   let retryDelayMs: number | undefined;
+  // Mass drop: when each stream first delivered an event sent after the fault.
+  const recoveredAtByStream = job.scenario === 'massdrop' ? new Map<string, number>() : undefined;
 
   let onData: (d: Payload) => void;
   if (job.scenario === 'latency' && stampField) {
@@ -119,6 +121,16 @@ export async function runSubject(create: SubjectFactory): Promise<void> {
         if (typeof st === 'number' && st - correction > markAt - correction) recoveredAt = origin + performance.now();
       }
     };
+  } else if (recoveredAtByStream && stampField) {
+    onData = (d) => {
+      count++;
+      if (markAt === undefined) return;
+      const st = d[stampField];
+      if (typeof st === 'number' && st > markAt) {
+        const k = streamKey(d);
+        if (!recoveredAtByStream.has(k)) recoveredAtByStream.set(k, origin + performance.now());
+      }
+    };
   } else {
     onData = () => {
       count++;
@@ -141,7 +153,14 @@ export async function runSubject(create: SubjectFactory): Promise<void> {
   let handle: SubjectHandle;
   const baseline = job.scenario === 'memory' || job.scenario === 'universe' ? memory() : undefined;
   try {
-    handle = await create({ wsBase: job.wsBase, streams: job.streams, onData, onSignal, maxStreamsPerConnection: 1024 });
+    handle = await create({
+      wsBase: job.wsBase,
+      streams: job.streams,
+      onData,
+      onSignal,
+      maxStreamsPerConnection: job.maxStreamsPerConnection ?? 1024,
+      setupOutsideWindow: job.setupOutsideWindow,
+    });
   } catch (err) {
     send({ type: 'failed', reason: `create: ${(err as Error).message}` });
     process.exit(1);
@@ -243,6 +262,26 @@ export async function runSubject(create: SubjectFactory): Promise<void> {
       else if (job.subject === 'raw') result.retryDelayMs = 0; // re-dials at once, by construction
       if (job.scenario === 'stall' && !detectedAt) notes.push(`stall never detected within ${job.measureMs / 1000} s`);
       else if (!recoveredAt) notes.push(`no data after the fault within ${job.measureMs / 1000} s`);
+      break;
+    }
+    case 'massdrop': {
+      if (!(await until(() => count > 0, 5000))) throw new Error('no message within 5 s');
+      await sleep(job.warmupMs);
+      send({ type: 'flowing' });
+      if (!(await until(() => markAt !== undefined, 15_000, 1)) || markAt === undefined) throw new Error('no fault mark from the runner');
+      const at = markAt - correction;
+      const map = recoveredAtByStream ?? new Map<string, number>();
+      await until(() => map.size >= target, job.measureMs, 5);
+      const times = Float64Array.from([...map.values()].map((t) => t - at)).sort();
+      Object.assign(result, {
+        streams: target,
+        recovered: times.length,
+        recoveryP50: percentile(times, times.length, 50),
+        recoveryP90: percentile(times, times.length, 90),
+        recoveryMax: times.length ? times[times.length - 1] : undefined,
+        allRecoveredMs: times.length >= target ? times[times.length - 1] : undefined,
+      });
+      if (times.length < target) notes.push(`${target - times.length} of ${target} streams without data within ${job.measureMs / 1000} s`);
       break;
     }
   }

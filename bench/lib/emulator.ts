@@ -19,6 +19,9 @@ export interface LimitReport {
   messageRateViolations: number;
   streamCountViolations: number;
   connectionsOpened: number;
+  /** Upgrades beyond Binance's 300 attempts per 5 minutes per IP (the emulator counts them). */
+  connectionAttemptViolations: number;
+  rejected429: number;
 }
 
 export interface BenchEmulator {
@@ -29,6 +32,12 @@ export interface BenchEmulator {
   /** Silent stall: data stops, the TCP connection stays open. */
   stall(): void;
   limits(): LimitReport;
+  /** Clear faults and forget the per-IP connection-attempt counts (as if the window had passed). */
+  heal(): void;
+  /** The open connections: id, and when it opened on the emulator's clock (`now()`). */
+  opened(): { id: number; openedAt: number }[];
+  /** The emulator's clock (ms; it need not be the wall clock). */
+  now(): number;
   /**
    * Subscribe every stream once from the runner and wait for one event on each, then
    * disconnect: the emulator's generators exist (and linger) and its code is warm, so the
@@ -86,8 +95,17 @@ export async function startEmulator(cfg: EmulatorConfig): Promise<BenchEmulator>
     stall: () => void ex.faults.stall({ all: true }),
     limits: () => {
       const s = ex.stats();
-      return { messageRateViolations: s.limitViolations.messageRate, streamCountViolations: s.limitViolations.streamCount, connectionsOpened: s.connectionsOpened };
+      return {
+        messageRateViolations: s.limitViolations.messageRate,
+        streamCountViolations: s.limitViolations.streamCount,
+        connectionsOpened: s.connectionsOpened,
+        connectionAttemptViolations: s.limitViolations.connectionAttempts,
+        rejected429: s.upgradesRejected.rateLimited429,
+      };
     },
+    heal: () => ex.faults.heal(),
+    opened: () => ex.connections().map((c) => ({ id: c.id, openedAt: c.openedAt })),
+    now: () => ex.clock.now(),
     warm: (streams, timeoutMs) => warmUp(ex.urls.ws, streams, timeoutMs),
     close: () => ex.close(),
   };

@@ -1,8 +1,8 @@
 /** Messages between the bench runner (parent) and one subject process (child), over IPC. */
 
-export type SubjectName = 'raw' | 'ours' | 'ours-raw' | 'binance' | 'binance-spot';
+export type SubjectName = 'raw' | 'ours' | 'ours-raw' | 'binance' | 'binance-spot' | 'ccxt';
 
-export type Scenario = 'throughput' | 'latency' | 'memory' | 'coldstart' | 'recovery' | 'stall' | 'universe';
+export type Scenario = 'throughput' | 'latency' | 'memory' | 'coldstart' | 'recovery' | 'stall' | 'universe' | 'massdrop';
 
 export interface Job {
   subject: SubjectName;
@@ -21,6 +21,13 @@ export interface Job {
   expectedRate?: number | undefined;
   /** Memory/universe: wait for the parent's `measure` before measuring (subscriptions confirmed server-side). */
   waitForMeasure?: boolean | undefined;
+  /** Streams per connection for subjects that pool (default Spot's 1024); the mass drop uses 1. */
+  maxStreamsPerConnection?: number | undefined;
+  /**
+   * Mass drop: the subject's first dials count as older than Binance's 5-minute window (the
+   * connections have been up for longer), so the drop's re-dials are measured against a full budget.
+   */
+  setupOutsideWindow?: boolean | undefined;
 }
 
 export type ParentMessage =
@@ -67,6 +74,20 @@ export interface SubjectResult {
   detectedBy?: string | undefined;
   /** The reconnect delay the subject's policy chose after the fault (what it reported). */
   retryDelayMs?: number | undefined;
+  // mass drop (child: data again per stream; runner: the emulator's view of the re-dials)
+  streams?: number | undefined;
+  recovered?: number | undefined;
+  recoveryP50?: number | undefined;
+  recoveryP90?: number | undefined;
+  recoveryMax?: number | undefined;
+  allRecoveredMs?: number | undefined;
+  redialFirstMs?: number | undefined;
+  redialMedianMs?: number | undefined;
+  redialLastMs?: number | undefined;
+  /** Connection attempts the emulator saw after the drop (all in one 5-minute window). */
+  attemptsAfterDrop?: number | undefined;
+  attemptViolations?: number | undefined;
+  rejected429?: number | undefined;
   notes?: string[] | undefined;
   /** The emulator process's CPU share over the measured window (near 1 = the emulator was the bottleneck). */
   emulatorCpuShare?: number | undefined;

@@ -4,10 +4,40 @@
  * emulator by `baseUrl`.
  */
 import { BinanceStreamClient } from 'binance-stream-client';
+import { ConnectionBudget } from 'binance-stream-client/advanced';
 import type { Payload, SubjectFactory } from './types';
 
+/**
+ * The mass drop's budget: its shipped defaults, on a clock on which every dial of the start-up
+ * happens one 5-minute window after the previous one (the connections count as up for longer than
+ * the window); after start() the clock runs at real speed again, a window past the last of them.
+ */
+function setupOutsideWindow(): { budget: ConnectionBudget; started: () => void } {
+  const windowMs = 300_000;
+  let setup = true;
+  let offset = 0;
+  const budget = new ConnectionBudget({
+    now: () => {
+      if (setup) offset += windowMs + 1;
+      return Date.now() + offset;
+    },
+  });
+  return {
+    budget,
+    started: () => {
+      offset += windowMs + 1;
+      setup = false;
+    },
+  };
+}
+
 export const createOurs: SubjectFactory = async (ctx) => {
-  const client = new BinanceStreamClient({ baseUrl: ctx.wsBase });
+  const mass = ctx.setupOutsideWindow ? setupOutsideWindow() : undefined;
+  const client = new BinanceStreamClient({
+    baseUrl: ctx.wsBase,
+    ...(ctx.maxStreamsPerConnection < 1024 ? { maxStreamsPerConnection: ctx.maxStreamsPerConnection } : {}),
+    ...(mass ? { connectionBudget: mass.budget } : {}),
+  });
   const onData = ctx.onData as (d: unknown) => void;
   const kinds = new Set(ctx.streams.map((s) => s.slice(s.indexOf('@') + 1)));
   if (kinds.has('aggTrade')) client.on('aggTrade', onData);
@@ -24,6 +54,7 @@ export const createOurs: SubjectFactory = async (ctx) => {
   return {
     async start() {
       await client.start();
+      mass?.started();
     },
     async stop() {
       await client.stop();

@@ -21,6 +21,8 @@ export interface SubjectContext {
   onSignal: (signal: Signal, detail?: { delayMs?: number | undefined; scope?: string | undefined }) => void;
   /** Spot's limit (1024); subjects that pool connections themselves pack up to this. */
   maxStreamsPerConnection: number;
+  /** Mass drop (ours only): the first dials count as older than the 5-minute window (see Job). */
+  setupOutsideWindow?: boolean | undefined;
 }
 
 export interface SubjectHandle {

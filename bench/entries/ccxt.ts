@@ -1,0 +1,4 @@
+import { main } from '../subject-main';
+import { createCcxt } from '../subjects/ccxt';
+
+main(createCcxt);
