@@ -75,7 +75,21 @@ export interface SummaryView {
   scenes: string[];
 }
 
-/** The summary; `cols` fits it to a terminal (undefined: plain output, nothing cut). */
+/** `line` broken at spaces into lines of at most `cols` columns, the continuation lines indented by `indent` spaces. */
+export function wrap(line: string, cols: number, indent: number): string[] {
+  const out: string[] = [];
+  let rest = line;
+  while ([...rest].length > cols) {
+    const cut = rest.lastIndexOf(' ', cols);
+    if (cut <= indent) break; // one unbreakable word: the screen truncates it
+    out.push(rest.slice(0, cut));
+    rest = `${' '.repeat(indent)}${rest.slice(cut + 1)}`;
+  }
+  out.push(rest);
+  return out;
+}
+
+/** The summary; `cols` fits it to a terminal (undefined: plain output, nothing cut; else the scene lines wrap, the rest is cut). */
 export function summaryLines(s: SummaryView, cols?: number): string[] {
   const nameWidth = Math.max(0, ...s.faults.map((f) => f.name.length));
   const lines = [
@@ -84,7 +98,7 @@ export function summaryLines(s: SummaryView, cols?: number): string[] {
     ...s.figures,
     `  log lines           ${countsText(s.counts)}, ${s.emptyErrorTexts} with an empty error text`,
     ...(s.faults.length ? ['  faults:', ...s.faults.map((f) => `  ${faultLine(f, cols === undefined ? undefined : cols - 2, nameWidth)}`)] : []),
-    ...(s.scenes.length ? ['  never deaf:', ...s.scenes.map((l) => `    ${l}`)] : []),
+    ...(s.scenes.length ? ['  never deaf:', ...s.scenes.flatMap((l) => (cols === undefined ? [`    ${l}`] : wrap(`    ${l}`, cols, 6)))] : []),
     '',
   ];
   return cols === undefined ? lines : lines.map((l) => truncate(l, cols));

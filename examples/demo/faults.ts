@@ -58,8 +58,9 @@ export function checkRecovery(faults: readonly FaultRun[], lastAt: number | unde
 
 /**
  * Start the fault timers; `onFault(f)` logs each as it starts, `onFault(f, err)` when it failed to play.
- * A fault due while a connection is still down waits (up to 5 s) until `ready()`: a malformed frame sent
- * to a closed socket, or a drop of nothing, would show nothing. Returns a cancel function.
+ * A fault due while a connection is still down (or an earlier fault has not played) waits, up to 5 s,
+ * until `ready()`: a malformed frame sent to a closed socket, or a drop of nothing, would show nothing.
+ * Returns a cancel function.
  */
 export function armFaults(faults: FaultRun[], ready: () => boolean, onFault: (f: FaultRun, err?: unknown) => void): () => void {
   const timers = new Set<NodeJS.Timeout>();
@@ -68,7 +69,9 @@ export function armFaults(faults: FaultRun[], ready: () => boolean, onFault: (f:
     timers.add(t);
   };
   const play = (fault: FaultRun, due: number): void => {
-    if (!ready() && Date.now() - due < 5_000) return later(() => play(fault, due), 50);
+    // In order: a fault also waits for the ones before it.
+    const waiting = !ready() || faults.slice(0, faults.indexOf(fault)).some((f) => f.startedAt === undefined);
+    if (waiting && Date.now() - due < 5_000) return later(() => play(fault, due), 50);
     fault.startedAt = Date.now();
     onFault(fault);
     try {

@@ -36,6 +36,7 @@ export function networkCode(err: unknown): string | undefined {
 }
 
 export function unreachableSentence(url: string, code: string | undefined): string {
+  if (code?.startsWith('HTTP ')) return `${hostPort(url)} refused the connection (${code}): check the network or run without --live to use the local emulator.`;
   return `Cannot reach ${hostPort(url)}${code ? ` (${code})` : ''}: check the network or run without --live to use the local emulator.`;
 }
 

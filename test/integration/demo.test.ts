@@ -10,7 +10,8 @@ import { createServer as createNetServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { consoleLogger } from 'binance-stream-client';
 import { describe, expect, it } from 'vitest';
-import { dashboardLines, type DashboardView } from '../../examples/demo/dashboard';
+import { dashboardLines, summaryLines, wrap, type DashboardView } from '../../examples/demo/dashboard';
+import { hostPort, networkCode, unreachableSentence } from '../../examples/demo/live';
 import { LogSink, parseLogLine } from '../../examples/demo/log-sink';
 import { Screen, stripAnsi, width } from '../../examples/demo/screen';
 import { onCleanup } from '../helpers/emulator';
@@ -121,6 +122,17 @@ describe('npm run demo -- --live, Binance out of reach', () => {
     noStack(out);
   }, 40_000);
 
+  it('REST answers HTTP 451: one sentence with the status, exit 1', async () => {
+    const rest: Server = createHttpServer((_req, res) => res.writeHead(451).end('{"code":0,"msg":"restricted location"}'));
+    await new Promise<void>((r) => rest.listen(0, '127.0.0.1', r));
+    onCleanup(() => new Promise((r) => rest.close(r)));
+    const port = (rest.address() as { port: number }).port;
+    const { code, out } = await demo(['--live', '--plain', '--live-rest-url', `http://127.0.0.1:${port}`]).done;
+    expect(code, out).toBe(1);
+    expect(out.trim()).toBe(`Binance answered HTTP 451 for 127.0.0.1:${port}/api/v3/exchangeInfo (unavailable from your location): run without --live to use the local emulator.`);
+    noStack(out);
+  }, 40_000);
+
   it('WebSocket unreachable (REST answers): one sentence naming the stream host, exit 1', async () => {
     const rest: Server = createHttpServer((_req, res) => res.setHeader('content-type', 'application/json').end(JSON.stringify({ symbols: [{ symbol: 'BTCUSDT', status: 'TRADING' }] })));
     await new Promise<void>((r) => rest.listen(0, '127.0.0.1', r));
@@ -204,6 +216,38 @@ describe('demo screen pieces', () => {
       expect(fin.endsWith('\x1b[?25h')).toBe(true);
     });
   }
+
+  it('the summary on a terminal: fault names cut before their status, scene lines wrapped, nothing wider than the terminal', () => {
+    const view = {
+      title: 'Summary (5 s, emulator, spot)',
+      figures: [`  streams             ${'z'.repeat(100)}`],
+      counts: { debug: 0, info: 0, warn: 2, error: 1 },
+      emptyErrorTexts: 0,
+      faults: [{ atMs: 500, name: `long fault ${'n'.repeat(100)}`, status: 'recovered 84 ms' }],
+      scenes: ['gave up (maxRetries 1) → health btcusdt@depth@100ms: down → reconnect() → live again after 41 ms'],
+    };
+    const lines = summaryLines(view, 80);
+    for (const l of lines) expect(width(l)).toBeLessThanOrEqual(80);
+    expect(lines).toContain('  log lines           2 WARN, 1 ERROR, 0 with an empty error text');
+    expect(lines.find((l) => l.includes('long fault'))).toMatch(/n… recovered 84 ms$/);
+    expect(lines.filter((l) => /^ {4}gave up|^ {6}live again after 41 ms$/.test(l))).toHaveLength(2);
+    expect(summaryLines(view).find((l) => l.includes('long fault'))).toContain(`${'n'.repeat(100)} recovered 84 ms`); // plain: nothing cut
+    expect(wrap('a b c', 3, 1)).toEqual(['a b', ' c']);
+  });
+
+  it('live helpers: the network code under fetch and ws wrappers, host:port with the default port written out', () => {
+    const agg = Object.assign(new AggregateError([Object.assign(new Error('connect ECONNREFUSED ::1:443'), { code: 'ECONNREFUSED' })]), { code: 'ECONNREFUSED' });
+    expect(networkCode(new TypeError('fetch failed', { cause: agg }))).toBe('ECONNREFUSED');
+    expect(networkCode(Object.assign(new Error('ERR_SOCKET: connection failed'), { code: 'ERR_SOCKET', cause: Object.assign(new Error('getaddrinfo'), { code: 'ENOTFOUND' }) }))).toBe('ENOTFOUND');
+    expect(networkCode(new DOMException('timed out', 'TimeoutError'))).toBe('ETIMEDOUT');
+    expect(networkCode(Object.assign(new Error('x'), { code: 'ERR_HANDSHAKE_TIMEOUT' }))).toBe('ERR_HANDSHAKE_TIMEOUT');
+    expect(networkCode(new Error('no code'))).toBeUndefined();
+    expect(hostPort('wss://stream.binance.com:9443')).toBe('stream.binance.com:9443');
+    expect(hostPort('https://api.binance.com/api/v3/exchangeInfo')).toBe('api.binance.com:443');
+    expect(unreachableSentence('wss://stream.binance.com:9443', 'ENOTFOUND')).toBe(
+      'Cannot reach stream.binance.com:9443 (ENOTFOUND): check the network or run without --live to use the local emulator.',
+    );
+  });
 
   it('the log sink counts what it prints, level by level, for the client logger and the demo lines alike', () => {
     const printed: string[] = [];
