@@ -30,23 +30,6 @@ function run(file: string, args: string[], timeoutMs: number): Promise<{ code: n
 }
 
 describe('examples', () => {
-  it('npm run demo: 280 klines on one connection, faults recovered, no empty error text', async () => {
-    const { code, out } = await run('examples/demo.ts', ['--duration', '5', '--plain'], 30_000);
-    expect(code, out.slice(-3000)).toBe(0);
-    expect(out).toMatch(/streams\s+284 on 1 connection\(s\)/);
-    expect(out).toMatch(/first message on every stream after \d+ ms/);
-    expect(out).toMatch(/0 with an empty error text/);
-    expect(out).toMatch(/abrupt drop of every connection \(1006\)\s+recovered \d/);
-  }, 40_000);
-
-  it('npm run demo -- --activity realistic: a busy head and a quiet tail, and no false stale detection', async () => {
-    const { code, out } = await run('examples/demo.ts', ['--duration', '6', '--plain', '--activity', 'realistic', '--no-faults'], 30_000);
-    expect(code, out.slice(-3000)).toBe(0);
-    expect(out).toMatch(/not reached \(\d+\/284 heard; the quiet tail trades minutes apart\)/);
-    expect(out).toMatch(/stale detections 0/);
-    expect(out).toMatch(/0 WARN, 0 ERROR/);
-  }, 40_000);
-
   it('01-first-stream: five aggTrades in id order from the emulator, then it exits by itself', async () => {
     const { code, out } = await run('examples/01-first-stream.ts', [], 30_000);
     expect(code, out.slice(-3000)).toBe(0);
