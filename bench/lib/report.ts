@@ -167,6 +167,15 @@ function metricsFor(scenario: Scenario, variant: string): MetricDef[] {
           target: { text: '≤ 1.05× raw', met: (o, raw) => (raw ? o / raw <= 1.05 : undefined) },
         },
         { key: 'rate', label: 'msgs/s delivered', unit: '/s', get: (r) => r.rate, compare: 'ratio', decimals: 0 },
+        {
+          // The rates differ a little from run to run (realistic, random): CPU per message alongside the share.
+          key: 'cpuPer100k',
+          label: 'CPU per 100k msgs',
+          unit: 's',
+          get: (r) => (r.cpuShare !== undefined && r.rate ? (r.cpuShare / r.rate) * 1e5 : undefined),
+          compare: 'ratio',
+          decimals: 3,
+        },
         { key: 'heap', label: 'heap used', unit: 'MiB', get: (r) => (r.memory ? r.memory.heapUsed / MiB : undefined), compare: 'ratio', decimals: 1 },
         { key: 'rss', label: 'RSS', unit: 'MiB', get: (r) => (r.memory ? r.memory.rss / MiB : undefined), compare: 'ratio', decimals: 1 },
       ];
