@@ -40,7 +40,7 @@ const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as Pkg;
  * statically; the user-data code the client loads with `import()` (src/client/user-data.ts) is a
  * separate chunk, fetched only by `subscribeUserData()`. Measured 2026-12-01 (after the user-data
  * code became lazy): `export *` 63.9 kB initial, 76.4 kB with the user-data chunk (74.4 kB, all
- * initial, before); a market-data-only client 63.3 kB; `streams` alone 4.4 kB.
+ * initial, before); a market-data-only client 63.3 kB; `streams` alone 4.4 kB (4.8 kB by the end of that day).
  * Raise a budget on purpose, in the commit of the feature that needs it, never silently.
  */
 const MAIN_BUDGET_GZ = 66_000;
@@ -49,7 +49,7 @@ const MAIN_WITH_USER_DATA_BUDGET_GZ = 78_000;
 /** `new BinanceStreamClient()` + `subscribe()`, no `subscribeUserData()`: no user-data code at all. */
 const MARKET_DATA_ONLY_BUDGET_GZ = 66_000;
 /** `import { streams }` alone: proves the main entry tree-shakes (sideEffects: false). */
-const STREAMS_ONLY_BUDGET_GZ = 5_000;
+const STREAMS_ONLY_BUDGET_GZ = 5_500;
 /** Strings only the user-data code holds (the WebSocket-API subscribe flows, the RSA signer). */
 const USER_DATA_ONLY = ['session.logon', 'userDataStream.subscribe', 'RSASSA-PKCS1-v1_5'];
 
