@@ -197,7 +197,8 @@ export class BinanceStreamClient extends ClientEmitter {
   /**
    * Start a user-data stream alongside market data: futures via a listenKey (created,
    * refreshed every 30 min, replaced when it expires), spot via the WebSocket API,
-   * margin via a listenToken. Resolves once the stream is live.
+   * margin via a listenToken. Resolves once the stream is live. The first call loads the
+   * user-data code (a chunk of its own: market-data-only bundles carry none of it).
    */
   async subscribeUserData(options: SubscribeUserDataOptions = {}): Promise<void> {
     this.assertNotStopped('subscribeUserData');
