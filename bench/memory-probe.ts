@@ -144,7 +144,7 @@ interface Snapshot {
  * Self size of the arrays, plain objects, closures and strings grouped by who holds them
  * (the first retainer's constructor and the edge name): which field or Map holds the bytes.
  */
-function byOwner(file: string): Map<string, { size: number; count: number }> {
+export function byOwner(file: string): Map<string, { size: number; count: number }> {
   const s = JSON.parse(readFileSync(file, 'utf8')) as Snapshot;
   const m = s.snapshot.meta;
   const w = m.node_fields.length;
@@ -192,7 +192,7 @@ function byOwner(file: string): Map<string, { size: number; count: number }> {
 }
 
 /** Self size and count per constructor (objects), per type otherwise ("(string)", "(array)"…). */
-function bySelf(file: string): Map<string, { size: number; count: number }> {
+export function bySelf(file: string): Map<string, { size: number; count: number }> {
   const s = JSON.parse(readFileSync(file, 'utf8')) as Snapshot;
   const f = s.snapshot.meta.node_fields;
   const w = f.length;
@@ -265,4 +265,11 @@ async function parent(): Promise<void> {
 }
 
 if (argv.includes('--child')) void child();
-else await parent();
+else if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) await parent();
+
+/** The top growths between two summaries (by constructor or by holder). */
+export function growth(before: Map<string, { size: number; count: number }>, after: Map<string, { size: number; count: number }>, top: number): string[] {
+  const rows = [...after].map(([k, v]) => ({ k, size: v.size - (before.get(k)?.size ?? 0), count: v.count - (before.get(k)?.count ?? 0) }));
+  rows.sort((x, y) => y.size - x.size);
+  return rows.slice(0, top).map((r) => `  ${(r.size / 1024).toFixed(1).padStart(8)} KiB  ${String(r.count).padStart(7)}  ${r.k}`);
+}

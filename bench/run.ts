@@ -10,6 +10,7 @@
  *   npm run bench -- --only=liveness the liveness section alone (stall detection, 24 h replay, slow consumers; < 4 min),
  *                                    merged into the results files (the other figures' last results are kept)
  *   npm run bench -- --only=books    local order books alone (bench/order-book.ts: 100 books at Binance rates, structures)
+ *   npm run bench -- --only=soak     the soak alone (bench/soak.ts: a time-compressed 24 h, the heap's slope; ~150 s, quick ~30 s)
  *   npm run bench -- --only=sbe      SBE vs JSON vs a bare socket alone (bench/sbe.ts, per message and core; target client sbe ≥ 2× bare)
  *   subjects: raw (bare ws + JSON.parse), ours, binance, binance-spot, ccxt (ccxt pro watchTradesForSymbols:
  *             throughput, latency and drop recovery only; "–" elsewhere). The recovery figure's mass drop
@@ -30,6 +31,7 @@ import { startEmulator, type BenchEmulator, type EmulatorConfig } from './lib/em
 import type { ChildMessage, Job, ParentMessage, Scenario, SubjectName, SubjectResult } from './lib/protocol';
 import { renderMarkdown, renderTable, summarize, type FigureResult, type RunRecord } from './lib/report';
 import { SBE_FIGURE, renderSbeMarkdown, runSbe, type SbeFigure } from './lib/sbe-section';
+import { SOAK_FIGURE, renderSoakMarkdown, runSoak, type SoakResult } from './soak';
 import { LIVENESS_FIGURE, readResults, renderLivenessMarkdown, runLiveness } from './liveness';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -513,6 +515,12 @@ async function main(): Promise<void> {
     console.log('\nSBE vs JSON vs a bare socket (same stream mix; target: client sbe ≥ 2× bare ws + JSON.parse)');
     sbe = runSbe(ROOT, quick, (line) => console.log(line));
   }
+  let soak: SoakResult | undefined;
+  if (!onlyFigures || onlyFigures.includes(SOAK_FIGURE)) {
+    // A time-compressed 24 h (bench/soak.ts): heap after GC per simulated hour, its slope (~150 s; quick ~30 s).
+    console.log('\nSoak: a time-compressed 24 h with drops, cuts, rotations and backfills (target: heap flat)');
+    soak = await runSoak({ quick, log: (line) => console.log(line) });
+  }
 
   const summary: FigureResult[] = summarize(
     figs.map((f) => ({ id: f.id, title: f.title, emulator: 'FakeBinance', variants: f.variants.map((v) => ({ label: v.label, scenario: v.scenario })) })),
@@ -545,8 +553,9 @@ async function main(): Promise<void> {
     const base = figs.length ? { meta, figures: summary, runs: records } : { meta: previous?.meta ?? meta, figures: (previous?.figures ?? []) as FigureResult[], runs: previous?.runs ?? [] };
     const live = liveness ?? previous?.liveness;
     const sbeFig = sbe ?? (previous as { sbe?: SbeFigure } | undefined)?.sbe;
-    writeFileSync(join(dir, `latest${suffix}.json`), `${JSON.stringify({ ...base, liveness: live, sbe: sbeFig }, null, 2)}\n`);
-    const sections = [...(sbeFig ? [renderSbeMarkdown(sbeFig)] : []), ...(live ? [renderLivenessMarkdown(live)] : [])];
+    const soakFig = soak ?? (previous as { soak?: SoakResult } | undefined)?.soak;
+    writeFileSync(join(dir, `latest${suffix}.json`), `${JSON.stringify({ ...base, liveness: live, sbe: sbeFig, soak: soakFig }, null, 2)}\n`);
+    const sections = [...(sbeFig ? [renderSbeMarkdown(sbeFig)] : []), ...(live ? [renderLivenessMarkdown(live)] : []), ...(soakFig ? [renderSoakMarkdown(soakFig)] : [])];
     writeFileSync(join(dir, `latest${suffix}.md`), renderMarkdown(base.meta, base.figures, sections));
     console.log(`wrote bench/results/latest${suffix}.json and .md`);
   }
