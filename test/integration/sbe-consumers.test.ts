@@ -2,10 +2,15 @@
  * `encoding: 'sbe'` and the client's consumers: `client.stream()` takes SBE stream names and
  * rejects JSON-only ones; `client.orderBook()` keeps a local book from SBE's `<symbol>@depth`
  * (U/u update ids) and REST snapshots, equal to the emulator's own book; `decimals: 'number'`
- * makes the decoded prices and quantities numbers, and is refused without `encoding: 'sbe'`.
+ * makes the decoded prices and quantities numbers, and is refused without `encoding: 'sbe'`. The
+ * book also against a small server of its own (hand-built SBE diff frames, a REST snapshot), so
+ * the emulator's encoder and the client's decoder cannot agree by construction.
  */
 import { generateKeyPairSync } from 'node:crypto';
+import { createServer } from 'node:http';
 import { describe, expect, it } from 'vitest';
+import { WebSocketServer } from 'ws';
+import type { WebSocket } from 'ws';
 import { BinanceStreamClient, ConstantBackoff } from 'binance-stream-client';
 import type { LocalOrderBook, StreamMessage } from 'binance-stream-client';
 import { ConnectionBudget } from 'binance-stream-client/advanced';
@@ -148,5 +153,75 @@ describe('encoding sbe: decimals', () => {
     );
     expect(() => new BinanceStreamClient({ decimals: 'string' })).not.toThrow();
     expect(() => new BinanceStreamClient({ encoding: 'sbe', apiKey: 'k', decimals: 'number' })).not.toThrow();
+  });
+});
+
+// ---- an independent server: SBE diff-depth frames built here (stream_1_0.xml) and a REST depth snapshot ----
+
+function le(bytes: number, v: bigint): Buffer {
+  const b = Buffer.alloc(bytes);
+  if (bytes === 8) b.writeBigInt64LE(v);
+  else for (let i = 0; i < bytes; i++) b[i] = Number((v >> BigInt(8 * i)) & 0xffn);
+  return b;
+}
+/** DepthDiffStreamEvent (template 10003): prices ×10⁻⁴, quantities ×10⁻¹, levels as [price, qty] mantissas. */
+function diff(U: number, u: number, bids: [number, number][], asks: [number, number][]): Buffer {
+  const group = (ls: [number, number][]) => Buffer.concat([le(2, 16n), le(2, BigInt(ls.length)), ...ls.map(([p, q]) => Buffer.concat([le(8, BigInt(p)), le(8, BigInt(q))]))]);
+  const head = Buffer.concat([le(2, 26n), le(2, 10003n), le(2, 1n), le(2, 0n)]);
+  return Buffer.concat([head, le(8, 1_770_000_000_000_001n), le(8, BigInt(U)), le(8, BigInt(u)), Buffer.from([0xfc, 0xff]), group(bids), group(asks), Buffer.from([6]), Buffer.from('ETHBTC')]);
+}
+
+describe('encoding sbe: client.orderBook() against an independent server', () => {
+  it('applies SBE diffs on a REST snapshot by U/u (older ones skipped), and resyncs on a gap', async () => {
+    const sockets: WebSocket[] = [];
+    const restCalls: string[] = [];
+    const http = createServer((req, res) => {
+      restCalls.push(req.url ?? '');
+      res.setHeader('content-type', 'application/json');
+      // Snapshot 103, then (after the gap's resync) 120.
+      const first = restCalls.length === 1;
+      res.end(JSON.stringify(first ? { lastUpdateId: 103, bids: [['0.1230', '5.0']], asks: [['0.1240', '1.0']] } : { lastUpdateId: 120, bids: [['0.1200', '1.0']], asks: [['0.1300', '1.0']] }));
+    });
+    const wss = new WebSocketServer({ noServer: true });
+    http.on('upgrade', (req, socket, head) => wss.handleUpgrade(req, socket, head, (ws) => void sockets.push(ws)));
+    await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
+    onCleanup(() => new Promise<void>((r) => (wss.close(), http.closeAllConnections(), http.close(() => r()))));
+    const port = (http.address() as { port: number }).port;
+    const c = new BinanceStreamClient({
+      market: 'spot',
+      baseUrl: `ws://127.0.0.1:${port}`,
+      restBaseUrl: `http://127.0.0.1:${port}`,
+      encoding: 'sbe',
+      apiKey: KEY,
+      restFallback: false,
+      connectionBudget: new ConnectionBudget({ minIntervalMs: 0, jitterMs: 0 }),
+    });
+    onCleanup(() => c.stop());
+    const resyncs: string[] = [];
+    c.on('bookResync', (e) => void resyncs.push(e.reason));
+    const book = c.orderBook('ETHBTC', { depth: 10 });
+    await c.start();
+    await until(() => sockets.length === 1);
+    const ws = sockets[0]!;
+    ws.send(diff(100, 102, [[1235, 90]], []), { binary: true }); // older than the snapshot: skipped (0.1235 never appears)
+    ws.send(diff(103, 105, [[1230, 70]], []), { binary: true }); // straddles 104: the first applied
+    ws.send(diff(106, 106, [], [[1250, 20]]), { binary: true });
+    await until(() => book.state === 'live' && book.lastUpdateId === 106, { message: () => `${book.state} at ${book.lastUpdateId}, REST ${JSON.stringify(restCalls)}` });
+    expect(restCalls[0]).toBe('/api/v3/depth?symbol=ETHBTC&limit=10');
+    const num = (ls: readonly (readonly [unknown, unknown])[]) => ls.map(([p, q]) => [Number(p), Number(q)]);
+    expect(num(book.bids())).toEqual([[0.123, 7]]);
+    expect(num(book.asks())).toEqual([
+      [0.124, 1],
+      [0.125, 2],
+    ]);
+    // 107 is missing: a gap, a new snapshot.
+    ws.send(diff(108, 110, [[1220, 10]], []), { binary: true });
+    await until(() => resyncs.includes('gap') && restCalls.length === 2, { message: () => JSON.stringify([resyncs, restCalls]) });
+    ws.send(diff(115, 121, [[1210, 30]], []), { binary: true });
+    await until(() => book.state === 'live' && book.lastUpdateId === 121, { message: () => `${book.state} at ${book.lastUpdateId}` });
+    expect(num(book.bids())).toEqual([
+      [0.121, 3],
+      [0.12, 1],
+    ]);
   });
 });
