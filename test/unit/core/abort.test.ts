@@ -8,7 +8,7 @@ import { abortableSleep, raceAbort } from '../../../src/core/abort';
 import type { AbortSignalLike } from '../../../src/core/web-types';
 
 /** An AbortSignalLike that is no native AbortSignal (AbortSignal.any() would refuse it) and counts its listeners. */
-class CountingSignal extends EventTarget implements AbortSignalLike {
+class CountingSignal extends EventTarget {
   aborted = false;
   reason: unknown;
   listeners = 0;
@@ -27,6 +27,9 @@ class CountingSignal extends EventTarget implements AbortSignalLike {
   }
 }
 
+/** As the library's type (a native AbortSignal, where the DOM types exist), which this is not. */
+const like = (s: CountingSignal): AbortSignalLike => s as unknown as AbortSignalLike;
+
 afterEach(() => {
   vi.useRealTimers();
 });
@@ -37,7 +40,7 @@ describe('abortableSleep', () => {
     const a = new CountingSignal();
     const b = new CountingSignal();
     let done = false;
-    const p = abortableSleep(30_000, [a, undefined, b], 'backoff').then(() => (done = true));
+    const p = abortableSleep(30_000, [like(a), undefined, like(b)], 'backoff').then(() => (done = true));
     expect(a.listeners + b.listeners).toBe(2);
     await vi.advanceTimersByTimeAsync(29_999);
     expect(done).toBe(false);
@@ -52,7 +55,7 @@ describe('abortableSleep', () => {
     vi.useFakeTimers();
     const a = new CountingSignal();
     const ac = new AbortController();
-    const p = abortableSleep(60_000, [a, ac.signal], 'backoff');
+    const p = abortableSleep(60_000, [like(a), ac.signal], 'backoff');
     const reason = new Error('socket stopped');
     ac.abort(reason);
     await expect(p).rejects.toMatchObject({ code: 'ERR_ABORTED', message: 'backoff aborted', cause: reason });
@@ -64,7 +67,7 @@ describe('abortableSleep', () => {
     vi.useFakeTimers();
     const a = new CountingSignal();
     a.abort('gone');
-    await expect(abortableSleep(1000, [a], 'wait')).rejects.toMatchObject({ code: 'ERR_ABORTED', cause: 'gone' });
+    await expect(abortableSleep(1000, [like(a)], 'wait')).rejects.toMatchObject({ code: 'ERR_ABORTED', cause: 'gone' });
     expect(vi.getTimerCount()).toBe(0);
     expect(a.listeners).toBe(0);
     const ac = new AbortController();
@@ -81,8 +84,8 @@ describe('abortableSleep', () => {
 describe('raceAbort', () => {
   it('settles like the promise, and removes its listeners', async () => {
     const a = new CountingSignal();
-    await expect(raceAbort(Promise.resolve(7), [a])).resolves.toBe(7);
-    await expect(raceAbort(Promise.reject(new Error('boom')), [a])).rejects.toThrow('boom');
+    await expect(raceAbort(Promise.resolve(7), [like(a)])).resolves.toBe(7);
+    await expect(raceAbort(Promise.reject(new Error('boom')), [like(a)])).rejects.toThrow('boom');
     expect(a.listeners).toBe(0);
   });
 
@@ -90,7 +93,7 @@ describe('raceAbort', () => {
     const a = new CountingSignal();
     let fail!: (e: Error) => void;
     const slow = new Promise<number>((_, reject) => (fail = reject));
-    const p = raceAbort(slow, [undefined, a], 'start()');
+    const p = raceAbort(slow, [undefined, like(a)], 'start()');
     a.abort('stop');
     await expect(p).rejects.toMatchObject({ code: 'ERR_ABORTED', message: 'start() aborted', cause: 'stop' });
     expect(a.listeners).toBe(0);
