@@ -60,12 +60,14 @@ export class LivenessPass {
     const elapsed = this.lastAt === 0 ? 0 : now - this.lastAt;
     this.lastAt = now;
     const lag = h.lagThresholdMs;
+    // Every stream, every pass: Map.forEach (no iterator result per stream until the pass is
+    // optimized), and no store (nor a boxed number) for a peak that is 0 or a lag never seen.
     if (h.loop.observe(armedAt, delayMs, now)) {
       // Our own stall: no silence is judged now, but lag is (a starved loop is exactly what makes it grow).
-      for (const st of h.router.states.values()) {
+      h.router.states.forEach((st) => {
         st.learnSkip = true;
         if (lag > 0 && st.lagMs !== undefined) this.judgeLag(st, lag, now, elapsed);
-      }
+      });
       return;
     }
     const decay = peakDecay(elapsed);
@@ -75,10 +77,11 @@ export class LivenessPass {
       const r = h.silence.sweep(slot.streams, h.router.states, Math.max(sock.connectedAt ?? now, slot.resumedAt), now, h.loop);
       if (r !== undefined) this.act(slot, r, now);
     }
-    for (const st of h.router.states.values()) {
-      if (decay !== 1) st.gapPeak *= decay;
+    if (decay === 1 && lag <= 0) return;
+    h.router.states.forEach((st) => {
+      if (decay !== 1 && st.gapPeak !== 0) st.gapPeak *= decay;
       if (lag > 0 && st.lagMs !== undefined) this.judgeLag(st, lag, now, elapsed);
-    }
+    });
   }
 
   private judgeLag(st: StreamState, threshold: number, now: number, elapsed: number): void {

@@ -30,7 +30,8 @@ export function listenToSocket(socket: ResilientSocketLike, owner: () => Slot, h
   socket.on('stateChange', () => {
     const slot = owner();
     if (socket !== slot.socket || !placement.slots.has(slot)) return;
-    for (const st of router.statesOf(slot.streams)) observe(st, socket, host.now(), host.health);
+    const now = host.now();
+    for (const st of router.statesOf(slot.streams)) observe(st, socket, now, host.health);
   });
   socket.on('open', () => {
     const slot = owner();
