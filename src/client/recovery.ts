@@ -11,9 +11,9 @@ import type { AbortSignalLike } from '../core/web-types';
 import type { BackfillRest } from '../recovery/backfill';
 import { GapFiller } from '../recovery/backfill';
 import type { GapEvent } from '../recovery/gap';
-import type { GapHandler } from '../recovery/sequence';
+import type { GapHandler, SequenceCounters } from '../recovery/sequence';
 import { SequenceStage } from '../recovery/sequence';
-import type { RecoveryStage, StageOptions } from '../recovery/stage';
+import type { RecoveryStage, StageOptions, StreamView } from '../recovery/stage';
 import type { StreamInfo } from '../streams/classify';
 import type { StreamMessage } from '../streams/types';
 import type { EmitFn } from './emitter';
@@ -57,8 +57,16 @@ export class ClientRecovery {
     if (!TRACKED.has(info.kind)) return undefined;
     const o = this.o;
     const backfill = options.backfill ?? o.backfill;
+    // A one-element literal (exact capacity; push() would reserve 17 slots), then the stage that replaces itself in it.
+    const chain: RecoveryStage[] = [NO_STAGE];
+    chain[0] = new LazySequenceStage(this, info, backfill, chain);
+    return chain;
+  }
+
+  /** The stream's SequenceStage, built at its first message (./recovery.ts LazySequenceStage). */
+  sequence(info: StreamInfo, backfill: boolean): SequenceStage {
     const kind = info.kind === 'continuousKline' ? 'kline' : (info.kind as 'aggTrade' | 'trade' | 'depth' | 'kline');
-    return [new SequenceStage(kind, o.market.futures, info.stream, new LazyGapFiller(this, info, backfill))];
+    return new SequenceStage(kind, this.o.market.futures, info.stream, new LazyGapFiller(this, info, backfill));
   }
 
   /** The stream's GapFiller, built at its first gap (a filler holds nothing before one). */
@@ -80,6 +88,50 @@ export class ClientRecovery {
     if (filled) this.o.logger.info(fields, 'gap filled from REST');
     else this.o.logger.warn(fields, `data lost: ${describeGap(gap)}`);
     this.o.emitGap(gap);
+  }
+}
+
+const NO_COUNTS: SequenceCounters = Object.freeze({ gaps: 0, missed: 0, duplicates: 0 });
+const NO_STAGE: RecoveryStage = Object.freeze({ name: 'none', accept: () => true });
+
+/**
+ * A stream's sequence stage until its first message: then it builds the real SequenceStage
+ * and puts it in its own place in the stream's chain (no indirection from then on). Before
+ * a first message a SequenceStage has nothing to compare (no position, zero counters), so
+ * one built then behaves the same; an idle stream keeps five fields instead of the stage,
+ * its counters and its gap handler.
+ */
+class LazySequenceStage implements RecoveryStage {
+  private real: SequenceStage | undefined = undefined;
+
+  constructor(
+    private readonly recovery: ClientRecovery,
+    private readonly info: StreamInfo,
+    private readonly backfill: boolean,
+    private readonly chain: RecoveryStage[],
+  ) {}
+
+  get name(): string {
+    return 'sequence';
+  }
+
+  get counters(): Readonly<SequenceCounters> {
+    return this.real?.counters ?? NO_COUNTS;
+  }
+
+  /** As SequenceStage's (undefined before the first message). */
+  get position(): number | undefined {
+    return this.real?.position;
+  }
+
+  accept(stream: StreamView, message: StreamMessage): boolean {
+    let real = this.real;
+    if (real === undefined) {
+      real = this.real = this.recovery.sequence(this.info, this.backfill);
+      const i = this.chain.indexOf(this);
+      if (i >= 0) this.chain[i] = real;
+    }
+    return real.accept(stream, message);
   }
 }
 
