@@ -25,7 +25,7 @@ import type { ClientHealth } from './health';
 import type { BinanceStreamClientOptions } from './options';
 import { clientRecovery } from './recovery';
 import type { ClientRecovery } from './recovery';
-import { resolveClientOptions } from './resolve';
+import { resolveClientOptions, restUnknown } from './resolve';
 import type { ClientStats, StartOptions, SubscribeOptions, SubscribeUserDataOptions } from './types';
 import { createClientUserData } from './user-data';
 
@@ -93,6 +93,7 @@ export class BinanceStreamClient extends ClientEmitter {
    */
   subscribe(streams: string | readonly string[], options: SubscribeOptions = {}): this {
     this.assertNotStopped('subscribe');
+    if (options.backfill === true && !this.config.restKnown) throw restUnknown('subscribe(…, { backfill: true })', this.config.urls.stream);
     this.pool.subscribe(streams, options);
     this.iterators.adopt(streams);
     this.books.adopt(streams);

@@ -33,6 +33,7 @@ import type { DepthSpeed } from '../streams/names';
 import type { DepthUpdateEvent, PriceLevel, StreamMessage } from '../streams/types';
 import type { EmitFn, MessageTap } from './emitter';
 import type { ResolvedClientConfig } from './resolve';
+import { restUnknown } from './resolve';
 import { MessageStreams } from './stream-iterator';
 import type { MessageStreamHost } from './stream-iterator';
 
@@ -67,7 +68,7 @@ export interface LocalOrderBook extends OrderBookView {
 type Pool = Pick<StreamPool, 'has' | 'subscribe' | 'unsubscribe' | 'hold' | 'health' | 'on'>;
 
 export interface ConsumersHost {
-  readonly config: Pick<ResolvedClientConfig, 'market' | 'allowUnknownStreams' | 'logger' | 'urls' | 'fetch' | 'restWeightBudget'> & {
+  readonly config: Pick<ResolvedClientConfig, 'market' | 'allowUnknownStreams' | 'logger' | 'urls' | 'fetch' | 'restWeightBudget' | 'restKnown'> & {
     readonly pool: { readonly liveness: { readonly lagThresholdMs: number }; readonly tuning?: { readonly binaryFrames?: unknown } | undefined };
   };
   readonly pool: Pool;
@@ -110,6 +111,7 @@ export class OrderBooks {
 
   open(symbol: string, options: OrderBookOptions = {}): LocalOrderBook {
     const market = this.h.config.market;
+    if (!this.h.config.restKnown) throw restUnknown('orderBook() (its snapshots come from REST)', this.h.config.urls.stream);
     const o = optObject('orderBook() options', options, 'an object { depth?, speed?, selfCheckMs? }') ?? {};
     knownKeys('orderBook()', o, ['depth', 'speed', 'selfCheckMs']);
     const depth = num('orderBook().depth', o.depth, 1_000, { integer: true, min: 1, max: market.futures ? 1_000 : 5_000 });

@@ -44,6 +44,12 @@ export interface ResolvedClientConfig {
   readonly allowUnknownStreams: boolean;
   /** The client-wide `backfill` option. */
   readonly backfill: boolean;
+  /**
+   * Whether `urls.rest` is a host the user meant: given (`restBaseUrl`), or Binance's default
+   * while the streams come from Binance too. False when `baseUrl` points elsewhere (an emulator,
+   * a relay) without `restBaseUrl`: REST-backed features then refuse instead of calling live Binance.
+   */
+  readonly restKnown: boolean;
   /** The market's REST client (backfill, REST fallback, order-book snapshots), through the process-wide weight budget. No I/O until used. */
   readonly rest: MarketRest;
   readonly webSocketFactory: WebSocketFactory | undefined;
@@ -53,6 +59,17 @@ export interface ResolvedClientConfig {
   /** Socket tuning shared by every socket of the client. */
   readonly socket: ResolvedSocketTuning;
   readonly pool: ResolvedPoolOptions;
+}
+
+/** Binance's own hosts (`*.binance.com`, `*.binance.vision`, `*.binancefuture.com`): their REST host is the market's default. */
+function isBinanceHost(u: string): boolean {
+  const host = new URL(u).hostname;
+  return ['binance.com', 'binance.vision', 'binancefuture.com'].some((d) => host === d || host.endsWith(`.${d}`));
+}
+
+/** `what` needs REST, and `baseUrl` points away from Binance without `restBaseUrl`. */
+export function restUnknown(what: string, streamBase: string): Error {
+  return invalidOption('restBaseUrl', `a REST base URL (http(s)://…) for ${what}: baseUrl ${streamBase} is not Binance's, so the default REST host would be the wrong one`, undefined);
 }
 
 /** The given keys of `o` that are set (the layer below validates their values). */
@@ -114,8 +131,10 @@ export function resolveClientOptions(options: unknown, sink: (message: StreamMes
   const allowUnknownStreams = bool('allowUnknownStreams', o.allowUnknownStreams, false);
   const rest = new MarketRest({ market: marketId, baseUrl: urls.rest, logger, fetch, retryPolicy: restRetryPolicy, budget: restWeightBudget });
   const sbe = resolveEncoding(o, marketId, env, apiKey, webSocketFactory);
-  // Fallback polls REST: only where the REST host is known (Binance's own, or given), never a default host behind a custom stream URL.
-  const restKnown = o.restBaseUrl !== undefined || o.baseUrl === undefined;
+  // REST only where its host is known (given, or Binance's own behind Binance's stream host), never a default host behind a custom stream URL.
+  const restKnown = o.restBaseUrl !== undefined || o.baseUrl === undefined || isBinanceHost(urls.stream);
+  const backfill = bool('backfill', o.backfill, false);
+  if (backfill && !restKnown) throw restUnknown('backfill: true', urls.stream);
   const pool = resolvePoolOptions({
     market,
     baseUrl: sbe?.baseUrl ?? urls.stream,
@@ -142,7 +161,8 @@ export function resolveClientOptions(options: unknown, sink: (message: StreamMes
     restWeightBudget,
     listenKeyLease,
     allowUnknownStreams,
-    backfill: bool('backfill', o.backfill, false),
+    backfill,
+    restKnown,
     rest,
     webSocketFactory,
     fetch,
