@@ -6,7 +6,7 @@
  * child also writes a heap snapshot before and after, and this process prints the growth of
  * self size by constructor (the top 25).
  *
- *   node --expose-gc --import tsx bench/memory-probe.ts [--n=10000] [--subject=ours|raw] [--snapshot]
+ *   node --expose-gc --import tsx bench/memory-probe.ts [--n=10000] [--rate=0] [--subject=ours|raw] [--snapshot]
  */
 import { spawn } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
@@ -218,11 +218,13 @@ async function parent(): Promise<void> {
   const n = Number(opt('n') ?? 10_000);
   const subject = opt('subject') ?? 'ours';
   const snapshot = argv.includes('--snapshot');
+  // --rate=20: every stream at 20 msg/s (the bench's busy figure is 1,000 × 20).
+  const rate = Number(opt('rate') ?? 0);
   const { FakeBinance } = await import('../src/testing/index');
   // The child runs the bundle, as the bench's subjects do (tsx would keep function names: a property per closure).
   const root = join(dirname(fileURLToPath(import.meta.url)), '..');
   const built = await bundleEntry(root, fileURLToPath(import.meta.url), join(root, 'node_modules', '.cache', 'bsc-bench'), 'memory-probe');
-  const ex = await FakeBinance.start({ symbols: Array.from({ length: n }, (_, i) => `s${i.toString(36)}usdt`), rates: () => 0, groundTruthLimit: 16 });
+  const ex = await FakeBinance.start({ symbols: Array.from({ length: n }, (_, i) => `s${i.toString(36)}usdt`), rates: () => rate, groundTruthLimit: 16 });
   const snapDir = snapshot ? join(tmpdir(), `bsc-probe-${process.pid}`) : undefined;
   if (snapDir) (await import('node:fs')).mkdirSync(snapDir, { recursive: true });
   try {
