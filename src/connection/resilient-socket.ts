@@ -4,7 +4,7 @@
  * wait for the end → decide → back off → again. State and events: ./socket-emitter.ts; what the connection reports: ./socket-host.ts.
  */
 import type { AbortSignalLike } from '../core/web-types';
-import { abortableSleep, raceAbort } from '../core/abort';
+import { abortableSleep, linkAbort, raceAbort } from '../core/abort';
 import { aborted, BinanceStreamError, describeError, invalidOption, toStreamError } from '../core/errors';
 import { errorFields } from '../core/logger';
 import { decide } from '../retry/decide';
@@ -206,7 +206,7 @@ export class ResilientSocket extends SocketHost implements ResilientSocketLike {
   private async connectOnce(signal: AbortSignalLike): Promise<{ cause: EndCause; conn: Connection | undefined; wasReady: boolean }> {
     this.streak.dialing();
     const ac = (this.attemptAc = new AbortController());
-    const attemptSignal = AbortSignal.any([signal, ac.signal]);
+    const [attemptSignal, unlink] = [ac.signal, linkAbort(signal, ac)]; // aborted by stop() or by a revival
     const dialing = dial(this.plan, this.streak.attempts, () => [...this.wanted], attemptSignal, this.connect);
     let conn: Connection;
     try {
@@ -218,6 +218,7 @@ export class ResilientSocket extends SocketHost implements ResilientSocketLike {
       if (needsStreams(this.framing) && this.wanted.size === 0) return { cause: endCause('noStreams', closed('no streams left', 'no streams left')), ...none };
       return { cause: endCause('error', toStreamError(err, 'ERR_UNEXPECTED')), ...none };
     } finally {
+      unlink();
       if (this.attemptAc === ac) this.attemptAc = undefined;
     }
     this.conn = conn;

@@ -85,3 +85,18 @@ export function raceAbort<T>(promise: Promise<T>, signals: readonly (AbortSignal
     );
   });
 }
+
+/**
+ * Aborts `child` when `parent` aborts (with its reason), until the returned unlink is called:
+ * a scoped `AbortSignal.any([parent, child.signal])` without the composite a long-lived parent
+ * keeps alive in Node 20 and Deno (nodejs/node#55351), and for a non-native parent too.
+ */
+export function linkAbort(parent: AbortSignalLike, child: AbortController): () => void {
+  if (parent.aborted) {
+    child.abort(parent.reason);
+    return () => undefined;
+  }
+  const onAbort = (): void => child.abort(parent.reason);
+  parent.addEventListener('abort', onAbort, { once: true });
+  return () => parent.removeEventListener('abort', onAbort);
+}

@@ -4,7 +4,7 @@
  * native AbortSignals and with a user's AbortSignalLike alike.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { abortableSleep, raceAbort } from '../../../src/core/abort';
+import { abortableSleep, linkAbort, raceAbort } from '../../../src/core/abort';
 import type { AbortSignalLike } from '../../../src/core/web-types';
 
 /** An AbortSignalLike that is no native AbortSignal (AbortSignal.any() would refuse it) and counts its listeners. */
@@ -99,5 +99,33 @@ describe('raceAbort', () => {
     expect(a.listeners).toBe(0);
     fail(new Error('late')); // no unhandled rejection (vitest fails the run on one)
     await new Promise((r) => setTimeout(r, 0));
+  });
+});
+
+describe('linkAbort', () => {
+  it("aborts the child with the parent's reason while linked, and leaves no listener once unlinked", () => {
+    const parent = new CountingSignal();
+    const child = new AbortController();
+    const unlink = linkAbort(like(parent), child);
+    expect(parent.listeners).toBe(1);
+    parent.abort('stop');
+    expect(child.signal.aborted).toBe(true);
+    expect(child.signal.reason).toBe('stop');
+    unlink();
+    expect(parent.listeners).toBe(0);
+  });
+
+  it('an unlinked child no longer follows the parent; an already aborted parent aborts the child at once', () => {
+    const parent = new CountingSignal();
+    const child = new AbortController();
+    linkAbort(like(parent), child)();
+    expect(parent.listeners).toBe(0);
+    parent.abort('late');
+    expect(child.signal.aborted).toBe(false);
+    const gone = new AbortController();
+    gone.abort('already');
+    const c2 = new AbortController();
+    linkAbort(gone.signal, c2)();
+    expect(c2.signal.reason).toBe('already');
   });
 });
