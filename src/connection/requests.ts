@@ -8,6 +8,7 @@
  * before it rejects (./liveness.ts LATE_MS, LATE_GRACE_MS).
  */
 import type { AbortSignalLike } from '../core/web-types';
+import { onAbort } from '../core/abort';
 import { aborted, BinanceStreamError } from '../core/errors';
 import { LATE_GRACE_MS, LATE_MS } from './liveness';
 
@@ -60,7 +61,7 @@ export class PendingRequests<M = string> {
     const id = this.nextId++;
     const timeoutMs = options.timeoutMs ?? this.defaultTimeoutMs;
     return new Promise<T>((resolve, reject) => {
-      const onAbort = (): void => {
+      const abort = (): void => {
         this.reject(id, aborted(String(meta), signal?.reason));
       };
       const due = Date.now() + timeoutMs;
@@ -69,8 +70,8 @@ export class PendingRequests<M = string> {
         if (p !== undefined && Date.now() - due >= LATE_MS) p.timer = setTimeout(() => this.reject(id, options.onTimeout(id, timeoutMs)), LATE_GRACE_MS);
         else this.reject(id, options.onTimeout(id, timeoutMs));
       }, timeoutMs);
-      this.pending.set(id, { meta, resolve: resolve as (v: unknown) => void, reject, timer, cleanup: () => signal?.removeEventListener('abort', onAbort) });
-      signal?.addEventListener('abort', onAbort, { once: true });
+      this.pending.set(id, { meta, resolve: resolve as (v: unknown) => void, reject, timer, cleanup: () => unlisten?.() });
+      const unlisten = signal ? onAbort(signal, abort) : undefined;
       try {
         send(id);
       } catch (cause) {

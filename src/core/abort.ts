@@ -11,6 +11,39 @@ export function throwIfAborted(signal: AbortSignalLike | undefined, what: string
   if (signal?.aborted) throw aborted(what, signal.reason);
 }
 
+/** Per signal: the callbacks of the library's waits, behind one real listener (see {@link onAbort}). */
+const hubs = new WeakMap<AbortSignalLike, { readonly callbacks: Set<() => void>; readonly fire: () => void }>();
+
+/**
+ * Call `cb` once when `signal` aborts, until the returned unlisten is called. However many
+ * waits share one signal (concurrent backfills and snapshots on the client's stop signal, REST
+ * retries, budget queues), the signal holds one listener of the library's: Node warns
+ * (MaxListenersExceededWarning) past 10 listeners on an AbortSignal, and a user's signal is
+ * left as it was once every wait has ended.
+ */
+export function onAbort(signal: AbortSignalLike, cb: () => void): () => void {
+  let hub = hubs.get(signal);
+  if (hub === undefined) {
+    const callbacks = new Set<() => void>();
+    const fire = (): void => {
+      hubs.delete(signal);
+      signal.removeEventListener('abort', fire); // `once` did it for a native signal, not for every AbortSignalLike
+      for (const f of [...callbacks]) f();
+      callbacks.clear();
+    };
+    hub = { callbacks, fire };
+    hubs.set(signal, hub);
+    signal.addEventListener('abort', fire, { once: true });
+  }
+  const h = hub;
+  h.callbacks.add(cb);
+  return () => {
+    if (!h.callbacks.delete(cb) || h.callbacks.size > 0 || hubs.get(signal) !== h) return;
+    hubs.delete(signal);
+    signal.removeEventListener('abort', h.fire);
+  };
+}
+
 /**
  * Resolve after `ms`, or reject with `ERR_ABORTED` as soon as `signal` (or any of several) aborts;
  * either way no timer and no listener is left behind.
@@ -30,12 +63,12 @@ export function abortableSleep(ms: number, signal: AbortSignalLike | readonly (A
       return;
     }
     const cleanup = (): void => {
-      for (const s of signals) s.removeEventListener('abort', onAbort);
+      for (const off of unlisten) off();
     };
-    const onAbort = (ev: Event): void => {
+    const abort = (): void => {
       clearTimeout(timer);
       cleanup();
-      reject(aborted(what, (ev.target as AbortSignalLike | null)?.reason ?? signals.find((s) => s.aborted)?.reason));
+      reject(aborted(what, signals.find((s) => s.aborted)?.reason));
     };
     const timer = setTimeout(
       () => {
@@ -44,7 +77,7 @@ export function abortableSleep(ms: number, signal: AbortSignalLike | readonly (A
       },
       Math.max(0, Math.min(ms, 2_147_483_647)),
     );
-    for (const s of signals) s.addEventListener('abort', onAbort, { once: true });
+    const unlisten = signals.map((s) => onAbort(s, abort));
   });
 }
 
@@ -65,14 +98,14 @@ export function raceAbort<T>(promise: Promise<T>, signals: readonly (AbortSignal
   if (!live.length) return promise;
   return new Promise<T>((resolve, reject) => {
     const cleanup = (): void => {
-      for (const s of live) s.removeEventListener('abort', onAbort);
+      for (const off of unlisten) off();
     };
-    const onAbort = (ev: Event): void => {
+    const abort = (): void => {
       cleanup();
       promise.catch(() => undefined);
-      reject(aborted(what, (ev.target as AbortSignalLike | null)?.reason));
+      reject(aborted(what, live.find((s) => s.aborted)?.reason));
     };
-    for (const s of live) s.addEventListener('abort', onAbort, { once: true });
+    const unlisten = live.map((s) => onAbort(s, abort));
     promise.then(
       (v) => {
         cleanup();
@@ -96,7 +129,5 @@ export function linkAbort(parent: AbortSignalLike, child: AbortController): () =
     child.abort(parent.reason);
     return () => undefined;
   }
-  const onAbort = (): void => child.abort(parent.reason);
-  parent.addEventListener('abort', onAbort, { once: true });
-  return () => parent.removeEventListener('abort', onAbort);
+  return onAbort(parent, () => child.abort(parent.reason));
 }

@@ -22,6 +22,7 @@
 import type { AbortSignalLike } from '../core/web-types';
 import type { DialGate } from '../connection/types';
 import type { BinanceStreamError } from '../core/errors';
+import { onAbort } from '../core/abort';
 import { aborted, invalidOption } from '../core/errors';
 import { TimerSlots } from '../core/timers';
 import { num } from '../core/validate';
@@ -83,8 +84,9 @@ interface Waiter {
   socketId: string;
   resolve: () => void;
   reject: (err: BinanceStreamError) => void;
-  signal: AbortSignalLike;
   onAbort: () => void;
+  /** Removes onAbort from the signal (core/abort onAbort). */
+  unlisten?: (() => void) | undefined;
 }
 
 function fraction(name: string, value: unknown, fallback: number): number {
@@ -160,7 +162,6 @@ export class ConnectionBudget implements DialGate {
         socketId,
         resolve,
         reject,
-        signal,
         onAbort: () => {
           const i = this.queue.indexOf(waiter);
           if (i >= 0) this.queue.splice(i, 1);
@@ -168,7 +169,7 @@ export class ConnectionBudget implements DialGate {
           this.pump();
         },
       };
-      signal.addEventListener('abort', waiter.onAbort, { once: true });
+      waiter.unlisten = onAbort(signal, waiter.onAbort);
       this.queue.push(waiter);
       this.pump();
     });
@@ -247,7 +248,7 @@ export class ConnectionBudget implements DialGate {
         return;
       }
       const waiter = this.queue.shift() as Waiter;
-      waiter.signal.removeEventListener('abort', waiter.onAbort);
+      waiter.unlisten?.();
       this.grants.push(now);
       this.granted++;
       this.lastGrantAt = now;

@@ -14,7 +14,7 @@
  * Only global `fetch` (or an injected one): runs in Node, browsers, Bun and Deno.
  */
 import type { AbortSignalLike } from '../core/web-types';
-import { throwIfAborted } from '../core/abort';
+import { onAbort, throwIfAborted } from '../core/abort';
 import { aborted, BinanceStreamError, describeError, parseRetryAfter } from '../core/errors';
 import { TimerSlots } from '../core/timers';
 import { ExponentialBackoff } from '../retry/exponential-backoff';
@@ -93,8 +93,7 @@ export async function fetchAttempt(req: FetchAttemptRequest): Promise<FetchAttem
     timedOut = true;
     ctrl.abort();
   });
-  const onAbort = (): void => ctrl.abort();
-  req.signal?.addEventListener('abort', onAbort, { once: true });
+  const unlisten = req.signal ? onAbort(req.signal, () => ctrl.abort()) : undefined;
   try {
     const res = await doFetch(req.url, { method: req.method, headers: req.headers, signal: ctrl.signal });
     const text = await res.text();
@@ -106,7 +105,7 @@ export async function fetchAttempt(req: FetchAttemptRequest): Promise<FetchAttem
     throw new BinanceStreamError('ERR_HTTP', `${req.label} failed: ${describeError(cause).replace(/https?:\/\/\S+/g, '<url>')}`, { permanent: false });
   } finally {
     timers.clearAll();
-    req.signal?.removeEventListener('abort', onAbort);
+    unlisten?.();
   }
 }
 

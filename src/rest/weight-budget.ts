@@ -19,6 +19,7 @@
  */
 import type { AbortSignalLike } from '../core/web-types';
 import type { BinanceStreamError } from '../core/errors';
+import { onAbort } from '../core/abort';
 import { aborted, invalidOption, parseRetryAfter } from '../core/errors';
 import type { Logger } from '../core/logger';
 import { normalizeLogger } from '../core/logger';
@@ -106,8 +107,8 @@ interface Waiter {
   heldUntil: PromiseLike<unknown> | undefined;
   resolve: () => void;
   reject: (err: BinanceStreamError) => void;
-  signal: AbortSignalLike | undefined;
   onAbort: () => void;
+  unlisten?: (() => void) | undefined; // removes onAbort from the signal
 }
 
 export class RestWeightBudget implements SharedRestWeightBudget {
@@ -179,14 +180,13 @@ export class RestWeightBudget implements SharedRestWeightBudget {
         heldUntil,
         resolve,
         reject,
-        signal,
         onAbort: () => {
-          signal?.removeEventListener('abort', waiter.onAbort);
+          waiter.unlisten?.();
           if (this.queue.remove(owner, waiter)) reject(abortError(owner, signal?.reason));
           this.pump();
         },
       };
-      signal?.addEventListener('abort', waiter.onAbort, { once: true });
+      if (signal) waiter.unlisten = onAbort(signal, waiter.onAbort);
       this.queue.push(owner, waiter);
       this.pump();
     });
@@ -237,7 +237,7 @@ export class RestWeightBudget implements SharedRestWeightBudget {
   clear(): void {
     this.timers.clearAll();
     for (const w of this.queue.drain()) {
-      w.signal?.removeEventListener('abort', w.onAbort);
+      w.unlisten?.();
       w.reject(aborted(`REST request of ${w.owner || 'an anonymous owner'} (the weight budget was cleared)`));
     }
   }
@@ -280,7 +280,7 @@ export class RestWeightBudget implements SharedRestWeightBudget {
         return;
       }
       this.queue.shift();
-      head.signal?.removeEventListener('abort', head.onAbort);
+      head.unlisten?.();
       this.grant(head.weight, head.heldUntil, now);
       head.resolve();
     }

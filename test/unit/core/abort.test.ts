@@ -4,7 +4,7 @@
  * native AbortSignals and with a user's AbortSignalLike alike.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { abortableSleep, linkAbort, raceAbort } from '../../../src/core/abort';
+import { abortableSleep, linkAbort, onAbort, raceAbort } from '../../../src/core/abort';
 import type { AbortSignalLike } from '../../../src/core/web-types';
 
 /** An AbortSignalLike that is no native AbortSignal (AbortSignal.any() would refuse it) and counts its listeners. */
@@ -127,5 +127,45 @@ describe('linkAbort', () => {
     const c2 = new AbortController();
     linkAbort(gone.signal, c2)();
     expect(c2.signal.reason).toBe('already');
+  });
+});
+
+describe('onAbort: many waits on one signal', () => {
+  it('50 concurrent sleeps and races hold one listener on the signal, all reject on abort, none left after', async () => {
+    const s = new CountingSignal();
+    const waits = [
+      ...Array.from({ length: 25 }, () => abortableSleep(60_000, like(s), 'fill')),
+      ...Array.from({ length: 25 }, () => raceAbort(new Promise<never>(() => undefined), [like(s)], 'snapshot')),
+    ];
+    expect(s.listeners).toBe(1);
+    s.abort('stop');
+    const results = await Promise.allSettled(waits);
+    expect(results.every((r) => r.status === 'rejected' && (r.reason as { code?: string }).code === 'ERR_ABORTED')).toBe(true);
+    expect(s.listeners).toBe(0);
+  });
+
+  it('the listener goes once the last wait ends; a native signal shared by 30 waits raises no MaxListenersExceededWarning', async () => {
+    const s = new CountingSignal();
+    const offs = Array.from({ length: 5 }, () => onAbort(like(s), () => undefined));
+    expect(s.listeners).toBe(1);
+    for (const off of offs.slice(1)) off();
+    expect(s.listeners).toBe(1);
+    offs[0]!();
+    offs[0]!(); // twice: harmless
+    expect(s.listeners).toBe(0);
+
+    const warnings: string[] = [];
+    const onWarning = (w: Error): void => void warnings.push(w.name);
+    process.on('warning', onWarning);
+    try {
+      const ac = new AbortController();
+      const sleeps = Array.from({ length: 30 }, () => abortableSleep(60_000, ac.signal));
+      ac.abort();
+      await Promise.allSettled(sleeps);
+      await new Promise((r) => setImmediate(r)); // warnings are emitted on the next tick
+    } finally {
+      process.off('warning', onWarning);
+    }
+    expect(warnings).not.toContain('MaxListenersExceededWarning');
   });
 });
