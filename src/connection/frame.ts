@@ -47,9 +47,9 @@ function isShutdown(msg: any): boolean {
   return msg.e === 'serverShutdown' || msg.event?.e === 'serverShutdown';
 }
 
-/** The text of a text frame: a Buffer (Node `ws`) through its own toString (utf8Slice), not String()'s ToPrimitive detour. */
+/** The text of a text frame (a Buffer from Node `ws`: one utf8Slice). */
 export function frameText(data: unknown): string {
-  return typeof data === 'string' ? data : data instanceof Uint8Array ? data.toString() : String(data);
+  return typeof data === 'string' ? data : String(data);
 }
 
 /** Stream names seen in combined frames, shared by every connection (see EnvelopeReader). */
