@@ -8,7 +8,7 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default defineConfig(
-  { ignores: ['dist/**', 'coverage/**', 'node_modules/**', 'bench/results/**', 'test/types/.readme-snippets/**'] },
+  { ignores: ['dist/**', 'coverage/**', 'node_modules/**', 'bench/results/**', 'test/types/.readme-snippets/**', 'docs/api/**'] },
   js.configs.recommended,
   tseslint.configs.recommended,
   {
