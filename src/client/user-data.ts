@@ -10,6 +10,7 @@ import type { Logger } from '../core/logger';
 import type { UserDataEmit } from '../user-data/events';
 import type { UserDataController, UserDataProduct } from '../user-data/user-data-stream';
 import type { ResolvedClientConfig } from './resolve';
+import { restUnknown } from './resolve';
 import type { SubscribeUserDataOptions } from './types';
 
 type UserDataModule = typeof import('../user-data/user-data-stream');
@@ -35,8 +36,10 @@ export interface UserDataWiring {
 
 /** Load the user-data code and build a controller for `product` (no I/O until `start()`). Bad options reject with ERR_INVALID_OPTION. */
 export async function createClientUserData(product: UserDataProduct, options: SubscribeUserDataOptions, w: UserDataWiring): Promise<UserDataController> {
-  const { createUserDataStream } = await loadUserDataModule();
   const { config: cfg } = w;
+  // Futures listenKeys and margin tokens come from REST: never send the API key to a guessed (live) host.
+  if (product !== 'spot' && !cfg.restKnown) throw restUnknown(`subscribeUserData({ product: '${product}' }) (its listenKey or token comes from REST)`, cfg.urls.stream);
+  const { createUserDataStream } = await loadUserDataModule();
   const c = cfg.credentials;
   return createUserDataStream({
     ...options,

@@ -33,6 +33,18 @@ describe('REST host behind a custom baseUrl', () => {
     await client.stop();
   });
 
+  it('futures and margin user data are refused before the API key goes anywhere; spot (WebSocket API) is not REST', async () => {
+    const fetched: string[] = [];
+    const fetch = (url: string): Promise<Response> => (fetched.push(url), Promise.reject(new Error('no network in tests')));
+    for (const market of ['usdm', 'spot'] as const) {
+      const client = new BinanceStreamClient({ ...custom, market, apiKey: 'k', apiSecret: 's', fetch });
+      const product = market === 'usdm' ? 'usdm' : 'margin';
+      await expect(client.subscribeUserData({ product })).rejects.toMatchObject({ code: 'ERR_INVALID_OPTION', message: expect.stringMatching(/restBaseUrl/) });
+      await client.stop();
+    }
+    expect(fetched).toEqual([]);
+  });
+
   it('with restBaseUrl given, or a Binance stream host, REST features are allowed', async () => {
     const given = new BinanceStreamClient({ ...custom, restBaseUrl: 'http://127.0.0.1:9', backfill: true });
     expect(() => given.subscribe('btcusdt@aggTrade', { backfill: true })).not.toThrow();
