@@ -5,7 +5,7 @@
  * `include`, and mutated copies of it prove it fails when the bot misbehaves.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { onCleanup } from '../helpers/emulator';
@@ -132,6 +132,7 @@ describe('examples/test-your-bot.ts catches a misbehaving bot', () => {
       'counts-twice': ['    this.tradeIds.push(t.a);\n', '    this.tradeIds.push(t.a);\n    if (t.a % 7 === 0) this.tradeIds.push(t.a);\n'],
       'hides-gaps': ['      this.gaps.push(g);\n', '      this.gaps.push({ ...g, filled: true });\n      return;\n'],
     } as const;
+    mkdirSync(`${root}node_modules/.cache`, { recursive: true }); // a fresh clone has none yet
     const dir = mkdtempSync(`${root}node_modules/.cache/examples-mutants-`);
     onCleanup(() => rmSync(dir, { recursive: true, force: true }));
     for (const [name, [from, to]] of Object.entries(mutants)) {
