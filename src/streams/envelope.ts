@@ -11,25 +11,40 @@
  * order, whitespace, escapes, trailing bytes, control replies, errors) is not accepted and
  * the caller parses the frame in full, as before.
  *
- * Names are interned in a small per-reader table (`EnvelopeReader`): a frame whose name was
- * seen before gets the same string back (compared in place, no allocation), so the router's
- * `Map` lookup hashes nothing and no message keeps a slice of its frame's text alive.
+ * Names are interned in a per-reader table (`EnvelopeReader`): a frame whose name was seen
+ * before gets the same string back (compared in place, no allocation), so the router's `Map`
+ * lookup hashes nothing and no message keeps a slice of its frame's text alive. The name's end
+ * is found natively (`indexOf`); its characters are checked once, when the name is first seen
+ * (a name in the table is free of `"`, `\` and control characters, so an in-place match is one
+ * too). The table is open-addressed and grows with the streams (a full universe is 6,000+ names),
+ * so a name once seen is never evicted by another; past {@link MAX_NAMES} it starts again.
  */
 
 const PREFIX = '{"stream":"';
 /** Characters before the name. */
 export const NAME_START = PREFIX.length;
 const DATA_KEY = '","data":';
-const QUOTE = 34;
 const BACKSLASH = 92;
 const CLOSE_BRACE = 125;
-/** Interned names per reader (a power of two); each name has two candidate slots; a miss costs one parse of the name. */
-const TABLE_SIZE = 8192;
+/** Slots of a new table (a power of two); it doubles whenever it is half full. */
+const INITIAL_SLOTS = 1024;
+/** Distinct names kept at most (a bound for a server that sends names nobody subscribed to); past it the table starts again. */
+export const MAX_NAMES = 1 << 16;
 /** A frame with a longer name is parsed in full (no Binance stream name comes close). */
 const MAX_NAME = 200;
 
+/**
+ * `text.startsWith(s, at)`, as a loop V8 inlines: the builtin costs more than the compare itself
+ * for strings this short (a prefix, a key, a stream name), and the hot path calls it three times.
+ */
+function sameAt(text: string, s: string, at: number): boolean {
+  for (let i = 0; i < s.length; i++) if (text.charCodeAt(at + i) !== s.charCodeAt(i)) return false;
+  return true;
+}
+
 export class EnvelopeReader {
-  private names: string[] | undefined;
+  private slots: (string | undefined)[] = new Array<string | undefined>(INITIAL_SLOTS).fill(undefined);
+  private count = 0;
   /** Set by a successful `read`: the payload's bounds in the text. */
   dataStart = 0;
   dataEnd = 0;
@@ -39,32 +54,60 @@ export class EnvelopeReader {
    * `dataStart`/`dataEnd`), or undefined: parse the frame in full.
    */
   read(text: string): string | undefined {
-    if (!text.startsWith(PREFIX)) return undefined;
+    if (!sameAt(text, PREFIX, 0)) return undefined;
+    const end = text.indexOf('"', NAME_START);
     const n = text.length;
-    const limit = Math.min(n, NAME_START + MAX_NAME);
-    let h = 0;
-    let i = NAME_START;
-    for (; i < limit; i++) {
-      const c = text.charCodeAt(i);
-      if (c === QUOTE) break;
-      if (c === BACKSLASH || c < 32) return undefined;
-      h = (Math.imul(h, 31) + c) | 0;
-    }
-    if (i === limit || !text.startsWith(DATA_KEY, i) || text.charCodeAt(n - 1) !== CLOSE_BRACE) return undefined;
-    const start = i + DATA_KEY.length;
+    if (end < 0 || end - NAME_START > MAX_NAME || !sameAt(text, DATA_KEY, end) || text.charCodeAt(n - 1) !== CLOSE_BRACE) return undefined;
+    const start = end + DATA_KEY.length;
     if (start >= n - 1) return undefined;
     this.dataStart = start;
     this.dataEnd = n - 1;
-    const names = (this.names ??= new Array<string>(TABLE_SIZE).fill(''));
-    const slot = h & (TABLE_SIZE - 2);
-    const len = i - NAME_START;
-    const a = names[slot] as string;
-    if (a.length === len && text.startsWith(a, NAME_START)) return a;
-    const b = names[slot + 1] as string;
-    if (b.length === len && text.startsWith(b, NAME_START)) return b;
-    // A string of its own (JSON.parse of the quoted name; a plain slice would keep the whole frame text alive).
-    const name = JSON.parse(text.slice(NAME_START - 1, i + 1)) as string;
-    names[a === '' ? slot : slot + 1] = name;
+    const len = end - NAME_START;
+    let h = len;
+    for (let i = NAME_START; i < end; i++) h = (Math.imul(h, 31) + text.charCodeAt(i)) | 0;
+    const slots = this.slots;
+    const mask = slots.length - 1;
+    for (let k = h & mask; ; k = (k + 1) & mask) {
+      const name = slots[k];
+      if (name === undefined) return this.intern(text, end, k);
+      if (name.length === len && sameAt(text, name, NAME_START)) return name;
+    }
+  }
+
+  /** A name not seen before, at [NAME_START, end): checked, made a string of its own, stored at free slot `k`. */
+  private intern(text: string, end: number, k: number): string | undefined {
+    for (let i = NAME_START; i < end; i++) {
+      const c = text.charCodeAt(i);
+      if (c === BACKSLASH || c < 32) return undefined; // an escape (or invalid JSON): the full parse decides
+    }
+    // JSON.parse of the quoted name: a string of its own (a plain slice would keep the whole frame text alive).
+    const name = JSON.parse(text.slice(NAME_START - 1, end + 1)) as string;
+    if (this.count >= MAX_NAMES) this.reset(INITIAL_SLOTS);
+    else if ((this.count + 1) * 2 > this.slots.length) this.reset(this.slots.length * 2);
+    else {
+      this.slots[k] = name;
+      this.count++;
+      return name;
+    }
+    this.put(name);
     return name;
+  }
+
+  /** A new table of `size` slots holding the current names (none when it starts again). */
+  private reset(size: number): void {
+    const old = size > this.slots.length ? this.slots : [];
+    this.slots = new Array<string | undefined>(size).fill(undefined);
+    this.count = 0;
+    for (const name of old) if (name !== undefined) this.put(name);
+  }
+
+  private put(name: string): void {
+    let h = name.length;
+    for (let i = 0; i < name.length; i++) h = (Math.imul(h, 31) + name.charCodeAt(i)) | 0;
+    const mask = this.slots.length - 1;
+    let k = h & mask;
+    while (this.slots[k] !== undefined) k = (k + 1) & mask;
+    this.slots[k] = name;
+    this.count++;
   }
 }

@@ -1,7 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { isData, parseFrame } from '../../../src/connection/frame';
 import { combinedFraming } from '../../../src/connection/framing';
-import { EnvelopeReader } from '../../../src/streams/envelope';
+import { EnvelopeReader, MAX_NAMES } from '../../../src/streams/envelope';
 
 const C = combinedFraming();
 
@@ -58,6 +58,30 @@ describe('EnvelopeReader: the stream name without materialising the envelope', (
     ['a name too long to be a stream', `{"stream":"${'x'.repeat(300)}","data":{}}`],
   ])('leaves %s to the full parse', (_what, text) => {
     expect(new EnvelopeReader().read(text)).toBeUndefined();
+  });
+
+  it('a full universe of names stays interned: none is evicted by another (no re-parse of a name seen before)', () => {
+    const r = new EnvelopeReader();
+    const names = Array.from({ length: 12_000 }, (_, i) => `s${i}usdt@${i % 2 ? 'aggTrade' : 'kline_1m'}`);
+    const frame = (n: string): string => `{"stream":"${n}","data":{"E":1}}`;
+    for (const n of names) expect(r.read(frame(n))).toBe(n);
+    const parse = vi.spyOn(JSON, 'parse');
+    try {
+      for (const n of [...names].reverse()) expect(r.read(frame(n))).toBe(n);
+      expect(parse).not.toHaveBeenCalled(); // every name came from the table
+    } finally {
+      parse.mockRestore();
+    }
+  });
+
+  it(`past ${MAX_NAMES} distinct names the table starts again and still reads every name right`, () => {
+    const r = new EnvelopeReader();
+    for (let i = 0; i < MAX_NAMES + 100; i++) {
+      const n = `x${i}@trade`;
+      expect(r.read(`{"stream":"${n}","data":1}`)).toBe(n);
+    }
+    expect(r.read('{"stream":"x5@trade","data":1}')).toBe('x5@trade');
+    expect(r.read('{"stream":"x5@trade\\","data":1}')).toBeUndefined(); // an escape is still refused after a reset
   });
 
   it('a slice that is not JSON is reported by the full parse, with the whole frame', () => {
