@@ -8,9 +8,12 @@
  *      and `loopBlocked` is emitted for a stall of at least `loopBlockedMs`;
  *   2. per open socket, the silence judgement of ./stream-silence.ts (learned threshold per
  *      stream, the stall subtracted): a stale connection reconnects, a silent stream on a
- *      live connection is re-subscribed, moved, reported down;
- *   3. per stream, the delivery lag (`lagging` / `caughtUp`, from the lag the router keeps);
- *   4. every peak gap decays (streams/cadence.ts).
+ *      live connection is re-subscribed, moved, reported down. A socket none of whose streams
+ *      can be suspected yet (the last sweep says when one could, at most a second ahead) is
+ *      skipped until then: a full universe is not walked ten times a second;
+ *   3. the delivery lag (`lagging` / `caughtUp`, from the lag the router keeps) of the streams
+ *      that delivered since the last pass or are lagging (the router queues them);
+ *   4. every peak gap decays (streams/cadence.ts), once a second.
  */
 import type { ResilientSocketLike } from '../connection/types';
 import type { StaleEvent } from '../connection/events';
@@ -48,10 +51,16 @@ export interface LivenessPassHost {
   paused(slot: Slot): boolean;
 }
 
+/** Peak gaps decay at most this often (ms; their half-life is CADENCE.peakHalfLifeMs). */
+export const DECAY_EVERY_MS = 1_000;
+
 export class LivenessPass {
   private lastAt = 0;
+  private undecayedMs = 0;
 
-  constructor(private readonly h: LivenessPassHost) {}
+  constructor(private readonly h: LivenessPassHost) {
+    if (h.lagThresholdMs > 0) h.router.lagQueue ??= [];
+  }
 
   /** One pass; `armedAt`/`delayMs`: when and for how long the timer that runs it was armed. */
   run(armedAt: number, delayMs: number): void {
@@ -60,33 +69,62 @@ export class LivenessPass {
     const elapsed = this.lastAt === 0 ? 0 : now - this.lastAt;
     this.lastAt = now;
     const lag = h.lagThresholdMs;
-    // Every stream, every pass: Map.forEach (no iterator result per stream until the pass is
-    // optimized), and no store (nor a boxed number) for a peak that is 0 or a lag never seen.
     if (h.loop.observe(armedAt, delayMs, now)) {
       // Our own stall: no silence is judged now, but lag is (a starved loop is exactly what makes it grow).
-      h.router.states.forEach((st) => {
-        st.learnSkip = true;
-        if (lag > 0 && st.lagMs !== undefined) this.judgeLag(st, lag, now, elapsed);
-      });
+      h.router.states.forEach((st) => void (st.learnSkip = true));
+      if (lag > 0) this.judgeLags(lag, now, elapsed);
       return;
     }
-    const decay = peakDecay(elapsed);
+    // Peaks decay with a half-life of minutes: once a second is as good as every pass.
+    this.undecayedMs += elapsed;
+    const decay = this.undecayedMs >= DECAY_EVERY_MS ? peakDecay(this.undecayedMs) : 1;
+    if (decay !== 1) this.undecayedMs = 0;
     for (const slot of h.placement.slots) {
       const sock = slot.socket;
       if (sock.state !== 'open' || slot.handover !== undefined || h.paused(slot)) continue;
-      const r = h.silence.sweep(slot.streams, h.router.states, Math.max(sock.connectedAt ?? now, slot.resumedAt), now, h.loop);
+      const connectedAt = Math.max(sock.connectedAt ?? now, slot.resumedAt);
+      // Nothing on it can be suspected before slot.sweepAt (the last sweep's verdict): skip it until then.
+      if (now < slot.sweepAt && slot.sweptFor === connectedAt) continue;
+      const r = h.silence.sweep(slot.streams, h.router.states, connectedAt, now, h.loop);
+      slot.sweepAt = r === undefined ? h.silence.dueAt : 0;
+      slot.sweptFor = connectedAt;
       if (r !== undefined) this.act(slot, r, now);
     }
-    if (decay === 1 && lag <= 0) return;
-    h.router.states.forEach((st) => {
-      if (decay !== 1 && st.gapPeak !== 0) st.gapPeak *= decay;
-      if (lag > 0 && st.lagMs !== undefined) this.judgeLag(st, lag, now, elapsed);
-    });
+    if (lag > 0) this.judgeLags(lag, now, elapsed);
+    // Map.forEach (no iterator result per stream until the pass is optimized); no store for a peak of 0.
+    if (decay !== 1) h.router.states.forEach((st) => void (st.gapPeak !== 0 && (st.gapPeak *= decay)));
+  }
+
+  /**
+   * The lag of the streams in the router's queue: those with a new lag since the last pass, and
+   * those lagging (until they catch up). Any other stream cannot start lagging: without a new
+   * lag its floor only rises, so its excess only shrinks; its floor catches up when it is next judged.
+   */
+  private judgeLags(threshold: number, now: number, elapsed: number): void {
+    const router = this.h.router;
+    const queue = router.lagQueue;
+    if (queue === undefined || queue.length === 0) return;
+    router.lagQueue = [];
+    for (const st of queue) {
+      st.lagQueued = false;
+      if (router.states.get(st.name) !== st) continue; // unsubscribed since
+      this.judgeLag(st, threshold, now, elapsed);
+      if (st.lagging && !st.lagQueued) {
+        st.lagQueued = true;
+        router.lagQueue.push(st);
+      }
+    }
   }
 
   private judgeLag(st: StreamState, threshold: number, now: number, elapsed: number): void {
     const lagMs = st.lagMs as number;
-    st.lagFloor = Math.min(lagMs, st.lagFloor + (elapsed * LAG_FLOOR_RISE_PER_S) / 1000);
+    const rise = LAG_FLOOR_RISE_PER_S / 1000;
+    // The passes since its last judgement saw the same lag: each raised the floor up to it (exactly this, at once).
+    const before = now - elapsed;
+    if (st.lagJudgedAt !== 0 && before > st.lagJudgedAt) st.lagFloor = Math.min(st.lagJudged, st.lagFloor + (before - st.lagJudgedAt) * rise);
+    st.lagFloor = Math.min(lagMs, st.lagFloor + elapsed * rise);
+    st.lagJudged = lagMs;
+    st.lagJudgedAt = now;
     const excess = lagMs - st.lagFloor;
     if (!st.lagging && excess >= threshold) {
       st.lagging = true;

@@ -60,6 +60,14 @@ export interface Slot {
   paused: boolean;
   /** When the last hold ended (silence counts from then). */
   resumedAt: number;
+  /**
+   * The liveness pass may skip this slot's silence sweep until then (0: sweep on the next pass):
+   * the earliest time one of its streams could be suspected, set by the sweep (./stream-silence.ts),
+   * reset whenever the slot's streams change.
+   */
+  sweepAt: number;
+  /** The `connectedAt` that `sweepAt` was computed for (another one: sweep now). */
+  sweptFor: number;
 }
 
 export interface PlacementPlan {
@@ -148,6 +156,8 @@ export class Placement {
       rotationHoldUntil: 0,
       paused: false,
       resumedAt: 0,
+      sweepAt: 0,
+      sweptFor: 0,
     };
     this.slots.add(slot);
     this.assign(slot, spec.streams);
@@ -156,6 +166,7 @@ export class Placement {
 
   /** Record streams on an existing slot. */
   assign(slot: Slot, streams: readonly string[]): void {
+    slot.sweepAt = 0;
     for (const s of streams) {
       slot.streams.add(s);
       this.byStream.set(s, slot);
@@ -170,6 +181,7 @@ export class Placement {
       if (slot === undefined) continue;
       this.byStream.delete(s);
       slot.streams.delete(s);
+      slot.sweepAt = 0;
       const list = bySlot.get(slot);
       if (list === undefined) bySlot.set(slot, [s]);
       else list.push(s);

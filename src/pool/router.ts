@@ -47,6 +47,12 @@ export const MAX_HELD_PER_STREAM = 20_000;
 
 export class StreamRouter {
   readonly states = new Map<string, StreamState>();
+  /**
+   * Streams with a lag to judge on the next liveness pass (a message with an `E` since the last
+   * one; each stream at most once), so the pass judges those, not every stream; undefined: lag is
+   * not judged (`lagThresholdMs: false`).
+   */
+  lagQueue: StreamState[] | undefined = undefined;
   readonly counters: RouterCounters = { unknownDropped: 0, foreignDropped: 0, duplicatesDropped: 0, sinkErrors: 0, forcedSwitches: 0 };
   private readonly scratch = newEventKey();
   private readonly heldKey = newEventKey();
@@ -110,7 +116,13 @@ export class StreamRouter {
     }
     st.lastMessageAt = at;
     const e = (message.data as { E?: unknown } | null)?.E;
-    if (typeof e === 'number') st.lagMs = at - e;
+    if (typeof e === 'number') {
+      st.lagMs = at - e;
+      if (!st.lagQueued && this.lagQueue !== undefined) {
+        st.lagQueued = true;
+        this.lagQueue.push(st);
+      }
+    }
     const stages = st.stages;
     if (stages !== undefined) {
       for (let i = 0; i < stages.length; i++) if (!(stages[i] as NonNullable<(typeof stages)[0]>).accept(st, message)) return;

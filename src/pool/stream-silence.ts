@@ -59,8 +59,21 @@ export interface SilentStreams {
 
 type Mutable = { -readonly [K in keyof SilentStreams]: SilentStreams[K] };
 
+/**
+ * The longest a sweep may be skipped (ms): no learned threshold is below the 1 s floor
+ * (CADENCE.minFloorMs), so a stream whose threshold changes after a sweep (its first message on a
+ * new connection, its warm-up ending) still cannot be suspected before the next one.
+ */
+export const MAX_SWEEP_SKIP_MS = 1_000;
+
 export class StreamSilence {
   private readonly shared = new Map<number | false | undefined, StaleOverride>();
+  /**
+   * Set by every `sweep`: the earliest time a stream of that socket could be suspected if none of
+   * them delivered again (a message only moves it later), capped at {@link MAX_SWEEP_SKIP_MS}; 0
+   * while a stream is in repair (its steps and its recovery are checked on every pass).
+   */
+  dueAt = 0;
 
   constructor(
     private readonly setting: StreamStaleSetting,
@@ -93,20 +106,30 @@ export class StreamSilence {
     let restored = 0;
     let shortest = Infinity;
     let moved = 0;
+    let due = now + MAX_SWEEP_SKIP_MS;
     for (const name of names) {
       const st = states.get(name);
       if (st === undefined) continue;
-      if (st.repair !== 'none' && st.lastMessageAt > st.repairFrom) restored++;
+      if (st.repair !== 'none') {
+        due = 0;
+        if (st.lastMessageAt > st.repairFrom) restored++;
+      }
       const since = Math.max(st.subscribedAt, connectedAt, st.lastMessageAt);
       const t = (st.suspectAfterMs = suspectAfterMs(st, st.stale, st.lastMessageAt >= connectedAt));
       if (t === Infinity) continue;
       talkers++;
-      const silentMs = now - since - loop.blockedSince(since);
-      if (silentMs < t) continue;
+      const blocked = loop.blockedSince(since);
+      const silentMs = now - since - blocked;
+      if (silentMs < t) {
+        if (since + blocked + t < due) due = since + blocked + t;
+        continue;
+      }
+      due = 0;
       silent++;
       if (st.repair === 'move' || st.repair === 'down') moved++;
       if (silentMs < shortest) shortest = silentMs;
     }
+    this.dueAt = due;
     if (silent === 0 && restored === 0) return undefined;
     const out: Mutable = { connection: false, streams: [], probe: [], move: [], down: [], restored: [], silentMs: 0 };
     // A stream already moved (alone on its fresh socket) keeps climbing its own ladder.

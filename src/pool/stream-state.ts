@@ -74,6 +74,11 @@ export class StreamState implements InterruptionView, CadenceState {
   /** Reported `lagging` and not caught up yet. */
   lagging = false;
   laggingSince = 0;
+  /** In the router's `lagQueue` (a new lag since the last pass, or lagging): judged on the next pass. */
+  lagQueued = false;
+  /** The lag and time of the last judgement (the floor rises lazily between two judgements). */
+  lagJudged = 0;
+  lagJudgedAt = 0;
   // --- silence repair and health (updated by the sweep, never per message; ./stream-silence.ts, ./health.ts) ---
   /** The repair step of the current silence episode (`none`: not silent). */
   repair: RepairStep = 'none';

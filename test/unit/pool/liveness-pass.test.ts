@@ -2,6 +2,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { StaleEvent } from '../../../src/connection/events';
 import type { CaughtUpEvent, LaggingEvent, LoopBlockedEvent } from '../../../src/pool/events';
+import { StreamSilence } from '../../../src/pool/stream-silence';
 import { makePool, openAll, T0 } from './pool-harness';
 
 beforeEach(() => {
@@ -160,6 +161,84 @@ describe('liveness pass', () => {
     expect(Date.now() - t0).toBeLessThanOrEqual(1_200);
     await vi.advanceTimersByTimeAsync(4_000);
     expect(stale.map((e) => e.streams)).toEqual([['a@depth@100ms'], ['b@depth@100ms']]);
+    await pool.stop();
+  });
+
+  it('a socket none of whose streams can be suspected yet is not swept on every pass, and a stall is still caught on time', async () => {
+    const sweep = vi.spyOn(StreamSilence.prototype, 'sweep');
+    const { pool, sockets } = makePool({ streamStaleAfterMs: 2_000 });
+    pool.subscribe(['a@depth', 'b@depth']);
+    void pool.start();
+    openAll(sockets);
+    const s = sockets[0]!;
+    // The first step for one silent stream is a quiet probe re-subscribe (no event): record when.
+    const probes: { at: number; streams: readonly string[] }[] = [];
+    const resubscribe = s.resubscribe.bind(s);
+    s.resubscribe = (streams) => (probes.push({ at: Date.now(), streams: [...streams] }), resubscribe(streams));
+    let u = 0;
+    const feed = setInterval(() => {
+      s.deliver('a@depth', { E: Date.now(), u: ++u });
+      if (u < 30) s.deliver('b@depth', { E: Date.now(), u });
+    }, 100);
+    await vi.advanceTimersByTimeAsync(3_000); // 30 passes, streams delivering every 100 ms
+    expect(sweep.mock.calls.length).toBeLessThanOrEqual(6); // about one sweep a second, not 30
+    expect(sweep.mock.calls.length).toBeGreaterThanOrEqual(3);
+    // b stops at 2.9 s: suspected 2 s later; the sweep skipped before it comes within one pass of that.
+    const stoppedAt = T0 + 2_900;
+    await vi.advanceTimersByTimeAsync(2_500);
+    expect(probes.map((p) => p.streams)).toEqual([['b@depth']]);
+    expect(probes[0]!.at - stoppedAt).toBeGreaterThanOrEqual(2_000);
+    expect(probes[0]!.at - stoppedAt).toBeLessThanOrEqual(2_100); // within one pass of the threshold
+    clearInterval(feed);
+    sweep.mockRestore();
+    await pool.stop();
+  });
+
+  it('a stream added to a socket that was just swept is judged by its own threshold, not the skipped sweep', async () => {
+    const { pool, sockets } = makePool({ streamStaleAfterMs: 5_000 });
+    pool.subscribe('a@depth');
+    void pool.start();
+    openAll(sockets);
+    const s = sockets[0]!;
+    const probes: { at: number; streams: readonly string[] }[] = [];
+    const resubscribe = s.resubscribe.bind(s);
+    s.resubscribe = (streams) => (probes.push({ at: Date.now(), streams: [...streams] }), resubscribe(streams));
+    let u = 0;
+    const feed = setInterval(() => s.deliver('a@depth', { E: Date.now(), u: ++u }), 100);
+    await vi.advanceTimersByTimeAsync(150); // swept at 100 ms: nothing due for a second
+    const addedAt = Date.now();
+    pool.subscribe('b@depth', { staleAfterMs: 300 });
+    expect(sockets).toHaveLength(1); // on the same socket
+    await vi.advanceTimersByTimeAsync(550);
+    expect(probes.map((p) => p.streams)).toEqual([['b@depth']]);
+    expect(probes[0]!.at - addedAt).toBeLessThanOrEqual(400);
+    clearInterval(feed);
+    await pool.stop();
+  });
+
+  it.each([
+    // [quiet seconds, the next lag, lagging?]: the floor rose 2 ms/s over the quiet time, up to the lag then seen (400 ms)
+    [100, 1_200, false], // floor ≈ 280: excess ≈ 920
+    [100, 1_300, true], // excess ≈ 1,020
+    [400, 1_350, false], // floor capped at 400: excess ≈ 950
+    [400, 1_450, true], // excess ≈ 1,050
+  ])('a stream judged only when it delivers: after %i s without a message its floor is where judging every pass would have put it (lag %i → lagging %s)', async (quietS, nextLag, lags) => {
+    const { pool, sockets } = makePool({ lagThresholdMs: 1_000 });
+    const lagging: LaggingEvent[] = [];
+    pool.on('lagging', (e) => lagging.push(e));
+    pool.subscribe('a@depth');
+    void pool.start();
+    openAll(sockets);
+    const s = sockets[0]!;
+    let u = 0;
+    const send = (behindMs: number) => s.deliver('a@depth', { E: Date.now() - behindMs, U: ++u, u });
+    send(80);
+    await vi.advanceTimersByTimeAsync(100);
+    send(400);
+    await vi.advanceTimersByTimeAsync(quietS * 1_000);
+    send(nextLag);
+    await vi.advanceTimersByTimeAsync(100);
+    expect(lagging.length).toBe(lags ? 1 : 0);
     await pool.stop();
   });
 });
