@@ -16,6 +16,7 @@
  *
  *   npx tsx bench/sbe.ts [--frames=100000] [--rounds=5] [--symbols=50] [--json]
  *
+ * `--only=<subject>`: run one subject (for profiling: `node --cpu-prof --import tsx bench/sbe.ts --only="client sbe"`).
  * `--json`: one JSON line (SbeFigure, bench/lib/sbe-section.ts) instead of the table; `npm run
  * bench` runs it so and shows it as its SBE section, with the target (client sbe ≥ 2× bare).
  */
@@ -153,7 +154,8 @@ function sbeDecode(count: { n: number }): Feed {
 }
 
 async function main(): Promise<void> {
-  const names = ['bare json', 'client json', 'sbe decode', 'client sbe'] as const;
+  const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7);
+  const names = (['bare json', 'client json', 'sbe decode', 'client sbe'] as const).filter((n) => only === undefined || n === only);
   const results: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
   const walls: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
   const count = { n: 0 };
@@ -188,7 +190,7 @@ async function main(): Promise<void> {
   }
   await ourJson.stop();
   await ourSbe.stop();
-  const bare = spread(results['bare json']!)!;
+  const bare = spread(results['bare json'] ?? results[names[0]!]!)!;
   if (process.argv.includes('--json')) {
     const out: SbeFigure = {
       frames: FRAMES,
