@@ -2,7 +2,9 @@
  * SBE vs JSON vs a bare socket, per message and per core, on the same stream mix (no network:
  * a fake WebSocket hands the client pre-built frames exactly as `ws` would, a Buffer and its
  * isBinary flag, so only per-message work is timed; interleaved rounds, medians of the process's
- * CPU time per message, so a busy machine slows the wall clock, not the figure):
+ * CPU time per message, so a busy machine slows the wall clock, not the figure; within a round the
+ * subjects take turns every `--chunk` frames, so a drift of the machine's speed over seconds weighs
+ * on all of them alike):
  *
  * - `bare json`:   JSON.parse of the frame + a callback: a bare `ws` socket's floor for JSON;
  * - `client json`: BinanceStreamClient on Binance's JSON streams, typed events;
@@ -14,7 +16,7 @@
  * sends spot; prices on a 0.01 tick near a random-walking mid, quantities random. JSON and SBE frames carry the same events (the SBE ones are encoded from the JSON
  * by the emulator's encoder, src/testing/sbe/encoder.ts).
  *
- *   npx tsx bench/sbe.ts [--frames=100000] [--rounds=5] [--symbols=50] [--json]
+ *   npx tsx bench/sbe.ts [--frames=100000] [--rounds=5] [--symbols=50] [--chunk=2000] [--json]
  *
  * `--only=<subject>`: run one subject (for profiling: `node --cpu-prof --import tsx bench/sbe.ts --only="client sbe"`).
  * `--json`: one JSON line (SbeFigure, bench/lib/sbe-section.ts) instead of the table; `npm run
@@ -30,6 +32,8 @@ const arg = (name: string, def: number): number => Number(process.argv.find((a) 
 const FRAMES = Math.min(1_000_000, Math.max(1000, arg('frames', 100_000)));
 const ROUNDS = Math.min(20, Math.max(1, arg('rounds', 5)));
 const SYMBOLS = Math.min(500, Math.max(1, arg('symbols', 50)));
+/** Frames per turn: the subjects alternate every CHUNK frames within a round. */
+const CHUNK = Math.min(FRAMES, Math.max(100, arg('chunk', 2000)));
 
 const symbols = Array.from({ length: SYMBOLS }, (_, i) => `s${String(i).padStart(4, '0')}usdt`);
 const KINDS = ['trade', 'bookTicker', 'depth', 'depth20'] as const;
@@ -158,34 +162,45 @@ async function main(): Promise<void> {
   const names = (['bare json', 'client json', 'sbe decode', 'client sbe'] as const).filter((n) => only === undefined || n === only);
   const results: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
   const walls: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
-  const count = { n: 0 };
-  const ourJson = await clientFeed('json', count);
-  const ourSbe = await clientFeed('sbe', count);
+  const counts = Object.fromEntries(names.map((n) => [n, { n: 0 }])) as Record<(typeof names)[number], { n: number }>;
+  const unused = { n: 0 };
+  const ourJson = await clientFeed('json', counts['client json'] ?? unused);
+  const ourSbe = await clientFeed('sbe', counts['client sbe'] ?? unused);
   const feeds: Record<(typeof names)[number], { feed: Feed; sbe: boolean }> = {
-    'bare json': { feed: bareJson(count), sbe: false },
+    'bare json': { feed: bareJson(counts['bare json'] ?? unused), sbe: false },
     'client json': { feed: ourJson.feed, sbe: false },
-    'sbe decode': { feed: sbeDecode(count), sbe: true },
+    'sbe decode': { feed: sbeDecode(counts['sbe decode'] ?? unused), sbe: true },
     'client sbe': { feed: ourSbe.feed, sbe: true },
   };
   let bytes = { json: 0, sbe: 0 };
   for (let r = 0; r < ROUNDS; r++) {
     const input = frames(r + 1);
     bytes = { json: input.json.reduce((n, b) => n + b.length, 0) / FRAMES, sbe: input.sbe.reduce((n, b) => n + b.length, 0) / FRAMES };
+    (globalThis as { gc?: () => void }).gc?.();
+    const cpu: Record<string, number> = Object.fromEntries(names.map((n) => [n, 0]));
+    const wall: Record<string, number> = Object.fromEntries(names.map((n) => [n, 0]));
+    for (const name of names) counts[name].n = 0;
+    // The subjects take turns on chunks of the round's frames (the order rotating per chunk), so a
+    // machine that speeds up or slows down over seconds (a neighbour, the clock) weighs on all alike.
+    for (let from = 0, turn = 0; from < FRAMES; from += CHUNK, turn++) {
+      const to = Math.min(FRAMES, from + CHUNK);
+      for (let k = 0; k < names.length; k++) {
+        const name = names[(turn + k) % names.length] as (typeof names)[number];
+        const { feed, sbe } = feeds[name];
+        const list = sbe ? input.sbe : input.json;
+        // CPU time of this process (user + system), not wall time: "per core" on a shared machine.
+        const c0 = process.cpuUsage();
+        const t0 = performance.now();
+        for (let i = from; i < to; i++) feed(list[i] as Buffer);
+        wall[name]! += performance.now() - t0;
+        const c = process.cpuUsage(c0);
+        cpu[name]! += c.user + c.system;
+      }
+    }
     for (const name of names) {
-      const { feed, sbe } = feeds[name];
-      const list = sbe ? input.sbe : input.json;
-      (globalThis as { gc?: () => void }).gc?.();
-      count.n = 0;
-      // CPU time of this process (user + system), not wall time: "per core" on a shared machine.
-      const c0 = process.cpuUsage();
-      const t0 = performance.now();
-      for (let i = 0; i < list.length; i++) feed(list[i] as Buffer);
-      const wall = performance.now() - t0;
-      const c = process.cpuUsage(c0);
-      const ns = ((c.user + c.system) * 1e3) / list.length;
-      walls[name]!.push((wall * 1e6) / list.length);
-      if (count.n !== list.length) console.log(`  ${name}: delivered ${count.n}/${list.length}`);
-      results[name]!.push(ns);
+      if (counts[name].n !== FRAMES) console.log(`  ${name}: delivered ${counts[name].n}/${FRAMES}`);
+      results[name]!.push((cpu[name]! * 1e3) / FRAMES);
+      walls[name]!.push((wall[name]! * 1e6) / FRAMES);
     }
   }
   await ourJson.stop();
