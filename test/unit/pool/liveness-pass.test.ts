@@ -11,19 +11,38 @@ beforeEach(() => {
 });
 afterEach(() => vi.useRealTimers());
 
+/** A started pool on one open fake socket whose re-subscribes are recorded (a silent stream's first step is a quiet probe: no event). */
+function probedPool(streamStaleAfterMs: number, streams: string[]) {
+  const { pool, sockets } = makePool({ streamStaleAfterMs });
+  pool.subscribe(streams);
+  void pool.start();
+  openAll(sockets);
+  const s = sockets[0]!;
+  const probes: { at: number; streams: readonly string[] }[] = [];
+  const resubscribe = s.resubscribe.bind(s);
+  s.resubscribe = (names) => (probes.push({ at: Date.now(), streams: [...names] }), resubscribe(names));
+  return { pool, sockets, s, probes };
+}
+
+/** A started pool (lagThresholdMs 1 s) with one stream, its lag events, and `send(behindMs)` delivering a message that far behind. */
+function lagPool() {
+  const { pool, sockets } = makePool({ lagThresholdMs: 1_000 });
+  const lagging: LaggingEvent[] = [];
+  const caught: CaughtUpEvent[] = [];
+  pool.on('lagging', (e) => lagging.push(e));
+  pool.on('caughtUp', (e) => caught.push(e));
+  pool.subscribe('a@depth');
+  void pool.start();
+  openAll(sockets);
+  const s = sockets[0]!;
+  let u = 0;
+  const send = (behindMs: number) => s.deliver('a@depth', { E: Date.now() - behindMs, U: ++u, u });
+  return { pool, lagging, caught, send };
+}
+
 describe('liveness pass', () => {
   it('lagging when a stream falls behind its own lag floor by the threshold, caughtUp under half of it', async () => {
-    const { pool, sockets } = makePool({ lagThresholdMs: 1_000 });
-    const lagging: LaggingEvent[] = [];
-    const caught: CaughtUpEvent[] = [];
-    pool.on('lagging', (e) => lagging.push(e));
-    pool.on('caughtUp', (e) => caught.push(e));
-    pool.subscribe('a@depth');
-    void pool.start();
-    openAll(sockets);
-    const s = sockets[0]!;
-    let u = 0;
-    const send = (behindMs: number) => s.deliver('a@depth', { E: Date.now() - behindMs, U: ++u, u });
+    const { pool, lagging, caught, send } = lagPool();
     for (let i = 0; i < 10; i++) {
       send(80); // network + clock offset: not the consumer's doing
       await vi.advanceTimersByTimeAsync(100);
@@ -166,15 +185,7 @@ describe('liveness pass', () => {
 
   it('a socket none of whose streams can be suspected yet is not swept on every pass, and a stall is still caught on time', async () => {
     const sweep = vi.spyOn(StreamSilence.prototype, 'sweep');
-    const { pool, sockets } = makePool({ streamStaleAfterMs: 2_000 });
-    pool.subscribe(['a@depth', 'b@depth']);
-    void pool.start();
-    openAll(sockets);
-    const s = sockets[0]!;
-    // The first step for one silent stream is a quiet probe re-subscribe (no event): record when.
-    const probes: { at: number; streams: readonly string[] }[] = [];
-    const resubscribe = s.resubscribe.bind(s);
-    s.resubscribe = (streams) => (probes.push({ at: Date.now(), streams: [...streams] }), resubscribe(streams));
+    const { pool, s, probes } = probedPool(2_000, ['a@depth', 'b@depth']);
     let u = 0;
     const feed = setInterval(() => {
       s.deliver('a@depth', { E: Date.now(), u: ++u });
@@ -195,14 +206,7 @@ describe('liveness pass', () => {
   });
 
   it('a stream added to a socket that was just swept is judged by its own threshold, not the skipped sweep', async () => {
-    const { pool, sockets } = makePool({ streamStaleAfterMs: 5_000 });
-    pool.subscribe('a@depth');
-    void pool.start();
-    openAll(sockets);
-    const s = sockets[0]!;
-    const probes: { at: number; streams: readonly string[] }[] = [];
-    const resubscribe = s.resubscribe.bind(s);
-    s.resubscribe = (streams) => (probes.push({ at: Date.now(), streams: [...streams] }), resubscribe(streams));
+    const { pool, sockets, s, probes } = probedPool(5_000, ['a@depth']);
     let u = 0;
     const feed = setInterval(() => s.deliver('a@depth', { E: Date.now(), u: ++u }), 100);
     await vi.advanceTimersByTimeAsync(150); // swept at 100 ms: nothing due for a second
@@ -223,15 +227,7 @@ describe('liveness pass', () => {
     [400, 1_350, false], // floor capped at 400: excess ≈ 950
     [400, 1_450, true], // excess ≈ 1,050
   ])('a stream judged only when it delivers: after %i s without a message its floor is where judging every pass would have put it (lag %i → lagging %s)', async (quietS, nextLag, lags) => {
-    const { pool, sockets } = makePool({ lagThresholdMs: 1_000 });
-    const lagging: LaggingEvent[] = [];
-    pool.on('lagging', (e) => lagging.push(e));
-    pool.subscribe('a@depth');
-    void pool.start();
-    openAll(sockets);
-    const s = sockets[0]!;
-    let u = 0;
-    const send = (behindMs: number) => s.deliver('a@depth', { E: Date.now() - behindMs, U: ++u, u });
+    const { pool, lagging, send } = lagPool();
     send(80);
     await vi.advanceTimersByTimeAsync(100);
     send(400);
