@@ -42,6 +42,13 @@ function sameAt(text: string, s: string, at: number): boolean {
   return true;
 }
 
+/** The table's hash of the characters [from, to) of `s` (their count included). */
+function hash(s: string, from: number, to: number): number {
+  let h = to - from;
+  for (let i = from; i < to; i++) h = (Math.imul(h, 31) + s.charCodeAt(i)) | 0;
+  return h;
+}
+
 export class EnvelopeReader {
   private slots: (string | undefined)[] = new Array<string | undefined>(INITIAL_SLOTS).fill(undefined);
   private count = 0;
@@ -63,49 +70,38 @@ export class EnvelopeReader {
     this.dataStart = start;
     this.dataEnd = n - 1;
     const len = end - NAME_START;
-    let h = len;
-    for (let i = NAME_START; i < end; i++) h = (Math.imul(h, 31) + text.charCodeAt(i)) | 0;
     const slots = this.slots;
     const mask = slots.length - 1;
-    for (let k = h & mask; ; k = (k + 1) & mask) {
+    for (let k = hash(text, NAME_START, end) & mask; ; k = (k + 1) & mask) {
       const name = slots[k];
-      if (name === undefined) return this.intern(text, end, k);
+      if (name === undefined) return this.intern(text, end);
       if (name.length === len && sameAt(text, name, NAME_START)) return name;
     }
   }
 
-  /** A name not seen before, at [NAME_START, end): checked, made a string of its own, stored at free slot `k`. */
-  private intern(text: string, end: number, k: number): string | undefined {
+  /** A name not seen before, at [NAME_START, end): checked, made a string of its own and kept. */
+  private intern(text: string, end: number): string | undefined {
     for (let i = NAME_START; i < end; i++) {
       const c = text.charCodeAt(i);
       if (c === BACKSLASH || c < 32) return undefined; // an escape (or invalid JSON): the full parse decides
     }
     // JSON.parse of the quoted name: a string of its own (a plain slice would keep the whole frame text alive).
     const name = JSON.parse(text.slice(NAME_START - 1, end + 1)) as string;
-    if (this.count >= MAX_NAMES) this.reset(INITIAL_SLOTS);
-    else if ((this.count + 1) * 2 > this.slots.length) this.reset(this.slots.length * 2);
-    else {
-      this.slots[k] = name;
-      this.count++;
-      return name;
+    const full = this.count >= MAX_NAMES;
+    if (full || (this.count + 1) * 2 > this.slots.length) {
+      // Twice the slots for the names so far, or (past MAX_NAMES) a new table.
+      const old = full ? [] : this.slots;
+      this.slots = new Array<string | undefined>(full ? INITIAL_SLOTS : old.length * 2).fill(undefined);
+      this.count = 0;
+      for (const n of old) if (n !== undefined) this.put(n);
     }
     this.put(name);
     return name;
   }
 
-  /** A new table of `size` slots holding the current names (none when it starts again). */
-  private reset(size: number): void {
-    const old = size > this.slots.length ? this.slots : [];
-    this.slots = new Array<string | undefined>(size).fill(undefined);
-    this.count = 0;
-    for (const name of old) if (name !== undefined) this.put(name);
-  }
-
   private put(name: string): void {
-    let h = name.length;
-    for (let i = 0; i < name.length; i++) h = (Math.imul(h, 31) + name.charCodeAt(i)) | 0;
     const mask = this.slots.length - 1;
-    let k = h & mask;
+    let k = hash(name, 0, name.length) & mask;
     while (this.slots[k] !== undefined) k = (k + 1) & mask;
     this.slots[k] = name;
     this.count++;
