@@ -41,11 +41,14 @@ const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as Pkg;
  * separate chunk, fetched only by `subscribeUserData()`. Measured 2026-12-01 (after the user-data
  * code became lazy): `export *` 63.9 kB initial, 76.4 kB with the user-data chunk (74.4 kB, all
  * initial, before); a market-data-only client 63.3 kB; `streams` alone 4.4 kB (4.8 kB by the end of that day).
+ * 2026-12-02: 65.8 kB initial, 78.2 kB with user data, `streams` 5.0 kB, after the liveness pass
+ * learned to skip sweeps and queue lag judgements and the envelope's name table learned to grow
+ * (about +0.5 kB; the budget with user data raised from 78 to 79 kB for it).
  * Raise a budget on purpose, in the commit of the feature that needs it, never silently.
  */
 const MAIN_BUDGET_GZ = 66_000;
 /** `export *` of the main entry, the lazily loaded user-data chunk included. */
-const MAIN_WITH_USER_DATA_BUDGET_GZ = 78_000;
+const MAIN_WITH_USER_DATA_BUDGET_GZ = 79_000;
 /** `new BinanceStreamClient()` + `subscribe()`, no `subscribeUserData()`: no user-data code at all. */
 const MARKET_DATA_ONLY_BUDGET_GZ = 66_000;
 /** `import { streams }` alone: proves the main entry tree-shakes (sideEffects: false). */
